@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# leasesnoop - build, test and benchmark. See README.md; `make help` lists targets.
+OUTPUT  := .output
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+PKGS    := libbpf ldns libcrypto libpcap zlib lmdb jansson
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -Wmissing-prototypes -I. -I$(OUTPUT) -MMD -MP -D_GNU_SOURCE \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lm
+# BPF builds drop -Wmissing-prototypes: SEC() entry points have no prototypes.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -I. -MMD -MP
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n \
+  '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Every user/*.c except main.c is a module linked into libls.a; tests and
+# tools link that library, so adding a module needs no Makefile change.
+LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard ringbuf/*.c)
+LIB_OBJS   := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+SAN_OBJS   := $(patsubst %.c,$(OUTPUT)/san/%.o,$(LIB_SRCS))
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+BPFT_BINS  := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BINS:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/tests/fuzz/replay_%,$(FUZZ_SRCS))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+TOOL_BINS  := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(wildcard tools/*.c))
+SHELL_TESTS = $(sort $(wildcard tests/corpus/*.sh)) tests/fuzz/seeds.sh $(sort $(wildcard tests/integ/*.sh))
+FUZZ_SECONDS ?= 60
+
+export LS_TOP := $(CURDIR)
+export LS_OUTPUT := $(CURDIR)/$(OUTPUT)
+export CMOCKA_MESSAGE_OUTPUT := TAP
+
+.PHONY: all deps check check-fast bench fuzz clean help test-bins
+all: leasesnoop $(TOOL_BINS)
+
+help:
+	@echo "targets: deps all check check-fast bench fuzz clean   (V=1 shows commands)"
+
+deps:
+	$(Q)sh tools/deps.sh
+
+$(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/fuzz $(OUTPUT)/fuzz $(OUTPUT)/tools:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/%.o: %.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
+$(OUTPUT)/san/%.o: %.c | $(OUTPUT)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+# Generated headers: say so explicitly (the .d files only exist after a build).
+$(OUTPUT)/user/loader.o $(OUTPUT)/san/user/loader.o: $(SKELS)
+
+$(OUTPUT)/libls.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(OUTPUT)/san/libls.a: $(SAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+leasesnoop: $(OUTPUT)/user/main.o $(OUTPUT)/libls.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tools/%: tools/%.c $(OUTPUT)/libls.a | $(OUTPUT)/tools
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/libls.a $(LDLIBS) -o $@
+
+# unit tier: sanitized, no privileges
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(OUTPUT)/san/libls.a | $(OUTPUT)/tests/unit
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $< $(OUTPUT)/san/libls.a $(LDLIBS) -lcmocka -o $@
+# bpf tier: the real skeleton, prog-test-run
+$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(OUTPUT)/libls.a $(SKELS) | $(OUTPUT)/tests/bpf
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/libls.a $(LDLIBS) -lcmocka -o $@
+# fuzz targets: a sanitized replay build for `make check`, libFuzzer for `make fuzz`
+$(OUTPUT)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(OUTPUT)/san/libls.a | $(OUTPUT)/tests/fuzz
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $< tests/fuzz/replay_main.c $(OUTPUT)/san/libls.a $(LDLIBS) -o $@
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) $(LDLIBS) -o $@
+
+test-bins: leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(REPLAY_BINS) $(BPF_OBJS)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(BPFT_BINS) $(SHELL_TESTS)
+
+check-fast: test-bins
+	$(Q)prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/corpus/*.sh))
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all test-bins
+	$(Q)sh tools/bench/run.sh
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f); seeds=tests/fuzz/seeds/$${n#fuzz_}; mkdir -p $(OUTPUT)/fuzz/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(OUTPUT)/fuzz/corpus-$$n $$seeds || exit 1; \
+	done
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) leasesnoop
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+.DELETE_ON_ERROR:
+.SECONDARY:
