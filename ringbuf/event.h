@@ -86,8 +86,12 @@ struct ls_event {
 
 /*
  * Per-CPU counters, indexes into struct ls_counters.c[] (map `counters`).
- * Every outcome of every packet lands in exactly one LS_CNT_PKT_* or
- * LS_CNT_MAL_* bucket besides LS_CNT_PKTS; events and drops are extra.
+ * Every packet counts in LS_CNT_PKTS. A non-DHCP one counts once more in
+ * PKT_NOT_DHCP, IP_FRAG or a MAL_* header reason; a DHCP one in PKT_DHCP and
+ * then in exactly one outcome: PKT_IGNORED, V4_NO_ADDR, V6_NO_LEASE,
+ * V6_STATUS_FAIL (whole message), a MAL_* reason, or its events (EV_*,
+ * RB_FULL). FIELD_TRUNC, PKT_TOO_BIG, LEASES_EXCESS and per-IA V6_STATUS_FAIL
+ * come on top.
  */
 enum ls_counter {
 	LS_CNT_PKTS = 0,         /* packets the programs ran on */
@@ -102,7 +106,7 @@ enum ls_counter {
 	LS_CNT_EV_V6_REPLY,
 	LS_CNT_EV_V6_RELEASE,
 	LS_CNT_EV_V6_DECLINE,
-	LS_CNT_V4_ACK_NO_ADDR,   /* ACK with yiaddr 0 (reply to INFORM): no lease */
+	LS_CNT_V4_NO_ADDR,       /* ACK with yiaddr 0 (reply to INFORM), RELEASE/DECLINE without address */
 	LS_CNT_V6_STATUS_FAIL,   /* an IA or address dropped for a non-success status */
 	LS_CNT_V6_NO_LEASE,      /* a v6 message that carried no lease at all */
 	LS_CNT_MAL_TRUNC_HDR,    /* malformed: L2/L3/L4 header cut short */

@@ -1,0 +1,867 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bpf/dhcp_parse.h - DHCPv4/v6 wire parser shared by the XDP/tc programs and
+ * the offline `--pcap` mode. The same source is compiled by clang -target bpf
+ * (bpf/leasesnoop.bpf.c) and by gcc (user/parse.c), so the fuzzers, the
+ * corpus tests and the differential test exercise the code the kernel runs.
+ *
+ * The frame is first copied into a scratch buffer (a per-CPU map value in the
+ * kernel, a heap struct in user space): every read is `buf[off & LS_BUF_MASK]`
+ * on bytes already bounds-checked against the frame length, which the
+ * verifier accepts without tracking packet pointers, works the same for
+ * linear and non-linear skbs and multi-buffer XDP, and lets the option walkers
+ * run as bpf_loop() callbacks instead of unrolled loops. Nothing here calls a
+ * helper directly: the few that are needed come in through the LS_* macros
+ * below, which the gcc build defines as plain C.
+ *
+ * Every outcome of a packet increments exactly one counter of enum ls_counter
+ * (besides LS_CNT_PKTS and the per-event ones): nothing is dropped silently.
+ */
+#ifndef LS_DHCP_PARSE_H
+#define LS_DHCP_PARSE_H
+
+#include <linux/types.h>
+#include "ringbuf/event.h"
+
+#define LS_INLINE static inline __attribute__((always_inline))
+
+#define LS_BUF_SZ     2048u /* frames longer than this: tail ignored, counted */
+#define LS_BUF_MASK   (LS_BUF_SZ - 1)
+#define LS_BUF_SLACK  256u  /* copies of <= 255 bytes at a masked offset stay inside */
+#define LS_PEEK       128u  /* enough for Ethernet + 2 VLAN + IPv4/options or IPv6 + UDP */
+#define LS_VLAN_MAX   2     /* 802.1ad outer + 802.1Q inner */
+#define LS_V6_EXT_MAX 8     /* extension headers followed; the verifier needs a bound */
+#define LS_V6_RELAY_MAX 8   /* RELAY-REPL/FORW nesting followed (RFC 8415 HOP_COUNT_LIMIT is 8) */
+#define LS_MAX_LEASES 16    /* leases reported per message; the excess is counted */
+#define LS_IA_MAX     32    /* IAs per message tracked for status codes (bit mask) */
+/* Each option-walker step consumes at least one byte, so this bounds any walk. */
+#define LS_OPT_ITER_MAX (LS_BUF_SZ + LS_V6_RELAY_MAX * 4)
+
+#define DHCP4_SERVER_PORT 67
+#define DHCP4_CLIENT_PORT 68
+#define DHCP6_CLIENT_PORT 546
+#define DHCP6_SERVER_PORT 547
+
+struct ls_lease {
+	__u8  addr[16];
+	__u32 iaid;
+	__u32 valid_lft;
+	__u32 pref_lft;
+	__u8  prefix_len;
+	__u8  ia_type;
+	__u8  ia_idx;   /* which IA of the message, for IA-level status codes */
+	__u8  dead;     /* address-level non-success status */
+};
+
+/*
+ * Walk state lives in the scratch map value, not on the stack: the verifier
+ * does not track map contents, so a bpf_loop() callback that advances it
+ * converges at once instead of being re-verified per distinct stack state.
+ */
+struct ls_v4_walk {
+	__u32 pos, end;
+	__u32 ci_off, hn_off, fq_off;	/* option payload offsets */
+	__u8  ci_len, hn_len, fq_len;
+	__u8  msg_type;
+	__u8  fq_flags;
+	__u8  have_req, have_lt, have_sid, have_fq;
+	__u8  done, err;
+	__u8  _pad;
+	__u32 req_addr, lease_time, server_id;	/* host order */
+} __attribute__((aligned(8)));
+
+/*
+ * One flat walk over a DHCPv6 message: relay wrappers, message options, IA
+ * options and IA-address options are containers on a three-level stack, so a
+ * single bpf_loop() callback handles any nesting the protocol allows.
+ */
+struct ls_v6_walk {
+	__u32 pos;
+	__u32 msg_end;
+	__u32 stk_end[4];	/* [1] IA, [2] IAADDR/IAPREFIX; [0], [3] unused */
+	__u32 relay_off, relay_len;
+	__u32 cid_off, sid_off, fq_off;
+	__u32 ia_fail;		/* bit per IA index with a failed status */
+	__u32 iaid;
+	__u8  depth;		/* 0 message, 1 in IA, 2 in address */
+	__u8  in_relay;
+	__u8  relay_found;
+	__u8  hops;
+	__u8  msg_type;
+	__u8  ia_type;
+	__u8  ia_idx;
+	__u8  n;		/* leases recorded */
+	__u8  cur_lease;	/* lease index + 1 of the open address container */
+	__u8  cid_len, sid_len, fq_len;
+	__u8  fq_flags, have_fq, msg_fail;
+	__u8  done, err;
+	__u8  excess;
+	__u8  peer[16];
+	__u8  _pad[2];
+} __attribute__((aligned(8)));
+
+/* Scratch state of one packet; lives in a per-CPU map value in the kernel. */
+struct ls_scratch {
+	__u8 buf[LS_BUF_SZ + LS_BUF_SLACK];
+	struct ls_event ev;                  /* the event under construction */
+	struct ls_lease leases[LS_MAX_LEASES];
+	struct ls_v4_walk w4;
+	struct ls_v6_walk w6;
+};
+
+/* Result of the header pass. */
+struct ls_hdr {
+	__u32 l3_off;
+	__u32 dhcp_off;    /* first byte of the DHCP message */
+	__u32 dhcp_end;    /* one past its last byte (UDP length, clipped to the buffer) */
+	__u16 vlan[LS_VLAN_MAX];
+	__u8  n_vlan;
+	__u8  family;      /* 4 or 6 */
+	__u8  trunc;       /* frame longer than the buffer */
+	__u8  _pad;
+} __attribute__((aligned(8)));
+
+/* Parser context: the scratch buffer, the counters, and the frame size. */
+struct ls_pctx {
+	struct ls_scratch *s;
+	struct ls_counters *cnt;
+	__u32 len;         /* valid bytes in s->buf */
+	__u32 wire_len;    /* frame length on the wire */
+	__u32 ifindex;
+	__u8  dir;
+	__u8  _pad[3];
+	__u64 ts_ns;
+	void  *emit_ctx;   /* for LS_EMIT: the BPF program context or a user callback */
+};
+
+/*
+ * Build-specific primitives. The BPF build (leasesnoop.bpf.c) defines them
+ * before including this file; the defaults are the user-space ones.
+ *   LS_LOOP(n, cb, ctx)       bpf_loop(): run cb(i, ctx) until it returns 1
+ *   LS_COPY(dst, src, n)      copy n (bounded, may be 0) bytes of the scratch buffer
+ *   LS_EMIT(pctx, ev)         hand one finished event on; returns 0 or < 0 (ring full)
+ *   LS_MIN(v, max)            min() the verifier can follow
+ *   LS_MIN(v, max)            min() the verifier can follow
+ */
+#ifndef LS_LOOP
+#include <string.h>
+LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
+{
+	for (__u32 i = 0; i < n; i++)
+		if (cb(i, ctx))
+			return i + 1;
+	return n;
+}
+#define LS_LOOP(n, cb, ctx) ls_loop_user((n), (cb), (ctx))
+#define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
+#define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
+#define LS_COPY(dst, src, n) memcpy((dst), (src), (n))
+int ls_emit_user(struct ls_pctx *p, const struct ls_event *ev);
+#define LS_EMIT(p, ev) ls_emit_user((p), (ev))
+#endif
+
+/* The bound check folds away for constant indexes; the verifier needs it for the rest. */
+#define LS_COUNT(p, idx)                                                  \
+	do {                                                              \
+		__u32 _ci = (idx);                                        \
+		if (_ci < LS_CNT_MAX)                                     \
+			(p)->cnt->c[_ci]++;                               \
+	} while (0)
+
+LS_INLINE __u32 rd8(const struct ls_scratch *s, __u32 off)
+{
+	return s->buf[off & LS_BUF_MASK];
+}
+
+LS_INLINE __u32 rd16(const struct ls_scratch *s, __u32 off)
+{
+	return rd8(s, off) << 8 | rd8(s, off + 1);
+}
+
+LS_INLINE __u32 rd32(const struct ls_scratch *s, __u32 off)
+{
+	return rd16(s, off) << 16 | rd16(s, off + 2);
+}
+
+/*
+ * ls_copy_field() - copy @n bytes at @off into a @max-byte slot; cuts to the
+ * slot, sets LS_EVF_TRUNC and counts it. Returns the bytes copied.
+ */
+LS_INLINE __u32 ls_copy_field(struct ls_pctx *p, __u8 *dst, __u32 max, __u32 off, __u32 n)
+{
+	if (n > max) {
+		n = max;
+		p->s->ev.flags |= LS_EVF_TRUNC;
+		LS_COUNT(p, LS_CNT_FIELD_TRUNC);
+	}
+	n &= 0xff;	/* max <= 255 everywhere; tells the verifier too */
+	if (n)
+		LS_COPY(dst, &p->s->buf[off & LS_BUF_MASK], n);
+	return n;
+}
+
+/*
+ * ls_parse_headers() - Ethernet, up to two VLAN tags, IPv4 (options; fragments
+ * counted and skipped) or IPv6 (a bounded extension header chain), UDP. Reads
+ * only the first p->len bytes. Returns 1 when the frame is DHCP (h filled),
+ * 0 when it is not (counted), -1 when the headers run past p->len although the
+ * frame is longer (the caller loads more and calls again).
+ */
+LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
+{
+	const struct ls_scratch *s = p->s;
+	__u32 off = 12, len = p->len, l4, ulen, sport, dport;
+	__u32 eth_type;
+
+	if (len < 14)
+		goto trunc;
+	eth_type = rd16(s, off);
+	off = 14;
+	for (int i = 0; i < LS_VLAN_MAX; i++) {
+		if (eth_type != 0x8100 && eth_type != 0x88a8 && eth_type != 0x9100)
+			break;
+		if (off + 4 > len)
+			goto trunc;
+		if (h->n_vlan < LS_VLAN_MAX)
+			h->vlan[h->n_vlan++ & (LS_VLAN_MAX - 1)] = rd16(s, off) & 0x0fff;
+		eth_type = rd16(s, off + 2);
+		off += 4;
+	}
+	h->l3_off = off;
+	if (eth_type == 0x0800) {
+		__u32 ihl, tot;
+
+		if (off + 20 > len)
+			goto trunc;
+		if ((rd8(s, off) >> 4) != 4)
+			goto bad_ip;
+		ihl = (rd8(s, off) & 0xf) * 4;
+		tot = rd16(s, off + 2);
+		if (ihl < 20 || tot < ihl || off + tot > p->wire_len)
+			goto bad_ip;
+		if (rd8(s, off + 9) != 17)
+			goto not_dhcp;
+		if (rd16(s, off + 6) & 0x3fff) {	/* MF or offset: a fragment */
+			LS_COUNT(p, LS_CNT_IP_FRAG);
+			return 0;
+		}
+		h->family = 4;
+		l4 = off + ihl;
+		ulen = tot - ihl;
+	} else if (eth_type == 0x86dd) {
+		__u32 plen, nh;
+
+		if (off + 40 > len)
+			goto trunc;
+		if ((rd8(s, off) >> 4) != 6)
+			goto bad_ip;
+		plen = rd16(s, off + 4);
+		nh = rd8(s, off + 6);
+		if (off + 40 + plen > p->wire_len)
+			goto bad_ip;
+		l4 = off + 40;
+		for (int i = 0; i < LS_V6_EXT_MAX; i++) {
+			__u32 elen;
+
+			if (nh != 0 && nh != 43 && nh != 60 && nh != 44 && nh != 51)
+				break;
+			if (nh == 44) {
+				LS_COUNT(p, LS_CNT_IP_FRAG);
+				return 0;
+			}
+			if (l4 + 8 > len)
+				goto need_more;
+			elen = nh == 51 ? (rd8(s, l4 + 1) + 2) * 4 : (rd8(s, l4 + 1) + 1) * 8;
+			nh = rd8(s, l4);
+			l4 += elen;
+		}
+		if (nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51) {
+			LS_COUNT(p, LS_CNT_MAL_EXT_HDRS);
+			return 0;
+		}
+		if (nh != 17)
+			goto not_dhcp;
+		if (l4 > off + 40 + plen)
+			goto bad_ip;
+		h->family = 6;
+		ulen = off + 40 + plen - l4;
+	} else {
+		goto not_dhcp;
+	}
+	if (l4 + 8 > len)
+		goto need_more;
+	sport = rd16(s, l4);
+	dport = rd16(s, l4 + 2);
+	if (h->family == 4) {
+		if ((sport != DHCP4_SERVER_PORT && sport != DHCP4_CLIENT_PORT) ||
+		    (dport != DHCP4_SERVER_PORT && dport != DHCP4_CLIENT_PORT))
+			goto not_dhcp;
+	} else {
+		if ((sport != DHCP6_SERVER_PORT && sport != DHCP6_CLIENT_PORT) ||
+		    (dport != DHCP6_SERVER_PORT && dport != DHCP6_CLIENT_PORT))
+			goto not_dhcp;
+	}
+	if (rd16(s, l4 + 4) < 8 || rd16(s, l4 + 4) > ulen) {
+		LS_COUNT(p, LS_CNT_MAL_BAD_UDP);
+		return 0;
+	}
+	h->dhcp_off = l4 + 8;
+	h->dhcp_end = l4 + rd16(s, l4 + 4);
+	return 1;
+
+need_more:
+	if (p->wire_len > len && len < LS_BUF_SZ)
+		return -1;
+trunc:
+	LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);
+	return 0;
+bad_ip:
+	LS_COUNT(p, LS_CNT_MAL_BAD_IP);
+	return 0;
+not_dhcp:
+	LS_COUNT(p, LS_CNT_PKT_NOT_DHCP);
+	return 0;
+}
+
+/* ---- DHCPv4 ---------------------------------------------------------- */
+
+static long ls_v4_opt_step(__u32 i, void *data)
+{
+	struct ls_pctx *p = data;
+	const struct ls_scratch *s = p->s;
+	struct ls_v4_walk *w = &p->s->w4;
+	__u32 pos = w->pos, code, olen, d;
+
+	(void)i;
+	if (pos >= w->end) {
+		w->done = 1;		/* no END option: the UDP payload ends the list */
+		return 1;
+	}
+	code = rd8(s, pos);
+	if (code == 0) {		/* PAD */
+		w->pos = pos + 1;
+		return 0;
+	}
+	if (code == 255) {		/* END */
+		w->done = 1;
+		return 1;
+	}
+	if (pos + 2 > w->end || pos + 2 + rd8(s, pos + 1) > w->end) {
+		w->err = LS_CNT_MAL_OPT_OVERRUN;
+		return 1;
+	}
+	olen = rd8(s, pos + 1);
+	d = pos + 2;
+	switch (code) {
+	case 53:
+		if (olen >= 1)
+			w->msg_type = rd8(s, d);
+		break;
+	case 50:
+		if (olen == 4) {
+			w->req_addr = rd32(s, d);
+			w->have_req = 1;
+		}
+		break;
+	case 51:
+		if (olen == 4) {
+			w->lease_time = rd32(s, d);
+			w->have_lt = 1;
+		}
+		break;
+	case 54:
+		if (olen == 4) {
+			w->server_id = rd32(s, d);
+			w->have_sid = 1;
+		}
+		break;
+	case 61:
+		w->ci_off = d;
+		w->ci_len = olen;
+		break;
+	case 12:
+		w->hn_off = d;
+		w->hn_len = olen;
+		break;
+	case 81:
+		/* RFC 4702: flags, RCODE1, RCODE2, then the domain name */
+		if (olen >= 3) {
+			w->fq_flags = rd8(s, d);
+			w->fq_off = d + 3;
+			w->fq_len = olen - 3;
+			w->have_fq = 1;
+		}
+		break;
+	}
+	w->pos = d + olen;
+	return 0;
+}
+
+/* Zero @n bytes (a constant multiple of 8): a loop the compiler unrolls. */
+#define ls_zero(ptr, n)                                                   \
+	do {                                                              \
+		__u64 *_z = (__u64 *)(ptr);                               \
+		_Static_assert((n) % 8 == 0, "ls_zero size");             \
+		for (__u32 _i = 0; _i < (n) / 8; _i++)                    \
+			_z[_i] = 0;                                       \
+	} while (0)
+
+LS_INLINE void ls_put_be32(__u8 *dst, __u32 v)
+{
+	dst[0] = v >> 24;
+	dst[1] = v >> 16;
+	dst[2] = v >> 8;
+	dst[3] = v;
+}
+
+LS_INLINE void ls_emit_one(struct ls_pctx *p)
+{
+	struct ls_event *ev = &p->s->ev;
+	__u32 idx = LS_CNT_EV_V4_ACK + ev->type - LS_EV_V4_ACK;
+
+	if (LS_EMIT(p, ev) < 0) {
+		LS_COUNT(p, LS_CNT_RB_FULL);
+		return;
+	}
+	if (idx <= LS_CNT_EV_V6_DECLINE)
+		LS_COUNT(p, idx);
+}
+
+LS_INLINE void ls_ev_reset(struct ls_pctx *p, const struct ls_hdr *h)
+{
+	struct ls_event *ev = &p->s->ev;
+
+	ls_zero(ev, sizeof(*ev));
+	ev->version = LS_EVENT_VERSION;
+	ev->ifindex = p->ifindex;
+	ev->ts_ns = p->ts_ns;
+	ev->family = h->family;
+	ev->dir = p->dir;
+	ev->n_vlan = h->n_vlan;
+	ev->vlan[0] = h->vlan[0];
+	ev->vlan[1] = h->vlan[1];
+	if (h->trunc)
+		ev->flags |= LS_EVF_TRUNC;
+}
+
+LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
+{
+	struct ls_scratch *s = p->s;
+	struct ls_event *ev = &s->ev;
+	struct ls_v4_walk *w = &s->w4;
+	__u32 off = h->dhcp_off, addr, hlen, giaddr;
+
+	if (off + 240 > h->dhcp_end || rd32(s, off + 236) != 0x63825363) {
+		LS_COUNT(p, LS_CNT_MAL_DHCP_SHORT);
+		return 0;
+	}
+	ls_zero(w, sizeof(*w));
+	w->pos = off + 240;
+	w->end = h->dhcp_end;
+	LS_LOOP(LS_OPT_ITER_MAX, ls_v4_opt_step, p);
+	if (w->err) {
+		LS_COUNT(p, w->err);
+		return 0;
+	}
+	if (!w->done) {
+		LS_COUNT(p, LS_CNT_MAL_OPT_LOOP);
+		return 0;
+	}
+	if (!w->msg_type) {
+		LS_COUNT(p, LS_CNT_MAL_NO_MSGTYPE);
+		return 0;
+	}
+	ls_ev_reset(p, h);
+	switch (w->msg_type) {
+	case 5:
+		ev->type = LS_EV_V4_ACK;
+		addr = rd32(s, off + 16);	/* yiaddr */
+		break;
+	case 6:
+		ev->type = LS_EV_V4_NAK;
+		addr = 0;
+		break;
+	case 7:
+		ev->type = LS_EV_V4_RELEASE;
+		addr = rd32(s, off + 12);	/* ciaddr */
+		break;
+	case 4:
+		ev->type = LS_EV_V4_DECLINE;
+		addr = w->have_req ? w->req_addr : 0;
+		break;
+	default:
+		LS_COUNT(p, LS_CNT_PKT_IGNORED);
+		return 0;
+	}
+	if (!addr && ev->type != LS_EV_V4_NAK) {
+		LS_COUNT(p, LS_CNT_V4_NO_ADDR);
+		return 0;
+	}
+	ls_put_be32(ev->addr, addr);
+	ev->prefix_len = 32;
+	ev->xid = rd32(s, off + 4);
+	ev->htype = rd8(s, off + 1);
+	hlen = rd8(s, off + 2);
+	ev->hlen = hlen;
+	ls_copy_field(p, ev->chaddr, LS_CHADDR_MAX, off + 28, hlen);
+	giaddr = rd32(s, off + 24);
+	if (giaddr) {
+		ev->flags |= LS_EVF_RELAYED;
+		ls_put_be32(ev->relay_addr, giaddr);
+	}
+	if (w->have_lt) {
+		ev->flags |= LS_EVF_LEASE_TIME;
+		ev->valid_lft = w->lease_time;
+	}
+	if (w->have_sid) {
+		ev->flags |= LS_EVF_SERVER_ID;
+		ls_put_be32(ev->server_id, w->server_id);
+		ev->server_id_len = 4;
+	}
+	if (w->ci_off) {
+		ev->flags |= LS_EVF_CLIENT_ID;
+		ev->client_id_len = ls_copy_field(p, ev->client_id, LS_CLIENT_ID_MAX, w->ci_off,
+						  w->ci_len);
+	}
+	if (w->hn_off) {
+		ev->flags |= LS_EVF_HOSTNAME;
+		ev->hostname_len = ls_copy_field(p, (__u8 *)ev->hostname, LS_HOSTNAME_MAX - 1,
+						 w->hn_off, w->hn_len);
+	}
+	if (w->have_fq) {
+		ev->flags |= LS_EVF_FQDN;
+		ev->fqdn_flags = w->fq_flags;
+		/* RFC 4702 §2.1: E=0 is the deprecated ASCII encoding */
+		if (!(w->fq_flags & 0x04))
+			ev->flags |= LS_EVF_FQDN_ASCII;
+		ev->fqdn_len = ls_copy_field(p, ev->fqdn, LS_FQDN_MAX, w->fq_off, w->fq_len);
+	}
+	ls_emit_one(p);
+	return 1;
+}
+
+/* ---- DHCPv6 ---------------------------------------------------------- */
+
+LS_INLINE int ls_v6_enter_msg(struct ls_pctx *p, struct ls_v6_walk *w, __u32 off, __u32 end)
+{
+	struct ls_scratch *s = p->s;
+	__u32 t;
+
+	if (off + 4 > end) {
+		w->err = LS_CNT_MAL_DHCP_SHORT;
+		return 1;
+	}
+	t = rd8(s, off);
+	w->msg_end = end;
+	if (t == 12 || t == 13) {	/* RELAY-FORW, RELAY-REPL */
+		if (w->hops >= LS_V6_RELAY_MAX) {
+			w->err = LS_CNT_MAL_RELAY_DEPTH;
+			return 1;
+		}
+		if (off + 34 > end) {
+			w->err = LS_CNT_MAL_DHCP_SHORT;
+			return 1;
+		}
+		w->hops++;
+		w->in_relay = 1;
+		w->relay_found = 0;
+		/* peer-address of the innermost relay: the client's link address */
+		for (int i = 0; i < 16; i++)
+			w->peer[i] = rd8(s, off + 18 + i);
+		w->pos = off + 34;
+		return 0;
+	}
+	w->in_relay = 0;
+	w->msg_type = t;
+	if (t != 7 && t != 8 && t != 9) {	/* REPLY, RELEASE, DECLINE */
+		w->err = LS_CNT_PKT_IGNORED;
+		return 1;
+	}
+	s->ev.xid = rd32(s, off) & 0xffffff;
+	w->pos = off + 4;
+	return 0;
+}
+
+LS_INLINE void ls_v6_add_lease(struct ls_scratch *s, struct ls_v6_walk *w, __u32 addr_off,
+			       __u32 plen, __u32 pref, __u32 valid)
+{
+	struct ls_lease *l;
+
+	if (w->n >= LS_MAX_LEASES) {
+		w->excess++;
+		w->cur_lease = 0;
+		return;
+	}
+	l = &s->leases[w->n & (LS_MAX_LEASES - 1)];
+	LS_COPY(l->addr, &s->buf[addr_off & LS_BUF_MASK], 16);
+	l->iaid = w->iaid;
+	l->valid_lft = valid;
+	l->pref_lft = pref;
+	l->prefix_len = plen;
+	l->ia_type = w->ia_type;
+	l->ia_idx = w->ia_idx;
+	l->dead = 0;
+	w->n++;
+	w->cur_lease = w->n;
+}
+
+static long ls_v6_opt_step(__u32 i, void *data)
+{
+	struct ls_pctx *p = data;
+	struct ls_scratch *s = p->s;
+	struct ls_v6_walk *w = &s->w6;
+	__u32 pos = w->pos, end, code, olen, d, next;
+
+	(void)i;
+	/* close finished containers, innermost first */
+	if (w->depth == 2 && pos >= w->stk_end[2]) {
+		w->depth = 1;
+		w->cur_lease = 0;
+		return 0;
+	}
+	if (w->depth == 1 && pos >= w->stk_end[1]) {
+		w->depth = 0;
+		return 0;
+	}
+	if (w->depth == 0 && pos >= w->msg_end) {
+		if (!w->in_relay) {
+			w->done = 1;
+			return 1;
+		}
+		if (!w->relay_found) {
+			w->err = LS_CNT_V6_NO_LEASE;	/* relay message without a message */
+			return 1;
+		}
+		return ls_v6_enter_msg(p, w, w->relay_off, w->relay_off + w->relay_len);
+	}
+	end = w->depth ? w->stk_end[w->depth & 3] : w->msg_end;
+	if (pos + 4 > end || pos + 4 + rd16(s, pos + 2) > end) {
+		w->err = LS_CNT_MAL_OPT_OVERRUN;
+		return 1;
+	}
+	code = rd16(s, pos);
+	olen = rd16(s, pos + 2);
+	d = pos + 4;
+	next = d + olen;
+	w->pos = next;
+	if (w->in_relay) {
+		if (code == 9) {		/* OPTION_RELAY_MSG */
+			w->relay_off = d;
+			w->relay_len = olen;
+			w->relay_found = 1;
+		}
+		return 0;
+	}
+	if (code == 13) {			/* OPTION_STATUS_CODE */
+		if (olen < 2) {
+			w->err = LS_CNT_MAL_OPT_LEN;
+			return 1;
+		}
+		if (rd16(s, d) != 0) {
+			if (w->depth == 0)
+				w->msg_fail = 1;
+			else if (w->depth == 1)
+				w->ia_fail |= 1u << (w->ia_idx & (LS_IA_MAX - 1));
+			else if (w->cur_lease)
+				s->leases[(w->cur_lease - 1) & (LS_MAX_LEASES - 1)].dead = 1;
+		}
+		return 0;
+	}
+	if (w->depth == 0) {
+		switch (code) {
+		case 1:				/* OPTION_CLIENTID */
+			w->cid_off = d;
+			w->cid_len = olen > 255 ? 255 : olen;
+			break;
+		case 2:				/* OPTION_SERVERID */
+			w->sid_off = d;
+			w->sid_len = olen > 255 ? 255 : olen;
+			break;
+		case 39:			/* OPTION_CLIENT_FQDN: flags, then a wire name */
+			if (olen >= 1) {
+				w->fq_flags = rd8(s, d);
+				w->fq_off = d + 1;
+				w->fq_len = olen - 1 > 255 ? 255 : olen - 1;
+				w->have_fq = 1;
+			}
+			break;
+		case 3:				/* IA_NA: IAID, T1, T2, options */
+		case 25:			/* IA_PD: IAID, T1, T2, options */
+		case 4:				/* IA_TA: IAID, options */
+			if (olen < (code == 4 ? 4u : 12u)) {
+				w->err = LS_CNT_MAL_OPT_LEN;
+				return 1;
+			}
+			w->ia_idx++;
+			w->iaid = rd32(s, d);
+			w->ia_type = code == 3 ? LS_IA_NA : code == 4 ? LS_IA_TA : LS_IA_PD;
+			w->stk_end[1] = next;
+			w->depth = 1;
+			w->pos = d + (code == 4 ? 4 : 12);
+			break;
+		}
+		return 0;
+	}
+	if (w->depth == 1) {
+		if (code == 5 && w->ia_type != LS_IA_PD) {	/* IAADDR */
+			if (olen < 24) {
+				w->err = LS_CNT_MAL_OPT_LEN;
+				return 1;
+			}
+			ls_v6_add_lease(s, w, d, 128, rd32(s, d + 16), rd32(s, d + 20));
+			w->stk_end[2] = next;
+			w->depth = 2;
+			w->pos = d + 24;
+		} else if (code == 26 && w->ia_type == LS_IA_PD) {	/* IAPREFIX */
+			if (olen < 25) {
+				w->err = LS_CNT_MAL_OPT_LEN;
+				return 1;
+			}
+			ls_v6_add_lease(s, w, d + 9, rd8(s, d + 8), rd32(s, d), rd32(s, d + 4));
+			w->stk_end[2] = next;
+			w->depth = 2;
+			w->pos = d + 25;
+		}
+	}
+	/* depth 2: only status codes matter (handled above) */
+	return 0;
+}
+
+static long ls_v6_emit_step(__u32 i, void *data)
+{
+	struct ls_pctx *p = data;
+	struct ls_scratch *s = p->s;
+	struct ls_v6_walk *w = &s->w6;
+	struct ls_event *ev = &s->ev;
+	const struct ls_lease *l;
+
+	if (i >= w->n)
+		return 1;
+	l = &s->leases[i & (LS_MAX_LEASES - 1)];
+	if (l->dead || (w->ia_fail >> (l->ia_idx & (LS_IA_MAX - 1)) & 1)) {
+		LS_COUNT(p, LS_CNT_V6_STATUS_FAIL);
+		return 0;
+	}
+	__builtin_memcpy(ev->addr, l->addr, 16);
+	ev->prefix_len = l->prefix_len;
+	ev->ia_type = l->ia_type;
+	ev->iaid = l->iaid;
+	ev->valid_lft = l->valid_lft;
+	ev->pref_lft = l->pref_lft;
+	ls_emit_one(p);
+	return 0;
+}
+
+LS_INLINE int ls_parse_v6(struct ls_pctx *p, const struct ls_hdr *h)
+{
+	struct ls_scratch *s = p->s;
+	struct ls_event *ev = &s->ev;
+	struct ls_v6_walk *w = &s->w6;
+
+	ls_ev_reset(p, h);
+	ls_zero(w, sizeof(*w));
+	if (ls_v6_enter_msg(p, w, h->dhcp_off, h->dhcp_end) == 0)
+		LS_LOOP(LS_OPT_ITER_MAX, ls_v6_opt_step, p);
+	if (w->err) {
+		LS_COUNT(p, w->err);
+		return 0;
+	}
+	if (!w->done) {
+		LS_COUNT(p, LS_CNT_MAL_OPT_LOOP);
+		return 0;
+	}
+	if (w->msg_fail) {
+		LS_COUNT(p, LS_CNT_V6_STATUS_FAIL);
+		return 0;
+	}
+	if (w->excess)
+		p->cnt->c[LS_CNT_LEASES_EXCESS] += w->excess;
+	if (!w->n) {
+		LS_COUNT(p, LS_CNT_V6_NO_LEASE);
+		return 0;
+	}
+	ev->type = w->msg_type == 7 ? LS_EV_V6_REPLY : w->msg_type == 8 ? LS_EV_V6_RELEASE
+								    : LS_EV_V6_DECLINE;
+	ev->flags |= LS_EVF_LEASE_TIME;
+	if (w->hops) {
+		ev->flags |= LS_EVF_RELAYED;
+		ev->relay_hops = w->hops;
+		__builtin_memcpy(ev->relay_addr, w->peer, 16);
+	}
+	if (w->cid_off) {
+		ev->flags |= LS_EVF_CLIENT_ID;
+		ev->client_id_len = ls_copy_field(p, ev->client_id, LS_CLIENT_ID_MAX, w->cid_off,
+						  w->cid_len);
+	}
+	if (w->sid_off) {
+		ev->flags |= LS_EVF_SERVER_ID;
+		ev->server_id_len = ls_copy_field(p, ev->server_id, LS_SERVER_ID_MAX, w->sid_off,
+						  w->sid_len);
+	}
+	if (w->have_fq) {
+		ev->flags |= LS_EVF_FQDN;
+		ev->fqdn_flags = w->fq_flags;
+		ev->fqdn_len = ls_copy_field(p, ev->fqdn, LS_FQDN_MAX, w->fq_off, w->fq_len);
+	}
+	LS_LOOP(LS_MAX_LEASES, ls_v6_emit_step, p);
+	return 1;
+}
+
+/*
+ * ls_parse_dhcp() - after ls_parse_headers() returned 1 on the whole frame
+ * (p->len = min(wire_len, LS_BUF_SZ)): parse the DHCP message and emit its
+ * events. Returns the number of messages that produced events (0 or 1).
+ */
+LS_INLINE int ls_parse_dhcp(struct ls_pctx *p, struct ls_hdr *h)
+{
+	LS_COUNT(p, LS_CNT_PKT_DHCP);
+	if (p->wire_len > LS_BUF_SZ) {
+		h->trunc = 1;
+		LS_COUNT(p, LS_CNT_PKT_TOO_BIG);
+	}
+	if (h->dhcp_end > p->len)
+		h->dhcp_end = p->len;
+	if (h->family == 4)
+		return ls_parse_v4(p, h);
+	return ls_parse_v6(p, h);
+}
+
+/*
+ * LS_RUN_FRAME() - the per-packet sequence, identical in both builds: copy
+ * the first LS_PEEK bytes with LOAD(ctx, off, dst, n) and parse the headers
+ * (the whole cost for non-DHCP traffic); for DHCP, copy the frame (up to
+ * LS_BUF_SZ) and parse the message. @p needs s, cnt, wire_len, ifindex, dir;
+ * @h must be zeroed. @ts is evaluated only for DHCP; @extra runs just before
+ * the DHCP parse (the tc program adds the offloaded VLAN tag there).
+ */
+#define LS_RUN_FRAME(p, h, LOAD, ctx, ts, extra)                                         \
+	do {                                                                            \
+		__u32 _n, _wl = (p)->wire_len;                                          \
+		int _r;                                                                 \
+		LS_COUNT(p, LS_CNT_PKTS);                                               \
+		_n = LS_MIN(_wl, LS_PEEK);                                              \
+		if (_n < 14 || LOAD(ctx, 0, (p)->s->buf, _n) != 0) {                    \
+			LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);                              \
+			break;                                                          \
+		}                                                                       \
+		(p)->len = _n;                                                          \
+		_r = ls_parse_headers(p, h);                                            \
+		if (_r == 0)                                                            \
+			break;                                                          \
+		_n = LS_MIN(_wl, LS_BUF_SZ);                                            \
+		if (_n > LS_PEEK && LOAD(ctx, 0, (p)->s->buf, _n) != 0) {               \
+			LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);                              \
+			break;                                                          \
+		}                                                                       \
+		(p)->len = _n;                                                          \
+		if (_r < 0) {                                                           \
+			ls_zero(h, sizeof(*(h)));                                       \
+			if (ls_parse_headers(p, h) <= 0)                                \
+				break;                                                  \
+		}                                                                       \
+		(p)->ts_ns = (ts);                                                      \
+		extra;                                                                  \
+		ls_parse_dhcp(p, h);                                                    \
+	} while (0)
+
+#endif
