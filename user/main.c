@@ -1,2 +1,230 @@
 // SPDX-License-Identifier: GPL-2.0-only
-int main(void) { return 0; }
+/*
+ * user/main.c - command line, signals and wiring of leasesnoop's modes
+ * (DESIGN.md "Command line"). No state of its own beyond the run.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringbuf/consumer.h"
+#include "user/errcode.h"
+#include "user/evfmt.h"
+#include "user/loader.h"
+#include "user/log.h"
+#include "user/parse.h"
+#include "user/pcapsrc.h"
+
+const char *argp_program_version = "leasesnoop 0.1";
+const char *argp_program_bug_address = "<https://github.com/leasesnoop/leasesnoop/issues>";
+
+static const char doc[] =
+	"leasesnoop - keep DNS in step with DHCP leases seen on the wire and in Kea's lease files.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  leasesnoop -i eth0 --events --json     attach and print lease events live (no DNS)\n"
+	"  leasesnoop --pcap dhcp.pcap.gz --events  decode a capture offline with the same parser\n";
+
+enum { OPT_EVENTS = 0x100, OPT_JSON, OPT_PCAP, OPT_XDP_SKB, OPT_NO_TC, OPT_COUNTERS,
+       OPT_RING_SIZE };
+
+static const struct argp_option opts[] = {
+	{ "interface", 'i', "IFACE", 0, "Attach to IFACE (repeatable)", 0 },
+	{ "events", OPT_EVENTS, NULL, 0, "Print lease events (no DNS changes)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per line", 0 },
+	{ "pcap", OPT_PCAP, "FILE", 0, "Decode a pcap/pcapng capture (optionally gzip'd)", 0 },
+	{ "xdp-generic", OPT_XDP_SKB, NULL, 0, "Attach XDP in generic (skb) mode", 0 },
+	{ "no-egress", OPT_NO_TC, NULL, 0, "Do not attach the tc egress program", 0 },
+	{ "counters", OPT_COUNTERS, NULL, 0, "At exit, print the parser counters as JSON on stderr", 0 },
+	{ "ring-size", OPT_RING_SIZE, "BYTES", 0, "BPF ring buffer size (power of 2, default 16 MiB)", 0 },
+	{ "verbose", 'v', NULL, 0, "More log output (repeatable)", 0 },
+	{},
+};
+
+static struct env {
+	const char *ifaces[LOADER_MAX_IFACES];
+	int n_ifaces;
+	const char *pcap;
+	int events, json, counters, verbose;
+	unsigned int loader_flags;
+	unsigned long ring_bytes;
+} env;
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+
+	switch (key) {
+	case 'i':
+		if (env.n_ifaces == LOADER_MAX_IFACES)
+			argp_error(state, "at most %d interfaces", LOADER_MAX_IFACES);
+		env.ifaces[env.n_ifaces++] = arg;
+		break;
+	case OPT_EVENTS:
+		env.events = 1;
+		break;
+	case OPT_JSON:
+		env.json = 1;
+		break;
+	case OPT_PCAP:
+		env.pcap = arg;
+		break;
+	case OPT_XDP_SKB:
+		env.loader_flags |= LOADER_F_XDP_SKB;
+		break;
+	case OPT_NO_TC:
+		env.loader_flags |= LOADER_F_NO_TC;
+		break;
+	case OPT_COUNTERS:
+		env.counters = 1;
+		break;
+	case OPT_RING_SIZE:
+		errno = 0;
+		env.ring_bytes = strtoul(arg, &end, 0);
+		if (errno || *end || env.ring_bytes < 4096 || (env.ring_bytes & (env.ring_bytes - 1)))
+			argp_error(state, "--ring-size '%s' is not a power of two >= 4096", arg);
+		break;
+	case 'v':
+		env.verbose++;
+		break;
+	case ARGP_KEY_END:
+		if (env.pcap && env.n_ifaces)
+			argp_error(state, "--pcap and -i are exclusive");
+		if (!env.pcap && !env.n_ifaces)
+			argp_error(state, "nothing to do: give -i IFACE --events or --pcap FILE --events");
+		if (!env.events)
+			argp_error(state, "-i/--pcap need --events (the daemon mode takes -c FILE)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void print_event(const struct ls_event *ev)
+{
+	if (env.json)
+		evfmt_json(stdout, ev);
+	else
+		evfmt_text(stdout, ev);
+}
+
+static void on_parsed(const struct ls_event *ev, void *arg)
+{
+	(void)arg;
+	print_event(ev);
+}
+
+static void on_frame(int dlt, const uint8_t *frame, size_t caplen, size_t wirelen, void *arg)
+{
+	struct parse *ps = arg;
+	int r;
+
+	/* A frame cut by the capture's snaplen is parsed as what was captured. */
+	(void)wirelen;
+	r = parse_frame_linktype(ps, dlt, frame, caplen, 0, LS_DIR_INGRESS, on_parsed, NULL);
+	if (r == -EPROTONOSUPPORT) {
+		static int warned;
+
+		if (!warned++)
+			pr_err("pcap: link type %d not supported (Ethernet, Linux cooked, raw IP are)",
+			       dlt);
+	}
+}
+
+static int run_pcap(void)
+{
+	struct parse *ps;
+	long n;
+	int err;
+
+	err = parse_new(&ps);
+	if (err)
+		return err;
+	n = pcapsrc_read(env.pcap, on_frame, ps);
+	fflush(stdout);
+	if (env.counters)
+		evfmt_counters_json(stderr, parse_counters(ps));
+	parse_free(ps);
+	return n < 0 ? (int)n : 0;
+}
+
+static void on_batch(const struct ls_event *ev, size_t n, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		print_event(&ev[i]);
+	fflush(stdout);
+}
+
+static int run_live(void)
+{
+	struct loader *l = NULL;
+	struct consumer *c = NULL;
+	struct consumer_stats st;
+	struct ls_counters cnt;
+	int err;
+
+	err = loader_open(&l, env.ifaces, env.n_ifaces, env.loader_flags, env.ring_bytes);
+	if (err)
+		return err;
+	err = consumer_open(&c, loader_events_fd(l), on_batch, NULL, 0);
+	if (err) {
+		pr_err("ringbuf: cannot open the event ring (%s)", ls_strerror(err));
+		goto out;
+	}
+	pr_info("listening on %d interface(s); Ctrl-C to stop", env.n_ifaces);
+	while (!exiting) {
+		err = consumer_poll(c, 100);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0) {
+			pr_err("ringbuf: poll failed (%s)", ls_strerror(err));
+			goto out;
+		}
+		err = 0;
+	}
+	consumer_drain(c);
+	consumer_get_stats(c, &st);
+	if (st.bad_size || st.bad_version)
+		pr_warn("ringbuf: %llu records of the wrong size, %llu of another ABI version dropped",
+			st.bad_size, st.bad_version);
+	if (env.counters && loader_counters(l, &cnt) == 0)
+		evfmt_counters_json(stderr, &cnt);
+out:
+	consumer_close(c);
+	loader_close(l);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int err;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return EXIT_FAILURE;
+	log_set_level(env.verbose >= 2 ? LOG_LVL_DEBUG : env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (env.pcap)
+		err = run_pcap();
+	else
+		err = run_live();
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
