@@ -8,8 +8,9 @@
  * (head of a chain through the entries, since one client may hold several
  * leases); and one string store where every identifier and name is interned
  * once, entries holding 32-bit offsets. Strings are never freed one by one:
- * when the store has doubled since it was last compacted it is rebuilt from
- * the live entries, which keeps it bounded under churn at O(1) amortized.
+ * when what entries dropped (renamed, deleted) is half the store, it is
+ * rebuilt from the live entries: bounded under churn, O(1) amortized, and
+ * never run while the table only grows (a full load).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,7 +58,8 @@ struct leases {
 	uint32_t *iix, imask, icount;
 	/* string store: [len: 1 byte, or 0xff + 4 bytes][bytes][NUL] */
 	uint8_t *arena;
-	uint32_t alen, acap, alen_compacted;
+	uint32_t alen, acap;
+	uint32_t garbage;	/* estimated bytes of the store no entry uses any more */
 	uint32_t *six, smask, scount;
 	int64_t next_due;	/* earliest expire + grace not yet sent; INT64_MAX none */
 	int loading;		/* initial load: no changes sent */
@@ -118,6 +120,30 @@ static const uint8_t *str_get(const struct leases *t, uint32_t ref, size_t *len)
 	return p + 5;
 }
 
+/* Bytes @ref takes in the store (0 for ""). */
+static uint32_t str_size(const struct leases *t, uint32_t ref)
+{
+	size_t len;
+
+	if (!ref)
+		return 0;
+	str_get(t, ref, &len);
+	return len + (len < 0xff ? 1 : 5) + 1;
+}
+
+/* Account the strings of @old that @e (NULL: none) no longer uses. */
+static void str_drop(struct leases *t, const struct ent *old, const struct ent *e)
+{
+	if (!e || old->hw != e->hw)
+		t->garbage += str_size(t, old->hw);
+	if (!e || old->id != e->id)
+		t->garbage += str_size(t, old->id);
+	if (!e || old->name != e->name)
+		t->garbage += str_size(t, old->name);
+	if (!e || old->uctx != e->uctx)
+		t->garbage += str_size(t, old->uctx);
+}
+
 static uint32_t str_hash_ref(const struct leases *t, uint32_t ref)
 {
 	size_t len;
@@ -164,18 +190,24 @@ static uint32_t str_find(const struct leases *t, const void *p, size_t len)
 	return 0;
 }
 
-/* Intern into @t; *@ref is 0 for "". Returns 0 or -ENOMEM. */
-static int str_intern(struct leases *t, const void *p, size_t len, uint32_t *ref)
+/*
+ * Store @p[0..@len) in @t; *@ref is 0 for "". With @dedupe the string is
+ * interned (found again if present, entered in the hash); without, it is
+ * only appended - for host names, which are unique to a lease and whose
+ * renewals are deduplicated by the caller against the lease's old name.
+ * Returns 0 or -ENOMEM.
+ */
+static int str_add(struct leases *t, const void *p, size_t len, int dedupe, uint32_t *ref)
 {
 	size_t need = len + (len < 0xff ? 1 : 5) + 1;
 	uint32_t h;
 
-	*ref = str_find(t, p, len);
+	*ref = dedupe ? str_find(t, p, len) : 0;
 	if (*ref || !len)
 		return 0;
 	if (len > UINT32_MAX / 2 || t->alen + need > UINT32_MAX / 2)
 		return -ENOMEM;
-	if ((t->scount + 1) * 4 >= (t->smask + 1) * 3 &&
+	if (dedupe && (t->scount + 1) * 4 >= (t->smask + 1) * 3 &&
 	    str_rehash(t, t->six ? (t->smask + 1) * 2 : 1024))
 		return -ENOMEM;
 	if (t->alen + need > t->acap) {
@@ -203,11 +235,18 @@ static int str_intern(struct leases *t, const void *p, size_t len, uint32_t *ref
 	memcpy(t->arena + t->alen, p, len);
 	t->alen += len;
 	t->arena[t->alen++] = '\0';
+	if (!dedupe)
+		return 0;
 	for (h = hash_bytes(p, len) & t->smask; t->six[h]; h = (h + 1) & t->smask)
 		;
 	t->six[h] = *ref;
 	t->scount++;
 	return 0;
+}
+
+static int str_intern(struct leases *t, const void *p, size_t len, uint32_t *ref)
+{
+	return str_add(t, p, len, 1, ref);
 }
 
 /* ---- identity index ---------------------------------------------------- */
@@ -461,7 +500,7 @@ static int maybe_compact(struct leases *t)
 	uint32_t *nref;
 	int err = 0;
 
-	if (t->alen < (1u << 20) || t->alen < 2 * t->alen_compacted)
+	if (t->alen < (64u << 10) || t->garbage < t->alen / 2)
 		return 0;
 	nref = malloc((size_t)t->n_ents * 4 * sizeof(*nref) + 1);
 	if (!nref)
@@ -477,7 +516,8 @@ static int maybe_compact(struct leases *t)
 			size_t len;
 			const uint8_t *p = str_get(t, refs[k], &len);
 
-			err = str_intern(&nt, p, len, &nref[(size_t)i * 4 + k]);
+			/* names (k == 2) are per lease: appended, not interned */
+			err = str_add(&nt, p, len, k != 2, &nref[(size_t)i * 4 + k]);
 		}
 	}
 	if (err) {
@@ -485,7 +525,7 @@ static int maybe_compact(struct leases *t)
 		free(nt.arena);
 		free(nt.six);
 		free(nref);
-		t->alen_compacted = t->alen;	/* retry after the store doubles again */
+		t->garbage /= 2;	/* retry after more churn */
 		return 0;
 	}
 	for (uint32_t i = 0; i < t->n_ents; i++) {
@@ -507,7 +547,8 @@ static int maybe_compact(struct leases *t)
 	t->six = nt.six;
 	t->smask = nt.smask;
 	t->scount = nt.scount;
-	t->alen_compacted = t->alen;
+	t->garbage = 0;
+	t->st.compactions++;
 	/* identity keys are string refs: they all moved */
 	return t->iix ? iix_rebuild(t, t->imask + 1) : 0;
 }
@@ -623,6 +664,7 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 			return 0;
 		decode(t, &t->ents[ei], &prev);
 		emit(t, LEASE_CH_DELETED, &prev, &prev, NULL);
+		str_drop(t, &t->ents[ei], NULL);
 		ent_remove(t, ei, aslot);
 		return 1;
 	}
@@ -645,8 +687,17 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 
 	/* Intern everything first: decoded leases point into the store. */
 	if ((err = str_intern(t, r->id, r->id_len, &e.id)) ||
-	    (err = str_intern(t, r->hostname, r->hostname_len, &e.name)) ||
 	    (err = str_intern(t, r->user_context, r->user_context_len, &e.uctx)))
+		return err;
+	if (ei != NIL && r->hostname_len) {
+		size_t ol;
+		const uint8_t *on = str_get(t, t->ents[ei].name, &ol);
+
+		/* a renewal repeats the name: keep the stored copy */
+		if (ol == r->hostname_len && !memcmp(on, r->hostname, ol))
+			e.name = t->ents[ei].name;
+	}
+	if (!e.name && (err = str_add(t, r->hostname, r->hostname_len, 0, &e.name)))
 		return err;
 	if (r->id_len == r->hwaddr_len + 1 && r->hwaddr_len &&
 	    !memcmp(r->id + 1, r->hwaddr, r->hwaddr_len)) {
@@ -730,6 +781,7 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 			iix_unlink(t, ei);
 		e.id_next = old->id_next;
 		e.flags |= ENT_USED;
+		str_drop(t, old, &e);
 		*old = e;
 		if (relink && (err = iix_link(t, ei)))
 			return err;
@@ -920,10 +972,15 @@ void leases_get_stats(const struct leases *t, struct leases_stats *st)
 {
 	*st = t->st;
 	st->leases = t->count;
-	st->mem_bytes = sizeof(*t) + (uint64_t)t->cap_ents * sizeof(struct ent) +
+	/*
+	 * Resident bytes: the hash indexes are touched all over, while the
+	 * untouched tail of the entry array and of the string store (grown by
+	 * realloc, so mremap for large sizes) never becomes resident.
+	 */
+	st->mem_bytes = sizeof(*t) + (uint64_t)t->n_ents * sizeof(struct ent) +
 			(t->aix ? (uint64_t)(t->amask + 1) * 4 : 0) +
 			(t->iix ? (uint64_t)(t->imask + 1) * 4 : 0) +
-			(t->six ? (uint64_t)(t->smask + 1) * 4 : 0) + t->acap;
+			(t->six ? (uint64_t)(t->smask + 1) * 4 : 0) + t->alen;
 	if (t->tail) {
 		struct lease_tail_stats ts;
 
@@ -1115,7 +1172,8 @@ int leases_cmd_print(const char *path, int all, int json, FILE *out)
 		return err;
 	err = leases_foreach(t, collect_one, &c);
 	if (!err) {
-		qsort(c.v, c.n, sizeof(*c.v), cmp_addr);
+		if (c.n)
+			qsort(c.v, c.n, sizeof(*c.v), cmp_addr);
 		for (size_t i = 0; i < c.n && !err; i++)
 			err = leases_print(&c.v[i], t->cols, json, out);
 		if (!err && fflush(out))

@@ -94,7 +94,8 @@ struct leases_stats {
 	uint64_t truncations;		/* live file shrank in place */
 	uint64_t changes[LEASE_CH_MAX_];	/* per kind, index enum lease_change_kind */
 	uint64_t leases;		/* in the table now, whatever their state */
-	uint64_t mem_bytes;		/* heap the table holds (entries, indexes, strings) */
+	uint64_t mem_bytes;		/* resident heap of entries, indexes and strings */
+	uint64_t compactions;		/* string store rebuilds */
 };
 
 /*
