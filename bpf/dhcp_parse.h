@@ -33,7 +33,6 @@
 #define LS_V6_EXT_MAX 8     /* extension headers followed; the verifier needs a bound */
 #define LS_V6_RELAY_MAX 8   /* RELAY-REPL/FORW nesting followed (RFC 8415 HOP_COUNT_LIMIT is 8) */
 #define LS_MAX_LEASES 16    /* leases reported per message; the excess is counted */
-#define LS_IA_MAX     32    /* IAs per message tracked for status codes (bit mask) */
 /* Each option-walker step consumes at least one byte, so this bounds any walk. */
 #define LS_OPT_ITER_MAX (LS_BUF_SZ + LS_V6_RELAY_MAX * 4)
 
@@ -50,7 +49,7 @@ struct ls_lease {
 	__u8  prefix_len;
 	__u8  ia_type;
 	__u8  ia_idx;   /* which IA of the message, for IA-level status codes */
-	__u8  dead;     /* address-level non-success status */
+	__u8  dead;     /* non-success status on it or on its IA */
 };
 
 /*
@@ -81,7 +80,6 @@ struct ls_v6_walk {
 	__u32 stk_end[4];	/* [1] IA, [2] IAADDR/IAPREFIX; [0], [3] unused */
 	__u32 relay_off, relay_len;
 	__u32 cid_off, sid_off, fq_off;
-	__u32 ia_fail;		/* bit per IA index with a failed status */
 	__u32 iaid;
 	__u8  depth;		/* 0 message, 1 in IA, 2 in address */
 	__u8  in_relay;
@@ -90,6 +88,8 @@ struct ls_v6_walk {
 	__u8  msg_type;
 	__u8  ia_type;
 	__u8  ia_idx;
+	__u8  ia_first;		/* first lease of the open IA */
+	__u8  ia_failed;	/* the open IA carries a non-success status */
 	__u8  n;		/* leases recorded */
 	__u8  cur_lease;	/* lease index + 1 of the open address container */
 	__u8  cid_len, sid_len, fq_len;
@@ -600,7 +600,7 @@ LS_INLINE void ls_v6_add_lease(struct ls_scratch *s, struct ls_v6_walk *w, __u32
 	l->prefix_len = plen;
 	l->ia_type = w->ia_type;
 	l->ia_idx = w->ia_idx;
-	l->dead = 0;
+	l->dead = w->ia_failed;
 	w->n++;
 	w->cur_lease = w->n;
 }
@@ -660,8 +660,13 @@ static long ls_v6_opt_step(__u32 i, void *data)
 		if (rd16(s, d) != 0) {
 			if (w->depth == 0)
 				w->msg_fail = 1;
-			else if (w->depth == 1)
-				w->ia_fail |= 1u << (w->ia_idx & (LS_IA_MAX - 1));
+			else if (w->depth == 1) {
+				/* the whole IA: leases before and after this option */
+				w->ia_failed = 1;
+				for (__u32 k = 0; k < LS_MAX_LEASES; k++)
+					if (k >= w->ia_first && k < w->n)
+						s->leases[k].dead = 1;
+			}
 			else if (w->cur_lease)
 				s->leases[(w->cur_lease - 1) & (LS_MAX_LEASES - 1)].dead = 1;
 		}
@@ -693,6 +698,8 @@ static long ls_v6_opt_step(__u32 i, void *data)
 				return 1;
 			}
 			w->ia_idx++;
+			w->ia_first = w->n;
+			w->ia_failed = 0;
 			w->iaid = rd32(s, d);
 			w->ia_type = code == 3 ? LS_IA_NA : code == 4 ? LS_IA_TA : LS_IA_PD;
 			w->stk_end[1] = next;
@@ -738,7 +745,7 @@ static long ls_v6_emit_step(__u32 i, void *data)
 	if (i >= w->n)
 		return 1;
 	l = &s->leases[i & (LS_MAX_LEASES - 1)];
-	if (l->dead || (w->ia_fail >> (l->ia_idx & (LS_IA_MAX - 1)) & 1)) {
+	if (l->dead) {
 		LS_COUNT(p, LS_CNT_V6_STATUS_FAIL);
 		return 0;
 	}

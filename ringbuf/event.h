@@ -107,7 +107,7 @@ enum ls_counter {
 	LS_CNT_EV_V6_RELEASE,
 	LS_CNT_EV_V6_DECLINE,
 	LS_CNT_V4_NO_ADDR,       /* ACK with yiaddr 0 (reply to INFORM), RELEASE/DECLINE without address */
-	LS_CNT_V6_STATUS_FAIL,   /* an IA or address dropped for a non-success status */
+	LS_CNT_V6_STATUS_FAIL,   /* per address/prefix dropped for its own or its IA's non-success status; once per message for a message-level one */
 	LS_CNT_V6_NO_LEASE,      /* a v6 message that carried no lease at all */
 	LS_CNT_MAL_TRUNC_HDR,    /* malformed: L2/L3/L4 header cut short */
 	LS_CNT_MAL_BAD_IP,       /* malformed: IP version/IHL/length inconsistent */
