@@ -25,6 +25,11 @@ static const char *const ls_errstr[] = {
 	[LS_ENOBTF - LS_ERROR_MIN] = "kernel has no BTF (CONFIG_DEBUG_INFO_BTF)",
 	[LS_ENORINGBUF - LS_ERROR_MIN] = "kernel has no BPF ring buffer (needs 5.8+)",
 	[LS_EPCAP - LS_ERROR_MIN] = "capture file cannot be read",
+	[LS_ETSIG_ALG - LS_ERROR_MIN] = "TSIG algorithm unknown or digest-bits invalid",
+	[LS_EKEYFILE - LS_ERROR_MIN] = "key file unusable",
+	[LS_EDNS_NOZONE - LS_ERROR_MIN] = "no configured zone matches the name",
+	[LS_EDNS_ID - LS_ERROR_MIN] = "reply does not match the request",
+	[LS_EDNS_NOSERVER - LS_ERROR_MIN] = "no usable DNS server for the zone",
 };
 
 const char *ls_strerror(int code)

@@ -30,6 +30,11 @@ enum ls_errcode {
 	LS_ENOBTF,			/* kernel has no BTF */
 	LS_ENORINGBUF,			/* kernel has no BPF ring buffer */
 	LS_EPCAP,			/* capture file cannot be read */
+	LS_ETSIG_ALG,			/* TSIG algorithm unknown or digest-bits invalid */
+	LS_EKEYFILE,			/* key file unusable (syntax, or readable by others) */
+	LS_EDNS_NOZONE,			/* no configured zone matches the name */
+	LS_EDNS_ID,			/* reply ID, opcode or zone does not match the request */
+	LS_EDNS_NOSERVER,		/* every server of the zone is unusable */
 	LS_ERROR_MAX_,
 };
 

@@ -1,0 +1,149 @@
+# shellcheck shell=sh
+# tools/lab/dns.sh - start and stop throw-away authoritative DNS servers on
+# loopback for tests and benchmarks (sourced). Each server lives in its own
+# directory (config, zones, journal, log, pid) and listens on 127.0.0.1 only.
+#
+#   . tools/lab/dns.sh
+#   dir=$(mktemp -d)
+#   secret=$(lab_dns_secret 32)
+#   lab_bind_start "$dir/bind" 15353 ddns-key hmac-sha256 "$secret" \
+#           dyn.example. 2.0.192.in-addr.arpa. 8.b.d.0.1.0.0.2.ip6.arpa.
+#   lab_dns_wait 15353 dyn.example.          # until SOA answers (10 s max)
+#   lab_dns_axfr 15353 dyn.example. ddns-key hmac-sha256 "$secret"   # zone text, one RR per line
+#   lab_bind_stop "$dir/bind"
+#   (lab_knot_start / lab_knot_stop take the same arguments)
+#
+# Zones start empty (SOA + NS only); updates are allowed only with the TSIG
+# key, AXFR with the key too. Extra zone content can be given before start
+# in $LAB_DNS_EXTRA_<n> ... simpler: write "$dir/extra-<zone>" lines first,
+# they are appended to that zone's file. BIND keeps update logging on
+# (its default); Knot runs with zonefile-sync -1 and journal-content all.
+# lab_dns_free_port prints a free TCP+UDP port on 127.0.0.1.
+
+lab_dns_secret() {
+	head -c "${1:-32}" /dev/urandom | base64 | tr -d '\n'
+}
+
+lab_dns_free_port() {
+	_p=$(( (($$ * 7919) + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000 + 20000 ))
+	while ss -Hltnu "sport = :$_p" 2>/dev/null | grep -q .; do _p=$((_p + 1)); done
+	echo "$_p"
+}
+
+_lab_zonefile() { # zone file
+	cat > "$2" <<ZEOF
+\$TTL 300
+$1 300 IN SOA ns.lab. hostmaster.lab. 1 3600 600 86400 300
+$1 300 IN NS ns.lab.
+ZEOF
+	_ex="$(dirname "$2")/extra-$1"
+	[ -f "$_ex" ] && cat "$_ex" >> "$2"
+	return 0
+}
+
+# lab_bind_start DIR PORT KEYNAME ALG SECRET ZONE...
+lab_bind_start() {
+	_d=$1 _port=$2 _kn=$3 _alg=$4 _sec=$5; shift 5
+	mkdir -p "$_d"
+	cat > "$_d/named.conf" <<NEOF
+options {
+	directory "$_d";
+	pid-file "$_d/named.pid";
+	listen-on port $_port { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion no;
+	notify no;
+	dnssec-validation no;
+	allow-transfer { key "$_kn"; };
+	tcp-clients 1000;
+	session-keyfile "$_d/session.key";
+};
+controls { };
+key "$_kn" { algorithm $_alg; secret "$_sec"; };
+logging { channel l { file "$_d/named.log"; severity info; print-time yes; }; category default { l; }; category update { l; }; };
+NEOF
+	for _z; do
+		_lab_zonefile "$_z" "$_d/$_z.zone"
+		cat >> "$_d/named.conf" <<NEOF
+zone "$_z" { type primary; file "$_d/$_z.zone"; allow-update { key "$_kn"; }; };
+NEOF
+	done
+	# -g would log to stderr; -f keeps it in the foreground so $! is named itself
+	named -c "$_d/named.conf" -f -n 2 >"$_d/named.out" 2>&1 &
+	echo $! > "$_d/daemon.pid"
+}
+
+lab_bind_stop() {
+	[ -f "$1/daemon.pid" ] || return 0
+	kill "$(cat "$1/daemon.pid")" 2>/dev/null
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$(cat "$1/daemon.pid")" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -9 "$(cat "$1/daemon.pid")" 2>/dev/null
+	rm -f "$1/daemon.pid"
+	return 0
+}
+
+# lab_knot_start DIR PORT KEYNAME ALG SECRET ZONE...
+lab_knot_start() {
+	_d=$1 _port=$2 _kn=$3 _alg=$4 _sec=$5; shift 5
+	mkdir -p "$_d/zones" "$_d/db"
+	cat > "$_d/knot.conf" <<KEOF
+server:
+    rundir: "$_d"
+    pidfile: "$_d/knot.pid"
+    listen: 127.0.0.1@$_port
+    tcp-max-clients: 1000
+database:
+    storage: "$_d/db"
+log:
+  - target: "$_d/knot.log"
+    any: info
+key:
+  - id: $_kn
+    algorithm: $_alg
+    secret: $_sec
+acl:
+  - id: upd
+    key: $_kn
+    action: [update, transfer]
+template:
+  - id: default
+    storage: "$_d/zones"
+    file: "%s.zone"
+    zonefile-sync: -1
+    zonefile-load: difference-no-serial
+    journal-content: all
+    acl: upd
+    semantic-checks: off
+zone:
+KEOF
+	for _z; do
+		_lab_zonefile "$_z" "$_d/zones/$_z.zone"
+		echo "  - domain: $_z" >> "$_d/knot.conf"
+	done
+	knotd -c "$_d/knot.conf" >"$_d/knot.out" 2>&1 &
+	echo $! > "$_d/daemon.pid"
+}
+
+lab_knot_stop() { lab_bind_stop "$1"; }
+
+# lab_dns_wait PORT ZONE - wait until the server answers SOA for ZONE (10 s).
+lab_dns_wait() {
+	for _i in $(seq 1 50); do
+		if dig +short +time=1 +tries=1 -p "$1" @127.0.0.1 "$2" SOA 2>/dev/null | grep -q lab; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# lab_dns_axfr PORT ZONE KEYNAME ALG SECRET - the zone's RRs, one per line:
+# "owner ttl class type rdata", sorted, SOA/NS left out, names lower case.
+lab_dns_axfr() {
+	dig +nocmd +nostats +noall +answer +onesoa -p "$1" @127.0.0.1 -y "$4:$3:$5" "$2" AXFR 2>/dev/null |
+		awk '$4 != "SOA" && $4 != "NS" && $4 != "TSIG" { $1 = tolower($1); $2 = ""; print }' |
+		tr -s ' \t' ' ' | sort
+}

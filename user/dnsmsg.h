@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * user/dnsmsg.h - RFC 2136 UPDATE messages with ldns: a builder that
+ * collects prerequisite and update RRs for one zone and renders them to wire
+ * form (names compressed, room left for the TSIG RR), and a reply parser
+ * that extracts what the engine checks (ID, QR, opcode, zone, rcode).
+ */
+#ifndef LS_DNSMSG_H
+#define LS_DNSMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNSMSG_TYPE_A 1
+#define DNSMSG_TYPE_PTR 12
+#define DNSMSG_TYPE_AAAA 28
+#define DNSMSG_TYPE_DHCID 49
+#define DNSMSG_TYPE_ANY 255
+#define DNSMSG_CLASS_IN 1
+#define DNSMSG_CLASS_NONE 254
+#define DNSMSG_CLASS_ANY 255
+#define DNSMSG_OPCODE_UPDATE 5
+
+enum dnsmsg_sect { DNSMSG_PREREQ, DNSMSG_UPDATE };
+
+struct dnsmsg;
+
+/*
+ * dnsmsg_new() - start an UPDATE for @zone (presentation form). Returns 0,
+ * -EINVAL for a bad name or -ENOMEM.
+ */
+int dnsmsg_new(struct dnsmsg **out, const char *zone);
+
+/* dnsmsg_free() - NULL is a no-op. */
+void dnsmsg_free(struct dnsmsg *m);
+
+/*
+ * dnsmsg_add_rr() - append an RR to the prerequisite or update section.
+ * @rdata is raw RDATA (A: 4 bytes, AAAA: 16, DHCID: any) of @rdlen bytes,
+ * except for PTR where it is the target name in presentation form. @rdata
+ * NULL means an empty RDATA (the RFC 2136 "exists"/"delete" forms with class
+ * ANY or NONE). Returns 0, -EINVAL or -ENOMEM.
+ */
+int dnsmsg_add_rr(struct dnsmsg *m, enum dnsmsg_sect sect, const char *owner, uint16_t type,
+		  uint16_t rrclass, uint32_t ttl, const void *rdata, size_t rdlen);
+
+/* dnsmsg_rr_count() - RRs in both sections so far. */
+size_t dnsmsg_rr_count(const struct dnsmsg *m);
+
+/*
+ * dnsmsg_to_wire() - render with ID @id into a new buffer *@buf (free()) of
+ * *@len bytes and capacity *@len + @room (room for the TSIG RR). Returns 0,
+ * LS_ELDNS or -ENOMEM.
+ */
+int dnsmsg_to_wire(const struct dnsmsg *m, uint16_t id, size_t room, uint8_t **buf, size_t *len);
+
+struct dnsmsg_reply {
+	uint16_t id;
+	bool qr;
+	int opcode;
+	int rcode;
+	char zone[256];		/* lower case, trailing dot; "" if the zone section is empty */
+};
+
+/*
+ * dnsmsg_parse_reply() - parse @buf[0..len) into @r. The TSIG RR, if any, is
+ * not checked here (see tsig_verify()). Returns 0 or LS_EDNS_FORMAT.
+ */
+int dnsmsg_parse_reply(const uint8_t *buf, size_t len, struct dnsmsg_reply *r);
+
+/* dnsmsg_rcode_name() - "NOERROR", "YXDOMAIN", … for logs. */
+const char *dnsmsg_rcode_name(int rcode);
+
+#endif
