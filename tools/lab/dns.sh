@@ -13,12 +13,14 @@
 #   lab_bind_stop "$dir/bind"
 #   (lab_knot_start / lab_knot_stop take the same arguments)
 #
-# Zones start empty (SOA + NS only); updates are allowed only with the TSIG
-# key, AXFR with the key too. Extra zone content can be given before start
-# in $LAB_DNS_EXTRA_<n> ... simpler: write "$dir/extra-<zone>" lines first,
-# they are appended to that zone's file. BIND keeps update logging on
-# (its default); Knot runs with zonefile-sync -1 and journal-content all.
-# lab_dns_free_port prints a free TCP+UDP port on 127.0.0.1.
+# Zones start empty (SOA + NS only); updates are allowed only with a TSIG
+# key, AXFR too. Extra zone content: write RR lines to DIR/extra-ZONE before
+# starting, they are appended to that zone's file. More keys allowed to
+# update: LAB_DNS_KEYS="name:algorithm:secret …". BIND keeps its update
+# logging (its default); Knot runs with zonefile-sync -1 and journal-content
+# all. lab_dns_free_port prints a free TCP+UDP port on 127.0.0.1. Servers
+# run as the calling user (root in CI), in the foreground of a background
+# job whose pid is in DIR/daemon.pid.
 
 lab_dns_secret() {
 	head -c "${1:-32}" /dev/urandom | base64 | tr -d '\n'
@@ -30,13 +32,13 @@ lab_dns_free_port() {
 	echo "$_p"
 }
 
-_lab_zonefile() { # zone file
+_lab_zonefile() { # zone file serverdir
 	cat > "$2" <<ZEOF
 \$TTL 300
 $1 300 IN SOA ns.lab. hostmaster.lab. 1 3600 600 86400 300
 $1 300 IN NS ns.lab.
 ZEOF
-	_ex="$(dirname "$2")/extra-$1"
+	_ex="$3/extra-$1"
 	[ -f "$_ex" ] && cat "$_ex" >> "$2"
 	return 0
 }
@@ -60,12 +62,15 @@ options {
 };
 controls { };
 key "$_kn" { algorithm $_alg; secret "$_sec"; };
+$(for _k in ${LAB_DNS_KEYS:-}; do
+	echo "key \"${_k%%:*}\" { algorithm $(echo "$_k" | cut -d: -f2); secret \"${_k#*:*:}\"; };"
+done)
 logging { channel l { file "$_d/named.log"; severity info; print-time yes; }; category default { l; }; category update { l; }; };
 NEOF
 	for _z; do
-		_lab_zonefile "$_z" "$_d/$_z.zone"
+		_lab_zonefile "$_z" "$_d/$_z.zone" "$_d"
 		cat >> "$_d/named.conf" <<NEOF
-zone "$_z" { type primary; file "$_d/$_z.zone"; allow-update { key "$_kn"; }; };
+zone "$_z" { type primary; file "$_d/$_z.zone"; allow-update { key "$_kn";$(for _k in ${LAB_DNS_KEYS:-}; do printf ' key "%s";' "${_k%%:*}"; done) }; };
 NEOF
 	done
 	# -g would log to stderr; -f keeps it in the foreground so $! is named itself
@@ -104,9 +109,12 @@ key:
   - id: $_kn
     algorithm: $_alg
     secret: $_sec
+$(for _k in ${LAB_DNS_KEYS:-}; do
+	printf '  - id: %s\n    algorithm: %s\n    secret: %s\n' "${_k%%:*}" "$(echo "$_k" | cut -d: -f2)" "${_k#*:*:}"
+done)
 acl:
   - id: upd
-    key: $_kn
+    key: [$_kn$(for _k in ${LAB_DNS_KEYS:-}; do printf ', %s' "${_k%%:*}"; done)]
     action: [update, transfer]
 template:
   - id: default
@@ -120,7 +128,7 @@ template:
 zone:
 KEOF
 	for _z; do
-		_lab_zonefile "$_z" "$_d/zones/$_z.zone"
+		_lab_zonefile "$_z" "$_d/zones/${_z%.}.zone" "$_d"
 		echo "  - domain: $_z" >> "$_d/knot.conf"
 	done
 	knotd -c "$_d/knot.conf" >"$_d/knot.out" 2>&1 &
