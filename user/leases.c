@@ -27,7 +27,7 @@
 #define NIL UINT32_MAX
 
 /* ent.flags beyond the public LEASE_F_* bits */
-#define ENT_HW_IN_CID 0x40	/* hwaddr is client_id minus its first byte: not stored */
+#define ENT_HW_TAIL 0x40	/* hwaddr is the tail of client_id / DUID: not stored */
 #define ENT_USED 0x80
 #define ENT_PUBLIC (LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV | LEASE_F_NAME_KEPT | LEASE_F_CLOCK_EXPIRED)
 
@@ -134,7 +134,7 @@ static uint32_t str_size(const struct leases *t, uint32_t ref)
 /* Account the strings of @old that @e (NULL: none) no longer uses. */
 static void str_drop(struct leases *t, const struct ent *old, const struct ent *e)
 {
-	if (!e || old->hw != e->hw)
+	if (!(old->flags & ENT_HW_TAIL) && (!e || old->hw != e->hw))
 		t->garbage += str_size(t, old->hw);
 	if (!e || old->id != e->id)
 		t->garbage += str_size(t, old->id);
@@ -508,7 +508,8 @@ static int maybe_compact(struct leases *t)
 	nt.alen = 1;	/* ref 0 means "" */
 	for (uint32_t i = 0; i < t->n_ents && !err; i++) {
 		struct ent *e = &t->ents[i];
-		const uint32_t refs[4] = { e->hw, e->id, e->name, e->uctx };
+		const uint32_t refs[4] = { e->flags & ENT_HW_TAIL ? 0 : e->hw, e->id, e->name,
+					   e->uctx };
 
 		if (!(e->flags & ENT_USED))
 			continue;
@@ -533,7 +534,8 @@ static int maybe_compact(struct leases *t)
 
 		if (!(e->flags & ENT_USED))
 			continue;
-		e->hw = nref[(size_t)i * 4];
+		if (!(e->flags & ENT_HW_TAIL))
+			e->hw = nref[(size_t)i * 4];
 		e->id = nref[(size_t)i * 4 + 1];
 		e->name = nref[(size_t)i * 4 + 2];
 		e->uctx = nref[(size_t)i * 4 + 3];
@@ -577,9 +579,9 @@ static void decode(const struct leases *t, const struct ent *e, struct lease *l)
 	l->expire = (int64_t)e->cltt + e->valid;
 	l->client_id = str_get(t, e->id, &n);
 	l->client_id_len = n;
-	if (e->flags & ENT_HW_IN_CID) {
-		l->hwaddr = l->client_id + 1;
-		l->hwaddr_len = n - 1;
+	if (e->flags & ENT_HW_TAIL) {
+		l->hwaddr = l->client_id + n - e->hw;	/* e->hw holds the length */
+		l->hwaddr_len = e->hw;
 	} else {
 		l->hwaddr = str_get(t, e->hw, &n);
 		l->hwaddr_len = n;
@@ -662,8 +664,10 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 		/* LeaseFileLoader::load: lifetime 0 removes the lease */
 		if (ei == NIL)
 			return 0;
-		decode(t, &t->ents[ei], &prev);
-		emit(t, LEASE_CH_DELETED, &prev, &prev, NULL);
+		if (!t->loading) {
+			decode(t, &t->ents[ei], &prev);
+			emit(t, LEASE_CH_DELETED, &prev, &prev, NULL);
+		}
 		str_drop(t, &t->ents[ei], NULL);
 		ent_remove(t, ei, aslot);
 		return 1;
@@ -699,10 +703,15 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 	}
 	if (!e.name && (err = str_add(t, r->hostname, r->hostname_len, 0, &e.name)))
 		return err;
-	if (r->id_len == r->hwaddr_len + 1 && r->hwaddr_len &&
-	    !memcmp(r->id + 1, r->hwaddr, r->hwaddr_len)) {
-		/* v4 client-id of type+hwaddr (RFC 2132 9.14), the common case */
-		e.flags |= ENT_HW_IN_CID;
+	if (r->hwaddr_len && r->id_len > r->hwaddr_len &&
+	    !memcmp(r->id + r->id_len - r->hwaddr_len, r->hwaddr, r->hwaddr_len)) {
+		/*
+		 * The common cases: a v4 client-id of type + hwaddr (RFC 2132
+		 * 9.14), a v6 DUID-LLT or DUID-LL ending in the hwaddr. Keep
+		 * only the hwaddr's length.
+		 */
+		e.flags |= ENT_HW_TAIL;
+		e.hw = r->hwaddr_len;
 	} else if ((err = str_intern(t, r->hwaddr, r->hwaddr_len, &e.hw))) {
 		return err;
 	}
@@ -734,39 +743,42 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 			return 0;	/* the same row again (or re-read): nothing changes */
 	}
 
-	now = now_of(t);
-	switch (e.state) {
-	case KEA_STATE_DECLINED:
-	case KEA_STATE_RELEASED:
-	case KEA_STATE_EXPIRED_RECLAIMED:
-		if (!old || old->state != e.state)
-			kind = e.state == KEA_STATE_DECLINED ? LEASE_CH_DECLINED :
-			       e.state == KEA_STATE_RELEASED ? LEASE_CH_RELEASED :
-							       LEASE_CH_RECLAIMED;
-		break;
-	case KEA_STATE_DEFAULT:
-		if ((int64_t)e.cltt + e.valid <= now) {
-			/* already past its expiry when written or read */
-			kind = old && ent_active(old, now) ? LEASE_CH_EXPIRED : 0;
-			if (kind)
-				e.flags |= LEASE_F_CLOCK_EXPIRED;
-		} else if (old && ent_active(old, now)) {
-			if (!same_identity(old, &e))
-				kind = LEASE_CH_REASSIGNED;
-			else if (old->name != e.name)
-				kind = LEASE_CH_NAME_CHANGED;
-			else
-				kind = LEASE_CH_RENEWED;
-		} else {
-			oi = other_active(t, &e, now);
-			kind = oi != NIL ? LEASE_CH_MOVED : LEASE_CH_NEW;
+	/* the initial load sends no changes: skip working out what they would be */
+	if (!t->loading) {
+		now = now_of(t);
+		switch (e.state) {
+		case KEA_STATE_DECLINED:
+		case KEA_STATE_RELEASED:
+		case KEA_STATE_EXPIRED_RECLAIMED:
+			if (!old || old->state != e.state)
+				kind = e.state == KEA_STATE_DECLINED ? LEASE_CH_DECLINED :
+				       e.state == KEA_STATE_RELEASED ? LEASE_CH_RELEASED :
+								       LEASE_CH_RECLAIMED;
+			break;
+		case KEA_STATE_DEFAULT:
+			if ((int64_t)e.cltt + e.valid <= now) {
+				/* already past its expiry when written or read */
+				kind = old && ent_active(old, now) ? LEASE_CH_EXPIRED : 0;
+				if (kind)
+					e.flags |= LEASE_F_CLOCK_EXPIRED;
+			} else if (old && ent_active(old, now)) {
+				if (!same_identity(old, &e))
+					kind = LEASE_CH_REASSIGNED;
+				else if (old->name != e.name)
+					kind = LEASE_CH_NAME_CHANGED;
+				else
+					kind = LEASE_CH_RENEWED;
+			} else {
+				oi = other_active(t, &e, now);
+				kind = oi != NIL ? LEASE_CH_MOVED : LEASE_CH_NEW;
+			}
+			break;
+		default:	/* registered (Kea 2.6+) and unknown states: kept, no DNS meaning */
+			break;
 		}
-		break;
-	default:	/* registered (Kea 2.6+) and unknown states: kept, no DNS meaning */
-		break;
 	}
 
-	if (old)
+	if (old && kind)
 		decode(t, old, &prev);
 	if (oi != NIL)
 		decode(t, &t->ents[oi], &oth);
