@@ -84,6 +84,9 @@ int kea_csv_parse_header(struct kea_csv_hdr *h, const char *line, size_t len,
 		start = i + 1;
 	}
 	h->ncols = n;
+	for (int c = 0; c < KEA_COL_MAX_; c++)
+		if (h->col[c] >= 0)
+			h->cols |= 1u << c;
 	if (h->col[KEA_COL_DUID] >= 0) {
 		h->family = 6;
 		req = req_v6;
@@ -286,9 +289,7 @@ int kea_csv_parse_row(const struct kea_csv_hdr *h, char *line, size_t len, struc
 
 	memset(r, 0, offsetof(struct kea_row, hwaddr));
 	r->family = h->family;
-	for (int c = 0; c < KEA_COL_MAX_; c++)
-		if (h->col[c] >= 0)
-			r->cols |= 1u << c;
+	r->cols = h->cols;
 	if (inet_pton(h->family == 4 ? AF_INET : AF_INET6, COL(KEA_COL_ADDRESS), r->addr) != 1)
 		BAD(KEA_COL_ADDRESS);
 	if (parse_u32(COL(KEA_COL_VALID_LIFETIME), UINT32_MAX, &r->valid_lft))
@@ -437,6 +438,10 @@ static int do_line(struct kea_csv_file *f, char *line, size_t len, kea_csv_row_f
 			f->hdr_ok = -1;
 			if (miss == KEA_COL_MAX_)
 				pr_err("kea_csv: not a Kea lease file header '%s' (line %llu)",
+				       f->path, (unsigned long long)f->lineno);
+			else if (miss == KEA_COL_CLIENT_ID)
+				pr_err("kea_csv: header has neither column 'client_id' (v4) nor "
+				       "'duid' (v6) in '%s' (line %llu)",
 				       f->path, (unsigned long long)f->lineno);
 			else
 				pr_err("kea_csv: header lacks column '%s' in '%s' (line %llu)",

@@ -58,6 +58,7 @@ enum kea_lease_type { KEA_TYPE_NA = 0, KEA_TYPE_TA = 1, KEA_TYPE_PD = 2 };
 struct kea_csv_hdr {
 	uint8_t family;		/* 4 or 6, from the columns present */
 	uint8_t ncols;		/* columns in the header, every row must have as many */
+	uint32_t cols;		/* bit (1 << enum kea_col) per known column present */
 	int8_t col[KEA_COL_MAX_];	/* row index of each known column, -1 when absent */
 };
 
