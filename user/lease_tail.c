@@ -149,11 +149,51 @@ int lease_tail_process(struct lease_tail *t)
 	return rows;
 }
 
+/* Identity of the history files, to see whether kea-lfc moved them meanwhile. */
+struct hist_id {
+	ino_t ino[3];
+	off_t size[3];
+};
+
+static void hist_ids(const char *path, struct hist_id *h)
+{
+	static const char *const sfx[3] = { ".completed", ".2", ".1" };
+	char p[PATH_MAX];
+
+	memset(h, 0, sizeof(*h));
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		if (stat(p, &st) == 0) {
+			h->ino[i] = st.st_ino;
+			h->size[i] = st.st_size;
+		}
+	}
+}
+
+/* Kea's load order: FILE.completed if present, else FILE.2 then FILE.1. */
+static int load_history(struct lease_tail *t, const char *path)
+{
+	char hist[PATH_MAX];
+	int err;
+
+	snprintf(hist, sizeof(hist), "%s.completed", path);
+	if (access(hist, F_OK) == 0)
+		return load_whole(t, hist);
+	snprintf(hist, sizeof(hist), "%s.2", path);
+	err = load_whole(t, hist);
+	if (err)
+		return err;
+	snprintf(hist, sizeof(hist), "%s.1", path);
+	return load_whole(t, hist);
+}
+
 int lease_tail_open(struct lease_tail **out, const char *path, int watch, kea_csv_row_fn fn,
 		    void *ctx)
 {
 	struct lease_tail *t;
-	char hist[PATH_MAX], *dir = NULL;
+	char *dir = NULL;
 	int err;
 
 	*out = NULL;
@@ -190,18 +230,23 @@ int lease_tail_open(struct lease_tail **out, const char *path, int watch, kea_cs
 	err = open_live(t);
 	if (err)
 		goto fail;
-	snprintf(hist, sizeof(hist), "%s.completed", path);
-	if (access(hist, F_OK) == 0) {
-		err = load_whole(t, hist);
-	} else {
-		snprintf(hist, sizeof(hist), "%s.2", path);
-		err = load_whole(t, hist);
-		snprintf(hist, sizeof(hist), "%s.1", path);
-		if (!err)
-			err = load_whole(t, hist);
+	/*
+	 * kea-lfc may finish while we read (.1 and .2 removed, .completed
+	 * renamed to .2): then read the history again. Rows read twice are
+	 * harmless for the same reason as above.
+	 */
+	for (int round = 0; round < 3; round++) {
+		struct hist_id before, after;
+
+		hist_ids(path, &before);
+		err = load_history(t, path);
+		if (err)
+			goto fail;
+		hist_ids(path, &after);
+		if (!memcmp(&before, &after, sizeof(before)))
+			break;
+		pr_info("lease_tail: LFC ran while loading '%s', loading its history again", path);
 	}
-	if (err)
-		goto fail;
 	if (t->live) {
 		err = kea_csv_read(t->live, fn, ctx);
 		if (err < 0)

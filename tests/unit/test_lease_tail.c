@@ -148,6 +148,50 @@ static void test_load_order(void **state)
 	lease_tail_close(t);
 }
 
+/* kea-lfc finishing while we load the history: the history is read again. */
+struct racer {
+	struct seen s;
+	const struct dir *d;
+	int done;
+};
+
+static int lfc_during_load(void *ctx, const struct kea_row *r)
+{
+	struct racer *x = ctx;
+
+	if (!x->done) {
+		/* after the first row of .2: kea-lfc merges .2 + .1 and renames */
+		x->done = 1;
+		write_to(x->d, ".completed", "w", H4);
+		row(x->d, ".completed", 1);
+		row(x->d, ".completed", 2);
+		rm(x->d, ".1");
+		rm(x->d, ".2");
+		mv(x->d, ".completed", ".2");
+	}
+	return on_row(&x->s, r);
+}
+
+static void test_lfc_during_load(void **state)
+{
+	struct dir *d = *state;
+	struct lease_tail *t;
+	struct racer x = { .d = d };
+
+	write_to(d, ".2", "w", H4);
+	row(d, ".2", 1);
+	write_to(d, ".1", "w", H4);
+	row(d, ".1", 2);
+	write_to(d, "", "w", H4);
+	row(d, "", 3);
+	assert_int_equal(lease_tail_open(&t, d->live, 0, lfc_during_load, &x), 0);
+	assert_true(x.done);
+	/* row 2 lived only in .1, removed under us: found again in the new .2 */
+	assert_true(x.s.count[2] >= 1);
+	assert_int_equal(x.s.count[3], 1);
+	lease_tail_close(t);
+}
+
 static void test_bad_live_header(void **state)
 {
 	struct dir *d = *state;
@@ -338,6 +382,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_load_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lfc_during_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_live_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lfc_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_at_rotation, setup, teardown),
