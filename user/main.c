@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ringbuf/consumer.h"
 #include "user/errcode.h"
 #include "user/evfmt.h"
+#include "user/leases.h"
 #include "user/loader.h"
 #include "user/log.h"
 #include "user/parse.h"
@@ -26,16 +28,19 @@ static const char doc[] =
 	"\n"
 	"EXAMPLES:\n"
 	"  leasesnoop -i eth0 --events --json     attach and print lease events live (no DNS)\n"
-	"  leasesnoop --pcap dhcp.pcap.gz --events  decode a capture offline with the same parser\n";
+	"  leasesnoop --pcap dhcp.pcap.gz --events  decode a capture offline with the same parser\n"
+	"  leasesnoop --kea-leases /var/lib/kea/kea-leases4.csv --json   active leases Kea holds\n";
 
 enum { OPT_EVENTS = 0x100, OPT_JSON, OPT_PCAP, OPT_XDP_SKB, OPT_NO_TC, OPT_COUNTERS,
-       OPT_RING_SIZE };
+       OPT_RING_SIZE, OPT_KEA_LEASES, OPT_ALL };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Attach to IFACE (repeatable)", 0 },
 	{ "events", OPT_EVENTS, NULL, 0, "Print lease events (no DNS changes)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per line", 0 },
 	{ "pcap", OPT_PCAP, "FILE", 0, "Decode a pcap/pcapng capture (optionally gzip'd)", 0 },
+	{ "kea-leases", OPT_KEA_LEASES, "FILE", 0, "Print the leases a Kea lease file holds", 0 },
+	{ "all", OPT_ALL, NULL, 0, "With --kea-leases: every lease's final state, not only active ones", 0 },
 	{ "xdp-generic", OPT_XDP_SKB, NULL, 0, "Attach XDP in generic (skb) mode", 0 },
 	{ "no-egress", OPT_NO_TC, NULL, 0, "Do not attach the tc egress program", 0 },
 	{ "counters", OPT_COUNTERS, NULL, 0, "At exit, print the parser counters as JSON on stderr", 0 },
@@ -48,7 +53,8 @@ static struct env {
 	const char *ifaces[LOADER_MAX_IFACES];
 	int n_ifaces;
 	const char *pcap;
-	int events, json, counters, verbose;
+	const char *kea_leases;
+	int events, json, counters, verbose, all;
 	unsigned int loader_flags;
 	unsigned long ring_bytes;
 } env;
@@ -80,6 +86,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PCAP:
 		env.pcap = arg;
 		break;
+	case OPT_KEA_LEASES:
+		env.kea_leases = arg;
+		break;
+	case OPT_ALL:
+		env.all = 1;
+		break;
 	case OPT_XDP_SKB:
 		env.loader_flags |= LOADER_F_XDP_SKB;
 		break;
@@ -99,6 +111,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.verbose++;
 		break;
 	case ARGP_KEY_END:
+		if (env.kea_leases) {
+			if (env.pcap || env.n_ifaces || env.events)
+				argp_error(state, "--kea-leases takes only --all and --json");
+			break;
+		}
+		if (env.all)
+			argp_error(state, "--all goes with --kea-leases");
 		if (env.pcap && env.n_ifaces)
 			argp_error(state, "--pcap and -i are exclusive");
 		if (!env.pcap && !env.n_ifaces)
@@ -222,9 +241,18 @@ int main(int argc, char **argv)
 	log_set_level(env.verbose >= 2 ? LOG_LVL_DEBUG : env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (env.pcap)
+	if (env.kea_leases) {
+		/* the daemon waits for a lease file Kea has yet to write; this command does not */
+		if (access(env.kea_leases, R_OK) != 0) {
+			err = -errno;
+			pr_err("leases: cannot read '%s' (%s)", env.kea_leases, ls_strerror(err));
+		} else {
+			err = leases_cmd_print(env.kea_leases, env.all, env.json, stdout);
+		}
+	} else if (env.pcap) {
 		err = run_pcap();
-	else
+	} else {
 		err = run_live();
+	}
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
