@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -924,6 +925,8 @@ int leases_find_addr(const struct leases *t, const uint8_t *addr, struct lease *
 	uint8_t a[16];
 	uint32_t ei;
 
+	if (!t->family)
+		return -ENOENT;	/* nothing read yet: not even the address size is known */
 	addr16(t, addr, a);
 	ei = aix_find(t, a, NULL);
 	if (ei == NIL)
@@ -1176,9 +1179,21 @@ static int cmp_addr(const void *a, const void *b)
 int leases_cmd_print(const char *path, int all, int json, FILE *out)
 {
 	struct collect c = { .all = all, .now = time(NULL) };
+	static const char *const sfx[] = { "", ".completed", ".2", ".1" };
 	struct leases *t;
-	int err;
+	int err = -ENOENT;
 
+	/* the daemon waits for a missing live file; a command names a file */
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]) && err; i++) {
+		char p[4096];
+
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		err = access(p, R_OK) ? (i ? err : -errno) : 0;
+	}
+	if (err) {
+		pr_err("leases: cannot read lease file '%s' (%s)", path, ls_strerror(err));
+		return err;
+	}
 	err = leases_open(&t, path, 0, NULL);
 	if (err)
 		return err;

@@ -394,7 +394,7 @@ static void test_cmd_print(void **state)
 	free(s);
 	unlink(path);
 	s = slurp_print("/nonexistent/dir/leases.csv", 0, 0, &err);
-	assert_int_equal(err, 0);	/* a live file that does not exist yet: no leases */
+	assert_int_equal(err, -ENOENT);	/* a command names a file: it must exist */
 	assert_string_equal(s, "");
 	free(s);
 }
