@@ -86,7 +86,7 @@ leasesnoop: $(OUTPUT)/user/main.o $(OUTPUT)/libls.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tools/%: tools/%.c $(OUTPUT)/libls.a | $(OUTPUT)/tools
+$(OUTPUT)/tools/%: tools/%.c $(OUTPUT)/libls.a $(SKELS) | $(OUTPUT)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/libls.a $(LDLIBS) -o $@
 

@@ -138,7 +138,7 @@ struct ls_pctx {
  * Build-specific primitives. The BPF build (leasesnoop.bpf.c) defines them
  * before including this file; the defaults are the user-space ones.
  *   LS_LOOP(n, cb, ctx)       bpf_loop(): run cb(i, ctx) until it returns 1
- *   LS_COPY(dst, src, n)      copy n (bounded, may be 0) bytes of the scratch buffer
+ *   LS_LD64(ptr)              an 8-byte load from a possibly unaligned address
  *   LS_EMIT(pctx, ev)         hand one finished event on; returns 0 or < 0 (ring full)
  *   LS_MIN(v, max)            min() the verifier can follow
  *   LS_MIN(v, max)            min() the verifier can follow
@@ -155,7 +155,8 @@ LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 #define LS_LOOP(n, cb, ctx) ls_loop_user((n), (cb), (ctx))
 #define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
 #define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
-#define LS_COPY(dst, src, n) memcpy((dst), (src), (n))
+/* memcpy: an unaligned u64 dereference is undefined behaviour in C */
+#define LS_LD64(ptr) ({ __u64 _v; memcpy(&_v, (ptr), 8); _v; })
 int ls_emit_user(struct ls_pctx *p, const struct ls_event *ev);
 #define LS_EMIT(p, ev) ls_emit_user((p), (ev))
 #endif
@@ -184,19 +185,31 @@ LS_INLINE __u32 rd32(const struct ls_scratch *s, __u32 off)
 }
 
 /*
- * ls_copy_field() - copy @n bytes at @off into a @max-byte slot; cuts to the
- * slot, sets LS_EVF_TRUNC and counts it. Returns the bytes copied.
+ * ls_copy_field() - copy @n bytes at @off into a @slot-byte event field (a
+ * multiple of 8, zeroed beforehand), at most @cap bytes; a longer field is cut,
+ * flagged LS_EVF_TRUNC and counted. Copies whole little-endian words and
+ * masks the last one: no helper call, and a constant bound the verifier
+ * walks at once (the scratch buffer's slack keeps the 8-byte loads inside it).
+ * Returns the bytes copied.
  */
-LS_INLINE __u32 ls_copy_field(struct ls_pctx *p, __u8 *dst, __u32 max, __u32 off, __u32 n)
+LS_INLINE __u32 ls_copy_field(struct ls_pctx *p, __u8 *dst, const __u32 slot, __u32 cap,
+			      __u32 off, __u32 n)
 {
-	if (n > max) {
-		n = max;
+	if (n > cap) {
+		n = cap;
 		p->s->ev.flags |= LS_EVF_TRUNC;
 		LS_COUNT(p, LS_CNT_FIELD_TRUNC);
 	}
-	n &= 0xff;	/* max <= 255 everywhere; tells the verifier too */
-	if (n)
-		LS_COPY(dst, &p->s->buf[off & LS_BUF_MASK], n);
+	for (__u32 i = 0; i < slot / 8; i++) {
+		__u64 w;
+
+		if (i * 8 >= n)
+			break;
+		w = LS_LD64(&p->s->buf[(off + i * 8) & LS_BUF_MASK]);
+		if (n - i * 8 < 8)
+			w &= (1ull << ((n - i * 8) * 8)) - 1;
+		*(__u64 *)(dst + i * 8) = w;
+	}
 	return n;
 }
 
@@ -503,7 +516,7 @@ LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
 	ev->htype = rd8(s, off + 1);
 	hlen = rd8(s, off + 2);
 	ev->hlen = hlen;
-	ls_copy_field(p, ev->chaddr, LS_CHADDR_MAX, off + 28, hlen);
+	ls_copy_field(p, ev->chaddr, LS_CHADDR_MAX, LS_CHADDR_MAX, off + 28, hlen);
 	giaddr = rd32(s, off + 24);
 	if (giaddr) {
 		ev->flags |= LS_EVF_RELAYED;
@@ -520,12 +533,12 @@ LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
 	}
 	if (w->ci_off) {
 		ev->flags |= LS_EVF_CLIENT_ID;
-		ev->client_id_len = ls_copy_field(p, ev->client_id, LS_CLIENT_ID_MAX, w->ci_off,
+		ev->client_id_len = ls_copy_field(p, ev->client_id, LS_CLIENT_ID_MAX, LS_CLIENT_ID_MAX, w->ci_off,
 						  w->ci_len);
 	}
 	if (w->hn_off) {
 		ev->flags |= LS_EVF_HOSTNAME;
-		ev->hostname_len = ls_copy_field(p, (__u8 *)ev->hostname, LS_HOSTNAME_MAX - 1,
+		ev->hostname_len = ls_copy_field(p, (__u8 *)ev->hostname, LS_HOSTNAME_MAX, LS_HOSTNAME_MAX - 1,
 						 w->hn_off, w->hn_len);
 	}
 	if (w->have_fq) {
@@ -534,7 +547,7 @@ LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
 		/* RFC 4702 §2.1: E=0 is the deprecated ASCII encoding */
 		if (!(w->fq_flags & 0x04))
 			ev->flags |= LS_EVF_FQDN_ASCII;
-		ev->fqdn_len = ls_copy_field(p, ev->fqdn, LS_FQDN_MAX, w->fq_off, w->fq_len);
+		ev->fqdn_len = ls_copy_field(p, ev->fqdn, LS_FQDN_MAX, LS_FQDN_MAX, w->fq_off, w->fq_len);
 	}
 	ls_emit_one(p);
 	return 1;
@@ -593,7 +606,8 @@ LS_INLINE void ls_v6_add_lease(struct ls_scratch *s, struct ls_v6_walk *w, __u32
 		return;
 	}
 	l = &s->leases[w->n & (LS_MAX_LEASES - 1)];
-	LS_COPY(l->addr, &s->buf[addr_off & LS_BUF_MASK], 16);
+	*(__u64 *)l->addr = LS_LD64(&s->buf[addr_off & LS_BUF_MASK]);
+	*(__u64 *)(l->addr + 8) = LS_LD64(&s->buf[(addr_off + 8) & LS_BUF_MASK]);
 	l->iaid = w->iaid;
 	l->valid_lft = valid;
 	l->pref_lft = pref;
@@ -797,18 +811,18 @@ LS_INLINE int ls_parse_v6(struct ls_pctx *p, const struct ls_hdr *h)
 	}
 	if (w->cid_off) {
 		ev->flags |= LS_EVF_CLIENT_ID;
-		ev->client_id_len = ls_copy_field(p, ev->client_id, LS_CLIENT_ID_MAX, w->cid_off,
+		ev->client_id_len = ls_copy_field(p, ev->client_id, LS_CLIENT_ID_MAX, LS_CLIENT_ID_MAX, w->cid_off,
 						  w->cid_len);
 	}
 	if (w->sid_off) {
 		ev->flags |= LS_EVF_SERVER_ID;
-		ev->server_id_len = ls_copy_field(p, ev->server_id, LS_SERVER_ID_MAX, w->sid_off,
+		ev->server_id_len = ls_copy_field(p, ev->server_id, LS_SERVER_ID_MAX, LS_SERVER_ID_MAX, w->sid_off,
 						  w->sid_len);
 	}
 	if (w->have_fq) {
 		ev->flags |= LS_EVF_FQDN;
 		ev->fqdn_flags = w->fq_flags;
-		ev->fqdn_len = ls_copy_field(p, ev->fqdn, LS_FQDN_MAX, w->fq_off, w->fq_len);
+		ev->fqdn_len = ls_copy_field(p, ev->fqdn, LS_FQDN_MAX, LS_FQDN_MAX, w->fq_off, w->fq_len);
 	}
 	LS_LOOP(LS_MAX_LEASES, ls_v6_emit_step, p);
 	return 1;

@@ -8,15 +8,15 @@
  *
  * Kernel features used: BPF ring buffer (5.8), bpf_loop (5.17),
  * bpf_xdp_load_bytes / bpf_xdp_get_buff_len (5.18), bpf_skb_load_bytes,
- * bpf_probe_read_kernel from networking programs (needs CAP_PERFMON, i.e. root).
+ * bpf_ktime_get_coarse_ns (5.11).
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
 #define LS_LOOP(n, cb, ctx) bpf_loop((n), (cb), (ctx), 0)
-/* Variable-length copy out of the scratch map value (bounded by the caller). */
-#define LS_COPY(dst, src, n) bpf_probe_read_kernel((dst), (n), (src))
+/* Map values may be read unaligned (no BPF_F_STRICT_ALIGNMENT). */
+#define LS_LD64(ptr) (*(const __u64 *)(ptr))
 #define LS_EMIT(p, ev) bpf_ringbuf_output(&events, (ev), sizeof(struct ls_event), 0)
 /*
  * min(v, max) in a form the verifier keeps: clang otherwise compares one
@@ -69,7 +69,7 @@ struct {
 			p.ifindex = (ifindex_);                                        \
 			p.dir = (dir_);                                                \
 			p.emit_ctx = 0;                                                \
-			LS_RUN_FRAME(&p, &h, LOAD, ctx, bpf_ktime_get_ns(), outer_vlan); \
+			LS_RUN_FRAME(&p, &h, LOAD, ctx, bpf_ktime_get_coarse_ns(), outer_vlan); \
 		}                                                                      \
 	})
 

@@ -53,7 +53,8 @@ struct ls_event {
 	__u16 version;     /* LS_EVENT_VERSION */
 	__u16 type;        /* enum ls_event_type */
 	__u32 ifindex;     /* interface the packet crossed */
-	__u64 ts_ns;       /* bpf_ktime_get_ns(), CLOCK_MONOTONIC; 0 offline */
+	__u64 ts_ns;       /* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE (a tick's
+			    * resolution; the fine clock costs ~90 ns a packet); 0 offline */
 	__u32 xid;         /* host byte order; v6: the 24-bit transaction-id */
 	__u32 valid_lft;   /* host byte order, seconds */
 	__u32 pref_lft;    /* v6 only, seconds */
