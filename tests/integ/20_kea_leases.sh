@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-tap_plan 15
+tap_plan 16
 
 # v4: Kea as the corpus shows it, names generated for every lease
 tap_ok "lab: namespaces and veth up" kea_lab_net_up
@@ -152,4 +152,12 @@ if "$LS_BIN" --help 2>&1 | grep -q -- --kea-leases; then
 else
 	tap_skip "leasesnoop --kea-leases is not wired in user/main.c yet"
 fi
+# teardown leaves nothing behind, although the lab was built in subshells
+kpids="$(cat "$DIR/kea-dhcp4.pid" "$DIR/kea-dhcp6.pid")"
+kea_lab_down
+left=""
+for p in $kpids; do kill -0 "$p" 2>/dev/null && left="$left pid $p"; done
+ip netns list | grep -qE "^$KEA_LAB_SRV_NS( |$)" && left="$left $KEA_LAB_SRV_NS"
+ip netns list | grep -qE "^$KEA_LAB_CLI_NS( |$)" && left="$left $KEA_LAB_CLI_NS"
+tap_is "kea_lab_down stops Kea and removes the namespaces" "${left:-nothing left}" "nothing left"
 tap_done

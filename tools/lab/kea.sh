@@ -2,7 +2,9 @@
 # tools/lab/kea.sh - a Kea 2.x lab in network namespaces, for tests, demos and
 # benchmarks. Source it; every name it creates carries $KEA_LAB_PREFIX
 # (default ls-$$) so parallel runs never clash, and kea_lab_down removes
-# exactly what this shell created (call it from a trap).
+# exactly what this shell created (call it from a trap). What was created is
+# also recorded in $KEA_LAB_STATE, so functions may run in subshells (as in
+# `tap_ok NAME kea_lab_kea4_up DIR`) and still be torn down.
 #
 #   . "$LS_TOP/tools/lab/kea.sh"
 #   trap kea_lab_down EXIT INT TERM
@@ -60,15 +62,15 @@ KEA_LAB_SRV_ADDR4=$KEA_LAB_NET4.0.1
 KEA_LAB_CLI_ADDR4=$KEA_LAB_NET4.0.2
 KEA_LAB_SRV_ADDR6=$KEA_LAB_NET6::1
 KEA_LAB_HOOK=${KEA_LAB_HOOK:-/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so}
-KEA_LAB_PIDS=""
-KEA_LAB_NETNS_MADE=0
+KEA_LAB_STATE=${KEA_LAB_STATE:-${TMPDIR:-/tmp}/kea-lab-$KEA_LAB_PREFIX.state}
 
 kea_lab_srv() { ip netns exec "$KEA_LAB_SRV_NS" "$@"; }
 kea_lab_cli() { ip netns exec "$KEA_LAB_CLI_NS" "$@"; }
 
 kea_lab_net_up() {
+	echo "netns $KEA_LAB_SRV_NS" >> "$KEA_LAB_STATE"
 	ip netns add "$KEA_LAB_SRV_NS" || return 1
-	KEA_LAB_NETNS_MADE=1
+	echo "netns $KEA_LAB_CLI_NS" >> "$KEA_LAB_STATE"
 	ip netns add "$KEA_LAB_CLI_NS" || return 1
 	ip link add "$KEA_LAB_SRV_IF" type veth peer name "$KEA_LAB_CLI_IF" || return 1
 	ip link set "$KEA_LAB_SRV_IF" netns "$KEA_LAB_SRV_NS" || return 1
@@ -128,7 +130,7 @@ _kea_lab_start() {
 	KEA_PIDFILE_DIR=$2 KEA_LOCKFILE_DIR=$2 ip netns exec "$KEA_LAB_SRV_NS" \
 		"$1" -c "$2/$1.conf" >> "$2/$1.log" 2>&1 &
 	_pid=$!
-	KEA_LAB_PIDS="$KEA_LAB_PIDS $_pid"
+	echo "pid $_pid $1" >> "$KEA_LAB_STATE"
 	echo "$_pid" > "$2/$1.pid"
 	for _t in $(seq 1 50); do
 		if kea_lab_cmd "$3" '{"command":"version-get"}' 2>/dev/null | grep -q '"result": *0'; then
@@ -213,21 +215,22 @@ kea_lab_perfdhcp_bg() {
 }
 
 kea_lab_down() {
-	for _p in $KEA_LAB_PIDS; do
-		kill "$_p" 2>/dev/null
-	done
-	for _p in $KEA_LAB_PIDS; do
-		for _t in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$_p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$_p" 2>/dev/null
-	done
-	KEA_LAB_PIDS=""
-	if [ "$KEA_LAB_NETNS_MADE" = 1 ]; then
-		ip netns del "$KEA_LAB_CLI_NS" 2>/dev/null
-		ip netns del "$KEA_LAB_SRV_NS" 2>/dev/null
-		KEA_LAB_NETNS_MADE=0
-	fi
+	[ -f "$KEA_LAB_STATE" ] || return 0
+	# daemons first (only if the pid still runs the program we started)
+	while read -r _kind _a _b; do
+		[ "$_kind" = pid ] || continue
+		if tr '\0' ' ' < "/proc/$_a/cmdline" 2>/dev/null | grep -q "^$_b "; then
+			kill "$_a" 2>/dev/null
+			for _t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+				kill -0 "$_a" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -9 "$_a" 2>/dev/null
+		fi
+	done < "$KEA_LAB_STATE"
+	while read -r _kind _a _b; do
+		[ "$_kind" = netns ] && ip netns del "$_a" 2>/dev/null
+	done < "$KEA_LAB_STATE"
+	rm -f "$KEA_LAB_STATE"
 	return 0
 }
