@@ -12,8 +12,17 @@
  * in submission order of completion. With --gen N, N synthetic changes
  * hN.ZONE -> BASE+N are generated instead, and one JSON line of figures is
  * printed: {"changes":N,"seconds":S,"changes_per_s":R,"messages":M,...}.
+ *
+ * With --ncr-to IP:PORT the generated changes go to a kea-dhcp-ddns instead,
+ * as NameChangeRequests (JSON, 2-byte length prefix, over UDP), keeping at
+ * most --window requests outstanding (D2's queue holds 1024 and drops the
+ * rest); completion is read from D2's log (--d2-log, the per-request
+ * DHCP_DDNS_{ADD,REMOVE}_{SUCCEEDED,FAILED} lines). Same JSON figures.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <argp.h>
 #include <errno.h>
 #include <stdio.h>
@@ -37,9 +46,11 @@ static struct {
 	const char *gen_op, *gen_zone, *gen_base;
 	int verbose;
 	long wait_ms;
-	bool quiet;
+	bool quiet, gen_fwd_only;
+	const char *ncr_to, *d2_log;
+	long window;
 } env = { .gen_op = "add", .gen_zone = "dyn.example.", .gen_base = "10.0.0.0",
-	  .wait_ms = 120000 };
+	  .wait_ms = 120000, .window = 100 };
 
 static const struct argp_option opts[] = {
 	{ "config", 'c', "FILE", 0, "Kea D2 configuration (DhcpDdns)", 0 },
@@ -53,6 +64,10 @@ static const struct argp_option opts[] = {
 	{ "gen-op", 'o', "add|del", 0, "operation of generated changes", 0 },
 	{ "gen-zone", 'z', "ZONE", 0, "zone of generated names (dyn.example.)", 0 },
 	{ "gen-base", 'a', "ADDR", 0, "first generated address is ADDR+1 (10.0.0.0)", 0 },
+	{ "gen-fwd-only", 'F', NULL, 0, "generated changes touch forward zones only", 0 },
+	{ "ncr-to", 'N', "IP:PORT", 0, "send generated changes to kea-dhcp-ddns as NCRs", 0 },
+	{ "d2-log", 'L', "FILE", 0, "kea-dhcp-ddns log file to count completions in", 0 },
+	{ "window", 'W', "N", 0, "NCRs outstanding at most (100; more overflow its socket buffer)", 0 },
 	{ "quiet", 'q', NULL, 0, "no per-change lines", 0 },
 	{ "verbose", 'v', NULL, 0, "more log output (repeat)", 0 },
 	{},
@@ -76,6 +91,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case 'o': env.gen_op = arg; break;
 	case 'z': env.gen_zone = arg; break;
 	case 'a': env.gen_base = arg; break;
+	case 'F': env.gen_fwd_only = true; break;
+	case 'N': env.ncr_to = arg; break;
+	case 'L': env.d2_log = arg; break;
+	case 'W': env.window = atol(arg); break;
 	case 'q': env.quiet = true; break;
 	case 'v': env.verbose++; break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -210,7 +229,8 @@ static int gen_change(long i, struct dnsengine_change *c)
 	a = ntohl(base.s_addr) + (uint32_t)i + 1;
 	c->op = strcmp(env.gen_op, "add") ? DNSENGINE_REMOVE : DNSENGINE_ADD;
 	c->mode = env.mode;
-	c->fwd = c->rev = true;
+	c->fwd = true;
+	c->rev = !env.gen_fwd_only;
 	c->family = AF_INET;
 	c->ttl = 3600;
 	a = htonl(a);
@@ -230,6 +250,98 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Count D2's per-request completion lines appended to @f since the last call. */
+static long d2_completions(FILE *f)
+{
+	static const char *const tags[] = { "DHCP_DDNS_ADD_SUCCEEDED", "DHCP_DDNS_ADD_FAILED",
+					    "DHCP_DDNS_REMOVE_SUCCEEDED", "DHCP_DDNS_REMOVE_FAILED" };
+	static long failed;
+	char line[4096];
+	long n = 0;
+
+	clearerr(f);
+	while (fgets(line, sizeof(line), f)) {
+		for (int i = 0; i < 4; i++) {
+			if (strstr(line, tags[i])) {
+				n++;
+				failed += i & 1;
+			}
+		}
+	}
+	n_bad = failed;
+	return n;
+}
+
+static int ncr_run(void)
+{
+	char host[64], json[1024], hex[2 * DHCID_RDATA_LEN + 1], a[INET_ADDRSTRLEN];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct dnsengine_change c;
+	long sent = 0, done = 0;
+	double t0, t1;
+	FILE *log;
+	char *colon;
+	int fd;
+
+	snprintf(host, sizeof(host), "%s", env.ncr_to);
+	colon = strrchr(host, ':');
+	if (!colon || !env.d2_log)
+		return -EINVAL;
+	*colon = 0;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return -EINVAL;
+	log = fopen(env.d2_log, "r");
+	if (!log) {
+		pr_err("dnsdrive: cannot open D2 log '%s' (%s)", env.d2_log, strerror(errno));
+		return -errno;
+	}
+	fseek(log, 0, SEEK_END);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		fclose(log);
+		return -errno;
+	}
+	t0 = now_s();
+	while (done < env.gen && now_s() - t0 < env.wait_ms / 1000.0) {
+		while (sent < env.gen && sent - done < env.window) {
+			int n;
+
+			if (gen_change(sent, &c))
+				return -EINVAL;
+			for (int i = 0; i < DHCID_RDATA_LEN; i++)
+				sprintf(hex + 2 * i, "%02X", c.dhcid[i]);
+			inet_ntop(AF_INET, c.addr, a, sizeof(a));
+			/* Kea ncr_msg.cc toJSON field set; lease-length becomes the TTL */
+			n = snprintf(json + 2, sizeof(json) - 2,
+				     "{\"change-type\":%d,\"forward-change\":true,\"reverse-change\":%s,"
+				     "\"fqdn\":\"%s\",\"ip-address\":\"%s\",\"dhcid\":\"%s\","
+				     "\"lease-expires-on\":\"20301231000000\",\"lease-length\":3600,"
+				     "\"use-conflict-resolution\":true}",
+				     c.op == DNSENGINE_ADD ? 0 : 1, c.rev ? "true" : "false", c.fqdn, a, hex);
+			json[0] = (char)(n >> 8);
+			json[1] = (char)n;
+			if (send(fd, json, (size_t)n + 2, 0) < 0) {
+				pr_err("dnsdrive: cannot send NCR to '%s' (%s)", env.ncr_to, strerror(errno));
+				break;
+			}
+			sent++;
+		}
+		done += d2_completions(log);
+		if (done < env.gen) {
+			struct timespec ts = { 0, 2000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	t1 = now_s();
+	close(fd);
+	fclose(log);
+	printf("{\"changes\":%ld,\"seconds\":%.3f,\"changes_per_s\":%.0f,\"failed\":%ld,"
+	       "\"pending\":%ld}\n", done, t1 - t0, done / (t1 - t0), n_bad, env.gen - done);
+	return done < env.gen ? -ETIMEDOUT : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_opt, NULL, doc, NULL, NULL, NULL };
@@ -247,6 +359,14 @@ int main(int argc, char **argv)
 	if (err)
 		return EXIT_FAILURE;
 	log_set_level(env.verbose >= 2 ? LOG_LVL_DEBUG : env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (env.ncr_to) {
+		if (!env.gen) {
+			fprintf(stderr, "dnsdrive: --ncr-to needs --gen N\n");
+			return EXIT_FAILURE;
+		}
+		err = ncr_run();
+		return err ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	if (!env.conf) {
 		fprintf(stderr, "dnsdrive: -c FILE is required\n");
 		return EXIT_FAILURE;
