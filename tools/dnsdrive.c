@@ -18,10 +18,12 @@
  * most --window requests outstanding (D2's queue holds 1024 and drops the
  * rest); completion is read from D2's log (--d2-log, the per-request
  * DHCP_DDNS_{ADD,REMOVE}_{SUCCEEDED,FAILED} lines). Same JSON figures.
+ * With --dhcid, lines "ID FQDN" print "fqdn. BASE64-DHCID" (no DNS traffic).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <argp.h>
 #include <errno.h>
@@ -29,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/evp.h>
 
 #include "user/ddns_conf.h"
 #include "user/dhcid.h"
@@ -46,7 +50,7 @@ static struct {
 	const char *gen_op, *gen_zone, *gen_base;
 	int verbose;
 	long wait_ms;
-	bool quiet, gen_fwd_only;
+	bool quiet, gen_fwd_only, dhcid_only;
 	const char *ncr_to, *d2_log;
 	long window;
 } env = { .gen_op = "add", .gen_zone = "dyn.example.", .gen_base = "10.0.0.0",
@@ -55,7 +59,7 @@ static struct {
 static const struct argp_option opts[] = {
 	{ "config", 'c', "FILE", 0, "Kea D2 configuration (DhcpDdns)", 0 },
 	{ "mode", 'm', "MODE", 0, "default conflict-resolution mode (check-with-dhcid)", 0 },
-	{ "max-batch", 'b', "N", 0, "changes per UPDATE message (500)", 0 },
+	{ "max-batch", 'b', "N", 0, "changes per UPDATE message (1000)", 0 },
 	{ "inflight", 'p', "N", 0, "messages pipelined per zone (4)", 0 },
 	{ "timeout", 't', "MS", 0, "per-message timeout (2000)", 0 },
 	{ "no-udp", 'U', NULL, 0, "TCP even for a lone small change", 0 },
@@ -68,6 +72,7 @@ static const struct argp_option opts[] = {
 	{ "ncr-to", 'N', "IP:PORT", 0, "send generated changes to kea-dhcp-ddns as NCRs", 0 },
 	{ "d2-log", 'L', "FILE", 0, "kea-dhcp-ddns log file to count completions in", 0 },
 	{ "window", 'W', "N", 0, "NCRs outstanding at most (100; more overflow its socket buffer)", 0 },
+	{ "dhcid", 'D', NULL, 0, "print the base64 DHCID for each 'ID FQDN' line of stdin", 0 },
 	{ "quiet", 'q', NULL, 0, "no per-change lines", 0 },
 	{ "verbose", 'v', NULL, 0, "more log output (repeat)", 0 },
 	{},
@@ -92,6 +97,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case 'z': env.gen_zone = arg; break;
 	case 'a': env.gen_base = arg; break;
 	case 'F': env.gen_fwd_only = true; break;
+	case 'D': env.dhcid_only = true; break;
 	case 'N': env.ncr_to = arg; break;
 	case 'L': env.d2_log = arg; break;
 	case 'W': env.window = atol(arg); break;
@@ -250,8 +256,12 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Count D2's per-request completion lines appended to @f since the last call. */
-static long d2_completions(FILE *f)
+/*
+ * Count D2's per-request completion lines appended to its log since the last
+ * call. Kea rotates its log (maxsize): when the path names another file, the
+ * rest of the old one is read, then the new one from its start.
+ */
+static long d2_completions(FILE **fp, const char *path)
 {
 	static const char *const tags[] = { "DHCP_DDNS_ADD_SUCCEEDED", "DHCP_DDNS_ADD_FAILED",
 					    "DHCP_DDNS_REMOVE_SUCCEEDED", "DHCP_DDNS_REMOVE_FAILED" };
@@ -259,13 +269,29 @@ static long d2_completions(FILE *f)
 	char line[4096];
 	long n = 0;
 
-	clearerr(f);
-	while (fgets(line, sizeof(line), f)) {
-		for (int i = 0; i < 4; i++) {
-			if (strstr(line, tags[i])) {
-				n++;
-				failed += i & 1;
+	for (;;) {
+		struct stat now, cur;
+		bool rotated;
+
+		clearerr(*fp);
+		while (fgets(line, sizeof(line), *fp)) {
+			for (int i = 0; i < 4; i++) {
+				if (strstr(line, tags[i])) {
+					n++;
+					failed += i & 1;
+				}
 			}
+		}
+		rotated = !stat(path, &now) && !fstat(fileno(*fp), &cur) && now.st_ino != cur.st_ino;
+		if (!rotated)
+			break;
+		{
+			FILE *nf = fopen(path, "r");
+
+			if (!nf)
+				break;
+			fclose(*fp);
+			*fp = nf;
 		}
 	}
 	n_bad = failed;
@@ -327,7 +353,7 @@ static int ncr_run(void)
 			}
 			sent++;
 		}
-		done += d2_completions(log);
+		done += d2_completions(&log, env.d2_log);
 		if (done < env.gen) {
 			struct timespec ts = { 0, 2000000 };
 
@@ -340,6 +366,31 @@ static int ncr_run(void)
 	printf("{\"changes\":%ld,\"seconds\":%.3f,\"changes_per_s\":%.0f,\"failed\":%ld,"
 	       "\"pending\":%ld}\n", done, t1 - t0, done / (t1 - t0), n_bad, env.gen - done);
 	return done < env.gen ? -ETIMEDOUT : 0;
+}
+
+/* --dhcid: "ID FQDN" lines to base64 DHCID RDATA, as it appears in a zone file. */
+static int dhcid_lines(void)
+{
+	char line[1024];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		struct dnsengine_change c;
+		char buf[1100], *id = strtok(line, " \t\n"), *fqdn = strtok(NULL, " \t\n");
+		unsigned char b64[64];
+
+		if (!id || !fqdn)
+			continue;
+		snprintf(buf, sizeof(buf), "add %s 192.0.2.1 %s", fqdn, id);
+		if (parse_line(buf, &c)) {
+			fprintf(stderr, "dnsdrive: bad identifier '%s'\n", id);
+			return -EINVAL;
+		}
+		EVP_EncodeBlock(b64, c.dhcid, DHCID_RDATA_LEN);
+		if (zones_name_canon(fqdn, buf, sizeof(buf)))
+			return -EINVAL;
+		printf("%s %s\n", buf, b64);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -359,6 +410,8 @@ int main(int argc, char **argv)
 	if (err)
 		return EXIT_FAILURE;
 	log_set_level(env.verbose >= 2 ? LOG_LVL_DEBUG : env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (env.dhcid_only)
+		return dhcid_lines() ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (env.ncr_to) {
 		if (!env.gen) {
 			fprintf(stderr, "dnsdrive: --ncr-to needs --gen N\n");

@@ -80,6 +80,7 @@ struct batch {
 };
 
 #define BUSY_BUCKETS 65536
+#define TSIG_ROOM 400		/* key name + algorithm name + MAC + fixed fields, bounded */
 
 struct dnsengine {
 	const struct zones *z;
@@ -122,7 +123,7 @@ int dnsengine_mode_parse(const char *s)
 
 void dnsengine_opts_default(struct dnsengine_opts *o)
 {
-	o->max_changes_per_msg = 500;
+	o->max_changes_per_msg = 1000;
 	o->max_msg_bytes = 65535;
 	o->max_inflight_per_zone = 4;
 	o->timeout_ms = 2000;
@@ -442,12 +443,13 @@ static int prereq_dhcid(struct dnsmsg *m, const struct change *ch, const char *o
 		int _e = m ? dnsmsg_add_rr(m, sect, own, type, cls, ttl, rd, rl) : 0;      \
 		if (_e)                                                                   \
 			return _e;                                                        \
-		sz += strlen(own) + 1 + 10 + (rl);                                          \
+		sz += 2 + 10 + (rl);	/* owner compressed to a pointer */                 \
 	} while (0)
 
 /*
- * Emit @u's RRs into @m (NULL: only measure); *@size grows by an upper bound
- * of their wire size (names counted uncompressed).
+ * Emit @u's RRs into @m (NULL: only measure); *@size grows by an estimate of
+ * their wire size: the owner name once in full, then 2-byte pointers, as
+ * ldns compresses. batch_send() splits a message the estimate got wrong.
  */
 static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 {
@@ -477,7 +479,7 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 		err = prereq_dhcid(m, ch, o);
 		if (err)
 			return err;
-		sz += strlen(o) + 11 + DHCID_RDATA_LEN;
+		sz += 12 + DHCID_RDATA_LEN;
 		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_ANY, 0, NULL, 0);
 		if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
 			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
@@ -491,7 +493,7 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 			err = prereq_dhcid(m, ch, o);
 			if (err)
 				return err;
-			sz += strlen(o) + 11 + DHCID_RDATA_LEN;
+			sz += 12 + DHCID_RDATA_LEN;
 		}
 		/* RFC 2136 §2.5.4: delete one RR from an RRset */
 		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_NONE, 0, ch->c.addr, addr_len(ch));
@@ -504,7 +506,7 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 		err = prereq_dhcid(m, ch, o);
 		if (err)
 			return err;
-		sz += strlen(o) + 11 + DHCID_RDATA_LEN;
+		sz += 12 + DHCID_RDATA_LEN;
 		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_A, DNSMSG_CLASS_NONE, 0, NULL, 0);
 		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_AAAA, DNSMSG_CLASS_NONE, 0, NULL, 0);
 		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_ANY, 0, NULL, 0);
@@ -532,7 +534,7 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 		}
 		break;
 	}
-	*size += sz;
+	*size += sz + strlen(o) + 1 + 4;	/* 4: margin for what ldns leaves uncompressed */
 	return 0;
 }
 
@@ -803,6 +805,14 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	if (!err)
 		err = dnsmsg_to_wire(m, id, 512, &wire, &len);
 	dnsmsg_free(m);
+	pr_debug("dnsengine: UPDATE for zone '%s': %zu changes, %zu bytes (estimate %zu)",
+		 q->dom->name, b->n, len, est);
+	if (!err && len + TSIG_ROOM > e->o.max_msg_bytes && b->n > 1) {
+		/* larger than estimated: send it as two */
+		free(wire);
+		batch_bisect(e, b);
+		return 0;
+	}
 	if (!err && b->key)
 		err = tsig_sign(b->key, wire, &len, len + 512, time(NULL), b->mac, &b->mac_len);
 	if (!err)
@@ -834,7 +844,7 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 {
 	size_t cap = e->o.max_changes_per_msg, est = 12 + strlen(q->dom->name) + 6;
-	size_t scanned = 0, budget = e->o.max_msg_bytes - 400;	/* TSIG RR room */
+	size_t scanned = 0, budget = e->o.max_msg_bytes - TSIG_ROOM;
 	struct unit **prev, *u, *last_kept = NULL;
 	struct batch *b;
 

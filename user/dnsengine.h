@@ -76,7 +76,7 @@ typedef void (*dnsengine_done_fn)(void *cbarg, const struct dnsengine_change *c,
 				  const struct dnsengine_result *r);
 
 struct dnsengine_opts {
-	unsigned int max_changes_per_msg;	/* default 500 */
+	unsigned int max_changes_per_msg;	/* default 1000 */
 	unsigned int max_msg_bytes;		/* default 65535 (TCP); TSIG included */
 	unsigned int max_inflight_per_zone;	/* UPDATE messages pipelined per zone, default 4 */
 	unsigned int timeout_ms;		/* per message, default 2000 */

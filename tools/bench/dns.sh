@@ -54,7 +54,7 @@ conf() { # FILE PORT D2PORT
   "reverse-ddns": { "ddns-domains": [ { "name": "$RZ", "key-name": "ddns-key",
       "dns-servers": [ { "ip-address": "127.0.0.1", "port": $2 } ] } ] },
   "loggers": [ { "name": "kea-dhcp-ddns", "severity": "INFO",
-      "output_options": [ { "output": "$WORK/d2.log", "flush": true } ] } ] } }
+      "output_options": [ { "output": "$WORK/d2.log", "flush": true, "maxsize": 2000000000 } ] } ] } }
 EOF
 }
 

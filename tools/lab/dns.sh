@@ -18,7 +18,7 @@
 # starting, they are appended to that zone's file. More keys allowed to
 # update: LAB_DNS_KEYS="name:algorithm:secret …". BIND keeps its update
 # logging (its default); Knot runs with zonefile-sync -1 and journal-content
-# all. lab_dns_free_port prints a free TCP+UDP port on 127.0.0.1. Servers
+# all. lab_dns_free_port prints a port P with P and P+1 free (TCP and UDP). Servers
 # run as the calling user (root in CI), in the foreground of a background
 # job whose pid is in DIR/daemon.pid.
 
@@ -28,7 +28,9 @@ lab_dns_secret() {
 
 lab_dns_free_port() {
 	_p=$(( (($$ * 7919) + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000 + 20000 ))
-	while ss -Hltnu "sport = :$_p" 2>/dev/null | grep -q .; do _p=$((_p + 1)); done
+	while ss -Hantu "( sport = :$_p or sport = :$((_p + 1)) )" 2>/dev/null | grep -q .; do
+		_p=$((_p + 2))
+	done
 	echo "$_p"
 }
 
