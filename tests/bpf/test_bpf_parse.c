@@ -6,7 +6,7 @@
  * the verdict is always PASS/OK, drains the ring and compares every event
  * (all fields but ts_ns) and the per-CPU counter deltas (summed over CPUs)
  * with parse_frame() on the same bytes: the shared fixtures, every frame of
- * ../shared/corpus/tcpdump, and >= 100,000 generated and mutated frames from
+ * tests/corpus/data/tcpdump, and >= 100,000 generated and mutated frames from
  * a seeded PRNG (the seed is printed; LS_SEED=n replays a run). Needs root.
  */
 #include <stdarg.h>
@@ -34,7 +34,7 @@
 #include "tests/lib/pktbuild.h"
 #include "tests/lib/pktfix.h"
 
-#define CORPUS_DIR "/work/shared/corpus/tcpdump"
+#define CORPUS_REL "tests/corpus/data/tcpdump"
 #define EV_CAP 64
 #define GEN_FRAMES 100000
 
@@ -305,20 +305,24 @@ static void corpus_cb(int dlt, const uint8_t *frame, size_t caplen, size_t wirel
 
 static void test_corpus(void **state)
 {
-	DIR *dir = opendir(CORPUS_DIR);
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	char corpus[1024];
 	struct dirent *de;
 	long files = 0, before = frames_run;
+	DIR *dir;
 
 	(void)state;
+	snprintf(corpus, sizeof(corpus), "%s/%s", top, CORPUS_REL);
+	dir = opendir(corpus);
 	if (!dir)
-		fail_msg("cannot open %s", CORPUS_DIR);
+		fail_msg("cannot open %s", corpus);
 	while ((de = readdir(dir))) {
 		char path[1024];
 		long n;
 
 		if (!strstr(de->d_name, ".pcap"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", corpus, de->d_name);
 		n = pcapsrc_read(path, corpus_cb, de->d_name);
 		if (n < 0)
 			fprintf(stderr, "# %s: not readable (%ld)\n", de->d_name, n);

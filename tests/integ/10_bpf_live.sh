@@ -10,7 +10,7 @@
 need_root
 need_cmd tcpreplay ip tc clang setpriv
 [ -x "$LS_BIN" ] || tap_skip_all "leasesnoop not built"
-CORPUS=${LS_CORPUS:-$LS_TOP/../shared/corpus/tcpdump}
+CORPUS=${LS_CORPUS:-$LS_TOP/tests/corpus/data/tcpdump}
 KEA_LAB_PREFIX=lsb$$
 . "$LS_TOP/tools/lab/kea.sh"
 TMP=$(mktemp -d)
