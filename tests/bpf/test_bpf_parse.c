@@ -317,7 +317,7 @@ static void test_corpus(void **state)
 	if (!dir)
 		fail_msg("cannot open %s", corpus);
 	while ((de = readdir(dir))) {
-		char path[1024];
+		char path[1536];
 		long n;
 
 		if (!strstr(de->d_name, ".pcap"))
