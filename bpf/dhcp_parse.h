@@ -870,7 +870,9 @@ LS_INLINE int ls_parse_dhcp(struct ls_pctx *p, struct ls_hdr *h)
 		if (_r == 0)                                                            \
 			break;                                                          \
 		_n = LS_MIN(_wl, LS_BUF_SZ);                                            \
-		if (_n > LS_PEEK && LOAD(ctx, 0, (p)->s->buf, _n) != 0) {               \
+		/* the first LS_PEEK bytes are in place already */                    \
+		if (_n > LS_PEEK &&                                                     \
+		    LOAD(ctx, LS_PEEK, (p)->s->buf + LS_PEEK, _n - LS_PEEK) != 0) {     \
 			LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);                              \
 			break;                                                          \
 		}                                                                       \
