@@ -365,28 +365,29 @@ static long ls_v4_opt_step(__u32 i, void *data)
 	}
 	olen = rd8(s, pos + 1);
 	d = pos + 2;
+	/*
+	 * A fixed-size option of another size is ignored, not fatal: the lease is
+	 * still worth reporting (the lease file confirms it), the oddity counted.
+	 */
+	if (((code == 50 || code == 51 || code == 54) && olen != 4) || (code == 53 && olen != 1)) {
+		LS_COUNT(p, LS_CNT_OPT_IGNORED);
+		code = 0;
+	}
 	switch (code) {
 	case 53:
-		if (olen >= 1)
-			w->msg_type = rd8(s, d);
+		w->msg_type = rd8(s, d);
 		break;
 	case 50:
-		if (olen == 4) {
-			w->req_addr = rd32(s, d);
-			w->have_req = 1;
-		}
+		w->req_addr = rd32(s, d);
+		w->have_req = 1;
 		break;
 	case 51:
-		if (olen == 4) {
-			w->lease_time = rd32(s, d);
-			w->have_lt = 1;
-		}
+		w->lease_time = rd32(s, d);
+		w->have_lt = 1;
 		break;
 	case 54:
-		if (olen == 4) {
-			w->server_id = rd32(s, d);
-			w->have_sid = 1;
-		}
+		w->server_id = rd32(s, d);
+		w->have_sid = 1;
 		break;
 	case 61:
 		w->ci_off = d;

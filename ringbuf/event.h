@@ -91,8 +91,8 @@ struct ls_event {
  * PKT_NOT_DHCP, IP_FRAG or a MAL_* header reason; a DHCP one in PKT_DHCP and
  * then in exactly one outcome: PKT_IGNORED, V4_NO_ADDR, V6_NO_LEASE,
  * V6_STATUS_FAIL (whole message), a MAL_* reason, or its events (EV_*,
- * RB_FULL). FIELD_TRUNC, PKT_TOO_BIG, LEASES_EXCESS and per-IA V6_STATUS_FAIL
- * come on top.
+ * RB_FULL). FIELD_TRUNC, PKT_TOO_BIG, LEASES_EXCESS, OPT_IGNORED and per-address
+ * V6_STATUS_FAIL come on top.
  */
 enum ls_counter {
 	LS_CNT_PKTS = 0,         /* packets the programs ran on */
@@ -123,6 +123,7 @@ enum ls_counter {
 	LS_CNT_FIELD_TRUNC,      /* a field was cut to its event slot */
 	LS_CNT_PKT_TOO_BIG,      /* frame longer than the scratch buffer: tail ignored */
 	LS_CNT_LEASES_EXCESS,    /* leases beyond LS_MAX_LEASES in one message */
+	LS_CNT_OPT_IGNORED,      /* a DHCPv4 fixed-size option (50, 51, 53, 54) of another size: ignored */
 	LS_CNT_RB_FULL,          /* bpf_ringbuf_output failed: event lost, counted */
 	LS_CNT_MAX,
 };

@@ -56,6 +56,7 @@ const char *evfmt_counter_name(unsigned int idx)
 		[LS_CNT_FIELD_TRUNC] = "field_truncated",
 		[LS_CNT_PKT_TOO_BIG] = "packet_too_big",
 		[LS_CNT_LEASES_EXCESS] = "leases_excess",
+		[LS_CNT_OPT_IGNORED] = "option_bad_length_ignored",
 		[LS_CNT_RB_FULL] = "ring_full_drops",
 	};
 

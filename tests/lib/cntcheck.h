@@ -34,7 +34,7 @@ static inline const char *cnt_invariant(const struct ls_counters *d, long events
 		if (hdr != 1)
 			return "non-DHCP frame without exactly one header-level outcome";
 		if (one || ev || c[LS_CNT_V6_STATUS_FAIL] || c[LS_CNT_FIELD_TRUNC] ||
-		    c[LS_CNT_PKT_TOO_BIG] || c[LS_CNT_LEASES_EXCESS])
+		    c[LS_CNT_PKT_TOO_BIG] || c[LS_CNT_LEASES_EXCESS] || c[LS_CNT_OPT_IGNORED])
 			return "DHCP-level counter moved for a non-DHCP frame";
 		return NULL;
 	}

@@ -247,6 +247,7 @@ static void test_v4_decline_uses_option_50(void **state)
 	frame4(&n, &msg);
 	assert_int_equal(run(&fr), 0);
 	assert_outcome(LS_CNT_V4_NO_ADDR);
+	assert_int_equal(d.c[LS_CNT_OPT_IGNORED], 1);
 }
 
 static void opts_pads_then_53(struct pb *m)
