@@ -30,6 +30,9 @@ static const char *const ls_errstr[] = {
 	[LS_EDNS_NOZONE - LS_ERROR_MIN] = "no configured zone matches the name",
 	[LS_EDNS_ID - LS_ERROR_MIN] = "reply does not match the request",
 	[LS_EDNS_NOSERVER - LS_ERROR_MIN] = "no usable DNS server for the zone",
+	[LS_EKEA_ANSWER - LS_ERROR_MIN] = "Kea control channel answer unusable",
+	[LS_EKEA_RESULT - LS_ERROR_MIN] = "Kea answered with an error",
+	[LS_EHTTP - LS_ERROR_MIN] = "HTTP server cannot start",
 };
 
 const char *ls_strerror(int code)

@@ -35,6 +35,9 @@ enum ls_errcode {
 	LS_EDNS_NOZONE,			/* no configured zone matches the name */
 	LS_EDNS_ID,			/* reply ID, opcode or zone does not match the request */
 	LS_EDNS_NOSERVER,		/* every server of the zone is unusable */
+	LS_EKEA_ANSWER,			/* Kea control socket answer unusable */
+	LS_EKEA_RESULT,			/* Kea answered a command with an error result */
+	LS_EHTTP,			/* HTTP server (metrics) cannot start */
 	LS_ERROR_MAX_,
 };
 

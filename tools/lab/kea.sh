@@ -34,6 +34,22 @@
 #   kea_lab_srv CMD…      run a command in the server netns (cli: kea_lab_cli)
 #   kea_lab_down          stop the daemons this shell started, delete the netns
 #
+# HA variant (two kea-dhcp4 servers with libdhcp_ha.so, one client netns):
+#   kea_lab_ha_net_up     node 1 in $KEA_LAB_SRV_NS ($KEA_LAB_SRV_ADDR4), node 2 in
+#                         $KEA_LAB_SRV2_NS ($KEA_LAB_SRV2_ADDR4), each joined by a veth
+#                         to the bridge $KEA_LAB_BR in $KEA_LAB_CLI_NS (client
+#                         $KEA_LAB_CLI_ADDR4 on the bridge)
+#   kea_lab_ha_kea4_up DIR NODE  kea-dhcp4 of node 1 or 2 with lease_cmds and the HA
+#                         hook (mode KEA_LAB_HA_MODE [hot-standby]; node 1 "server1"
+#                         primary, node 2 "server2" standby, or secondary in
+#                         load-balancing), HA over Kea's own HTTP listener on port
+#                         KEA_LAB_HA_PORT [8001] (multi-threading, no kea-ctrl-agent);
+#                         heartbeat KEA_LAB_HA_HEARTBEAT [1000] ms, partner-down after
+#                         KEA_LAB_HA_MAXDELAY [3000] ms. DIR holds one node's files
+#                         (socket DIR/kea4.sock). Returns when the socket answers.
+#   kea_lab_ha_kea4_down DIR  stop that node's kea-dhcp4 (SIGTERM, then wait)
+#   kea_lab_ha_state SOCK print the HA state Kea reports on SOCK (status-get)
+#
 # Settings (environment, read when each function runs; defaults in brackets)
 #   KEA_LAB_PREFIX [ls-$$]    name prefix (keep it <= 12 characters: interface names)
 #   KEA_LAB_NET4 [10.64]      /16 for v4: server .0.1, client (relay) .0.2, pool
@@ -63,6 +79,12 @@ KEA_LAB_CLI_ADDR4=$KEA_LAB_NET4.0.2
 KEA_LAB_SRV_ADDR6=$KEA_LAB_NET6::1
 KEA_LAB_HOOK=${KEA_LAB_HOOK:-/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so}
 KEA_LAB_STATE=${KEA_LAB_STATE:-${TMPDIR:-/tmp}/kea-lab-$KEA_LAB_PREFIX.state}
+KEA_LAB_SRV2_NS=${KEA_LAB_PREFIX}-sr2
+KEA_LAB_SRV2_IF=${KEA_LAB_PREFIX}t
+KEA_LAB_CLI2_IF=${KEA_LAB_PREFIX}d
+KEA_LAB_BR=${KEA_LAB_PREFIX}b
+KEA_LAB_SRV2_ADDR4=$KEA_LAB_NET4.0.3
+KEA_LAB_HA_HOOK=${KEA_LAB_HA_HOOK:-${KEA_LAB_HOOK%/*}/libdhcp_ha.so}
 
 kea_lab_srv() { ip netns exec "$KEA_LAB_SRV_NS" "$@"; }
 kea_lab_cli() { ip netns exec "$KEA_LAB_CLI_NS" "$@"; }
@@ -101,11 +123,11 @@ _kea_lab_common() {
 	_ddns=false
 	[ "${KEA_LAB_DDNS:-0}" = 1 ] && _ddns=true
 	cat <<EOF
-    "interfaces-config": { "interfaces": [ "$KEA_LAB_SRV_IF" ] },
+    "interfaces-config": { "interfaces": [ "${_kea_lab_if:-$KEA_LAB_SRV_IF}" ] },
     "control-socket": { "socket-type": "unix", "socket-name": "$2/$3.sock" },
     "lease-database": { "type": "memfile", "persist": true, "name": "$2/kea-leases$4.csv",
                         "lfc-interval": ${KEA_LAB_LFC:-3600} },
-    "hooks-libraries": [ { "library": "$KEA_LAB_HOOK" } ],
+    "hooks-libraries": [ { "library": "$KEA_LAB_HOOK" } ${_kea_lab_hooks_extra:-} ],
     "expired-leases-processing": { "reclaim-timer-wait-time": ${KEA_LAB_RECLAIM:-10},
                                    "max-reclaim-leases": ${KEA_LAB_RECLAIM_MAX:-100},
                                    "max-reclaim-time": 0,
@@ -123,11 +145,12 @@ _kea_lab_common() {
 EOF
 }
 
-# _kea_lab_start NAME DIR SOCK - start a Kea daemon on DIR/NAME.conf, wait for its socket
+# _kea_lab_start NAME DIR SOCK [NS] - start a Kea daemon on DIR/NAME.conf in NS
+# (default the server netns), wait for its socket
 _kea_lab_start() {
 	: > "$2/$1.log"
 	# pid and lock files in DIR, not /run/kea: parallel labs must not share them
-	KEA_PIDFILE_DIR=$2 KEA_LOCKFILE_DIR=$2 ip netns exec "$KEA_LAB_SRV_NS" \
+	KEA_PIDFILE_DIR=$2 KEA_LOCKFILE_DIR=$2 ip netns exec "${4:-$KEA_LAB_SRV_NS}" \
 		"$1" -c "$2/$1.conf" >> "$2/$1.log" 2>&1 &
 	_pid=$!
 	echo "pid $_pid $1" >> "$KEA_LAB_STATE"
@@ -214,12 +237,96 @@ kea_lab_perfdhcp_bg() {
 	KEA_LAB_BG_PID=$!
 }
 
+kea_lab_ha_net_up() {
+	echo "netns $KEA_LAB_SRV_NS" >> "$KEA_LAB_STATE"
+	ip netns add "$KEA_LAB_SRV_NS" || return 1
+	echo "netns $KEA_LAB_SRV2_NS" >> "$KEA_LAB_STATE"
+	ip netns add "$KEA_LAB_SRV2_NS" || return 1
+	echo "netns $KEA_LAB_CLI_NS" >> "$KEA_LAB_STATE"
+	ip netns add "$KEA_LAB_CLI_NS" || return 1
+	ip -n "$KEA_LAB_CLI_NS" link add "$KEA_LAB_BR" type bridge || return 1
+	for _l in "$KEA_LAB_SRV_NS $KEA_LAB_SRV_IF $KEA_LAB_CLI_IF $KEA_LAB_SRV_ADDR4" \
+		  "$KEA_LAB_SRV2_NS $KEA_LAB_SRV2_IF $KEA_LAB_CLI2_IF $KEA_LAB_SRV2_ADDR4"; do
+		# shellcheck disable=SC2086
+		set -- $_l
+		ip link add "$2" type veth peer name "$3" || return 1
+		ip link set "$2" netns "$1" || return 1
+		ip link set "$3" netns "$KEA_LAB_CLI_NS" || return 1
+		ip -n "$KEA_LAB_CLI_NS" link set "$3" master "$KEA_LAB_BR" up || return 1
+		ip -n "$1" link set lo up
+		ip -n "$1" link set "$2" up || return 1
+		ip -n "$1" addr add "$4/16" dev "$2" || return 1
+	done
+	ip -n "$KEA_LAB_CLI_NS" link set lo up
+	ip -n "$KEA_LAB_CLI_NS" link set "$KEA_LAB_BR" up || return 1
+	ip -n "$KEA_LAB_CLI_NS" addr add "$KEA_LAB_CLI_ADDR4/16" dev "$KEA_LAB_BR" || return 1
+	return 0
+}
+
+kea_lab_ha_kea4_up() {
+	_dir=$1 _node=$2
+	_mode=${KEA_LAB_HA_MODE:-hot-standby}
+	_role2=standby
+	[ "$_mode" = load-balancing ] && _role2=secondary
+	_port=${KEA_LAB_HA_PORT:-8001}
+	if [ "$_node" = 1 ]; then
+		_ns=$KEA_LAB_SRV_NS _kea_lab_if=$KEA_LAB_SRV_IF
+	else
+		_ns=$KEA_LAB_SRV2_NS _kea_lab_if=$KEA_LAB_SRV2_IF
+	fi
+	# HA needs lease_cmds (already the first hook); Kea 2.2 serves the partner's
+	# HTTP commands itself when multi-threading has a dedicated listener
+	_kea_lab_hooks_extra=", { \"library\": \"$KEA_LAB_HA_HOOK\", \"parameters\": {
+      \"high-availability\": [ { \"this-server-name\": \"server$_node\", \"mode\": \"$_mode\",
+        \"heartbeat-delay\": ${KEA_LAB_HA_HEARTBEAT:-1000},
+        \"max-response-delay\": ${KEA_LAB_HA_MAXDELAY:-3000},
+        \"max-ack-delay\": 1000, \"max-unacked-clients\": 0, \"sync-timeout\": 10000,
+        \"multi-threading\": { \"enable-multi-threading\": true, \"http-dedicated-listener\": true,
+                             \"http-listener-threads\": 1, \"http-client-threads\": 1 },
+        \"peers\": [ { \"name\": \"server1\", \"url\": \"http://$KEA_LAB_SRV_ADDR4:$_port/\",
+                     \"role\": \"primary\", \"auto-failover\": true },
+                   { \"name\": \"server2\", \"url\": \"http://$KEA_LAB_SRV2_ADDR4:$_port/\",
+                     \"role\": \"$_role2\", \"auto-failover\": true } ] } ] } }"
+	cat > "$_dir/kea-dhcp4.conf" <<EOF
+{ "Dhcp4": {
+$(_kea_lab_common kea-dhcp4 "$_dir" kea4 4),
+    "multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2,
+                         "packet-queue-size": 64 },
+    "authoritative": true,
+    "subnet4": [ { "id": 1, "subnet": "$KEA_LAB_NET4.0.0/16",
+                   "pools": [ { "pool": "${KEA_LAB_POOL4:-$KEA_LAB_NET4.1.0 - $KEA_LAB_NET4.255.200}" } ] } ]
+    ${KEA_LAB_EXTRA4:-}
+} }
+EOF
+	unset _kea_lab_hooks_extra _kea_lab_if
+	_kea_lab_start kea-dhcp4 "$_dir" "$_dir/kea4.sock" "$_ns"
+}
+
+kea_lab_ha_kea4_down() {
+	_pid=$(cat "$1/kea-dhcp4.pid" 2>/dev/null) || return 0
+	tr '\0' ' ' 2>/dev/null < "/proc/$_pid/cmdline" | grep -q "^kea-dhcp4 " || return 0
+	kill "$_pid" 2>/dev/null
+	for _t in $(seq 1 50); do
+		kill -0 "$_pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$_pid" 2>/dev/null
+	return 0
+}
+
+kea_lab_ha_state() {
+	kea_lab_cmd "$1" '{"command":"status-get"}' |
+		perl -MJSON::PP -0777 -ne 'my $j = eval { decode_json($_) } or exit 1;
+			my $h = $j->{arguments}{"high-availability"}[0]{"ha-servers"}{local} or exit 1;
+			print "$h->{state}\n"'
+}
+
 kea_lab_down() {
 	[ -f "$KEA_LAB_STATE" ] || return 0
 	# daemons first (only if the pid still runs the program we started)
 	while read -r _kind _a _b; do
 		[ "$_kind" = pid ] || continue
-		if tr '\0' ' ' < "/proc/$_a/cmdline" 2>/dev/null | grep -q "^$_b "; then
+		if tr '\0' ' ' 2>/dev/null < "/proc/$_a/cmdline" | grep -q "^$_b "; then
 			kill "$_a" 2>/dev/null
 			for _t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 				kill -0 "$_a" 2>/dev/null || break
