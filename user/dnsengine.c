@@ -822,7 +822,7 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	if (err) {
 		pr_warn("dnsengine: cannot send UPDATE for zone '%s' to '%s' (%s)", q->dom->name,
 			dnsio_peer_name(b->peer), ls_strerror(err));
-		if (err == -EINVAL || err == LS_ELDNS) {
+		if (err == -EINVAL || err == -EMSGSIZE || err == LS_ELDNS) {
 			/* a name that does not render: report it, never loop on it */
 			if (b->n > 1) {
 				batch_bisect(e, b);

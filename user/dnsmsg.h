@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * user/dnsmsg.h - RFC 2136 UPDATE messages with ldns: a builder that
+ * user/dnsmsg.h - RFC 2136 UPDATE messages: a builder that
  * collects prerequisite and update RRs for one zone and renders them to wire
  * form (names compressed, room left for the TSIG RR), and a reply parser
  * that extracts what the engine checks (ID, QR, opcode, zone, rcode).
@@ -50,8 +50,9 @@ size_t dnsmsg_rr_count(const struct dnsmsg *m);
 
 /*
  * dnsmsg_to_wire() - render with ID @id into a new buffer *@buf (free()) of
- * *@len bytes and capacity *@len + @room (room for the TSIG RR). Returns 0,
- * LS_ELDNS or -ENOMEM.
+ * *@len bytes and capacity *@len + @room (room for the TSIG RR). Names are
+ * compressed (RFC 1035 §4.1.4), owners and PTR targets alike. Returns 0,
+ * -EMSGSIZE (over 65535 bytes) or -ENOMEM.
  */
 int dnsmsg_to_wire(const struct dnsmsg *m, uint16_t id, size_t room, uint8_t **buf, size_t *len);
 
