@@ -275,6 +275,13 @@ static long d2_completions(FILE **fp, const char *path)
 
 		clearerr(*fp);
 		while (fgets(line, sizeof(line), *fp)) {
+			size_t l = strlen(line);
+
+			/* a line D2 is still writing: read it whole next time */
+			if (l && line[l - 1] != '\n' && l + 1 < sizeof(line)) {
+				fseek(*fp, -(long)l, SEEK_CUR);
+				break;
+			}
 			for (int i = 0; i < 4; i++) {
 				if (strstr(line, tags[i])) {
 					n++;
