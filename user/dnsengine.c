@@ -55,6 +55,9 @@ struct change {
 	char rname[80];
 	struct dnsengine_result res;
 	struct unit fu, ru;
+	bool started;			/* a unit of it went into a message */
+	bool superseded;		/* reported final; dropped from its queue when met */
+	struct change *pnext;		/* pending-by-key hash link, while not started */
 };
 
 struct zq {
@@ -91,6 +94,7 @@ struct dnsengine {
 	struct zq *zqs;
 	size_t nzq;
 	struct unit *busy[BUSY_BUCKETS];
+	struct change *pend[BUSY_BUCKETS];	/* queued, not started: by name + address */
 	struct batch *batches;
 	struct dnsengine_stats st;
 };
@@ -103,6 +107,7 @@ static const char *const outcome_names[DNSENGINE_OUTCOME_MAX_] = {
 	[DNSENGINE_FORMERR] = "formerr", [DNSENGINE_BADSIG] = "badsig",
 	[DNSENGINE_BADKEY] = "badkey", [DNSENGINE_BADTIME] = "badtime",
 	[DNSENGINE_TIMEOUT] = "timeout", [DNSENGINE_NETERR] = "neterr",
+	[DNSENGINE_SUPERSEDED] = "superseded",
 };
 
 const char *dnsengine_outcome_name(enum dnsengine_outcome o)
@@ -266,6 +271,34 @@ static void busy_del(struct dnsengine *e, struct unit *u)
 	}
 }
 
+/* ---- changes not yet started, by name and address (for superseding) ---- */
+
+static unsigned int pend_hash(const struct change *ch)
+{
+	uint32_t h = name_hash(ch->fqdn);
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ch->c.addr[i]) * 16777619u;
+	return (h ^ (uint32_t)ch->c.family) % BUSY_BUCKETS;
+}
+
+static bool same_lease(const struct change *a, const struct change *b)
+{
+	return a->c.family == b->c.family && !memcmp(a->c.addr, b->c.addr, 16) &&
+	       !strcmp(a->fqdn, b->fqdn);
+}
+
+static void pend_del(struct dnsengine *e, struct change *ch)
+{
+	for (struct change **pp = &e->pend[pend_hash(ch)]; *pp; pp = &(*pp)->pnext) {
+		if (*pp == ch) {
+			*pp = ch->pnext;
+			ch->pnext = NULL;
+			return;
+		}
+	}
+}
+
 /* ---- queues ---- */
 
 static void q_push_tail(struct zq *q, struct unit *u)
@@ -295,6 +328,7 @@ static void q_push_front(struct zq *q, struct unit **u, size_t n)
 
 static void change_finish(struct dnsengine *e, struct change *ch)
 {
+	pend_del(e, ch);
 	e->st.finished++;
 	e->st.pending--;
 	if (ch->res.fwd == DNSENGINE_APPLIED || ch->res.rev == DNSENGINE_APPLIED)
@@ -385,6 +419,27 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 				.step = c->op == DNSENGINE_ADD ? ST_REV_ADD : ST_REV_REM };
 	e->st.submitted++;
 	e->st.pending++;
+	{
+		unsigned int h = pend_hash(ch);
+
+		for (struct change *o = e->pend[h]; o; o = o->pnext) {
+			if (!same_lease(o, ch))
+				continue;
+			/* never sent: the newer intent replaces it; its unit is dropped when met */
+			pend_del(e, o);
+			o->superseded = true;
+			o->res.fwd = o->c.fwd ? DNSENGINE_SUPERSEDED : DNSENGINE_SKIPPED;
+			o->res.rev = o->c.rev ? DNSENGINE_SUPERSEDED : DNSENGINE_SKIPPED;
+			o->res.final = true;
+			e->st.superseded++;
+			e->st.finished++;
+			e->st.pending--;
+			e->cb(e->cbarg, &o->c, &o->res);
+			break;
+		}
+		ch->pnext = e->pend[h];
+		e->pend[h] = ch;
+	}
 	if (!c->fwd) {
 		ch->res.fwd = DNSENGINE_SKIPPED;
 		start_rev(e, ch);
@@ -863,6 +918,13 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		struct unit *next = u->next;
 		size_t sz = 0;
 
+		if (u->ch->superseded) {
+			*prev = next;
+			q->len--;
+			free(u->ch);
+			u = next;
+			continue;
+		}
 		if (!busy_has(e, u->owner) && !unit_emit(NULL, u, &sz)) {
 			if (est + sz > budget)
 				break;
@@ -871,6 +933,10 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 			q->len--;
 			b->u[b->n++] = u;
 			busy_add(e, u);
+			if (!u->ch->started) {
+				u->ch->started = true;
+				pend_del(e, u->ch);
+			}
 			u = next;
 			continue;
 		}

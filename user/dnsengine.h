@@ -46,6 +46,7 @@ enum dnsengine_outcome {
 	DNSENGINE_BADTIME,	/* clocks differ by more than the fudge */
 	DNSENGINE_TIMEOUT,	/* progress only: no reply in time, will retry */
 	DNSENGINE_NETERR,	/* progress only: connection failed or SERVFAIL, will retry */
+	DNSENGINE_SUPERSEDED,	/* a newer change for the same name and address came before this one was sent */
 	DNSENGINE_OUTCOME_MAX_,
 };
 
@@ -92,7 +93,7 @@ struct dnsengine_opts {
 
 struct dnsengine_stats {
 	uint64_t submitted, finished, applied, conflicts, failed;
-	uint64_t messages, bisections, retries, rejected_replies;
+	uint64_t messages, bisections, retries, rejected_replies, superseded;
 	uint64_t pending;
 };
 
@@ -114,8 +115,11 @@ void dnsengine_free(struct dnsengine *e);
 
 /*
  * dnsengine_submit() - queue a copy of @c. Changes to the same owner name
- * are applied in submission order. Nothing is sent until dnsengine_run().
- * Returns 0, -EINVAL (bad name, family or missing side), or -ENOMEM.
+ * are applied in submission order. A change for the same name and address
+ * as one still queued and not yet sent supersedes it: the older one is
+ * reported final with DNSENGINE_SUPERSEDED (during this call) and never
+ * sent. Nothing is sent until dnsengine_run(). Returns 0, -EINVAL (bad
+ * name, family or missing side), or -ENOMEM.
  */
 int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c);
 

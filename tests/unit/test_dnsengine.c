@@ -452,18 +452,59 @@ static void test_same_name_in_order(void **state)
 	struct dnsengine *e = setup(&z, 2000, false);
 
 	(void)state;
-	/* add, remove, add again of one name: never in one message, all applied in turn */
+	/* add, remove, add of one name (three addresses, so none supersedes another):
+	 * never in one message, all applied in turn */
 	change(&c, 1, "same.dyn.example.");
 	assert_int_equal(dnsengine_submit(e, &c), 0);
 	c.op = DNSENGINE_REMOVE;
+	c.addr[3] = 2;
 	assert_int_equal(dnsengine_submit(e, &c), 0);
 	c.op = DNSENGINE_ADD;
+	c.addr[3] = 3;
 	assert_int_equal(dnsengine_submit(e, &c), 0);
 	run_until_done(e, 200);
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.by[DNSENGINE_APPLIED], 3);
 	/* add; remove address + remove rest; add */
 	assert_int_equal(st.messages, 4);
+	teardown_all(e, z);
+}
+
+static void test_superseded(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	/* add then remove of one lease before anything is sent: only the remove goes out */
+	change(&c, 1, "flap.dyn.example.");
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	c.op = DNSENGINE_REMOVE;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	assert_int_equal(seen.final, 1);
+	assert_int_equal(seen.by[DNSENGINE_SUPERSEDED], 1);
+	/* another address for the name is another lease: not superseded */
+	change(&c, 2, "flap.dyn.example.");
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	assert_int_equal(seen.final, 1);
+	run_until_done(e, 200);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.final, 3);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 2);
+	assert_int_equal(st.superseded, 1);
+	/* remove address + remove rest, then the other lease's add: nothing of the first add */
+	assert_int_equal(st.messages, 3);
+	/* once sent, a change is not superseded */
+	change(&c, 3, "sent.dyn.example.");
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	dnsengine_run(e, 0);
+	c.op = DNSENGINE_REMOVE;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
+	assert_int_equal(seen.by[DNSENGINE_SUPERSEDED], 1);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 4);
 	teardown_all(e, z);
 }
 
@@ -495,7 +536,7 @@ int main(void)
 		cmocka_unit_test(test_batch_bisect),   cmocka_unit_test(test_forged_reply_ignored),
 		cmocka_unit_test(test_timeout_retried), cmocka_unit_test(test_refused_final),
 		cmocka_unit_test(test_badsig_final),   cmocka_unit_test(test_same_name_in_order),
-		cmocka_unit_test(test_nozone_and_invalid),
+		cmocka_unit_test(test_superseded),     cmocka_unit_test(test_nozone_and_invalid),
 	};
 
 	log_set_level(LOG_LVL_ERR);
