@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "ringbuf/consumer.h"
+#include "user/config.h"
+#include "user/control.h"
+#include "user/daemon.h"
 #include "user/errcode.h"
 #include "user/evfmt.h"
 #include "user/leases.h"
@@ -27,14 +30,22 @@ static const char doc[] =
 	"leasesnoop - keep DNS in step with DHCP leases seen on the wire and in Kea's lease files.\n"
 	"\n"
 	"EXAMPLES:\n"
+	"  leasesnoop -c /etc/leasesnoop.conf     the daemon: attach, reconcile, update DNS\n"
+	"  leasesnoop -c /etc/leasesnoop.conf --dry-run   the same, printing DNS changes instead\n"
+	"  leasesnoop --stats --watch -c /etc/leasesnoop.conf   the running daemon's counters\n"
 	"  leasesnoop -i eth0 --events --json     attach and print lease events live (no DNS)\n"
 	"  leasesnoop --pcap dhcp.pcap.gz --events  decode a capture offline with the same parser\n"
 	"  leasesnoop --kea-leases /var/lib/kea/kea-leases4.csv --json   active leases Kea holds\n";
 
 enum { OPT_EVENTS = 0x100, OPT_JSON, OPT_PCAP, OPT_XDP_SKB, OPT_NO_TC, OPT_COUNTERS,
-       OPT_RING_SIZE, OPT_KEA_LEASES, OPT_ALL };
+       OPT_RING_SIZE, OPT_KEA_LEASES, OPT_ALL, OPT_DRY_RUN, OPT_STATS, OPT_WATCH, OPT_SOCKET };
 
 static const struct argp_option opts[] = {
+	{ "config", 'c', "FILE", 0, "Run the daemon with this configuration", 0 },
+	{ "dry-run", OPT_DRY_RUN, NULL, 0, "With -c: print DNS changes instead of sending them", 0 },
+	{ "stats", OPT_STATS, NULL, 0, "Print the running daemon's counters (its control socket)", 0 },
+	{ "watch", OPT_WATCH, NULL, 0, "With --stats: refresh every second", 0 },
+	{ "control-socket", OPT_SOCKET, "PATH", 0, "With --stats: the socket (default: from -c FILE)", 0 },
 	{ "interface", 'i', "IFACE", 0, "Attach to IFACE (repeatable)", 0 },
 	{ "events", OPT_EVENTS, NULL, 0, "Print lease events (no DNS changes)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per line", 0 },
@@ -54,17 +65,20 @@ static struct env {
 	int n_ifaces;
 	const char *pcap;
 	const char *kea_leases;
-	int events, json, counters, verbose, all;
+	const char *config, *socket;
+	int events, json, counters, verbose, all, dry_run, stats, watch;
 	unsigned int loader_flags;
 	unsigned long ring_bytes;
 } env;
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, reload;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		exiting = 1;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -72,6 +86,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
+	case 'c':
+		env.config = arg;
+		break;
+	case OPT_DRY_RUN:
+		env.dry_run = 1;
+		break;
+	case OPT_STATS:
+		env.stats = 1;
+		break;
+	case OPT_WATCH:
+		env.watch = 1;
+		break;
+	case OPT_SOCKET:
+		env.socket = arg;
+		break;
 	case 'i':
 		if (env.n_ifaces == LOADER_MAX_IFACES)
 			argp_error(state, "at most %d interfaces", LOADER_MAX_IFACES);
@@ -111,6 +140,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.verbose++;
 		break;
 	case ARGP_KEY_END:
+		if (env.stats) {
+			if (env.pcap || env.n_ifaces || env.events || env.kea_leases || env.dry_run)
+				argp_error(state, "--stats takes only -c, --control-socket, --json, --watch");
+			break;
+		}
+		if (env.watch)
+			argp_error(state, "--watch goes with --stats");
+		if (env.config) {
+			if (env.pcap || env.n_ifaces || env.events || env.kea_leases || env.json)
+				argp_error(state, "-c FILE takes only --dry-run and -v");
+			break;
+		}
+		if (env.dry_run)
+			argp_error(state, "--dry-run goes with -c FILE");
 		if (env.kea_leases) {
 			if (env.pcap || env.n_ifaces || env.events)
 				argp_error(state, "--kea-leases takes only --all and --json");
@@ -229,6 +272,30 @@ out:
 	return err;
 }
 
+static int run_stats(void)
+{
+	struct config *cfg = NULL;
+	const char *path = env.socket;
+	int err;
+
+	if (!path && env.config) {
+		err = config_load(env.config, &cfg);
+		if (err)
+			return err;
+		path = cfg->control_socket;
+		if (!path) {
+			pr_err("main: '%s' has no control-socket", env.config);
+			config_free(cfg);
+			return LS_ECONFIG;
+		}
+	}
+	if (!path)
+		path = "/run/leasesnoop/control.sock";
+	err = control_cmd_stats(path, env.json, env.watch, &exiting);
+	config_free(cfg);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
@@ -241,6 +308,18 @@ int main(int argc, char **argv)
 	log_set_level(env.verbose >= 2 ? LOG_LVL_DEBUG : env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (env.config && !env.stats) {
+		struct daemon_args da = { .config = env.config, .dry_run = env.dry_run,
+					  .verbose = env.verbose, .exiting = &exiting,
+					  .reload = &reload };
+
+		err = daemon_run(&da);
+		return err ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+	if (env.stats)
+		return run_stats() ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (env.kea_leases) {
 		/* the daemon waits for a lease file Kea has yet to write; this command does not */
 		if (access(env.kea_leases, R_OK) != 0) {

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * user/daemon.c - wiring of the daemon: owns the objects of one run and the
+ * epoll loop; every decision is the reconciler's. Work is done in turns:
+ * read what is ready (ring, lease files, DNS replies, control, timer), let
+ * the reconciler flush (intents committed before sending), let the engine
+ * send. While the reconciler has work left the loop does not sleep.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ringbuf/consumer.h"
+#include "user/config.h"
+#include "user/control.h"
+#include "user/daemon.h"
+#include "user/dnsengine.h"
+#include "user/errcode.h"
+#include "user/evfmt.h"
+#include "user/leases.h"
+#include "user/loader.h"
+#include "user/log.h"
+#include "user/owner.h"
+#include "user/reconcile.h"
+
+#define TICK_MS 200
+#define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
+#define RELOAD_DRAIN_MS 10000	/* at reload: removals of zones leaving the configuration */
+
+enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER };
+
+struct daemon {
+	const struct daemon_args *a;
+	struct config *cfg;
+	struct owner *owner;
+	struct dnsengine *eng;
+	struct reconcile *rec;
+	struct leases *tab[2];
+	struct loader *ldr;
+	struct consumer *cons;
+	struct control *ctl;
+	int ep, tfd;
+	time_t started;
+	uint64_t retries;
+	/* --dry-run: changes "sent", answered APPLIED on the next turn */
+	struct dnsengine_change *dry;
+	size_t ndry, capdry;
+};
+
+static int dry_submit(void *ctx, const struct dnsengine_change *c)
+{
+	struct daemon *d = ctx;
+	char a[INET6_ADDRSTRLEN], hex[2 * DHCID_RDATA_LEN + 1];
+
+	if (d->ndry == d->capdry) {
+		size_t cap = d->capdry ? d->capdry * 2 : 256;
+		void *p = realloc(d->dry, cap * sizeof(*d->dry));
+
+		if (!p)
+			return -ENOMEM;
+		d->dry = p;
+		d->capdry = cap;
+	}
+	d->dry[d->ndry++] = *c;
+	inet_ntop(c->family, c->addr, a, sizeof(a));
+	for (int i = 0; i < DHCID_RDATA_LEN; i++)
+		sprintf(hex + 2 * i, "%02x", c->dhcid[i]);
+	printf("dry-run: %s %s %s%s%s ttl %u dhcid %s\n", c->op == DNSENGINE_ADD ? "add" : "remove",
+	       a, c->fqdn, c->fwd ? " fwd" : "", c->rev ? " rev" : "", c->ttl, hex);
+	fflush(stdout);
+	return 0;
+}
+
+static void dry_answer(struct daemon *d)
+{
+	/* reconcile_done() may submit again: work on a copy of the list */
+	size_t n = d->ndry;
+	struct dnsengine_change *list;
+
+	if (!n)
+		return;
+	list = d->dry;
+	d->dry = NULL;
+	d->ndry = d->capdry = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct dnsengine_result r = {
+			list[i].fwd ? DNSENGINE_APPLIED : DNSENGINE_SKIPPED,
+			list[i].rev ? DNSENGINE_APPLIED : DNSENGINE_SKIPPED, true };
+
+		reconcile_done(d->rec, &list[i], &r);
+	}
+	free(list);
+}
+
+static int eng_submit(void *ctx, const struct dnsengine_change *c)
+{
+	struct daemon *d = ctx;
+
+	return dnsengine_submit(d->eng, c);
+}
+
+static void eng_done(void *cbarg, const struct dnsengine_change *c, const struct dnsengine_result *r)
+{
+	struct daemon *d = cbarg;
+
+	if (!r->final) {
+		d->retries++;
+		return;
+	}
+	reconcile_done(d->rec, c, r);
+}
+
+static void on_batch(const struct ls_event *ev, size_t n, void *arg)
+{
+	struct daemon *d = arg;
+
+	for (size_t i = 0; i < n; i++)
+		reconcile_event(d->rec, &ev[i]);
+}
+
+static time_t wall(void *ctx)
+{
+	(void)ctx;
+	return time(NULL);
+}
+
+/* ---- control ---- */
+
+static json_t *owned_json(struct daemon *d, const json_t *args)
+{
+	struct owner_key *keys;
+	json_t *arr = json_array();
+	json_int_t limit = json_integer_value(json_object_get(args, "limit"));
+	size_t n;
+
+	if (owner_keys(d->owner, &keys, &n))
+		return control_answer(CONTROL_ERROR, "ownership store unreadable", arr);
+	for (size_t i = 0; i < n && (limit <= 0 || (json_int_t)i < limit); i++) {
+		struct owner_rec o;
+		char a[INET6_ADDRSTRLEN], hex[2 * DHCID_RDATA_LEN + 1];
+
+		if (owner_get(d->owner, keys[i].family, keys[i].addr, &o))
+			continue;
+		inet_ntop(o.family == 4 ? AF_INET : AF_INET6, o.addr, a, sizeof(a));
+		for (int k = 0; k < DHCID_RDATA_LEN; k++)
+			sprintf(hex + 2 * k, "%02x", o.dhcid[k]);
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:i,s:I,s:I}",
+			"address", a, "fqdn", o.fqdn, "state", owner_state_name(o.state),
+			"fwd", o.fwd, "rev", o.rev, "fwd-zone", o.fwd_zone, "rev-zone", o.rev_zone,
+			"dhcid", hex, "ttl", (int)o.ttl, "created", (json_int_t)o.created,
+			"updated", (json_int_t)o.updated));
+	}
+	free(keys);
+	return control_answer(json_array_size(arr) ? CONTROL_OK : CONTROL_EMPTY,
+			      json_array_size(arr) ? "owned bindings" : "nothing owned",
+			      json_pack("{s:o}", "bindings", arr));
+}
+
+static json_t *stats_json(struct daemon *d)
+{
+	json_t *j = reconcile_stats_json(d->rec), *dns, *ring, *tabs, *store;
+	struct owner_stats os;
+
+	if (!j)
+		return NULL;
+	dns = json_object();
+	if (d->eng) {
+		struct dnsengine_stats es;
+
+		dnsengine_get_stats(d->eng, &es);
+		dns = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "submitted",
+				(json_int_t)es.submitted, "finished", (json_int_t)es.finished,
+				"applied", (json_int_t)es.applied, "conflicts", (json_int_t)es.conflicts,
+				"failed", (json_int_t)es.failed, "messages", (json_int_t)es.messages,
+				"bisections", (json_int_t)es.bisections, "retries", (json_int_t)es.retries,
+				"rejected-replies", (json_int_t)es.rejected_replies, "pending",
+				(json_int_t)es.pending);
+	}
+	ring = json_object();
+	if (d->ldr) {
+		struct ls_counters cnt;
+		struct consumer_stats cs;
+
+		if (!loader_counters(d->ldr, &cnt))
+			for (int i = 0; i < LS_CNT_MAX; i++)
+				json_object_set_new(ring, evfmt_counter_name((unsigned int)i),
+						    json_integer((json_int_t)cnt.c[i]));
+		consumer_get_stats(d->cons, &cs);
+		json_object_set_new(ring, "consumed", json_integer((json_int_t)cs.events));
+		json_object_set_new(ring, "bad-records",
+				    json_integer((json_int_t)(cs.bad_size + cs.bad_version)));
+	}
+	tabs = json_object();
+	for (int i = 0; i < 2; i++) {
+		struct leases_stats ls;
+
+		if (!d->tab[i])
+			continue;
+		leases_get_stats(d->tab[i], &ls);
+		json_object_set_new(tabs, i ? "v6" : "v4",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "leases", (json_int_t)ls.leases,
+					      "rows", (json_int_t)ls.rows, "bad-rows",
+					      (json_int_t)ls.bad_rows, "rotations",
+					      (json_int_t)ls.rotations, "mem-bytes",
+					      (json_int_t)ls.mem_bytes));
+	}
+	owner_get_stats(d->owner, &os);
+	store = json_pack("{s:I,s:I,s:I,s:I,s:I}", "records", (json_int_t)os.records, "puts",
+			  (json_int_t)os.puts, "dels", (json_int_t)os.dels, "commits",
+			  (json_int_t)os.commits, "map-bytes", (json_int_t)os.map_bytes);
+	json_object_set_new(j, "dns", dns);
+	json_object_set_new(j, "dns-retry-reports", json_integer((json_int_t)d->retries));
+	json_object_set_new(j, "ring", ring);
+	json_object_set_new(j, "lease-files", tabs);
+	json_object_set_new(j, "store", store);
+	return j;
+}
+
+static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
+{
+	struct daemon *d = ctx;
+
+	if (!strcmp(cmd, "status-get")) {
+		struct owner_stats os;
+		json_t *ifs = json_array();
+
+		owner_get_stats(d->owner, &os);
+		for (int i = 0; i < d->cfg->n_ifaces; i++)
+			json_array_append_new(ifs, json_string(d->cfg->ifaces[i]));
+		return control_answer(CONTROL_OK, "leasesnoop running",
+			json_pack("{s:i,s:I,s:s,s:b,s:o,s:s?,s:s?,s:I,s:b}", "pid", (int)getpid(),
+				  "uptime", (json_int_t)(time(NULL) - d->started), "config",
+				  d->cfg->file, "dry-run", d->a->dry_run, "interfaces", ifs,
+				  "lease-file-v4", d->cfg->lease_file4, "lease-file-v6",
+				  d->cfg->lease_file6, "owned", (json_int_t)os.records, "idle",
+				  reconcile_idle(d->rec)));
+	}
+	if (!strcmp(cmd, "statistic-get-all"))
+		return control_answer(CONTROL_OK, "statistics", stats_json(d));
+	if (!strcmp(cmd, "leases-owned"))
+		return owned_json(d, args);
+	if (!strcmp(cmd, "config-reload")) {
+		*d->a->reload = 1;
+		return control_answer(CONTROL_OK, "reload scheduled", NULL);
+	}
+	if (!strcmp(cmd, "list-commands"))
+		return control_answer(CONTROL_OK, "commands",
+				      json_pack("[s,s,s,s,s]", "config-reload", "leases-owned",
+						"list-commands", "statistic-get-all", "status-get"));
+	return control_answer(CONTROL_UNSUPPORTED, "unsupported command", NULL);
+}
+
+/* ---- lifecycle ---- */
+
+static int ep_add(struct daemon *d, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	if (fd < 0)
+		return 0;
+	if (epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev)) {
+		int err = -errno;
+
+		pr_err("daemon: cannot watch fd %d (%s)", fd, ls_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+static int open_engine(struct daemon *d, const struct config *cfg, struct dnsengine **out)
+{
+	int err;
+
+	*out = NULL;
+	if (d->a->dry_run)
+		return 0;
+	err = dnsengine_new(out, cfg->zones, &cfg->engine, eng_done, d);
+	if (err)
+		pr_err("daemon: cannot start the DNS engine (%s)", ls_strerror(err));
+	return err;
+}
+
+static void set_level(struct daemon *d)
+{
+	if (d->a->verbose > 0)
+		log_set_level(d->a->verbose >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	else
+		log_set_level(d->cfg->log_level);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static void reload(struct daemon *d)
+{
+	struct config *nc;
+	struct dnsengine *ne = NULL;
+	int n;
+
+	pr_info("daemon: reloading '%s'", d->a->config);
+	if (config_load(d->a->config, &nc)) {
+		pr_err("daemon: reload of '%s' failed; the running configuration stays", d->a->config);
+		return;
+	}
+	if (!same_str(nc->lease_file4, d->cfg->lease_file4) ||
+	    !same_str(nc->lease_file6, d->cfg->lease_file6) ||
+	    strcmp(nc->state_dir, d->cfg->state_dir) || nc->n_ifaces != d->cfg->n_ifaces ||
+	    !same_str(nc->control_socket, d->cfg->control_socket))
+		pr_warn("daemon: lease-files, interfaces, state-dir and control-socket change only at restart");
+	/* zones leaving the configuration: remove what we own there while we still can */
+	n = reconcile_retire_zones(d->rec, nc->zones);
+	if (n) {
+		pr_info("daemon: removing %d owned bindings from zones no longer configured", n);
+		while (reconcile_flush(d->rec) > 0)
+			;
+		if (d->eng)
+			dnsengine_drain(d->eng, RELOAD_DRAIN_MS);
+		dry_answer(d);
+		reconcile_flush(d->rec);
+		owner_commit(d->owner);
+	}
+	if (open_engine(d, nc, &ne)) {
+		config_free(nc);
+		return;
+	}
+	if (d->eng) {
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, dnsengine_fd(d->eng), NULL);
+		dnsengine_free(d->eng);
+	}
+	reconcile_forget_inflight(d->rec);
+	d->eng = ne;
+	if (d->eng)
+		ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+	/* keep what only a restart changes */
+	for (int i = 0; i < 2; i++) {
+		char **mine = i ? &nc->lease_file6 : &nc->lease_file4;
+		char **old = i ? &d->cfg->lease_file6 : &d->cfg->lease_file4;
+		char *t = *mine;
+
+		*mine = *old;
+		*old = t;
+	}
+	reconcile_set_config(d->rec, nc);
+	config_free(d->cfg);
+	d->cfg = nc;
+	set_level(d);
+	reconcile_full(d->rec);
+	pr_info("daemon: configuration reloaded");
+}
+
+static int open_tables(struct daemon *d)
+{
+	const char *files[2] = { d->cfg->lease_file4, d->cfg->lease_file6 };
+
+	for (int i = 0; i < 2; i++) {
+		struct leases_opts lo = {
+			.watch = 1, .grace = d->cfg->expire_grace_s, .on_change = reconcile_lease_change,
+			.ctx = d->rec,
+		};
+		int err;
+
+		if (!files[i])
+			continue;
+		err = leases_open(&d->tab[i], files[i], i ? 6 : 4, &lo);
+		if (err) {
+			pr_err("daemon: cannot follow lease file '%s' (%s)", files[i], ls_strerror(err));
+			return err;
+		}
+		reconcile_set_leases(d->rec, i ? 6 : 4, d->tab[i]);
+		err = ep_add(d, leases_fd(d->tab[i]), i ? TAG_L6 : TAG_L4);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int open_all(struct daemon *d)
+{
+	struct reconcile_opts ro = { 0 };
+	struct itimerspec its = { { 0, TICK_MS * 1000000L }, { 0, TICK_MS * 1000000L } };
+	int err;
+
+	err = config_load(d->a->config, &d->cfg);
+	if (err)
+		return err;
+	set_level(d);
+	d->ep = epoll_create1(EPOLL_CLOEXEC);
+	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->ep < 0 || d->tfd < 0 || timerfd_settime(d->tfd, 0, &its, NULL)) {
+		err = -errno;
+		pr_err("daemon: cannot create epoll or timer fds (%s)", ls_strerror(err));
+		return err;
+	}
+	err = owner_open(&d->owner, d->cfg->state_dir, d->a->dry_run ? OWNER_F_SNAPSHOT : 0);
+	if (err)
+		return err;
+	err = open_engine(d, d->cfg, &d->eng);
+	if (err)
+		return err;
+	ro.cfg = d->cfg;
+	ro.owner = d->owner;
+	ro.submit = d->a->dry_run ? dry_submit : eng_submit;
+	ro.submit_ctx = d;
+	ro.clock = wall;
+	err = reconcile_new(&d->rec, &ro);
+	if (err)
+		return err;
+	err = open_tables(d);
+	if (err)
+		return err;
+	if (d->cfg->n_ifaces) {
+		err = loader_open(&d->ldr, (const char *const *)d->cfg->ifaces, d->cfg->n_ifaces, 0, 0);
+		if (err)
+			return err;
+		err = consumer_open(&d->cons, loader_events_fd(d->ldr), on_batch, d, 0);
+		if (err) {
+			pr_err("daemon: cannot open the event ring (%s)", ls_strerror(err));
+			return err;
+		}
+		err = ep_add(d, consumer_fd(d->cons), TAG_RING);
+		if (err)
+			return err;
+	}
+	if (d->cfg->control_socket) {
+		err = control_open(&d->ctl, d->cfg->control_socket, on_command, d);
+		if (err)
+			return err;
+		err = ep_add(d, control_fd(d->ctl), TAG_CTL);
+		if (err)
+			return err;
+	}
+	err = ep_add(d, d->tfd, TAG_TIMER);
+	if (!err && d->eng)
+		err = ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+	return err;
+}
+
+static void close_all(struct daemon *d)
+{
+	/* detach from the wire first: nothing new arrives while we wind down */
+	consumer_close(d->cons);
+	loader_close(d->ldr);
+	control_close(d->ctl);
+	if (d->rec && d->owner) {
+		reconcile_flush(d->rec);
+		if (d->eng && dnsengine_pending(d->eng)) {
+			size_t left = dnsengine_drain(d->eng, EXIT_DRAIN_MS);
+
+			if (left)
+				pr_info("daemon: %zu changes still in flight at exit; the store has them for the next start",
+					left);
+		}
+		dry_answer(d);
+	}
+	for (int i = 0; i < 2; i++)
+		leases_close(d->tab[i]);
+	dnsengine_free(d->eng);
+	reconcile_free(d->rec);
+	owner_close(d->owner);	/* commits and syncs what is pending */
+	if (d->tfd >= 0)
+		close(d->tfd);
+	if (d->ep >= 0)
+		close(d->ep);
+	free(d->dry);
+	config_free(d->cfg);
+}
+
+int daemon_run(const struct daemon_args *a)
+{
+	struct daemon d = { .a = a, .ep = -1, .tfd = -1, .started = time(NULL) };
+	int err, more = 0;
+
+	err = open_all(&d);
+	if (err)
+		goto out;
+	reconcile_full(d.rec);
+	pr_info("daemon: running%s: %d interface(s), lease files%s%s%s%s, store '%s'",
+		a->dry_run ? " (dry run)" : "", d.cfg->n_ifaces, d.cfg->lease_file4 ? " " : "",
+		d.cfg->lease_file4 ? d.cfg->lease_file4 : "", d.cfg->lease_file6 ? " " : "",
+		d.cfg->lease_file6 ? d.cfg->lease_file6 : "", d.cfg->state_dir);
+	while (!*a->exiting) {
+		struct epoll_event evs[16];
+		int n;
+
+		if (*a->reload) {
+			*a->reload = 0;
+			reload(&d);
+		}
+		n = epoll_wait(d.ep, evs, 16, more ? 0 : 100);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			pr_err("daemon: epoll_wait failed (%s)", ls_strerror(err));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t ticks;
+
+			switch (evs[i].data.u32) {
+			case TAG_RING:
+				consumer_poll(d.cons, 0);
+				break;
+			case TAG_L4:
+			case TAG_L6:
+				leases_process(d.tab[evs[i].data.u32 == TAG_L6]);
+				break;
+			case TAG_CTL:
+				control_process(d.ctl);
+				break;
+			case TAG_TIMER:
+				if (read(d.tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					pr_debug("daemon: timer read failed");
+				for (int k = 0; k < 2; k++) {
+					if (!d.tab[k])
+						continue;
+					/* the table keeps its own watch; a poll costs one fstat */
+					leases_process(d.tab[k]);
+					leases_expire_scan(d.tab[k], time(NULL));
+				}
+				reconcile_tick(d.rec);
+				break;
+			default:
+				break;
+			}
+		}
+		if (d.eng)
+			dnsengine_run(d.eng, 0);
+		dry_answer(&d);
+		more = reconcile_flush(d.rec);
+		if (more < 0) {
+			more = 0;	/* store trouble is logged and counted; keep serving */
+		}
+		if (d.eng)
+			dnsengine_run(d.eng, 0);
+	}
+	err = 0;
+	pr_info("daemon: stopping");
+out:
+	close_all(&d);
+	return err;
+}
