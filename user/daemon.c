@@ -31,7 +31,6 @@
 
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
-#define RELOAD_DRAIN_MS 10000	/* at reload: removals of zones leaving the configuration */
 
 enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER };
 
@@ -315,30 +314,10 @@ static void reload(struct daemon *d)
 	    strcmp(nc->state_dir, d->cfg->state_dir) || nc->n_ifaces != d->cfg->n_ifaces ||
 	    !same_str(nc->control_socket, d->cfg->control_socket))
 		pr_warn("daemon: lease-files, interfaces, state-dir and control-socket change only at restart");
-	/* zones leaving the configuration: remove what we own there while we still can */
-	n = reconcile_retire_zones(d->rec, nc->zones);
-	if (n) {
-		pr_info("daemon: removing %d owned bindings from zones no longer configured", n);
-		while (reconcile_flush(d->rec) > 0)
-			;
-		if (d->eng)
-			dnsengine_drain(d->eng, RELOAD_DRAIN_MS);
-		dry_answer(d);
-		reconcile_flush(d->rec);
-		owner_commit(d->owner);
-	}
 	if (open_engine(d, nc, &ne)) {
 		config_free(nc);
 		return;
 	}
-	if (d->eng) {
-		epoll_ctl(d->ep, EPOLL_CTL_DEL, dnsengine_fd(d->eng), NULL);
-		dnsengine_free(d->eng);
-	}
-	reconcile_forget_inflight(d->rec);
-	d->eng = ne;
-	if (d->eng)
-		ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
 	/* keep what only a restart changes */
 	for (int i = 0; i < 2; i++) {
 		char **mine = i ? &nc->lease_file6 : &nc->lease_file4;
@@ -348,7 +327,31 @@ static void reload(struct daemon *d)
 		*mine = *old;
 		*old = t;
 	}
+	/*
+	 * zones leaving the configuration: their owned bindings are removed through
+	 * the old engine (it still knows those zones) under the new policy
+	 */
+	n = reconcile_retire_zones(d->rec, nc->zones);
 	reconcile_set_config(d->rec, nc);
+	if (n) {
+		pr_info("daemon: removing %d owned bindings from zones no longer configured", n);
+		for (int turn = 0; turn < 1000 && !reconcile_idle(d->rec); turn++) {
+			reconcile_flush(d->rec);
+			if (d->eng)
+				dnsengine_run(d->eng, 10);
+			dry_answer(d);
+			if (d->eng && !dnsengine_pending(d->eng) && !reconcile_flush(d->rec))
+				break;
+		}
+	}
+	if (d->eng) {
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, dnsengine_fd(d->eng), NULL);
+		dnsengine_free(d->eng);
+	}
+	reconcile_forget_inflight(d->rec);
+	d->eng = ne;
+	if (d->eng)
+		ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
 	config_free(d->cfg);
 	d->cfg = nc;
 	set_level(d);

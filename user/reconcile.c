@@ -536,9 +536,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 	have = !err;
 	desired(r, e->family, e->addr, now, &w);
 	if (have && e->retire) {
-		/* remove only the sides whose zone is leaving; the rest stays ours */
 		e->retire = 0;
-		if (o.state == OWNER_ADDED || o.state == OWNER_ADDING || o.state == OWNER_REMOVING)
+		if (o.state == OWNER_REMOVING)
 			return start_remove(r, e, &o, "zone removed from the configuration");
 	}
 	if (!have) {
@@ -976,9 +975,10 @@ int reconcile_retire_zones(struct reconcile *r, const struct zones *keep)
 		rev = o.rev && *o.rev_zone && !zones_match(keep, o.rev_zone, true);
 		if (!fwd && !rev)
 			continue;
-		/* remove just the leaving sides: record that intent now */
-		o.fwd = (uint8_t)fwd;
-		o.rev = (uint8_t)rev;
+		/*
+		 * the whole binding goes (intent recorded now); the next sync, under
+		 * the new configuration, adds back what it still wants
+		 */
 		o.state = OWNER_REMOVING;
 		if (store_put(r, &o))
 			continue;

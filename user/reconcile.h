@@ -87,8 +87,11 @@ int reconcile_full(struct reconcile *r);
 /*
  * reconcile_retire_zones() - before a configuration without some zones
  * takes over: mark every owned binding whose forward or reverse domain is
- * not in @keep dirty for removal of those sides (sent through the current
- * configuration). Returns how many bindings were marked.
+ * not in @keep for removal (the intent is stored at once). Then switch to
+ * the new configuration (reconcile_set_config()) and flush while the DNS
+ * side still knows the old zones: the removals go out, and what the new
+ * configuration still wants of those bindings is added back. Returns how
+ * many bindings were marked.
  */
 int reconcile_retire_zones(struct reconcile *r, const struct zones *keep);
 
