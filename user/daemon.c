@@ -218,6 +218,8 @@ static json_t *stats_json(struct daemon *d)
 	json_object_set_new(j, "ring", ring);
 	json_object_set_new(j, "lease-files", tabs);
 	json_object_set_new(j, "store", store);
+	json_object_set_new(j, "idle", json_boolean(reconcile_idle(d->rec) &&
+						    (!d->eng || !dnsengine_pending(d->eng))));
 	return j;
 }
 

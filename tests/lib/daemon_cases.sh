@@ -1,0 +1,199 @@
+# shellcheck shell=sh
+# tests/lib/daemon_cases.sh - the daemon end to end (sourced by
+# tests/integ/40_daemon_*.sh): real kea-dhcp4 and kea-dhcp6 (names
+# generated, short lifetimes, LFC every few seconds) in a netns pair with
+# perfdhcp clients, `leasesnoop -c` following their lease files alone
+# ("interfaces": []), and a real authoritative server on loopback.
+# DNS must equal the lease files exactly (AXFR against --kea-leases):
+# after leases, renewals and releases with LFC rotations; after kill -9 in
+# the middle of a stream and a restart; after the DNS server was stopped
+# while clients kept getting leases; and empty once every lease expired and
+# Kea reclaimed it. Static records at names the leases get are never touched.
+#   daemon_cases bind|knot
+
+need_root
+need_cmd kea-dhcp4 kea-dhcp6 perfdhcp jq dig ip
+. "$LS_TOP/tools/lab/kea.sh"
+. "$LS_TOP/tools/lab/dns.sh"
+
+FZ=dyn.example.
+RZ4=64.10.in-addr.arpa.
+RZ6=0.0.0.0.0.0.0.0.4.6.0.0.0.0.d.f.ip6.arpa.
+
+dc_cleanup() {
+	[ -n "${DC_PID:-}" ] && kill -9 "$DC_PID" 2>/dev/null
+	for _p in ${DC_BG:-}; do kill "$_p" 2>/dev/null; done
+	[ -n "${DC_DNS_STOP:-}" ] && $DC_DNS_STOP "$DC_DIR/dns" 2>/dev/null
+	kea_lab_down
+	[ -n "${LS_KEEP:-}" ] && echo "# kept $DC_DIR" || rm -rf "$DC_DIR"
+}
+
+dc_start_ls() {
+	rm -f "$DC_DIR/ctl.sock"	# a kill -9 leaves it behind
+	"$LS_BIN" -c "$DC_DIR/ls.conf" >>"$DC_DIR/ls.out" 2>>"$DC_DIR/ls.err" &
+	DC_PID=$!
+	for _i in $(seq 1 100); do
+		[ -S "$DC_DIR/ctl.sock" ] && return 0
+		kill -0 "$DC_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+dc_stats() { "$LS_BIN" --stats --json --control-socket "$DC_DIR/ctl.sock"; }
+
+# dc_settle SECONDS - until the daemon is idle and has read everything (2 quiet polls)
+dc_settle() {
+	_quiet=0
+	for _i in $(seq 1 $(($1 * 5))); do
+		if [ "$(dc_stats | jq -r '.idle')" = true ]; then
+			_quiet=$((_quiet + 1))
+			[ $_quiet -ge 3 ] && return 0
+		else
+			_quiet=0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# expected "name addr" lines of the active leases with names
+dc_want() {
+	for _f in 4 6; do
+		"$LS_BIN" --kea-leases "$DC_DIR/kea-leases$_f.csv" --json 2>/dev/null
+	done | jq -r 'select(.hostname != "" and (.lease_type // 0) == 0) | "\(.hostname | ascii_downcase | sub("\\.?$"; ".")) \(.address)"' |
+		grep -v '^h-10-64-1-[0-4]\.' | sort
+}
+dc_have() {
+	lab_dns_axfr "$DC_PORT" "$FZ" k hmac-sha256 "$DC_SECRET" |
+		awk '$3 == "A" || $3 == "AAAA" { print $1, $4 }' | grep -v '^h-10-64-1-[0-4]\.' | sort
+}
+dc_want_ptr() { dc_want | awk '{ print $2, $1 }' | sort; }
+dc_have_ptr() {
+	{ lab_dns_axfr "$DC_PORT" "$RZ4" k hmac-sha256 "$DC_SECRET"
+	  lab_dns_axfr "$DC_PORT" "$RZ6" k hmac-sha256 "$DC_SECRET"; } |
+		awk '$3 == "PTR" { print $1, $4 }' | perl -ne '
+		my ($o, $n) = split; $o =~ s/\.$//;
+		if ($o =~ s/\.in-addr\.arpa$//) { print join(".", reverse split /\./, $o), " $n\n" }
+		elsif ($o =~ s/\.ip6\.arpa$//) { my $h = join("", reverse split /\./, $o);
+			my @g = map { sprintf "%x", hex } ($h =~ /(....)/g);
+			my $a = join(":", @g); $a =~ s/(^|:)0(:0)+(:|$)/::/; print "$a $n\n" }' | sort
+}
+
+# dc_exact NAME - DNS holds exactly the lease files' bindings, forward and reverse
+dc_exact() {
+	_w=$(dc_want); _h=$(dc_have)
+	if [ "$_w" = "$_h" ] && [ -n "$_w" ]; then
+		_wp=$(dc_want_ptr); _hp=$(dc_have_ptr)
+		if [ "$_wp" = "$_hp" ]; then
+			tap_pass "$1 ($(echo "$_w" | wc -l) bindings)"
+			return
+		fi
+		tap_fail "$1: PTR differ" "$(printf '%s\n' "$_wp" > "$DC_DIR/wp"; printf '%s\n' "$_hp" | diff "$DC_DIR/wp" - | head -10)"
+		return
+	fi
+	tap_fail "$1" "want $(echo "$_w" | grep -c .) have $(echo "$_h" | grep -c .)" \
+		"$(printf '%s\n' "$_w" > "$DC_DIR/w"; printf '%s\n' "$_h" | diff "$DC_DIR/w" - | head -10)"
+}
+
+dc_static_ok() {
+	_s=$(lab_dns_axfr "$DC_PORT" "$FZ" k hmac-sha256 "$DC_SECRET" | grep '^h-10-64-1-[0-4]\.' | sort)
+	_e=$(for _i in 0 1 2 3 4; do echo "h-10-64-1-$_i.dyn.example. IN A 192.0.2.$_i"; done)
+	tap_is "static records at names leases got are untouched (no DHCID added)" "$_s" "$_e"
+}
+
+daemon_cases() {
+	DC_KIND=$1
+	DC_DIR=$(mktemp -d /tmp/ls-daemon-XXXXXX)
+	trap dc_cleanup EXIT
+	trap 'exit 1' INT TERM
+	tap_plan 15
+	DC_PORT=$(lab_dns_free_port)
+	DC_SECRET=$(lab_dns_secret 32)
+	mkdir -p "$DC_DIR/dns"
+	for _i in 0 1 2 3 4; do echo "h-10-64-1-$_i.dyn.example. 300 IN A 192.0.2.$_i"; done > "$DC_DIR/dns/extra-$FZ"
+	DC_DNS_STOP=lab_${DC_KIND}_stop
+	lab_${DC_KIND}_start "$DC_DIR/dns" "$DC_PORT" k hmac-sha256 "$DC_SECRET" "$FZ" "$RZ4" "$RZ6" >/dev/null 2>&1
+	tap_ok "$DC_KIND up with $FZ, $RZ4, $RZ6" lab_dns_wait "$DC_PORT" "$FZ"
+
+	tap_ok "lab: namespaces and veth up" kea_lab_net_up
+	export KEA_LAB_DDNS=1 KEA_LAB_LFC=4 KEA_LAB_VALID=24 KEA_LAB_RECLAIM=2 KEA_LAB_RECLAIM_MAX=0
+	if kea_lab_kea4_up "$DC_DIR" && kea_lab_kea6_up "$DC_DIR"; then tap_pass "kea-dhcp4 and kea-dhcp6 up (names generated, LFC every 4 s)"
+	else tap_fail "kea-dhcp4 and kea-dhcp6 up" "$(tail -5 "$DC_DIR"/kea-dhcp*.log)"; fi
+
+	cat > "$DC_DIR/ls.conf" <<CEOF
+// leasesnoop for the integ tier: lease files only
+{ "Leasesnoop": {
+  "interfaces": [],
+  "lease-files": { "v4": "$DC_DIR/kea-leases4.csv", "v6": "$DC_DIR/kea-leases6.csv" },
+  "state-dir": "$DC_DIR/state",
+  "control-socket": "$DC_DIR/ctl.sock",
+  "batching": { "backoff-max-ms": 1000, "timeout-ms": 500 },
+  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$DC_SECRET" } ],
+  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
+      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DC_PORT } ] } ] },
+  "reverse-ddns": { "ddns-domains": [
+      { "name": "$RZ4", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DC_PORT } ] },
+      { "name": "$RZ6", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DC_PORT } ] } ] }
+} }
+CEOF
+	# not under tap_ok: DC_PID must survive (tap_ok runs in a subshell)
+	if dc_start_ls; then tap_pass "leasesnoop -c starts on lease files alone"
+	else tap_fail "leasesnoop -c starts on lease files alone" "$(cat "$DC_DIR/ls.err")"; fi
+
+	# clients: grants, renewals and releases, v4 and v6, across LFC rotations
+	kea_lab_perfdhcp4 -r 40 -R 300 -p 5 -f 20 -F 10 > "$DC_DIR/perf4.out" 2>&1 &
+	DC_BG="$!"
+	kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
+	wait $DC_BG 2>/dev/null; DC_BG=
+	dc_settle 20
+	dc_exact "leases, renewals and releases (LFC rotating): DNS equals the lease files"
+	dc_static_ok
+
+	# kill -9 in the middle of a stream, restart: exact again
+	kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
+	DC_BG="$!"
+	sleep 1.5
+	kill -9 "$DC_PID"; wait "$DC_PID" 2>/dev/null; DC_PID=
+	sleep 1
+	dc_start_ls
+	wait $DC_BG 2>/dev/null; DC_BG=
+	dc_settle 20
+	dc_exact "kill -9 mid-stream, restart: DNS equals the lease files"
+
+	# DNS down while clients keep getting leases; DHCP does not notice, DNS converges
+	$DC_DNS_STOP "$DC_DIR/dns"
+	kea_lab_perfdhcp4 -r 50 -R 500 -p 4 > "$DC_DIR/perf4c.out" 2>&1
+	_acks=$(awk '/REQUEST-ACK/ { f = 1 } f && /received packets/ { print $NF; exit }' "$DC_DIR/perf4c.out")
+	if [ "${_acks:-0}" -ge 100 ]; then tap_pass "DNS down: Kea keeps granting leases ($_acks ACKs)"
+	else tap_fail "DNS down: Kea keeps granting leases" "$(tail -20 "$DC_DIR/perf4c.out")"; fi
+	sleep 1
+	lab_${DC_KIND}_start "$DC_DIR/dns" "$DC_PORT" k hmac-sha256 "$DC_SECRET" "$FZ" "$RZ4" "$RZ6" >/dev/null 2>&1
+	lab_dns_wait "$DC_PORT" "$FZ"
+	dc_settle 30
+	dc_exact "DNS back: DNS equals the lease files"
+	_st=$(dc_stats)
+	if [ "$(printf '%s' "$_st" | jq '.dns.retries + ."dns-retry-reports"')" -gt 0 ]; then tap_pass "the outage was retried, not dropped"
+	else tap_fail "the outage was retried, not dropped" "$_st"; fi
+	_conf=$(printf '%s' "$_st" | jq '.conflicts')
+	if [ "$_conf" -ge 1 ]; then tap_pass "conflicts counted at the static names ($_conf)"
+	else tap_fail "conflicts counted at the static names" "$_st"; fi
+
+	# leasesnoop --stats prints counters readably
+	if "$LS_BIN" --stats --control-socket "$DC_DIR/ctl.sock" | grep -q '^zones.dyn.example..applied'; then
+		tap_pass "--stats prints per-zone counters"
+	else tap_fail "--stats prints per-zone counters" "$("$LS_BIN" --stats --control-socket "$DC_DIR/ctl.sock" 2>&1 | head)"; fi
+
+	# every lease expires, Kea reclaims: only the static records are left
+	sleep 26
+	for _i in $(seq 1 40); do
+		[ -z "$(dc_have)" ] && [ -z "$(dc_have_ptr)" ] && break
+		sleep 0.5
+	done
+	tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(dc_have_ptr)" ""
+	dc_static_ok
+
+	kill -TERM "$DC_PID"; wait "$DC_PID"; _rc=$?; DC_PID=
+	tap_is "SIGTERM: clean exit" "$_rc" 0
+	tap_done
+}
