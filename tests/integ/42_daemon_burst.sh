@@ -33,6 +33,7 @@ cat > "$DIR/ls.conf" <<CEOF
   "lease-files": { "v4": "$DIR/kea-leases4.csv" },
   "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",
   "log-level": "warn",
+  "batching": { "timeout-ms": 10000 },
   "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
   "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
       "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
@@ -105,6 +106,6 @@ kill -TERM "$PID"; wait "$PID"; PID=
 rows $((N / 2)) $((N / 2 + 9)) 3600 3 >> "$DIR/kea-leases4.csv"
 s0=$(serial)
 timeout -s INT 3 "$LS_BIN" -c "$DIR/ls.conf" --dry-run > "$DIR/dry.out" 2> "$DIR/dry.err"
-n=$(grep -c '^dry-run: remove ' "$DIR/dry.out")
+n=$(grep -c '^dry-run: remove .* c100[0-9][0-9]\.burst' "$DIR/dry.out")
 tap_is "--dry-run: the 10 releases printed, zone unchanged" "$n $(serial)" "10 $s0"
 tap_done

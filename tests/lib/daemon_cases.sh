@@ -23,6 +23,7 @@ RZ6=0.0.0.0.0.0.0.0.4.6.0.0.0.0.d.f.ip6.arpa.
 dc_cleanup() {
 	[ -n "${DC_PID:-}" ] && kill -9 "$DC_PID" 2>/dev/null
 	for _p in ${DC_BG:-}; do kill "$_p" 2>/dev/null; done
+	[ -f "$DC_DIR/dns/daemon.pid" ] && kill -CONT "$(cat "$DC_DIR/dns/daemon.pid")" 2>/dev/null
 	[ -n "${DC_DNS_STOP:-}" ] && $DC_DNS_STOP "$DC_DIR/dns" 2>/dev/null
 	kea_lab_down
 	[ -n "${LS_KEEP:-}" ] && echo "# kept $DC_DIR" || rm -rf "$DC_DIR"
@@ -149,6 +150,10 @@ CEOF
 	dc_settle 20
 	dc_exact "leases, renewals and releases (LFC rotating): DNS equals the lease files"
 	dc_static_ok
+	_conf=$(dc_stats | jq '.conflicts')
+	if [ "$_conf" -ge 1 ]; then tap_pass "conflicts counted at the static names ($_conf)"
+	else tap_fail "conflicts counted at the static names" "$_st"; fi
+
 
 	# kill -9 in the middle of a stream, restart: exact again
 	kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
@@ -162,23 +167,23 @@ CEOF
 	dc_exact "kill -9 mid-stream, restart: DNS equals the lease files"
 
 	# DNS down while clients keep getting leases; DHCP does not notice, DNS converges
-	$DC_DNS_STOP "$DC_DIR/dns"
+	# BIND is stopped and started again (its journal keeps the zone); Knot is
+	# frozen instead (SIGSTOP): lab_knot_start would reload the empty zone file
+	if [ "$DC_KIND" = knot ]; then kill -STOP "$(cat "$DC_DIR/dns/daemon.pid")"
+	else $DC_DNS_STOP "$DC_DIR/dns"; fi
 	kea_lab_perfdhcp4 -r 50 -R 500 -p 4 > "$DC_DIR/perf4c.out" 2>&1
 	_acks=$(awk '/REQUEST-ACK/ { f = 1 } f && /received packets/ { print $NF; exit }' "$DC_DIR/perf4c.out")
 	if [ "${_acks:-0}" -ge 100 ]; then tap_pass "DNS down: Kea keeps granting leases ($_acks ACKs)"
 	else tap_fail "DNS down: Kea keeps granting leases" "$(tail -20 "$DC_DIR/perf4c.out")"; fi
 	sleep 1
-	lab_${DC_KIND}_start "$DC_DIR/dns" "$DC_PORT" k hmac-sha256 "$DC_SECRET" "$FZ" "$RZ4" "$RZ6" >/dev/null 2>&1
+	if [ "$DC_KIND" = knot ]; then kill -CONT "$(cat "$DC_DIR/dns/daemon.pid")"
+	else lab_bind_start "$DC_DIR/dns" "$DC_PORT" k hmac-sha256 "$DC_SECRET" "$FZ" "$RZ4" "$RZ6" >/dev/null 2>&1; fi
 	lab_dns_wait "$DC_PORT" "$FZ"
-	dc_settle 30
+	dc_settle 60
 	dc_exact "DNS back: DNS equals the lease files"
 	_st=$(dc_stats)
 	if [ "$(printf '%s' "$_st" | jq '.dns.retries + ."dns-retry-reports"')" -gt 0 ]; then tap_pass "the outage was retried, not dropped"
 	else tap_fail "the outage was retried, not dropped" "$_st"; fi
-	_conf=$(printf '%s' "$_st" | jq '.conflicts')
-	if [ "$_conf" -ge 1 ]; then tap_pass "conflicts counted at the static names ($_conf)"
-	else tap_fail "conflicts counted at the static names" "$_st"; fi
-
 	# leasesnoop --stats prints counters readably
 	if "$LS_BIN" --stats --control-socket "$DC_DIR/ctl.sock" | grep -q '^zones.dyn.example..applied'; then
 		tap_pass "--stats prints per-zone counters"
