@@ -46,11 +46,11 @@ export LS_TOP := $(CURDIR)
 export LS_OUTPUT := $(CURDIR)/$(OUTPUT)
 export CMOCKA_MESSAGE_OUTPUT := TAP
 
-.PHONY: all deps check check-fast bench fuzz clean help test-bins
+.PHONY: all deps check check-fast bench demo fuzz clean help test-bins
 all: leasesnoop $(TOOL_BINS)
 
 help:
-	@echo "targets: deps all check check-fast bench fuzz clean   (V=1 shows commands)"
+	@echo "targets: deps all check check-fast demo bench fuzz clean   (V=1 shows commands)"
 
 deps:
 	$(Q)sh tools/deps.sh
@@ -114,6 +114,10 @@ check: deps
 
 check-fast: test-bins
 	$(Q)prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/corpus/*.sh))
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tools/lab/demo.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all test-bins
