@@ -1,0 +1,313 @@
+#!/bin/sh
+# tools/bench/e2e.sh - end to end against Kea's own DHCP-DDNS daemon (D2),
+# on BIND 9 then on Knot DNS, in one run (issue 6's benchmark).
+#
+#   sh tools/bench/e2e.sh            (root: network namespaces; ~2.5 minutes)
+#
+# A lab of two namespaces joined by a veth (tools/lab/kea.sh): kea-dhcp4
+# (memfile, names generated h-A-B-C-D.dyn.example, NCRs sent to
+# 127.0.0.1:53001) and the DNS server (tools/lab/dns.sh, zones dyn.example.
+# and 64.10.in-addr.arpa., TSIG hmac-sha256) in the server namespace,
+# perfdhcp in the client one. Per server, four phases, each on a freshly
+# started, empty DNS server and (1, 2) a fresh kea-dhcp4 and lease file:
+#   1. leasesnoop -c attached to the server's interface, following Kea's
+#      lease file, while perfdhcp runs E2E_RATE DORA/s for E2E_SECONDS
+#   2. the same load with kea-dhcp-ddns (the D2 configuration of
+#      tools/bench/dns.sh: same zones, key and server; logging at INFO,
+#      Kea's default) receiving Kea's NCRs
+#   3. burst, leasesnoop: E2E_BURST new lease rows appended to a lease file
+#      at once (one write, as Kea would write them)
+#   4. burst, D2: E2E_BURST NCRs sent at once to its UDP listener
+#      (tools/dnsdrive --ncr-to with a window of the whole burst)
+# In 1 and 2, .output/tools/e2eprobe watches the ACKs leaving the server's
+# interface and, for every E2E_PROBE_EVERY-th new lease, queries the DNS
+# server until the lease's A record answers (latency ACK on the wire ->
+# record answered); it also polls the zones' SOA serials to know when
+# applying ended. A phase ends E2E_QUIET seconds after the last serial change
+# once perfdhcp is done; what DNS holds then (AXFR) is what was applied.
+#
+# Figures (bench "e2e-bind", "e2e-knot"), leasesnoop's value beside D2's from
+# the same run, ratio > 1 meaning leasesnoop is better (for latency, CPU and
+# RSS ratio = D2 / leasesnoop):
+#   leases_offered_per_s   DISCOVERs perfdhcp sent per second (the same load)
+#   leases_granted_per_s   ACKs perfdhcp received per second (Kea's rate
+#                          beside each updater)
+#   changes_per_s          A records in DNS at the end / (last SOA change -
+#                          first ACK)
+#   reached_dns_pct        A records in DNS / distinct leases ACKed
+#   latency_p50_ms, latency_p99_ms   of the sampled leases that reached DNS
+#   cpu_s_per_1000_changes user+system CPU of the updater process (from
+#                          /proc/PID/stat) per 1,000 A records applied
+#                          (leasesnoop's BPF programs run in the kernel's
+#                          packet path and are not in it: tools/bench_bpf
+#                          measures them, ~0.3 us per ACK)
+#   peak_rss_mib           the updater's VmHWM (leasesnoop's includes its BPF
+#                          ring buffer, mapped twice: 32 MiB at --ring-size's
+#                          default; the notes line says how much)
+#   burst_reached_dns_pct  share of the E2E_BURST burst in DNS at the end
+# then a short table on stderr (tools/bench/run.sh's convention) and notes:
+# records counted, burst landing times, and the probe's query rate (beside
+# D2 it is higher: most sampled leases never answer and are polled until
+# given up).
+#
+# Same Kea configuration in both phases: in phase 1 Kea still sends its NCRs,
+# to a port where nothing listens, so the DHCP server's load is identical.
+# Settings (environment): E2E_RATE [2000] DORA/s offered, E2E_SECONDS [20]
+# per load phase, E2E_BURST [20000], E2E_SERVERS ["bind knot"],
+# E2E_PROBE_EVERY [40], E2E_QUIET [3] s. LS_KEEP=1 keeps the work directory.
+set -u
+LS_TOP=${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+LS_OUTPUT=${LS_OUTPUT:-$LS_TOP/.output}
+LS_BIN=${LS_BIN:-$LS_TOP/leasesnoop}
+RATE=${E2E_RATE:-2000}
+SECS=${E2E_SECONDS:-20}
+BURST=${E2E_BURST:-20000}
+SERVERS=${E2E_SERVERS:-bind knot}
+EVERY=${E2E_PROBE_EVERY:-40}
+QUIET=${E2E_QUIET:-3}
+PROBE=$LS_OUTPUT/tools/e2eprobe
+DRIVE=$LS_OUTPUT/tools/dnsdrive
+
+[ "$(id -u)" = 0 ] || { echo "bench e2e: needs root (network namespaces, BPF)" >&2; exit 1; }
+for c in kea-dhcp4 kea-dhcp-ddns perfdhcp named knotd dig jq ip; do
+	command -v $c >/dev/null || { echo "bench e2e: needs $c (make deps)" >&2; exit 1; }
+done
+for f in "$LS_BIN" "$PROBE" "$DRIVE"; do
+	[ -x "$f" ] || { echo "bench e2e: needs $f (make all)" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d /tmp/ls-bench-e2e-XXXXXX)
+export KEA_LAB_PREFIX=e2e$$ KEA_LAB_STATE="$WORK/lab.state"
+export KEA_LAB_DDNS=1 KEA_LAB_D2_PORT=53001 KEA_LAB_LFC=0 KEA_LAB_VALID=3600
+. "$LS_TOP/tools/lab/kea.sh"
+. "$LS_TOP/tools/lab/dns.sh"
+
+FZ=dyn.example.
+RZ=64.10.in-addr.arpa.
+DPORT=5301		# inside the server namespace: nothing else there
+SECRET=$(lab_dns_secret 32)
+BG=""			# pids of our background processes (updaters, probe, perfdhcp)
+DNSDIR=""		# the running DNS server's directory
+
+cleanup() {
+	for p in $BG; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in $BG; do kill -9 "$p" 2>/dev/null; done
+	[ -n "$DNSDIR" ] && lab_bind_stop "$DNSDIR"
+	kea_lab_down
+	if [ -n "${LS_KEEP:-}" ]; then echo "bench e2e: kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+die() { echo "bench e2e: $*" >&2; exit 1; }
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f, a / b; else print 0 }'; }
+jget() { jq -r ".$2 // 0" "$1"; }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hwm_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# the part of the RSS that is BPF maps mapped into the process (leasesnoop's ring buffer)
+bpf_mib() { awk '/^[0-9a-f]+-/ { m = /bpf-map/ } /^Rss:/ && m { s += $2 } END { printf "%.1f", s / 1024 }' "/proc/$1/smaps" 2>/dev/null || echo 0; }
+stop_pid() { # PID - SIGTERM, wait up to 5 s, then SIGKILL
+	kill "$1" 2>/dev/null
+	for _i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	BG=$(echo " $BG " | sed "s/ $1 / /; s/^ *//; s/ *$//")
+}
+
+# dns_fresh KIND DIR - an empty KIND server in the server netns on $DPORT
+dns_fresh() {
+	[ -n "$DNSDIR" ] && lab_bind_stop "$DNSDIR"
+	DNSDIR=$2
+	kea_lab_srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_$1_start '$2' $DPORT k hmac-sha256 '$SECRET' $FZ $RZ" \
+		>/dev/null 2>&1
+	kea_lab_srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_dns_wait $DPORT $FZ" || die "$1 did not start ($2)"
+}
+dns_stop() { [ -n "$DNSDIR" ] && lab_bind_stop "$DNSDIR"; DNSDIR=""; }
+# count ZONE TYPE - records of TYPE in ZONE
+count() {
+	kea_lab_srv dig +nocmd +nostats +noall +answer +onesoa -p $DPORT @127.0.0.1 -y "hmac-sha256:k:$SECRET" "$1" AXFR |
+		awk -v t="$2" '$4 == t' | wc -l
+}
+serials() { kea_lab_srv dig +short -p $DPORT @127.0.0.1 $FZ SOA $RZ SOA | awk '{ printf "%s ", $3 }'; }
+# wait_quiet T0 MAX - until the zones' serials have not changed for $QUIET s
+# (MAX s at most); prints the seconds from T0 (date +%s.%N) to the last change
+wait_quiet() {
+	_t0=$1 _last=$1 _s=$(serials)
+	while :; do
+		sleep 0.5
+		_now=$(date +%s.%N) _n=$(serials)
+		[ "$_n" != "$_s" ] && { _s=$_n; _last=$_now; }
+		awk -v a="$_now" -v b="$_last" -v q="$QUIET" -v t="$_t0" -v m="$2" \
+			'BEGIN { exit !((a - b >= q && b > t) || a - b >= q + 10 || a - t >= m) }' && break
+	done
+	awk -v a="$_last" -v t="$_t0" 'BEGIN { printf "%.1f", a - t }'
+}
+
+d2_conf() { # FILE LOG
+	cat > "$1" <<EOF
+{ "DhcpDdns": { "ip-address": "127.0.0.1", "port": $KEA_LAB_D2_PORT,
+  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
+  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
+      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DPORT } ] } ] },
+  "reverse-ddns": { "ddns-domains": [ { "name": "$RZ", "key-name": "k",
+      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DPORT } ] } ] },
+  "loggers": [ { "name": "kea-dhcp-ddns", "severity": "INFO",
+      "output_options": [ { "output": "$2", "flush": true, "maxsize": 2000000000 } ] } ] } }
+EOF
+}
+d2_start() { # DIR - kea-dhcp-ddns in the server netns; UPD_PID
+	d2_conf "$1/d2.conf" "$1/d2.log"
+	: > "$1/d2.log"
+	KEA_PIDFILE_DIR=$1 KEA_LOCKFILE_DIR=$1 ip netns exec "$KEA_LAB_SRV_NS" \
+		kea-dhcp-ddns -c "$1/d2.conf" > "$1/d2.out" 2>&1 &
+	UPD_PID=$!; BG="$BG $UPD_PID"
+	for _i in $(seq 1 50); do grep -q DHCP_DDNS_STARTED "$1/d2.log" && return 0; sleep 0.1; done
+	die "kea-dhcp-ddns did not start: $(tail -3 "$1/d2.out" "$1/d2.log")"
+}
+ls_start() { # DIR IFACES LEASEFILE - leasesnoop -c in the server netns; UPD_PID
+	cat > "$1/ls.conf" <<EOF
+{ "Leasesnoop": {
+  "interfaces": [ $2 ],
+  "lease-files": { "v4": "$3" },
+  "state-dir": "$1/state", "control-socket": "$1/ctl.sock",
+  "log-level": "warn",
+  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
+  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
+      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DPORT } ] } ] },
+  "reverse-ddns": { "ddns-domains": [ { "name": "$RZ", "key-name": "k",
+      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DPORT } ] } ] }
+} }
+EOF
+	ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$1/ls.conf" > "$1/ls.out" 2> "$1/ls.err" &
+	UPD_PID=$!; BG="$BG $UPD_PID"
+	for _i in $(seq 1 100); do
+		[ -S "$1/ctl.sock" ] && return 0
+		kill -0 "$UPD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	die "leasesnoop -c did not start: $(tail -5 "$1/ls.err")"
+}
+
+# load WHO DIR - phase 1 or 2: Kea + updater WHO (ls|d2) + perfdhcp + probe;
+# writes DIR/fig: offered granted changes_per_s reached_pct p50 p99 cpu hwm a ptr leases
+# bpf_map_mib probe_queries_per_s
+load() {
+	_d=$2
+	mkdir -p "$_d"
+	kea_lab_kea4_up "$_d" || die "kea-dhcp4 did not start"
+	if [ "$1" = ls ]; then ls_start "$_d" "\"$KEA_LAB_SRV_IF\"" "$_d/kea-leases4.csv"
+	else d2_start "$_d"; fi
+	ip netns exec "$KEA_LAB_SRV_NS" "$PROBE" -i "$KEA_LAB_SRV_IF" -p $DPORT -e "$EVERY" -q "$QUIET" \
+		-f "${FZ%.}" -r "${RZ%.}" -w $((SECS + 300)) > "$_d/probe.json" 2> "$_d/probe.err" &
+	_probe=$!; BG="$BG $_probe"
+	sleep 0.5
+	c0=$(cpu_s "$UPD_PID")
+	kea_lab_perfdhcp_bg 4 "$_d/perf.out" -r "$RATE" -R $((RATE * SECS * 4)) -p "$SECS"
+	BG="$BG $KEA_LAB_BG_PID"
+	wait "$KEA_LAB_BG_PID"
+	BG=$(echo " $BG " | sed "s/ $KEA_LAB_BG_PID / /")
+	kill -USR1 "$_probe"
+	wait "$_probe"
+	BG=$(echo " $BG " | sed "s/ $_probe / /")
+	c1=$(cpu_s "$UPD_PID") hwm=$(hwm_mib "$UPD_PID") bpfm=$(bpf_mib "$UPD_PID")
+	stop_pid "$UPD_PID"
+	kea_lab_ha_kea4_down "$_d"
+	_a=$(count $FZ A) _p=$(count $RZ PTR)
+	_sent=$(awk '/DISCOVER-OFFER/ { f = 1 } f && /sent packets/ { print $NF; exit }' "$_d/perf.out")
+	_acks=$(awk '/REQUEST-ACK/ { f = 1 } f && /received packets/ { print $NF; exit }' "$_d/perf.out")
+	_j=$_d/probe.json
+	[ -s "$_j" ] || die "no figures from e2eprobe ($(cat "$_d/probe.err"))"
+	echo "$(div "${_sent:-0}" "$SECS" %.0f) $(div "${_acks:-0}" "$SECS" %.0f)" \
+		"$(div "$_a" "$(jget "$_j" apply_s)" %.0f) $(div $((_a * 100)) "$(jget "$_j" leases)" %.1f)" \
+		"$(jget "$_j" p50_ms) $(jget "$_j" p99_ms)" \
+		"$(awk -v a="$c0" -v b="$c1" -v n="$_a" 'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / n; else print 0 }')" \
+		"$hwm $_a $_p $(jget "$_j" leases) $bpfm" \
+		"$(div "$(jget "$_j" queries)" "$(jget "$_j" apply_s)" %.0f)" > "$_d/fig"
+}
+
+# burst WHO DIR - phase 3 or 4; writes DIR/fig: pct a ptr seconds
+burst() {
+	_d=$2
+	mkdir -p "$_d"
+	if [ "$1" = ls ]; then
+		echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" \
+			> "$_d/kea-leases4.csv"
+		ls_start "$_d" "" "$_d/kea-leases4.csv"
+		_t0=$(date +%s.%N)
+		awk -v n="$BURST" -v now="$(date +%s)" 'BEGIN {
+			for (i = 1; i <= n; i++) {
+				a = i + 256
+				printf "10.64.%d.%d,02:00:00:%02x:%02x:%02x,,3600,%d,1,1,1,b%d.dyn.example,0,\n",
+					int(a / 256), a % 256, int(i / 65536), int(i / 256) % 256, i % 256, now + 3600, i
+			}
+		}' > "$_d/burst.csv"
+		cat "$_d/burst.csv" >> "$_d/kea-leases4.csv"	# one append: the whole burst at once
+	else
+		d2_start "$_d"
+		_t0=$(date +%s.%N)
+		ip netns exec "$KEA_LAB_SRV_NS" "$DRIVE" -g "$BURST" -N "127.0.0.1:$KEA_LAB_D2_PORT" \
+			-L "$_d/d2.log" -W "$BURST" -a 10.64.1.0 -w 600000 > "$_d/drive.json" 2>&1 &
+		_drv=$!; BG="$BG $_drv"
+	fi
+	_s=$(wait_quiet "$_t0" 120)
+	[ "$1" = d2 ] && stop_pid "$_drv"
+	stop_pid "$UPD_PID"
+	_a=$(count $FZ A) _p=$(count $RZ PTR)
+	echo "$(div $((_a * 100)) "$BURST" %.1f) $_a $_p $_s" > "$_d/fig"
+}
+
+# fig BENCH NAME UNIT LS D2 higher|lower
+fig() {
+	if [ "$6" = higher ]; then _r=$(div "$4" "$5"); else _r=$(div "$5" "$4"); fi
+	echo "{\"bench\":\"$1\",\"figure\":\"$2\",\"value\":$4,\"unit\":\"$3\",\"anchor\":\"kea-dhcp-ddns\",\"anchor_value\":$5,\"ratio\":$_r}"
+	printf '%-6s %-24s %10s %10s %8s  %s\n' "${1#e2e-}" "$2" "$4" "$5" "${_r}x" "$3" >> "$WORK/table"
+}
+
+kea_lab_net_up || die "cannot create the namespaces"
+T0=$(date +%s) LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+: > "$WORK/table"
+for kind in $SERVERS; do
+	for who in ls d2; do
+		echo "bench e2e: $kind, $who: $RATE DORA/s for $SECS s" >&2
+		dns_fresh "$kind" "$WORK/$kind-$who-load/dns"
+		load "$who" "$WORK/$kind-$who-load"
+		dns_stop
+	done
+	for who in ls d2; do
+		echo "bench e2e: $kind, $who: burst of $BURST" >&2
+		dns_fresh "$kind" "$WORK/$kind-$who-burst/dns"
+		burst "$who" "$WORK/$kind-$who-burst"
+		dns_stop
+	done
+	# shellcheck disable=SC2046
+	set -- $(cat "$WORK/$kind-ls-load/fig") $(cat "$WORK/$kind-d2-load/fig")
+	L_off=$1 L_gr=$2 L_cps=$3 L_pct=$4 L_p50=$5 L_p99=$6 L_cpu=$7 L_hwm=$8 L_a=$9 L_p=${10} L_n=${11}
+	L_bpf=${12} L_q=${13}
+	shift 13
+	D_off=$1 D_gr=$2 D_cps=$3 D_pct=$4 D_p50=$5 D_p99=$6 D_cpu=$7 D_hwm=$8 D_a=$9 D_p=${10} D_n=${11}
+	D_q=${13}
+	# shellcheck disable=SC2046
+	set -- $(cat "$WORK/$kind-ls-burst/fig") $(cat "$WORK/$kind-d2-burst/fig")
+	b="e2e-$kind"
+	fig "$b" leases_offered_per_s 1/s "$L_off" "$D_off" higher
+	fig "$b" leases_granted_per_s 1/s "$L_gr" "$D_gr" higher
+	fig "$b" changes_per_s 1/s "$L_cps" "$D_cps" higher
+	fig "$b" reached_dns_pct % "$L_pct" "$D_pct" higher
+	fig "$b" latency_p50_ms ms "$L_p50" "$D_p50" lower
+	fig "$b" latency_p99_ms ms "$L_p99" "$D_p99" lower
+	fig "$b" cpu_s_per_1000_changes s "$L_cpu" "$D_cpu" lower
+	fig "$b" peak_rss_mib MiB "$L_hwm" "$D_hwm" lower
+	fig "$b" burst_reached_dns_pct % "$1" "$5" higher
+	echo "$kind: load leasesnoop A/PTR $L_a/$L_p of $L_n leases, D2 $D_a/$D_p of $D_n;" \
+		"burst of $BURST leasesnoop A/PTR $2/$3 in ${4}s, D2 $6/$7 in ${8}s;" \
+		"leasesnoop RSS includes $L_bpf MiB of BPF maps (the ring buffer, --ring-size);" \
+		"probe queries/s $L_q beside leasesnoop, $D_q beside D2" >> "$WORK/notes"
+done
+{
+	printf '%-6s %-24s %10s %10s %8s\n' server figure leasesnoop D2 ratio
+	cat "$WORK/table"
+	cat "$WORK/notes"
+	echo "($RATE DORA/s offered for $SECS s per phase, latency sampled every $EVERY-th lease," \
+		"$(nproc) CPUs, load average before the run $LOAD0, $(($(date +%s) - T0)) s)"
+} >&2
