@@ -21,6 +21,7 @@ static const char *const known_keys[] = {
 	"ttl", "update-on-renew", "honor-fqdn-flags", "generate-names", "ddns-generated-prefix",
 	"ddns-qualifying-suffix", "pending-timeout", "full-reconcile-interval", "expire-grace",
 	"max-pending-events", "batching", "log-level", "ddns-config-file",
+	"high-availability", "metrics",
 	/* D2's sections, inline: parsed by ddns_conf */
 	"tsig-keys", "forward-ddns", "reverse-ddns", "dns-server-timeout",
 	"comment", "user-context", NULL,
@@ -346,6 +347,8 @@ int config_load(const char *path, struct config **out)
 	err = err ?: parse_batching(m, path, c);
 	err = err ?: parse_misc(m, path, c);
 	err = err ?: parse_ddns(m, path, c);
+	err = err ?: ha_config_parse(json_object_get(m, "high-availability"), path, &c->ha);
+	err = err ?: metrics_config_parse(json_object_get(m, "metrics"), path, &c->metrics);
 	if (err)
 		goto out;
 	if (!c->lease_file4 && !c->lease_file6) {

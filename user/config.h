@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #include "user/dnsengine.h"
+#include "user/ha.h"
 #include "user/log.h"
+#include "user/metrics.h"
 #include "user/zones.h"
 
 #define CONFIG_MAX_IFACES 64
@@ -43,6 +45,8 @@ struct config {
 	struct dnsengine_opts engine;		/* "batching": message limits and timeouts */
 	enum log_level log_level;		/* "log-level": "error" … "debug" */
 	struct zones *zones;			/* the D2 sections */
+	struct ha_config ha;			/* "high-availability"; .enabled false: no HA */
+	struct metrics_config metrics;		/* "metrics"; .enabled false: no endpoint */
 };
 
 /*

@@ -23,16 +23,19 @@
 #include "user/dnsengine.h"
 #include "user/errcode.h"
 #include "user/evfmt.h"
+#include "user/ha.h"
 #include "user/leases.h"
 #include "user/loader.h"
 #include "user/log.h"
+#include "user/metrics.h"
 #include "user/owner.h"
 #include "user/reconcile.h"
 
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
-enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER };
+enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA };
+#define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
 	const struct daemon_args *a;
@@ -44,6 +47,11 @@ struct daemon {
 	struct loader *ldr;
 	struct consumer *cons;
 	struct control *ctl;
+	struct ha *ha;			/* NULL: no HA, this node always sends */
+	struct metrics *met;
+	struct metrics_server *msrv;
+	unsigned int ticks;
+	time_t last_success;		/* a change last applied by a DNS server */
 	int ep, tfd;
 	time_t started;
 	uint64_t retries;
@@ -112,6 +120,8 @@ static void eng_done(void *cbarg, const struct dnsengine_change *c, const struct
 		d->retries++;
 		return;
 	}
+	if (r->fwd == DNSENGINE_APPLIED || r->rev == DNSENGINE_APPLIED)
+		d->last_success = time(NULL);
 	reconcile_done(d->rec, c, r);
 }
 
@@ -121,6 +131,34 @@ static void on_batch(const struct ls_event *ev, size_t n, void *arg)
 
 	for (size_t i = 0; i < n; i++)
 		reconcile_event(d->rec, &ev[i]);
+}
+
+/*
+ * may_send() - this node sends DNS changes now. Standing by, the lease tables,
+ * wire events and the dirty set stay current, but nothing is flushed: the
+ * reconciler only submits from reconcile_flush(), so nothing is sent or deleted.
+ */
+static bool may_send(const struct daemon *d)
+{
+	return !d->ha || ha_is_active(d->ha);
+}
+
+static void on_ha_change(void *ctx, const struct ha_status *old, const struct ha_status *now)
+{
+	struct daemon *d = ctx;
+
+	if (now->active && !old->active) {
+		/*
+		 * taking over: compare all of desired with all of owned at once. Records the
+		 * partner created for a lease carry the client's DHCID, the same on both
+		 * nodes, so the add's RFC 4703 prerequisite matches and the record becomes
+		 * ours in the store; a name with another DHCID or none stays untouched
+		 */
+		pr_info("daemon: HA active: full reconciliation");
+		reconcile_full(d->rec);
+	} else if (!now->active && old->active) {
+		pr_info("daemon: HA standing by: changes are held (lease tables stay current)");
+	}
 }
 
 static time_t wall(void *ctx)
@@ -215,11 +253,14 @@ static json_t *stats_json(struct daemon *d)
 			  (json_int_t)os.commits, "map-bytes", (json_int_t)os.map_bytes);
 	json_object_set_new(j, "dns", dns);
 	json_object_set_new(j, "dns-retry-reports", json_integer((json_int_t)d->retries));
+	json_object_set_new(j, "last-success", json_integer((json_int_t)d->last_success));
 	json_object_set_new(j, "ring", ring);
 	json_object_set_new(j, "lease-files", tabs);
 	json_object_set_new(j, "store", store);
 	json_object_set_new(j, "idle", json_boolean(reconcile_idle(d->rec) &&
 						    (!d->eng || !dnsengine_pending(d->eng))));
+	if (d->ha)
+		json_object_set_new(j, "ha", ha_stats_json(d->ha));
 	return j;
 }
 
@@ -235,12 +276,12 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		for (int i = 0; i < d->cfg->n_ifaces; i++)
 			json_array_append_new(ifs, json_string(d->cfg->ifaces[i]));
 		return control_answer(CONTROL_OK, "leasesnoop running",
-			json_pack("{s:i,s:I,s:s,s:b,s:o,s:s?,s:s?,s:I,s:b}", "pid", (int)getpid(),
+			json_pack("{s:i,s:I,s:s,s:b,s:o,s:s?,s:s?,s:I,s:b,s:b}", "pid", (int)getpid(),
 				  "uptime", (json_int_t)(time(NULL) - d->started), "config",
 				  d->cfg->file, "dry-run", d->a->dry_run, "interfaces", ifs,
 				  "lease-file-v4", d->cfg->lease_file4, "lease-file-v6",
 				  d->cfg->lease_file6, "owned", (json_int_t)os.records, "idle",
-				  reconcile_idle(d->rec)));
+				  reconcile_idle(d->rec), "sending", may_send(d)));
 	}
 	if (!strcmp(cmd, "statistic-get-all"))
 		return control_answer(CONTROL_OK, "statistics", stats_json(d));
@@ -314,8 +355,10 @@ static void reload(struct daemon *d)
 	if (!same_str(nc->lease_file4, d->cfg->lease_file4) ||
 	    !same_str(nc->lease_file6, d->cfg->lease_file6) ||
 	    strcmp(nc->state_dir, d->cfg->state_dir) || nc->n_ifaces != d->cfg->n_ifaces ||
-	    !same_str(nc->control_socket, d->cfg->control_socket))
-		pr_warn("daemon: lease-files, interfaces, state-dir and control-socket change only at restart");
+	    !same_str(nc->control_socket, d->cfg->control_socket) ||
+	    memcmp(&nc->ha, &d->cfg->ha, sizeof(nc->ha)) ||
+	    memcmp(&nc->metrics, &d->cfg->metrics, sizeof(nc->metrics)))
+		pr_warn("daemon: lease-files, interfaces, state-dir, control-socket, high-availability and metrics change only at restart");
 	if (open_engine(d, nc, &ne)) {
 		config_free(nc);
 		return;
@@ -335,7 +378,10 @@ static void reload(struct daemon *d)
 	 */
 	n = reconcile_retire_zones(d->rec, nc->zones);
 	reconcile_set_config(d->rec, nc);
-	if (n) {
+	if (n && !may_send(d)) {
+		pr_warn("daemon: standing by (HA): %d owned bindings of zones no longer configured are left to the active node",
+			n);
+	} else if (n) {
 		pr_info("daemon: removing %d owned bindings from zones no longer configured", n);
 		for (int turn = 0; turn < 1000 && !reconcile_idle(d->rec); turn++) {
 			reconcile_flush(d->rec);
@@ -445,7 +491,126 @@ static int open_all(struct daemon *d)
 	err = ep_add(d, d->tfd, TAG_TIMER);
 	if (!err && d->eng)
 		err = ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+	if (!err && d->cfg->ha.enabled) {
+		err = ha_open(&d->ha, &d->cfg->ha, on_ha_change, d);
+		err = err ?: ep_add(d, ha_fd(d->ha), TAG_HA);
+		if (!err)
+			pr_info("daemon: HA: following kea '%s'; standing by until it says this node serves",
+				d->cfg->ha.control_socket);
+	}
+	if (!err && d->cfg->metrics.enabled) {
+		err = metrics_new(&d->met);
+		err = err ?: metrics_server_open(&d->msrv, d->met, &d->cfg->metrics);
+	}
 	return err;
+}
+
+/* ---- metrics: a mirror of statistic-get-all, so both always agree ---- */
+
+static void met_set(struct metrics *m, enum metrics_type t, const char *name, const char *help,
+		    const char *const *labels, const char *const *values, double v)
+{
+	struct metrics_family *f;
+	struct metrics_series *s;
+
+	if (metrics_family_add(m, t, name, help, labels, NULL, 0, &f) ||
+	    metrics_series_get(f, values, &s))
+		return;
+	metrics_set(s, v);
+}
+
+#define MET_INT(j, k) ((double)json_integer_value(json_object_get((j), (k))))
+
+static void metrics_update(struct daemon *d)
+{
+	static const char *const ev_l[] = { "family", "type", "source", NULL };
+	static const char *const ch_l[] = { "family", "op", "rr", "result", NULL };
+	static const char *const zone_l[] = { "zone", "result", NULL };
+	static const char *const q_l[] = { "queue", NULL };
+	struct metrics *m = d->met;
+	json_t *st = stats_json(d), *v, *o;
+	const char *k;
+	size_t i;
+
+	if (!st)
+		return;
+	json_object_foreach(json_object_get(st, "events"), k, v) {
+		/* "v4-ack" -> family 4, type ack */
+		const char *dash = strchr(k, '-');
+
+		if (!dash || dash - k != 2)
+			continue;
+		met_set(m, METRICS_COUNTER, "leasesnoop_events_total",
+			"Lease events by family, type and source.", ev_l,
+			(const char *const[]){ k[1] == '4' ? "4" : "6", dash + 1, "wire" },
+			(double)json_integer_value(v));
+	}
+	json_object_foreach(json_object_get(st, "lease-changes"), k, v)
+		met_set(m, METRICS_COUNTER, "leasesnoop_events_total",
+			"Lease events by family, type and source.", ev_l,
+			(const char *const[]){ "any", k, "lease-file" }, (double)json_integer_value(v));
+	json_array_foreach(json_object_get(st, "changes"), i, o) {
+		char fam[4];
+
+		snprintf(fam, sizeof(fam), "%d", (int)json_integer_value(json_object_get(o, "family")));
+		met_set(m, METRICS_COUNTER, "leasesnoop_dns_changes_total",
+			"DNS record changes with a final outcome, by family, operation, record type and result.",
+			ch_l, (const char *const[]){ fam,
+				json_string_value(json_object_get(o, "op")),
+				json_string_value(json_object_get(o, "rr")),
+				json_string_value(json_object_get(o, "result")) },
+			MET_INT(o, "count"));
+	}
+	json_object_foreach(json_object_get(st, "zones"), k, o) {
+		static const char *const res[] = { "applied", "conflict", "failed" };
+
+		for (int r = 0; r < 3; r++)
+			met_set(m, METRICS_COUNTER, "leasesnoop_zone_changes_total",
+				"DNS record changes with a final outcome, by zone.", zone_l,
+				(const char *const[]){ k, res[r] }, MET_INT(o, res[r]));
+	}
+	met_set(m, METRICS_COUNTER, "leasesnoop_wire_confirmed_total",
+		"Wire events the lease file confirmed.", NULL, NULL, MET_INT(st, "confirmed"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_wire_unconfirmed_total",
+		"Wire events never confirmed by the lease file (no DNS change).", NULL, NULL,
+		MET_INT(st, "unconfirmed"));
+	met_set(m, METRICS_GAUGE, "leasesnoop_pending_changes",
+		"Addresses waiting to be synced (dirty) plus changes in flight.", NULL, NULL,
+		MET_INT(st, "queue-dirty") + MET_INT(st, "queue-inflight"));
+	met_set(m, METRICS_GAUGE, "leasesnoop_queue_depth", "Reconciler queues.", q_l,
+		(const char *const[]){ "dirty" }, MET_INT(st, "queue-dirty"));
+	met_set(m, METRICS_GAUGE, "leasesnoop_queue_depth", "Reconciler queues.", q_l,
+		(const char *const[]){ "inflight" }, MET_INT(st, "queue-inflight"));
+	met_set(m, METRICS_GAUGE, "leasesnoop_queue_depth", "Reconciler queues.", q_l,
+		(const char *const[]){ "pending-wire" }, MET_INT(st, "pending"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_ring_drops_total",
+		"Events the kernel could not put in the ring (ring full).", NULL, NULL,
+		MET_INT(json_object_get(st, "ring"), "rb_full"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_dns_retries_total",
+		"DNS messages sent again after a timeout or network error.", NULL, NULL,
+		MET_INT(json_object_get(st, "dns"), "retries"));
+	met_set(m, METRICS_GAUGE, "leasesnoop_owned_records",
+		"Bindings in the ownership store.", NULL, NULL,
+		MET_INT(json_object_get(st, "store"), "records"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_full_reconciliations_total",
+		"Full comparisons of desired and owned state.", NULL, NULL, MET_INT(st, "full-runs"));
+	if (d->last_success)
+		met_set(m, METRICS_GAUGE, "leasesnoop_last_success_timestamp_seconds",
+			"When a DNS change was last applied (Unix time).", NULL, NULL,
+			(double)d->last_success);
+	v = json_object_get(st, "ha");
+	met_set(m, METRICS_GAUGE, "leasesnoop_ha_active",
+		"1 when this node sends DNS changes (always 1 without HA).", NULL, NULL,
+		may_send(d) ? 1 : 0);
+	if (v) {
+		met_set(m, METRICS_COUNTER, "leasesnoop_ha_state_changes_total",
+			"Changes of the local Kea HA state seen (contact lost counts as a change).",
+			NULL, NULL, MET_INT(v, "state-changes"));
+		met_set(m, METRICS_COUNTER, "leasesnoop_ha_poll_failures_total",
+			"Queries to Kea's control socket without a usable answer.", NULL, NULL,
+			MET_INT(v, "failures"));
+	}
+	json_decref(st);
 }
 
 static void close_all(struct daemon *d)
@@ -454,8 +619,10 @@ static void close_all(struct daemon *d)
 	consumer_close(d->cons);
 	loader_close(d->ldr);
 	control_close(d->ctl);
+	metrics_server_close(d->msrv);
 	if (d->rec && d->owner) {
-		reconcile_flush(d->rec);
+		if (may_send(d))
+			reconcile_flush(d->rec);
 		if (d->eng && dnsengine_pending(d->eng)) {
 			size_t left = dnsengine_drain(d->eng, EXIT_DRAIN_MS);
 
@@ -475,6 +642,8 @@ static void close_all(struct daemon *d)
 	if (d->ep >= 0)
 		close(d->ep);
 	free(d->dry);
+	ha_close(d->ha);
+	metrics_free(d->met);
 	config_free(d->cfg);
 }
 
@@ -519,6 +688,12 @@ int daemon_run(const struct daemon_args *a)
 			case TAG_CTL:
 				control_process(d.ctl);
 				break;
+			case TAG_HA:
+				err = ha_process(d.ha);
+				if (err)
+					pr_err("daemon: HA poller failed (%s)", ls_strerror(err));
+				err = 0;
+				break;
 			case TAG_TIMER:
 				if (read(d.tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					pr_debug("daemon: timer read failed");
@@ -530,6 +705,8 @@ int daemon_run(const struct daemon_args *a)
 					leases_expire_scan(d.tab[k], time(NULL));
 				}
 				reconcile_tick(d.rec);
+				if (d.met && ++d.ticks % METRICS_EVERY_TICKS == 0)
+					metrics_update(&d);
 				break;
 			default:
 				break;
@@ -538,7 +715,7 @@ int daemon_run(const struct daemon_args *a)
 		if (d.eng)
 			dnsengine_run(d.eng, 0);
 		dry_answer(&d);
-		more = reconcile_flush(d.rec);
+		more = may_send(&d) ? reconcile_flush(d.rec) : 0;
 		if (more < 0) {
 			more = 0;	/* store trouble is logged and counted; keep serving */
 		}

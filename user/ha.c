@@ -107,7 +107,7 @@ static const char *const ha_keys[] = {
 
 static int bad(const char *file, const char *key, const char *why)
 {
-	pr_err("config: bad key 'high-availability.%s' in '%s' (%s)", key, file, why);
+	pr_err("config: bad key 'high-availability/%s' in '%s' (%s)", key, file, why);
 	return LS_ECONFIG;
 }
 
@@ -183,7 +183,7 @@ int ha_config_parse(const json_t *obj, const char *file, struct ha_config *c)
 		for (i = 0; ha_keys[i]; i++)
 			known |= !strcmp(ha_keys[i], k);
 		if (!known) {
-			pr_err("config: unknown key 'high-availability.%s' in '%s'", k, file);
+			pr_err("config: unknown key 'high-availability/%s' in '%s'", k, file);
 			return LS_ECONFIG;
 		}
 	}

@@ -482,26 +482,26 @@ int metrics_config_parse(const json_t *obj, const char *file, struct metrics_con
 		if (!strcmp(k, "listen")) {
 			if (!json_is_string(v) || json_string_length(v) >= sizeof(c->listen) ||
 			    listen_parse(json_string_value(v), &la)) {
-				pr_err("config: bad key 'metrics.listen' in '%s' (want a numeric "
+				pr_err("config: bad key 'metrics/listen' in '%s' (want a numeric "
 				       "\"ADDR:PORT\" or \"[ADDR6]:PORT\")", file);
 				return LS_ECONFIG;
 			}
 			snprintf(c->listen, sizeof(c->listen), "%s", json_string_value(v));
 		} else if (!strcmp(k, "allow-remote")) {
 			if (!json_is_boolean(v)) {
-				pr_err("config: bad key 'metrics.allow-remote' in '%s' (not a boolean)",
+				pr_err("config: bad key 'metrics/allow-remote' in '%s' (not a boolean)",
 				       file);
 				return LS_ECONFIG;
 			}
 			c->allow_remote = json_is_true(v);
 		} else {
-			pr_err("config: unknown key 'metrics.%s' in '%s'", k, file);
+			pr_err("config: unknown key 'metrics/%s' in '%s'", k, file);
 			return LS_ECONFIG;
 		}
 	}
 	listen_parse(c->listen, &la);
 	if (!la.loopback && !c->allow_remote) {
-		pr_err("config: bad key 'metrics.listen' in '%s' ('%s' is not loopback; set "
+		pr_err("config: bad key 'metrics/listen' in '%s' ('%s' is not loopback; set "
 		       "\"allow-remote\": true to serve metrics beyond this host)", file, c->listen);
 		return LS_ECONFIG;
 	}

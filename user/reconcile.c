@@ -650,6 +650,12 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 		count_side(r, o.fwd_zone, res->fwd);
 	if (c->rev)
 		count_side(r, o.rev_zone, res->rev);
+	for (int side = 0; side < 2; side++) {
+		enum dnsengine_outcome x = side ? res->rev : res->fwd;
+
+		if ((side ? c->rev : c->fwd) && (unsigned int)x < DNSENGINE_OUTCOME_MAX_)
+			r->st.changes[c->family == AF_INET6][c->op == DNSENGINE_REMOVE][side][x]++;
+	}
 	addr_text(o.family, o.addr, a, sizeof(a));
 	o.updated = now_wall(r);
 	if (c->op == DNSENGINE_ADD) {
@@ -1091,7 +1097,7 @@ void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st)
 json_t *reconcile_stats_json(const struct reconcile *r)
 {
 	struct reconcile_stats st;
-	json_t *j, *ev, *lc, *zs;
+	json_t *j, *ev, *lc, *zs, *ch;
 
 	reconcile_get_stats(r, &st);
 	ev = json_object();
@@ -1114,7 +1120,22 @@ json_t *reconcile_stats_json(const struct reconcile *r)
 					      "conflict", (json_int_t)r->zs[i].conflict, "failed",
 					      (json_int_t)r->zs[i].failed, "servers", srv));
 	}
-	j = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s}",
+	/* "changes": one entry per (family, op, record type, outcome) seen */
+	ch = json_array();
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int op = 0; op < 2; op++)
+			for (int side = 0; side < 2; side++)
+				for (int x = 0; x < DNSENGINE_OUTCOME_MAX_; x++) {
+					if (!st.changes[v6][op][side][x])
+						continue;
+					json_array_append_new(ch, json_pack("{s:i,s:s,s:s,s:s,s:I}",
+						"family", v6 ? 6 : 4, "op", op ? "remove" : "add",
+						"rr", side ? "PTR" : v6 ? "AAAA" : "A", "result",
+						dnsengine_outcome_name(x),
+						"count", (json_int_t)st.changes[v6][op][side][x]));
+				}
+	j = json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s}",
+		      "changes", ch,
 		      "events", ev, "confirmed", (json_int_t)st.confirmed, "pending",
 		      (json_int_t)st.pending, "unconfirmed", (json_int_t)st.unconfirmed,
 		      "pending-dropped", (json_int_t)st.pending_dropped, "events-ignored",

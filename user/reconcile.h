@@ -51,6 +51,8 @@ struct reconcile_stats {
 	uint64_t syncs, full_runs;
 	uint64_t no_name, no_zone;		/* active leases left out of DNS, last full run */
 	uint64_t store_errors;
+	/* final outcomes by [v6][op][reverse side][enum dnsengine_outcome] */
+	uint64_t changes[2][2][2][DNSENGINE_OUTCOME_MAX_];
 };
 
 struct reconcile;
