@@ -55,6 +55,9 @@
 # Settings (environment): E2E_RATE [2000] DORA/s offered, E2E_SECONDS [20]
 # per load phase, E2E_BURST [20000], E2E_SERVERS ["bind knot"],
 # E2E_PROBE_EVERY [40], E2E_QUIET [3] s. LS_KEEP=1 keeps the work directory.
+# perfdhcp draws clients at random from 4 x E2E_RATE x E2E_SECONDS MACs, so
+# ~88 % of ACKs are new leases; E2E_RATE x E2E_SECONDS beyond ~70,000 would
+# exhaust the /16 pool (Kea stops offering), and the bench refuses it.
 set -u
 LS_TOP=${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 LS_OUTPUT=${LS_OUTPUT:-$LS_TOP/.output}
@@ -68,6 +71,7 @@ QUIET=${E2E_QUIET:-3}
 PROBE=$LS_OUTPUT/tools/e2eprobe
 DRIVE=$LS_OUTPUT/tools/dnsdrive
 
+[ $((RATE * SECS)) -le 70000 ] || { echo "bench e2e: E2E_RATE x E2E_SECONDS > 70000 exhausts the pool" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench e2e: needs root (network namespaces, BPF)" >&2; exit 1; }
 for c in kea-dhcp4 kea-dhcp-ddns perfdhcp named knotd dig jq ip; do
 	command -v $c >/dev/null || { echo "bench e2e: needs $c (make deps)" >&2; exit 1; }
