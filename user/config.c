@@ -21,7 +21,7 @@ static const char *const known_keys[] = {
 	"ttl", "update-on-renew", "honor-fqdn-flags", "generate-names", "ddns-generated-prefix",
 	"ddns-qualifying-suffix", "pending-timeout", "full-reconcile-interval", "expire-grace",
 	"max-pending-events", "batching", "log-level", "ddns-config-file",
-	"high-availability", "metrics",
+	"high-availability", "metrics", "adopt-existing",
 	/* D2's sections, inline: parsed by ddns_conf */
 	"tsig-keys", "forward-ddns", "reverse-ddns", "dns-server-timeout",
 	"comment", "user-context", NULL,
@@ -198,6 +198,7 @@ static int parse_misc(const json_t *m, const char *file, struct config *c)
 	err = get_str(m, "", "state-dir", file, &c->state_dir);
 	err = err ?: get_str(m, "", "control-socket", file, &c->control_socket);
 	err = err ?: get_bool(m, "", "update-on-renew", file, &c->update_on_renew);
+	err = err ?: get_bool(m, "", "adopt-existing", file, &c->adopt_existing);
 	err = err ?: get_bool(m, "", "honor-fqdn-flags", file, &c->honor_fqdn_flags);
 	err = err ?: get_bool(m, "", "generate-names", file, &c->generate_names);
 	err = err ?: get_str(m, "", "ddns-generated-prefix", file, &c->generated_prefix);

@@ -33,6 +33,15 @@ struct config {
 	uint32_t ttl_percent, ttl_min, ttl_max;	/* "ttl": { "percent", "min", "max" } */
 	uint32_t ttl_fixed;			/* "ttl": { "fixed" }; 0: use percent */
 	bool update_on_renew;			/* "update-on-renew" */
+	/*
+	 * "adopt-existing" (default false): at start-up and each full
+	 * reconciliation, an active lease with no binding in the store is looked
+	 * up in DNS (read-only queries); if its name holds this client's DHCID
+	 * and address, and its reverse name the PTR to that name and the DHCID
+	 * (for each side the configuration wants), the binding is stored as
+	 * added without sending an UPDATE. Anything else takes the normal add path.
+	 */
+	bool adopt_existing;
 	bool honor_fqdn_flags;			/* "honor-fqdn-flags": skip leases Kea marked no-DNS */
 	bool generate_names;			/* "generate-names": leases without a hostname */
 	char *generated_prefix;			/* "ddns-generated-prefix" (Kea: "myhost") */

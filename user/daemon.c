@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ringbuf/consumer.h"
+#include "user/adopt.h"
 #include "user/config.h"
 #include "user/control.h"
 #include "user/daemon.h"
@@ -55,6 +56,7 @@ struct daemon {
 	int ep, tfd;
 	time_t started;
 	uint64_t retries;
+	struct adopt_stats adopt_st;	/* "adopt-existing" queries */
 	/* --dry-run: changes "sent", answered APPLIED on the next turn */
 	struct dnsengine_change *dry;
 	size_t ndry, capdry;
@@ -161,6 +163,14 @@ static void on_ha_change(void *ctx, const struct ha_status *old, const struct ha
 	}
 }
 
+/* "adopt-existing": read-only queries through the same TSIG keys and timeouts as UPDATEs */
+static int adopt_query(void *ctx, struct adopt_item *items, size_t n)
+{
+	struct daemon *d = ctx;
+
+	return adopt_probe(items, n, 0, d->cfg->engine.timeout_ms, &d->adopt_st);
+}
+
 static time_t wall(void *ctx)
 {
 	(void)ctx;
@@ -219,6 +229,8 @@ static json_t *stats_json(struct daemon *d)
 				"rejected-replies", (json_int_t)es.rejected_replies, "pending",
 				(json_int_t)es.pending);
 	}
+	json_object_set_new(dns, "adopt-queries", json_integer((json_int_t)d->adopt_st.queries));
+	json_object_set_new(dns, "adopt-failures", json_integer((json_int_t)d->adopt_st.failures));
 	ring = json_object();
 	if (d->ldr) {
 		struct ls_counters cnt;
@@ -461,6 +473,8 @@ static int open_all(struct daemon *d)
 	ro.submit = d->a->dry_run ? dry_submit : eng_submit;
 	ro.submit_ctx = d;
 	ro.clock = wall;
+	ro.probe = adopt_query;
+	ro.probe_ctx = d;
 	err = reconcile_new(&d->rec, &ro);
 	if (err)
 		return err;

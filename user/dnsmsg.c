@@ -388,6 +388,85 @@ int dnsmsg_parse_reply(const uint8_t *buf, size_t len, struct dnsmsg_reply *r)
 	return 0;
 }
 
+int dnsmsg_query_to_wire(const char *qname, uint16_t qtype, uint16_t id, size_t room,
+			 uint8_t **buf, size_t *len)
+{
+	uint8_t wn[LDNS_MAX_DOMAINLEN + 1], *out;
+	size_t wl, n;
+
+	if (name_wire(qname, wn, &wl))
+		return -EINVAL;
+	n = DNS_HDR + wl + 4;
+	out = calloc(1, n + room);
+	if (!out)
+		return -ENOMEM;
+	/* header: standard query, QDCOUNT 1; RD clear: we ask the authority */
+	out[0] = (uint8_t)(id >> 8);
+	out[1] = (uint8_t)id;
+	out[5] = 1;
+	memcpy(out + DNS_HDR, wn, wl);
+	out[DNS_HDR + wl] = (uint8_t)(qtype >> 8);
+	out[DNS_HDR + wl + 1] = (uint8_t)qtype;
+	out[DNS_HDR + wl + 3] = DNSMSG_CLASS_IN;
+	*buf = out;
+	*len = n;
+	return 0;
+}
+
+static void lower_copy(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < cap; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = 0;
+}
+
+int dnsmsg_parse_answer(const uint8_t *buf, size_t len, uint16_t qtype, struct dnsmsg_reply *r,
+			struct dnsmsg_rr *rrs, size_t cap, size_t *n)
+{
+	ldns_pkt *p = NULL;
+	ldns_rr_list *an;
+	ldns_rdf *qname = NULL;
+	int err;
+
+	*n = 0;
+	err = dnsmsg_parse_reply(buf, len, r);
+	if (err)
+		return err;
+	if (ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK)
+		return LS_EDNS_FORMAT;
+	if (ldns_rr_list_rr_count(ldns_pkt_question(p)) > 0)
+		qname = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0));
+	an = ldns_pkt_answer(p);
+	for (size_t i = 0; qname && an && i < ldns_rr_list_rr_count(an) && *n < cap; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		ldns_rdf *rd = ldns_rr_rdf(rr, 0);
+		struct dnsmsg_rr *o = &rrs[*n];
+
+		if (ldns_rr_get_type(rr) != qtype || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    ldns_dname_compare(ldns_rr_owner(rr), qname) || !rd)
+			continue;
+		memset(o, 0, sizeof(*o));
+		o->type = qtype;
+		o->rdlen = (uint16_t)ldns_rdf_size(rd);
+		if (qtype == DNSMSG_TYPE_PTR) {
+			char *s = ldns_rdf2str(rd);
+
+			if (!s)
+				continue;
+			lower_copy(o->name, sizeof(o->name), s);
+			free(s);
+		} else {
+			memcpy(o->rdata, ldns_rdf_data(rd),
+			       o->rdlen < sizeof(o->rdata) ? o->rdlen : sizeof(o->rdata));
+		}
+		(*n)++;
+	}
+	ldns_pkt_free(p);
+	return 0;
+}
+
 const char *dnsmsg_rcode_name(int rcode)
 {
 	static const char *const n[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",

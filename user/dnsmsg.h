@@ -70,6 +70,31 @@ struct dnsmsg_reply {
  */
 int dnsmsg_parse_reply(const uint8_t *buf, size_t len, struct dnsmsg_reply *r);
 
+/* One answer RR of a query reply (dnsmsg_parse_answer()). */
+struct dnsmsg_rr {
+	uint16_t type;
+	uint16_t rdlen;
+	uint8_t rdata[64];	/* A, AAAA, DHCID (RDATA up to 64 bytes; longer is cut, rdlen kept) */
+	char name[256];		/* PTR target: lower case, trailing dot; "" for other types */
+};
+
+/**
+ * dnsmsg_query_to_wire() - render a QUERY for (@qname, IN, @qtype) with ID
+ * @id, RD clear, into a new buffer of *@len bytes plus @room spare (for TSIG).
+ * Returns 0, -EINVAL (bad name) or -ENOMEM; the caller frees *@buf.
+ */
+int dnsmsg_query_to_wire(const char *qname, uint16_t qtype, uint16_t id, size_t room,
+			 uint8_t **buf, size_t *len);
+
+/**
+ * dnsmsg_parse_answer() - parse the reply to a query: header into @r (its
+ * zone field holds the question name), and the answer RRs owned by the
+ * question name and of type @qtype into @rrs (at most @cap, the count in
+ * *@n). CNAMEs and other owners are skipped. Returns 0 or LS_EDNS_FORMAT.
+ */
+int dnsmsg_parse_answer(const uint8_t *buf, size_t len, uint16_t qtype, struct dnsmsg_reply *r,
+			struct dnsmsg_rr *rrs, size_t cap, size_t *n);
+
 /* dnsmsg_rcode_name() - "NOERROR", "YXDOMAIN", … for logs. */
 const char *dnsmsg_rcode_name(int rcode);
 

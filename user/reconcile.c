@@ -19,6 +19,8 @@
 #include "user/log.h"
 #include "user/reconcile.h"
 
+#define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
+#define ADOPT_LOG_MAX 100	/* adoptions per pass logged at info; the rest at debug */
 #define SYNC_BUDGET 8192	/* addresses synced per flush: keeps the loop responsive */
 #define FAMILY_IDX(f) ((f) == 4 ? 0 : 1)
 
@@ -935,6 +937,125 @@ static int full_lease(void *ctx, const struct lease *l)
 	return 0;
 }
 
+/* ---- adoption ("adopt-existing") ---- */
+
+struct adopt_ctx {
+	struct reconcile *r;
+	time_t now;
+	struct adopt_item *it;
+	size_t n;
+	uint64_t adopted;	/* this pass */
+	int err;
+};
+
+/* Probe the collected leases; store those whose records DNS already holds as ours. */
+static int adopt_flush(struct adopt_ctx *a)
+{
+	struct reconcile *r = a->r;
+	int err;
+
+	if (!a->n)
+		return 0;
+	r->st.adopt_probed += a->n;
+	err = r->o.probe(r->o.probe_ctx, a->it, a->n);
+	if (err) {
+		set_error(r, "adoption: cannot query DNS (%s)", ls_strerror(err));
+		a->n = 0;
+		return err;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const struct adopt_item *it = &a->it[i];
+		struct owner_rec o;
+		struct want w;
+		char txt[INET6_ADDRSTRLEN];
+
+		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok))
+			continue;	/* not (all) there or not ours: the add path decides */
+		desired(r, it->family, it->addr, a->now, &w);
+		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz ||
+		    owner_get(r->o.owner, it->family, it->addr, &o) != -ENOENT)
+			continue;
+		w.rec.state = OWNER_ADDED;
+		w.rec.created = w.rec.updated = a->now;
+		if (store_put(r, &w.rec))
+			continue;
+		r->st.adopted++;
+		addr_text(it->family, it->addr, txt, sizeof(txt));
+		if (++a->adopted <= ADOPT_LOG_MAX)
+			pr_info("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (DHCID matches the lease's client)",
+				txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
+				w.rz ? w.rec.rev_zone : "-",
+				server_of(r, w.fz ? w.rec.fwd_zone : w.rec.rev_zone, !w.fz));
+		else
+			pr_debug("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' (DHCID matches the lease's client)",
+				 txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
+				 w.rz ? w.rec.rev_zone : "-");
+	}
+	a->n = 0;
+	return 0;
+}
+
+static int adopt_lease(void *ctx, const struct lease *l)
+{
+	struct adopt_ctx *a = ctx;
+	struct reconcile *r = a->r;
+	struct adopt_item *it;
+	struct owner_rec o;
+	struct want w;
+
+	if (a->err || !lease_live(r, l, a->now) ||
+	    owner_get(r->o.owner, l->family, l->addr, &o) != -ENOENT)
+		return 0;
+	desired(r, l->family, l->addr, a->now, &w);
+	if (!w.ok)
+		return 0;
+	it = &a->it[a->n++];
+	memset(it, 0, sizeof(*it));
+	it->family = l->family;
+	memcpy(it->addr, l->addr, sizeof(it->addr));
+	snprintf(it->fqdn, sizeof(it->fqdn), "%s", w.rec.fqdn);
+	memcpy(it->dhcid, w.rec.dhcid, DHCID_RDATA_LEN);
+	it->fz = w.fz;
+	it->rz = w.rz;
+	if (a->n == ADOPT_CHUNK)
+		a->err = adopt_flush(a);
+	return 0;
+}
+
+/*
+ * Before a full pass: active leases with no binding whose records are
+ * already in DNS with this client's DHCID become bindings in state added,
+ * with no UPDATE. Without a DHCID (no-check-without-dhcid) nothing can be
+ * proven ours, so nothing is adopted.
+ */
+static void adopt_existing(struct reconcile *r, time_t now)
+{
+	struct adopt_ctx a = { .r = r, .now = now };
+	int err;
+
+	if (!r->cfg->adopt_existing || !r->o.probe ||
+	    r->cfg->mode == DNSENGINE_NO_CHECK_WITHOUT_DHCID)
+		return;
+	a.it = calloc(ADOPT_CHUNK, sizeof(*a.it));
+	if (!a.it) {
+		set_error(r, "adoption: out of memory");
+		return;
+	}
+	for (int i = 0; i < 2 && !a.err; i++)
+		if (r->tab[i])
+			leases_foreach(r->tab[i], adopt_lease, &a);
+	if (!a.err)
+		a.err = adopt_flush(&a);
+	free(a.it);
+	err = owner_commit(r->o.owner);
+	if (err) {
+		r->st.store_errors++;
+		set_error(r, "store commit failed (%s)", ls_strerror(err));
+	}
+	pr_info("reconcile: adoption pass: %llu bindings adopted from DNS%s",
+		(unsigned long long)a.adopted, a.err ? " (stopped: DNS could not be queried)" : "");
+}
+
 int reconcile_full(struct reconcile *r)
 {
 	struct full_ctx f = { r, now_wall(r) };
@@ -942,6 +1063,7 @@ int reconcile_full(struct reconcile *r)
 	size_t n;
 	int err;
 
+	adopt_existing(r, f.now);
 	err = owner_keys(r->o.owner, &keys, &n);
 	if (err) {
 		r->st.store_errors++;
@@ -1134,7 +1256,8 @@ json_t *reconcile_stats_json(const struct reconcile *r)
 						dnsengine_outcome_name(x),
 						"count", (json_int_t)st.changes[v6][op][side][x]));
 				}
-	j = json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s}",
+	j = json_pack("{s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s}",
+		      "adopted", (json_int_t)st.adopted, "adopt-probed", (json_int_t)st.adopt_probed,
 		      "changes", ch,
 		      "events", ev, "confirmed", (json_int_t)st.confirmed, "pending",
 		      (json_int_t)st.pending, "unconfirmed", (json_int_t)st.unconfirmed,

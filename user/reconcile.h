@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "ringbuf/event.h"
+#include "user/adopt.h"
 #include "user/config.h"
 #include "user/dnsengine.h"
 #include "user/leases.h"
@@ -30,11 +31,19 @@
 /* reconcile_submit_fn - send @c to DNS (the engine, or --dry-run's printer). 0 or -errno. */
 typedef int (*reconcile_submit_fn)(void *ctx, const struct dnsengine_change *c);
 
+/*
+ * reconcile_probe_fn - ask DNS what it holds for @items[0..n) and fill their
+ * out fields (adopt_probe()); blocks. 0 or -errno (then nothing is adopted).
+ */
+typedef int (*reconcile_probe_fn)(void *ctx, struct adopt_item *items, size_t n);
+
 struct reconcile_opts {
 	const struct config *cfg;	/* must outlive the reconciler (or reconcile_set_config()) */
 	struct owner *owner;
 	reconcile_submit_fn submit;
 	void *submit_ctx;
+	reconcile_probe_fn probe;	/* "adopt-existing"; NULL: never adopt */
+	void *probe_ctx;
 	time_t (*clock)(void *ctx);		/* wall clock, s; NULL: time(NULL) */
 	uint64_t (*mono_ms)(void *ctx);		/* monotonic, ms; NULL: CLOCK_MONOTONIC */
 	void *clock_ctx;
@@ -51,6 +60,8 @@ struct reconcile_stats {
 	uint64_t syncs, full_runs;
 	uint64_t no_name, no_zone;		/* active leases left out of DNS, last full run */
 	uint64_t store_errors;
+	uint64_t adopted;			/* bindings taken over from DNS without an UPDATE */
+	uint64_t adopt_probed;			/* leases looked up in DNS for adoption */
 	/* final outcomes by [v6][op][reverse side][enum dnsengine_outcome] */
 	uint64_t changes[2][2][2][DNSENGINE_OUTCOME_MAX_];
 };

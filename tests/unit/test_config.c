@@ -58,6 +58,7 @@ static void test_defaults_and_comments(void **state)
 	assert_int_equal(c->mode, DNSENGINE_CHECK_WITH_DHCID);
 	assert_int_equal(c->pending_timeout_ms, 2000);
 	assert_int_equal(c->update_on_renew, 0);
+	assert_false(c->adopt_existing);
 	assert_int_equal(zones_count(c->zones, false), 1);
 	assert_non_null(zones_match(c->zones, "a.dyn.example.", false));
 	/* RFC 4702: a third of the lifetime, clamped */
@@ -75,7 +76,7 @@ static void test_all_keys(void **state)
 	assert_int_equal(load("{ \"Leasesnoop\": { \"interfaces\": [ \"eth0\", \"eth1\" ],"
 			      "\"lease-files\": { \"v4\": \"a\", \"v6\": \"b\" }, \"state-dir\": \"/s\","
 			      "\"control-socket\": \"/c.sock\", \"conflict-resolution-mode\": \"no-check-with-dhcid\","
-			      "\"ttl\": { \"fixed\": 120 }, \"update-on-renew\": true, \"pending-timeout\": 0.5,"
+			      "\"ttl\": { \"fixed\": 120 }, \"update-on-renew\": true, \"adopt-existing\": true, \"pending-timeout\": 0.5,"
 			      "\"full-reconcile-interval\": 60, \"expire-grace\": 5, \"generate-names\": true,"
 			      "\"ddns-generated-prefix\": \"host\", \"ddns-qualifying-suffix\": \"dyn.example.\","
 			      "\"batching\": { \"max-changes-per-message\": 50, \"max-queued-changes\": 1000 },"
@@ -89,7 +90,10 @@ static void test_all_keys(void **state)
 	assert_int_equal(c->max_inflight, 1000);
 	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
 	assert_string_equal(c->generated_prefix, "host");
+	assert_true(c->adopt_existing);
 	config_free(c);
+	/* a wrong type names the key */
+	assert_int_not_equal(load("{ \"Leasesnoop\": { \"adopt-existing\": \"yes\"," ZONES " } }", &c), 0);
 }
 
 static void test_d2_file(void **state)

@@ -43,7 +43,27 @@ struct world {
 	struct dnsengine_change sent[64];
 	uint64_t commits_at_submit[64];
 	int nsent;
+	/* the DNS adopt_probe() would see: by last octet, 1 fwd ok, 2 rev ok */
+	uint8_t dns_has[256];
+	int nprobed;
+	struct adopt_item probed[16];
 };
+
+static int w_probe(void *ctx, struct adopt_item *items, size_t n)
+{
+	struct world *w = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t h = w->dns_has[items[i].addr[3]];
+
+		if (w->nprobed < 16)
+			w->probed[w->nprobed] = items[i];
+		w->nprobed++;
+		items[i].fwd_ok = items[i].fz && (h & 1);
+		items[i].rev_ok = items[i].rz && (h & 2);
+	}
+	return 0;
+}
 
 static time_t w_clock(void *ctx)
 {
@@ -124,7 +144,8 @@ static void start(struct world *w)
 	struct leases_opts lo = { .on_change = lease_cb, .ctx = w, .clock = w_clock,
 				  .clock_ctx = w };
 	struct reconcile_opts ro = { .cfg = w->cfg, .submit = w_submit, .submit_ctx = w,
-				     .clock = w_clock, .mono_ms = w_ms, .clock_ctx = w };
+				     .clock = w_clock, .mono_ms = w_ms, .clock_ctx = w,
+				     .probe = w_probe, .probe_ctx = w };
 	char sd[96];
 
 	snprintf(sd, sizeof(sd), "%s/state", w->dir);
@@ -434,6 +455,75 @@ static void test_zone_retired(void **state)
 	assert_int_equal(step(w, OK, OK), 0);
 }
 
+static void test_adopt_existing(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+	uint8_t dh[DHCID_RDATA_LEN];
+	const uint8_t id[7] = { 1, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
+
+	/* off by default: the full pass never asks DNS */
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->nprobed, 0);
+
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	/* .5: DNS holds both sides with our DHCID; .6: only the forward side; .7: nothing */
+	w->dns_has[5] = 3;
+	w->dns_has[6] = 1;
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.6,00:11:22:33:44:66,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
+	w->nsent = 0;
+	assert_int_equal(reconcile_full(w->r), 0);
+	/* only leases without a binding are asked about (.9 is owned) */
+	assert_int_equal(w->nprobed, 3);
+	assert_int_equal(w->probed[0].addr[3] + w->probed[1].addr[3] + w->probed[2].addr[3], 18);
+	for (int i = 0; i < 3; i++) {
+		assert_non_null(w->probed[i].fz);
+		assert_non_null(w->probed[i].rz);
+		if (w->probed[i].addr[3] == 5) {
+			assert_string_equal(w->probed[i].fqdn, "h5.dyn.example.");
+			assert_int_equal(dhcid_compute(DHCID_ID_HWADDR, id, sizeof(id),
+						       "h5.dyn.example.", dh), 0);
+			assert_memory_equal(w->probed[i].dhcid, dh, DHCID_RDATA_LEN);
+		}
+	}
+	/* .5 adopted without an UPDATE; .6 and .7 take the add path */
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_string_not_equal(w->sent[0].fqdn, "h5.dyn.example.");
+	assert_string_not_equal(w->sent[1].fqdn, "h5.dyn.example.");
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.adopted, 1);
+	assert_int_equal(st.adopt_probed, 3);
+
+	/* the next full pass asks nothing: every lease has its binding */
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(w->nprobed, 3);
+	assert_int_equal(step(w, OK, OK), 0);
+
+	/* the adopted binding is cleaned like any other when the lease ends */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,3,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[2].op, DNSENGINE_REMOVE);
+	assert_string_equal(w->sent[2].fqdn, "h5.dyn.example.");
+	assert_true(w->sent[2].fwd && w->sent[2].rev);
+	owned(w, 5, 0, NULL);
+
+	/* no-check-without-dhcid: nothing can be proven ours, nothing is asked */
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true, \"conflict-resolution-mode\": \"no-check-without-dhcid\"");
+	start(w);
+	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3600);
+	w->dns_has[8] = 3;
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(w->nprobed, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wire_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);
