@@ -87,10 +87,64 @@ static void test_build(void **state)
 	assert_int_equal(dnsmsg_new(&m, "bad..zone"), -EINVAL);
 }
 
+/* A query as a server sees it, and its answer as the adoption probe reads it. */
+static void test_query_answer(void **state)
+{
+	struct dnsmsg_reply r;
+	struct dnsmsg_rr rrs[4];
+	ldns_pkt *p = NULL;
+	ldns_rr *rr = NULL;
+	uint8_t *q, *wire;
+	size_t qlen, wlen, n;
+
+	(void)state;
+	assert_int_equal(dnsmsg_query_to_wire("H5.Dyn.Example.", DNSMSG_TYPE_PTR, 0x1234, 100, &q,
+					      &qlen), 0);
+	assert_int_equal(ldns_wire2pkt(&p, q, qlen), LDNS_STATUS_OK);
+	free(q);
+	assert_int_equal(ldns_pkt_id(p), 0x1234);
+	assert_int_equal(ldns_pkt_get_opcode(p), LDNS_PACKET_QUERY);
+	assert_false(ldns_pkt_rd(p));
+	assert_int_equal(ldns_pkt_qdcount(p), 1);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(p), 0)), LDNS_RR_TYPE_PTR);
+	/* the answer: two PTRs at the name, one elsewhere, an A at the name */
+	ldns_pkt_set_qr(p, true);
+	assert_int_equal(ldns_rr_new_frm_str(&rr, "h5.dyn.example. 60 IN PTR A.Example.", 0, NULL, NULL), LDNS_STATUS_OK);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	assert_int_equal(ldns_rr_new_frm_str(&rr, "other.dyn.example. 60 IN PTR x.example.", 0, NULL, NULL), LDNS_STATUS_OK);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	assert_int_equal(ldns_rr_new_frm_str(&rr, "h5.dyn.example. 60 IN A 10.0.0.1", 0, NULL, NULL), LDNS_STATUS_OK);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	assert_int_equal(ldns_rr_new_frm_str(&rr, "h5.dyn.example. 60 IN PTR b.example.", 0, NULL, NULL), LDNS_STATUS_OK);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	assert_int_equal(ldns_pkt2wire(&wire, p, &wlen), LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	assert_int_equal(dnsmsg_parse_answer(wire, wlen, DNSMSG_TYPE_PTR, &r, rrs, 4, &n), 0);
+	assert_true(r.qr);
+	assert_int_equal(r.id, 0x1234);
+	assert_string_equal(r.zone, "h5.dyn.example.");
+	assert_int_equal(n, 2);
+	assert_string_equal(rrs[0].name, "a.example.");
+	assert_string_equal(rrs[1].name, "b.example.");
+	/* A: raw RDATA */
+	assert_int_equal(dnsmsg_parse_answer(wire, wlen, DNSMSG_TYPE_A, &r, rrs, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rrs[0].rdlen, 4);
+	assert_memory_equal(rrs[0].rdata, "\x0a\x00\x00\x01", 4);
+	/* cap respected */
+	assert_int_equal(dnsmsg_parse_answer(wire, wlen, DNSMSG_TYPE_PTR, &r, rrs, 1, &n), 0);
+	assert_int_equal(n, 1);
+	free(wire);
+	assert_int_equal(dnsmsg_parse_answer((const uint8_t *)"xx", 2, DNSMSG_TYPE_A, &r, rrs, 4, &n),
+			 LS_EDNS_FORMAT);
+	assert_int_equal(dnsmsg_query_to_wire("bad..name.", DNSMSG_TYPE_A, 1, 0, &q, &qlen), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_query_answer),
 	};
 
 	return cmocka_run_group_tests_name("dnsmsg", tests, NULL, NULL);
