@@ -65,7 +65,7 @@ struct daemon {
 static int dry_submit(void *ctx, const struct dnsengine_change *c)
 {
 	struct daemon *d = ctx;
-	char a[INET6_ADDRSTRLEN], hex[2 * DHCID_RDATA_LEN + 1];
+	char a[INET6_ADDRSTRLEN + 4], hex[2 * DHCID_RDATA_LEN + 1];
 
 	if (d->ndry == d->capdry) {
 		size_t cap = d->capdry ? d->capdry * 2 : 256;
@@ -78,6 +78,8 @@ static int dry_submit(void *ctx, const struct dnsengine_change *c)
 	}
 	d->dry[d->ndry++] = *c;
 	inet_ntop(c->family, c->addr, a, sizeof(a));
+	if (c->prefix_len)
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", c->prefix_len);
 	for (int i = 0; i < DHCID_RDATA_LEN; i++)
 		sprintf(hex + 2 * i, "%02x", c->dhcid[i]);
 	printf("dry-run: %s %s %s%s%s ttl %u dhcid %s\n", c->op == DNSENGINE_ADD ? "add" : "remove",
@@ -192,16 +194,21 @@ static json_t *owned_json(struct daemon *d, const json_t *args)
 		struct owner_rec o;
 		char a[INET6_ADDRSTRLEN], hex[2 * DHCID_RDATA_LEN + 1];
 
+		json_t *row;
+
 		if (owner_get(d->owner, keys[i].family, keys[i].addr, &o))
 			continue;
 		inet_ntop(o.family == 4 ? AF_INET : AF_INET6, o.addr, a, sizeof(a));
 		for (int k = 0; k < DHCID_RDATA_LEN; k++)
 			sprintf(hex + 2 * k, "%02x", o.dhcid[k]);
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:i,s:I,s:I}",
+		row = json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:i,s:I,s:I}",
 			"address", a, "fqdn", o.fqdn, "state", owner_state_name(o.state),
 			"fwd", o.fwd, "rev", o.rev, "fwd-zone", o.fwd_zone, "rev-zone", o.rev_zone,
 			"dhcid", hex, "ttl", (int)o.ttl, "created", (json_int_t)o.created,
-			"updated", (json_int_t)o.updated));
+			"updated", (json_int_t)o.updated);
+		if (row && o.prefix_len)
+			json_object_set_new(row, "prefix-len", json_integer(o.prefix_len));
+		json_array_append_new(arr, row);
 	}
 	free(keys);
 	return control_answer(json_array_size(arr) ? CONTROL_OK : CONTROL_EMPTY,

@@ -274,10 +274,14 @@ static int parse_servers(const json_t *arr, const char *where0, const char *file
 	return 0;
 }
 
-static int parse_ddns(const json_t *m, bool reverse, const char *file, struct zones *z)
+static int parse_ddns(const json_t *m, bool reverse, const char *file, unsigned int flags,
+		      struct zones *z)
 {
 	static const char *const ours[] = { "ddns-domains", NULL };
 	static const char *const dom_keys[] = { "name", "key-name", "dns-servers", NULL };
+	/* leasesnoop's own per-domain policy: never in a file D2 must read too */
+	static const char *const ls_dom_keys[] = { "name", "key-name", "dns-servers",
+						   "prefix-delegation", NULL };
 	const char *sect = reverse ? "reverse-ddns" : "forward-ddns";
 	char w0[64];
 	json_t *arr, *d;
@@ -302,6 +306,7 @@ static int parse_ddns(const json_t *m, bool reverse, const char *file, struct zo
 	json_array_foreach(arr, i, d) {
 		struct zones_domain *dom;
 		const char *name, *kn;
+		const json_t *pd;
 		char where[96];
 
 		snprintf(where, sizeof(where), "%s.ddns-domains[%zu].", sect, i);
@@ -309,7 +314,13 @@ static int parse_ddns(const json_t *m, bool reverse, const char *file, struct zo
 			pr_err("ddns_conf: key '%s' in '%s' must be a map", where, file);
 			return LS_ECONFIG;
 		}
-		err = check_keys(d, where, file, dom_keys, NULL);
+		if (!(flags & DDNS_CONF_ALLOW_FOREIGN) && json_object_get(d, "prefix-delegation")) {
+			pr_err("ddns_conf: key '%sprefix-delegation' in '%s' is leasesnoop's, not Kea D2's: set it in an inline \"reverse-ddns\" of the Leasesnoop map, not in a ddns-config-file",
+			       where, file);
+			return LS_ECONFIG;
+		}
+		err = check_keys(d, where, file, flags & DDNS_CONF_ALLOW_FOREIGN ? ls_dom_keys :
+				 dom_keys, NULL);
 		err = err ?: get_str(d, "name", where, file, true, &name);
 		err = err ?: get_str(d, "key-name", where, file, false, &kn);
 		if (err)
@@ -333,6 +344,23 @@ static int parse_ddns(const json_t *m, bool reverse, const char *file, struct zo
 		err = parse_servers(json_object_get(d, "dns-servers"), where, file, z, dom);
 		if (err)
 			return err;
+		pd = json_object_get(d, "prefix-delegation");
+		if (pd && !reverse) {
+			/*
+			 * Kea writes the router's name on its IA_NA and IA_PD leases alike,
+			 * with the same DUID, so the same DHCID: a prefix AAAA at that
+			 * name would replace the address lease's (RFC 4703) and back.
+			 */
+			pr_err("ddns_conf: key '%sprefix-delegation' in '%s' is for reverse-ddns domains only (a forward name belongs to the client's address lease)",
+			       where, file);
+			return LS_ECONFIG;
+		}
+		if (pd && !json_is_boolean(pd)) {
+			pr_err("ddns_conf: key '%sprefix-delegation' in '%s' must be true or false",
+			       where, file);
+			return LS_ECONFIG;
+		}
+		dom->prefix_delegation = pd && json_is_true(pd);
 	}
 	return 0;
 }
@@ -373,9 +401,11 @@ int ddns_conf_parse_json(const json_t *obj, const char *file, unsigned int flags
 	if (json_object_get(dd, "tsig-keys"))
 		err = parse_keys(json_object_get(dd, "tsig-keys"), file, conf->zones);
 	if (!err && json_object_get(dd, "forward-ddns"))
-		err = parse_ddns(json_object_get(dd, "forward-ddns"), false, file, conf->zones);
+		err = parse_ddns(json_object_get(dd, "forward-ddns"), false, file, flags,
+				 conf->zones);
 	if (!err && json_object_get(dd, "reverse-ddns"))
-		err = parse_ddns(json_object_get(dd, "reverse-ddns"), true, file, conf->zones);
+		err = parse_ddns(json_object_get(dd, "reverse-ddns"), true, file, flags,
+				 conf->zones);
 	if (!err)
 		err = get_uint(dd, "dns-server-timeout", "", file, 3600000, &timeout);
 	if (err) {

@@ -402,14 +402,17 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 	const struct zones_domain *d;
 
 	if ((c->family != AF_INET && c->family != AF_INET6) || (!c->fwd && !c->rev) ||
-	    c->mode > DNSENGINE_NO_CHECK_WITHOUT_DHCID || c->op > DNSENGINE_REMOVE)
+	    c->mode > DNSENGINE_NO_CHECK_WITHOUT_DHCID || c->op > DNSENGINE_REMOVE ||
+	    (c->prefix_len && (c->family != AF_INET6 || c->prefix_len > 127 || c->fwd)))
 		return -EINVAL;
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
 	ch->c = *c;
 	if (zones_name_canon(c->fqdn, ch->fqdn, sizeof(ch->fqdn)) ||
-	    zones_reverse_name(c->family, c->addr, ch->rname, sizeof(ch->rname))) {
+	    (c->prefix_len ? zones_reverse_prefix(c->addr, c->prefix_len, ch->rname,
+						  sizeof(ch->rname)) :
+	     zones_reverse_name(c->family, c->addr, ch->rname, sizeof(ch->rname)))) {
 		free(ch);
 		return -EINVAL;
 	}

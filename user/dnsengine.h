@@ -59,6 +59,12 @@ struct dnsengine_change {
 	char fqdn[ZONES_NAME_MAX];	/* presentation form, trailing dot optional */
 	uint8_t dhcid[DHCID_RDATA_LEN];	/* RDATA (dhcid_compute()); unused without DHCID */
 	uint32_t ttl;			/* for added records */
+	/*
+	 * 0: @addr is an address. 1..127 (AF_INET6, reverse side only): @addr is
+	 * a delegated prefix whose PTR (+ DHCID) lives at the prefix's
+	 * nibble-aligned reverse name (zones_reverse_prefix()).
+	 */
+	uint8_t prefix_len;
 	void *user;			/* the caller's, handed back in the callback */
 };
 

@@ -58,6 +58,7 @@ static size_t enc(const struct owner_rec *r, uint8_t *buf)
 	p[4] = r->rev;
 	p[5] = r->mode;
 	p[6] = r->id_type;
+	p[7] = r->prefix_len;	/* was always 0: older stores read as addresses */
 	u16 = (uint16_t)idl;
 	memcpy(p + 8, &u16, 2);
 	u16 = (uint16_t)fl;
@@ -107,6 +108,7 @@ static int dec(const MDB_val *k, const MDB_val *v, struct owner_rec *r)
 	r->rev = p[4];
 	r->mode = p[5];
 	r->id_type = p[6];
+	r->prefix_len = p[7];
 	r->id_len = idl;
 	memcpy(&r->ttl, p + 16, 4);
 	memcpy(&r->iaid, p + 20, 4);

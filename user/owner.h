@@ -37,6 +37,7 @@ struct owner_rec {
 	uint8_t fwd, rev;		/* sides owned (ADDED) or intended (ADDING, REMOVING) */
 	uint8_t mode;			/* enum dnsengine_mode it was written with */
 	uint8_t id_type;		/* enum dhcid_idtype of the client identity */
+	uint8_t prefix_len;		/* 0: addr is an address; else a delegated prefix's length */
 	uint16_t id_len;
 	uint8_t addr[16];
 	uint8_t id[OWNER_ID_MAX];	/* client identity (client-id, htype+hwaddr, DUID) */

@@ -341,12 +341,24 @@ static int lease_superseded(struct reconcile *r, const struct leases *t, const s
 	return 0;
 }
 
+/* Some reverse domain opted in to delegated prefixes. */
+static int pd_policy(const struct reconcile *r)
+{
+	const struct zones_domain *d;
+
+	for (size_t i = 0; (d = zones_domain_at(r->cfg->zones, true, i)); i++)
+		if (d->prefix_delegation)
+			return 1;
+	return 0;
+}
+
 static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t now,
 		    struct want *w)
 {
 	const struct leases *t = r->tab[FAMILY_IDX(family)];
 	char rname[ZONES_NAME_MAX];
 	struct lease l;
+	int pd;
 
 	memset(w, 0, sizeof(*w));
 	if (!t || leases_find_addr(t, addr, &l)) {
@@ -357,8 +369,9 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 		w->why_not = l.state != KEA_STATE_DEFAULT ? leases_state_name(l.state) : "expired";
 		return;
 	}
-	if (l.type != KEA_TYPE_NA) {
-		w->why_not = l.type == KEA_TYPE_PD ? "delegated prefix" : "temporary address";
+	pd = l.type == KEA_TYPE_PD;
+	if (l.type == KEA_TYPE_TA || (pd && !pd_policy(r))) {
+		w->why_not = pd ? "delegated prefix" : "temporary address";
 		return;
 	}
 	if (r->cfg->honor_fqdn_flags && !(l.flags & (LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV))) {
@@ -379,9 +392,19 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 		w->why_not = "name held by the client's newer lease";
 		return;
 	}
-	w->fz = zones_match(r->cfg->zones, w->fqdn, false);
-	if (zones_reverse_name(family == 4 ? AF_INET : AF_INET6, addr, rname, sizeof(rname)) == 0)
-		w->rz = zones_match(r->cfg->zones, rname, true);
+	if (pd) {
+		/* reverse only, in domains that opted in (config.h, "prefix-delegation") */
+		if (l.prefix_len >= 4 && l.prefix_len < 128 &&
+		    zones_reverse_prefix(addr, l.prefix_len, rname, sizeof(rname)) == 0)
+			w->rz = zones_match(r->cfg->zones, rname, true);
+		if (w->rz && !w->rz->prefix_delegation)
+			w->rz = NULL;
+	} else {
+		w->fz = zones_match(r->cfg->zones, w->fqdn, false);
+		if (zones_reverse_name(family == 4 ? AF_INET : AF_INET6, addr, rname,
+				       sizeof(rname)) == 0)
+			w->rz = zones_match(r->cfg->zones, rname, true);
+	}
 	if (r->cfg->honor_fqdn_flags) {
 		if (!(l.flags & LEASE_F_FQDN_FWD))
 			w->fz = NULL;
@@ -389,7 +412,8 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 			w->rz = NULL;
 	}
 	if (!w->fz && !w->rz) {
-		w->why_not = "no configured zone";
+		w->why_not = pd ? "delegated prefix outside prefix-delegation domains" :
+			     "no configured zone";
 		r->st.no_zone++;
 		return;
 	}
@@ -403,6 +427,7 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 	w->rec.rev = w->rz != NULL;
 	w->rec.mode = (uint8_t)r->cfg->mode;
 	w->rec.ttl = config_ttl(r->cfg, l.valid_lft);
+	w->rec.prefix_len = pd ? l.prefix_len : 0;
 	snprintf(w->rec.fqdn, sizeof(w->rec.fqdn), "%s", w->fqdn);
 	snprintf(w->rec.fwd_zone, sizeof(w->rec.fwd_zone), "%s", w->fz ? w->fz->name : "");
 	snprintf(w->rec.rev_zone, sizeof(w->rec.rev_zone), "%s", w->rz ? w->rz->name : "");
@@ -413,7 +438,8 @@ static int same_binding(const struct owner_rec *o, const struct want *w)
 {
 	return w->ok && !strcmp(o->fqdn, w->rec.fqdn) && !memcmp(o->dhcid, w->rec.dhcid,
 		DHCID_RDATA_LEN) && !strcmp(o->fwd_zone, w->rec.fwd_zone) &&
-	       !strcmp(o->rev_zone, w->rec.rev_zone) && o->mode == w->rec.mode;
+	       !strcmp(o->rev_zone, w->rec.rev_zone) && o->mode == w->rec.mode &&
+	       o->prefix_len == w->rec.prefix_len;
 }
 
 /* ---- sending ---- */
@@ -428,9 +454,11 @@ static const char *server_of(const struct reconcile *r, const char *zone, bool r
 static void log_decision(struct reconcile *r, const char *what, const struct owner_rec *rec,
 			 int fwd, int rev, const char *reason)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN + 4];
 
 	addr_text(rec->family, rec->addr, a, sizeof(a));
+	if (rec->prefix_len)
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", rec->prefix_len);
 	pr_info("reconcile: %s %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (%s)", what, a,
 		rec->fqdn, fwd ? rec->fwd_zone : "-", rev ? rec->rev_zone : "-",
 		server_of(r, fwd ? rec->fwd_zone : rec->rev_zone, !fwd), reason);
@@ -461,6 +489,7 @@ static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op
 	snprintf(c->fqdn, sizeof(c->fqdn), "%s", rec->fqdn);
 	memcpy(c->dhcid, rec->dhcid, DHCID_RDATA_LEN);
 	c->ttl = rec->ttl;
+	c->prefix_len = rec->prefix_len;
 	c->user = e;
 	e->busy = 1;
 	r->ninflight++;
@@ -1007,8 +1036,8 @@ static int adopt_lease(void *ctx, const struct lease *l)
 	    owner_get(r->o.owner, l->family, l->addr, &o) != -ENOENT)
 		return 0;
 	desired(r, l->family, l->addr, a->now, &w);
-	if (!w.ok)
-		return 0;
+	if (!w.ok || w.rec.prefix_len)
+		return 0;	/* D2 never writes records for prefixes: nothing to adopt */
 	it = &a->it[a->n++];
 	memset(it, 0, sizeof(*it));
 	it->family = l->family;

@@ -245,3 +245,23 @@ int zones_reverse_name(int family, const uint8_t *addr, char *buf, size_t cap)
 	memcpy(buf + o, "ip6.arpa.", sizeof("ip6.arpa."));
 	return 0;
 }
+
+int zones_reverse_prefix(const uint8_t *addr, unsigned int plen, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int nib = plen / 4;
+	size_t o = 0;
+
+	if (!nib || plen > 128)
+		return -EINVAL;
+	if (cap < 2 * nib + sizeof("ip6.arpa."))
+		return -ENOSPC;
+	for (int i = (int)nib - 1; i >= 0; i--) {
+		uint8_t b = addr[i / 2];
+
+		buf[o++] = hex[i % 2 ? b & 0xf : b >> 4];
+		buf[o++] = '.';
+	}
+	memcpy(buf + o, "ip6.arpa.", sizeof("ip6.arpa."));
+	return 0;
+}

@@ -28,6 +28,13 @@ struct zones_server {
 struct zones_domain {
 	char name[ZONES_NAME_MAX];		/* lower case, trailing dot */
 	bool reverse;
+	/*
+	 * "prefix-delegation" (leasesnoop's extension, reverse domains only,
+	 * default false): a DHCPv6 delegated prefix with a name gets a PTR to
+	 * that name + DHCID at the prefix's reverse name, the prefix length
+	 * rounded down to a nibble (zones_reverse_prefix()).
+	 */
+	bool prefix_delegation;
 	const struct tsig_key *key;		/* may be NULL: unsigned updates */
 	struct zones_server *servers;
 	size_t nservers;
@@ -78,6 +85,14 @@ size_t zones_count(const struct zones *z, bool reverse);
 
 /* zones_domain_at() - the @i-th forward or reverse domain, or NULL. */
 const struct zones_domain *zones_domain_at(const struct zones *z, bool reverse, size_t i);
+
+/**
+ * zones_reverse_prefix() - the ip6.arpa name of the IPv6 prefix @addr/@plen,
+ * @plen rounded down to a multiple of 4 (a nibble boundary): 2001:db8:1:100::/56
+ * gives "1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.". @plen 128 is the address's
+ * own name. Returns 0, -EINVAL (@plen 0 or > 128) or -ENOSPC.
+ */
+int zones_reverse_prefix(const uint8_t *addr, unsigned int plen, char *buf, size_t cap);
 
 /*
  * zones_reverse_name() - the reverse name of an address: "4.3.2.1.in-addr.arpa."

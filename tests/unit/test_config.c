@@ -96,6 +96,36 @@ static void test_all_keys(void **state)
 	assert_int_not_equal(load("{ \"Leasesnoop\": { \"adopt-existing\": \"yes\"," ZONES " } }", &c), 0);
 }
 
+/* "prefix-delegation": leasesnoop's, on inline reverse domains only */
+static void test_prefix_delegation(void **state)
+{
+	char text[1024];
+	struct config *c;
+	const char *d2;
+
+	(void)state;
+#define PDREV(v) "\"reverse-ddns\": { \"ddns-domains\": [ { \"name\": \"8.b.d.0.1.0.0.2.ip6.arpa.\"," \
+	"\"prefix-delegation\": " v ", \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] }," \
+	"{ \"name\": \"9.b.d.0.1.0.0.2.ip6.arpa.\", \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] } ] }"
+	assert_int_equal(load("{ \"Leasesnoop\": { \"lease-files\": { \"v6\": \"x\" }," ZONES "," PDREV("true") " } }", &c), 0);
+	assert_true(zones_match(c->zones, "0.0.1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", true)->prefix_delegation);
+	assert_false(zones_match(c->zones, "9.b.d.0.1.0.0.2.ip6.arpa.", true)->prefix_delegation);
+	assert_false(zones_match(c->zones, "a.dyn.example.", false)->prefix_delegation);
+	config_free(c);
+	/* not a boolean */
+	assert_int_not_equal(load("{ \"Leasesnoop\": { \"lease-files\": { \"v6\": \"x\" }," ZONES "," PDREV("1") " } }", &c), 0);
+	/* forward domains: refused (the name belongs to the address lease) */
+	assert_int_not_equal(load("{ \"Leasesnoop\": { \"lease-files\": { \"v6\": \"x\" }, \"tsig-keys\": [],"
+				  "\"forward-ddns\": { \"ddns-domains\": [ { \"name\": \"dyn.example.\","
+				  "\"prefix-delegation\": true, \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] } ] } } }",
+				  &c), 0);
+	/* in a ddns-config-file that kea-dhcp-ddns reads too: refused */
+	d2 = write_file("d2pd.conf", "{ \"DhcpDdns\": {" ZONES "," PDREV("true") " } }");
+	snprintf(text, sizeof(text), "{ \"Leasesnoop\": { \"lease-files\": { \"v6\": \"x\" }, \"ddns-config-file\": \"%s\" } }", d2);
+	assert_int_not_equal(load(text, &c), 0);
+#undef PDREV
+}
+
 static void test_d2_file(void **state)
 {
 	char text[512];
@@ -156,6 +186,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_and_comments),
 		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_prefix_delegation),
 		cmocka_unit_test(test_d2_file),
 		cmocka_unit_test(test_rejects),
 	};

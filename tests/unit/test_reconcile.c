@@ -38,7 +38,7 @@ struct world {
 	uint64_t ms;
 	struct config *cfg;
 	struct owner *owner;
-	struct leases *t4;
+	struct leases *t4, *t6;
 	struct reconcile *r;
 	struct dnsengine_change sent[64];
 	uint64_t commits_at_submit[64];
@@ -155,6 +155,8 @@ static void start(struct world *w)
 	if (!w->t4)
 		assert_int_equal(leases_open(&w->t4, NULL, 4, &lo), 0);
 	reconcile_set_leases(w->r, 4, w->t4);
+	if (w->t6)
+		reconcile_set_leases(w->r, 6, w->t6);
 }
 
 static void stop(struct world *w, int keep_leases)
@@ -166,6 +168,8 @@ static void stop(struct world *w, int keep_leases)
 	if (!keep_leases) {
 		leases_close(w->t4);
 		w->t4 = NULL;
+		leases_close(w->t6);
+		w->t6 = NULL;
 	}
 }
 
@@ -524,6 +528,104 @@ static void test_adopt_existing(void **state)
 	assert_int_equal(w->nprobed, 3);
 }
 
+#define H6 "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid," \
+	   "prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context"
+#define DUID "00:01:00:01:00:00:00:01:02:00:00:00:00:01"
+
+static void put6(struct world *w, const char *fmt, ...)
+{
+	struct leases_opts lo = { .on_change = lease_cb, .ctx = w, .clock = w_clock,
+				  .clock_ctx = w };
+	struct kea_csv_hdr h;
+	struct kea_row row;
+	enum kea_col miss;
+	const char *why;
+	char line[512];
+	va_list ap;
+
+	if (!w->t6) {
+		assert_int_equal(leases_open(&w->t6, NULL, 6, &lo), 0);
+		reconcile_set_leases(w->r, 6, w->t6);
+	}
+	assert_int_equal(kea_csv_parse_header(&h, H6, strlen(H6), &miss), 0);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	assert_int_equal(kea_csv_parse_row(&h, line, strlen(line), &row, &why), 0);
+	assert_true(leases_apply(w->t6, &row) >= 0);
+}
+
+#define REV6(pd) ", \"reverse-ddns\": { \"ddns-domains\": [ { \"name\": \"8.b.d.0.1.0.0.2.ip6.arpa.\"," \
+	" \"prefix-delegation\": " pd ", \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] } ] }"
+
+/* Delegated prefixes: nothing by default; a PTR at the prefix's nibble name when opted in. */
+static void test_prefix_delegation(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+	struct owner_rec o;
+	uint8_t pfx[16], na[16];
+
+	inet_pton(AF_INET6, "2001:db8:1:100::", pfx);
+	inet_pton(AF_INET6, "2001:db8::5", na);
+	stop(w, 0);
+	conf(w, REV6("false"));
+	start(w);
+	/* the router's address lease and its /56, same DUID and name */
+	put6(w, "2001:db8::5," DUID ",3600,%d,1,1800,0,1,128,1,1,cpe.dyn.example.,,0,", T0 + 3600);
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,56,1,1,cpe.dyn.example.,,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[0].prefix_len, 0);
+	assert_memory_equal(w->sent[0].addr, na, 16);
+	assert_true(w->sent[0].fwd && w->sent[0].rev);
+	assert_int_equal(owner_get(w->owner, 6, pfx, &o), -ENOENT);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+
+	/* opted in: the prefix gets its reverse side only, with the client's DHCID */
+	stop(w, 1);
+	conf(w, REV6("true"));
+	start(w);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[1].op, DNSENGINE_ADD);
+	assert_int_equal(w->sent[1].prefix_len, 56);
+	assert_memory_equal(w->sent[1].addr, pfx, 16);
+	assert_false(w->sent[1].fwd);
+	assert_true(w->sent[1].rev);
+	assert_string_equal(w->sent[1].fqdn, "cpe.dyn.example.");
+	assert_memory_equal(w->sent[1].dhcid, w->sent[0].dhcid, DHCID_RDATA_LEN);
+	assert_int_equal(owner_get(w->owner, 6, pfx, &o), 0);
+	assert_int_equal(o.state, OWNER_ADDED);
+	assert_int_equal(o.prefix_len, 56);	/* through the store's encoding */
+	assert_string_equal(o.rev_zone, "8.b.d.0.1.0.0.2.ip6.arpa.");
+	assert_string_equal(o.fwd_zone, "");
+
+	/* renewal: nothing; a new prefix length: the old binding out, the new in */
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,56,1,1,cpe.dyn.example.,,0,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 0);
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,60,1,1,cpe.dyn.example.,,0,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_int_equal(w->sent[2].op, DNSENGINE_REMOVE);
+	assert_int_equal(w->sent[2].prefix_len, 56);
+	assert_int_equal(w->sent[3].op, DNSENGINE_ADD);
+	assert_int_equal(w->sent[3].prefix_len, 60);
+
+	/* release: removed like any other lease, reverse side only */
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,60,1,1,cpe.dyn.example.,,3,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[4].op, DNSENGINE_REMOVE);
+	assert_int_equal(w->sent[4].prefix_len, 60);
+	assert_false(w->sent[4].fwd);
+	assert_true(w->sent[4].rev);
+	assert_int_equal(owner_get(w->owner, 6, pfx, &o), -ENOENT);
+	/* the address lease was never touched */
+	assert_int_equal(owner_get(w->owner, 6, na, &o), 0);
+	assert_int_equal(o.prefix_len, 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.store_errors, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);

@@ -79,6 +79,23 @@ static void test_reverse(void **state)
 	assert_string_equal(buf, "f.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
 	assert_int_equal(zones_reverse_name(AF_INET6, a6, buf, 20), -ENOSPC);
 	assert_int_equal(zones_reverse_name(99, a6, buf, sizeof(buf)), -EINVAL);
+
+	/* delegated prefixes: the length rounded down to a nibble */
+	inet_pton(AF_INET6, "2001:db8:1:1ab::", a6);
+	assert_int_equal(zones_reverse_prefix(a6, 56, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+	assert_int_equal(zones_reverse_prefix(a6, 59, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+	assert_int_equal(zones_reverse_prefix(a6, 60, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a.1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+	assert_int_equal(zones_reverse_prefix(a6, 64, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "b.a.1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+	assert_int_equal(zones_reverse_prefix(a6, 3, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(zones_reverse_prefix(a6, 129, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(zones_reverse_prefix(a6, 64, buf, 20), -ENOSPC);
+	inet_pton(AF_INET6, "2001:db8::5f", a6);
+	assert_int_equal(zones_reverse_prefix(a6, 128, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "f.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
 }
 
 static void test_canon(void **state)
