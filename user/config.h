@@ -53,7 +53,13 @@ struct config {
 	uint32_t max_inflight;			/* "batching": "max-queued-changes" */
 	struct dnsengine_opts engine;		/* "batching": message limits and timeouts */
 	enum log_level log_level;		/* "log-level": "error" … "debug" */
-	struct zones *zones;			/* the D2 sections */
+	/*
+	 * the D2 sections. A reverse domain's "prefix-delegation": true (inline
+	 * only, never in a ddns-config-file; refused on forward domains) gives
+	 * a named DHCPv6 delegated prefix a PTR + DHCID at its reverse name, the
+	 * prefix length rounded down to a nibble; no forward record.
+	 */
+	struct zones *zones;
 	struct ha_config ha;			/* "high-availability"; .enabled false: no HA */
 	struct metrics_config metrics;		/* "metrics"; .enabled false: no endpoint */
 };
