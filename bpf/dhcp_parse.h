@@ -420,6 +420,24 @@ static long ls_v4_opt_step(__u32 i, void *data)
 			_z[_i] = 0;                                       \
 	} while (0)
 
+/*
+ * ls_walk_failed() - count how an option walk ended badly: its own reason
+ * (@err), or LS_CNT_MAL_OPT_LOOP when the iteration bound ran out before the
+ * end (@done unset). Returns 1 if it did.
+ */
+LS_INLINE int ls_walk_failed(struct ls_pctx *p, __u32 err, __u32 done)
+{
+	if (err) {
+		LS_COUNT(p, err);
+		return 1;
+	}
+	if (!done) {
+		LS_COUNT(p, LS_CNT_MAL_OPT_LOOP);
+		return 1;
+	}
+	return 0;
+}
+
 LS_INLINE void ls_put_be32(__u8 *dst, __u32 v)
 {
 	dst[0] = v >> 24;
@@ -473,14 +491,8 @@ LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
 	w->pos = off + 240;
 	w->end = h->dhcp_end;
 	LS_LOOP(LS_OPT_ITER_MAX, ls_v4_opt_step, p);
-	if (w->err) {
-		LS_COUNT(p, w->err);
+	if (ls_walk_failed(p, w->err, w->done))
 		return 0;
-	}
-	if (!w->done) {
-		LS_COUNT(p, LS_CNT_MAL_OPT_LOOP);
-		return 0;
-	}
 	if (!w->msg_type) {
 		LS_COUNT(p, LS_CNT_MAL_NO_MSGTYPE);
 		return 0;
@@ -784,14 +796,8 @@ LS_INLINE int ls_parse_v6(struct ls_pctx *p, const struct ls_hdr *h)
 	ls_zero(w, sizeof(*w));
 	if (ls_v6_enter_msg(p, w, h->dhcp_off, h->dhcp_end) == 0)
 		LS_LOOP(LS_OPT_ITER_MAX, ls_v6_opt_step, p);
-	if (w->err) {
-		LS_COUNT(p, w->err);
+	if (ls_walk_failed(p, w->err, w->done))
 		return 0;
-	}
-	if (!w->done) {
-		LS_COUNT(p, LS_CNT_MAL_OPT_LOOP);
-		return 0;
-	}
 	if (w->msg_fail) {
 		LS_COUNT(p, LS_CNT_V6_STATUS_FAIL);
 		return 0;
