@@ -216,6 +216,37 @@ static json_t *owned_json(struct daemon *d, const json_t *args)
 			      json_pack("{s:o}", "bindings", arr));
 }
 
+/*
+ * Per zone and server: messages sent, verified replies, timeouts, network
+ * errors, reply latency quantiles in ms and the buckets themselves (per
+ * bucket; "latency-bounds" in seconds, the last bucket above them all),
+ * which /metrics mirrors as leasesnoop_dns_update_latency_seconds.
+ */
+static json_t *servers_json(const struct dnsengine *eng)
+{
+	json_t *arr = json_array();
+	struct dnsengine_server_stats ss;
+
+	for (size_t i = 0; arr && !dnsengine_server_stats(eng, i, &ss); i++) {
+		json_t *b = json_array(), *bounds = json_array();
+
+		for (int k = 0; k <= DNSENGINE_LAT_BUCKETS; k++)
+			json_array_append_new(b, json_integer((json_int_t)ss.lat[k]));
+		for (int k = 0; k < DNSENGINE_LAT_BUCKETS; k++)
+			json_array_append_new(bounds, json_real(dnsengine_lat_bounds[k]));
+		json_array_append_new(arr, json_pack(
+			"{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o}", "server", ss.server,
+			"zone", ss.zone, "messages", (json_int_t)ss.sent, "replies",
+			(json_int_t)ss.replies, "timeouts", (json_int_t)ss.timeouts, "network-errors",
+			(json_int_t)ss.neterrs, "latency-p50-ms",
+			1000 * dnsengine_lat_quantile(&ss, 0.5), "latency-p90-ms",
+			1000 * dnsengine_lat_quantile(&ss, 0.9), "latency-p99-ms",
+			1000 * dnsengine_lat_quantile(&ss, 0.99), "latency-sum-seconds", ss.lat_sum,
+			"latency-buckets", b, "latency-bounds", bounds));
+	}
+	return arr;
+}
+
 static json_t *stats_json(struct daemon *d)
 {
 	json_t *j = reconcile_stats_json(d->rec), *dns, *ring, *tabs, *store;
@@ -236,6 +267,8 @@ static json_t *stats_json(struct daemon *d)
 				"rejected-replies", (json_int_t)es.rejected_replies, "pending",
 				(json_int_t)es.pending);
 	}
+	if (d->eng)
+		json_object_set_new(dns, "servers", servers_json(d->eng));
 	json_object_set_new(dns, "adopt-queries", json_integer((json_int_t)d->adopt_st.queries));
 	json_object_set_new(dns, "adopt-failures", json_integer((json_int_t)d->adopt_st.failures));
 	ring = json_object();
@@ -542,6 +575,42 @@ static void met_set(struct metrics *m, enum metrics_type t, const char *name, co
 
 #define MET_INT(j, k) ((double)json_integer_value(json_object_get((j), (k))))
 
+/* one element of "dns"/"servers": its latency histogram and counters */
+static void met_servers(struct metrics *m, const json_t *o)
+{
+	static const char *const sz_l[] = { "server", "zone", NULL };
+	static const char *const why_l[] = { "server", "zone", "reason", NULL };
+	const char *sv = json_string_value(json_object_get(o, "server"));
+	const char *zone = json_string_value(json_object_get(o, "zone"));
+	const json_t *b = json_object_get(o, "latency-buckets");
+	uint64_t counts[DNSENGINE_LAT_BUCKETS + 1];
+	struct metrics_family *f;
+	struct metrics_series *s;
+	size_t k;
+	json_t *v;
+
+	if (!sv || !zone || json_array_size(b) != DNSENGINE_LAT_BUCKETS + 1)
+		return;
+	json_array_foreach(b, k, v)
+		counts[k] = (uint64_t)json_integer_value(v);
+	if (!metrics_family_add(m, METRICS_HISTOGRAM, "leasesnoop_dns_update_latency_seconds",
+				"Time from sending an UPDATE to its verified reply, by the server "
+				"that answered and the zone.", sz_l, dnsengine_lat_bounds,
+				DNSENGINE_LAT_BUCKETS, &f) &&
+	    !metrics_series_get(f, (const char *const[]){ sv, zone }, &s))
+		metrics_histogram_set(s, counts, DNSENGINE_LAT_BUCKETS + 1,
+				      json_real_value(json_object_get(o, "latency-sum-seconds")));
+	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_messages_total",
+		"UPDATE messages sent, by server and zone.", sz_l,
+		(const char *const[]){ sv, zone }, MET_INT(o, "messages"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_failures_total",
+		"UPDATE messages without a reply, by server, zone and reason.", why_l,
+		(const char *const[]){ sv, zone, "timeout" }, MET_INT(o, "timeouts"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_failures_total",
+		"UPDATE messages without a reply, by server, zone and reason.", why_l,
+		(const char *const[]){ sv, zone, "network" }, MET_INT(o, "network-errors"));
+}
+
 static void metrics_update(struct daemon *d)
 {
 	static const char *const ev_l[] = { "family", "type", "source", NULL };
@@ -590,6 +659,8 @@ static void metrics_update(struct daemon *d)
 				"DNS record changes with a final outcome, by zone.", zone_l,
 				(const char *const[]){ k, res[r] }, MET_INT(o, res[r]));
 	}
+	json_array_foreach(json_object_get(json_object_get(st, "dns"), "servers"), i, o)
+		met_servers(m, o);
 	met_set(m, METRICS_COUNTER, "leasesnoop_wire_confirmed_total",
 		"Wire events the lease file confirmed.", NULL, NULL, MET_INT(st, "confirmed"));
 	met_set(m, METRICS_COUNTER, "leasesnoop_wire_unconfirmed_total",

@@ -68,6 +68,7 @@ struct zq {
 	unsigned int attempt;
 	uint64_t retry_at;
 	struct dnsio_peer **peers;
+	struct dnsengine_server_stats *sst;	/* per server, same index as peers */
 };
 
 struct batch {
@@ -76,6 +77,8 @@ struct batch {
 	struct unit **u;
 	size_t n;
 	struct dnsio_peer *peer;
+	size_t srv;			/* index of peer in zq->peers */
+	uint64_t sent_ns;		/* CLOCK_MONOTONIC when handed to the transport */
 	const struct tsig_key *key;
 	uint8_t mac[TSIG_MAC_MAX];
 	size_t mac_len;
@@ -98,6 +101,20 @@ struct dnsengine {
 	struct batch *batches;
 	struct dnsengine_stats st;
 };
+
+/* 1 ms … 10 s: a loopback server answers in well under a millisecond, a
+ * 1,000-change UPDATE to a busy server in hundreds, a timeout is 2 s */
+const double dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static const char *const outcome_names[DNSENGINE_OUTCOME_MAX_] = {
 	[DNSENGINE_PENDING] = "pending", [DNSENGINE_APPLIED] = "applied",
@@ -174,7 +191,8 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 
 		q->dom = zones_domain_at(z, i >= nf, i >= nf ? i - nf : i);
 		q->peers = calloc(q->dom->nservers + 1, sizeof(*q->peers));
-		if (!q->peers) {
+		q->sst = calloc(q->dom->nservers + 1, sizeof(*q->sst));
+		if (!q->peers || !q->sst) {
 			err = -ENOMEM;
 			goto fail;
 		}
@@ -183,6 +201,8 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 
 			q->peers[s] = dnsio_peer_get(e->io, (const struct sockaddr *)&sv->addr,
 						     sv->addr_len, sv->text);
+			q->sst[s].server = sv->text;
+			q->sst[s].zone = q->dom->name;
 			if (!q->peers[s]) {
 				err = -ENOMEM;
 				goto fail;
@@ -212,6 +232,7 @@ void dnsengine_free(struct dnsengine *e)
 			u = n;
 		}
 		free(e->zqs[i].peers);
+		free(e->zqs[i].sst);
 	}
 	while (e->batches) {
 		struct batch *b = e->batches;
@@ -751,6 +772,21 @@ static enum dnsengine_outcome rcode_outcome(int rcode)
 	}
 }
 
+/* one verified reply to @b: its latency, in the stats of the server that answered */
+static void lat_observe(struct batch *b)
+{
+	struct dnsengine_server_stats *st = &b->zq->sst[b->srv];
+	double sec = (double)(now_ns() - b->sent_ns) / 1e9;
+	int i;
+
+	for (i = 0; i < DNSENGINE_LAT_BUCKETS; i++)
+		if (sec <= dnsengine_lat_bounds[i])
+			break;
+	st->lat[i]++;
+	st->lat_sum += sec;
+	st->replies++;
+}
+
 static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 {
 	struct batch *b = arg;
@@ -759,6 +795,10 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	int terr = 0, err;
 
 	if (status) {
+		if (status == -ETIMEDOUT)
+			b->zq->sst[b->srv].timeouts++;
+		else
+			b->zq->sst[b->srv].neterrs++;
 		batch_retry(e, b, status == -ETIMEDOUT ? DNSENGINE_TIMEOUT : DNSENGINE_NETERR);
 		return 0;
 	}
@@ -778,6 +818,7 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 						   terr == TSIG_ERR_BADTIME ? DNSENGINE_BADTIME :
 						   DNSENGINE_BADSIG;
 
+			lat_observe(b);
 			pr_err("dnsengine: server '%s' rejected key '%s' for zone '%s' (%s)",
 			       dnsio_peer_name(b->peer), b->key->name, b->zq->dom->name,
 			       dnsengine_outcome_name(o));
@@ -791,6 +832,7 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 			return -1;
 		}
 	}
+	lat_observe(b);
 	switch (r.rcode) {
 	case 0:
 		batch_release(e, b);
@@ -846,6 +888,7 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 		if (dnsio_peer_usable(q->peers[s])) {
 			sv = &q->dom->servers[s];
 			b->peer = q->peers[s];
+			b->srv = s;
 			break;
 		}
 	}
@@ -895,6 +938,8 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 		return err;
 	}
 	e->st.messages++;
+	q->sst[b->srv].sent++;
+	b->sent_ns = now_ns();
 	return 0;
 }
 
@@ -1024,4 +1069,47 @@ size_t dnsengine_pending(const struct dnsengine *e)
 void dnsengine_get_stats(const struct dnsengine *e, struct dnsengine_stats *st)
 {
 	*st = e->st;
+}
+
+size_t dnsengine_servers(const struct dnsengine *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nzq; i++)
+		n += e->zqs[i].dom->nservers;
+	return n;
+}
+
+int dnsengine_server_stats(const struct dnsengine *e, size_t i, struct dnsengine_server_stats *st)
+{
+	for (size_t k = 0; k < e->nzq; k++) {
+		if (i < e->zqs[k].dom->nservers) {
+			*st = e->zqs[k].sst[i];
+			return 0;
+		}
+		i -= e->zqs[k].dom->nservers;
+	}
+	return -ENOENT;
+}
+
+double dnsengine_lat_quantile(const struct dnsengine_server_stats *st, double q)
+{
+	uint64_t n = 0, cum = 0;
+	double rank, lo = 0;
+	int i;
+
+	for (i = 0; i <= DNSENGINE_LAT_BUCKETS; i++)
+		n += st->lat[i];
+	if (!n)
+		return 0;
+	rank = q * (double)n;
+	for (i = 0; i < DNSENGINE_LAT_BUCKETS; i++) {
+		double hi = dnsengine_lat_bounds[i];
+
+		if (st->lat[i] && (double)(cum + st->lat[i]) >= rank)
+			return lo + (hi - lo) * (rank - (double)cum) / (double)st->lat[i];
+		cum += st->lat[i];
+		lo = hi;
+	}
+	return dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS - 1];	/* above every bound */
 }

@@ -103,6 +103,24 @@ struct dnsengine_stats {
 	uint64_t pending;
 };
 
+/*
+ * Per server and zone: UPDATE messages sent, verified replies and the time
+ * from handing each message to the transport to its verified reply, in
+ * DNSENGINE_LAT_BUCKETS fixed buckets (dnsengine_lat_bounds, seconds;
+ * counts per bucket, not cumulative, the last one above every bound).
+ * Replies the engine rejects (wrong ID, zone, TSIG) are not replies here.
+ */
+#define DNSENGINE_LAT_BUCKETS 14
+extern const double dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS];
+
+struct dnsengine_server_stats {
+	const char *server;		/* "ip#port", valid while the engine lives */
+	const char *zone;		/* the zone's name, with trailing dot */
+	uint64_t sent, replies, timeouts, neterrs;
+	uint64_t lat[DNSENGINE_LAT_BUCKETS + 1];
+	double lat_sum;			/* seconds, over every reply */
+};
+
 struct dnsengine;
 
 /* dnsengine_opts_default() - fill @o with the defaults above. */
@@ -150,6 +168,19 @@ size_t dnsengine_pending(const struct dnsengine *e);
 
 /* dnsengine_get_stats() - copy the counters. */
 void dnsengine_get_stats(const struct dnsengine *e, struct dnsengine_stats *st);
+
+/* dnsengine_servers() - how many (zone, server) pairs dnsengine_server_stats() reports. */
+size_t dnsengine_servers(const struct dnsengine *e);
+
+/* dnsengine_server_stats() - copy pair @i's counters. Returns 0 or -ENOENT. */
+int dnsengine_server_stats(const struct dnsengine *e, size_t i, struct dnsengine_server_stats *st);
+
+/*
+ * dnsengine_lat_quantile() - the @q quantile (0..1) of @st's latency in
+ * seconds, interpolated inside its bucket as Prometheus'
+ * histogram_quantile() does; 0 without replies.
+ */
+double dnsengine_lat_quantile(const struct dnsengine_server_stats *st, double q);
 
 /* dnsengine_outcome_name() - "applied", "conflict", … */
 const char *dnsengine_outcome_name(enum dnsengine_outcome o);

@@ -286,6 +286,16 @@ void metrics_observe(struct metrics_series *s, double v)
 	atomic_add_double(&s->value, v);
 }
 
+int metrics_histogram_set(struct metrics_series *s, const uint64_t *counts, int n, double sum)
+{
+	if (s->fam->type != METRICS_HISTOGRAM || n != s->fam->n_buckets + 1)
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		atomic_store_explicit(&s->buckets[i], counts[i], memory_order_relaxed);
+	atomic_store_explicit(&s->value, d2u(sum), memory_order_relaxed);
+	return 0;
+}
+
 double metrics_value(const struct metrics_series *s)
 {
 	uint64_t n = 0;

@@ -64,6 +64,15 @@ void metrics_set(struct metrics_series *s, double v);
 /* metrics_observe() - one observation of a histogram. Lock-free. */
 void metrics_observe(struct metrics_series *s, double v);
 
+/*
+ * metrics_histogram_set() - set a histogram mirrored from a source that
+ * keeps its own buckets with the family's bounds: @counts per bucket (not
+ * cumulative), @n of them (the family's buckets + 1, the last above every
+ * bound), and @sum. Lock-free. Returns 0 or -EINVAL (not a histogram, or
+ * another number of buckets).
+ */
+int metrics_histogram_set(struct metrics_series *s, const uint64_t *counts, int n, double sum);
+
 /* metrics_value() - a counter's or gauge's value; a histogram's count. */
 double metrics_value(const struct metrics_series *s);
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
@@ -375,6 +376,7 @@ static void test_batch_bisect(void **state)
 
 static void test_forged_reply_ignored(void **state)
 {
+	struct dnsengine_server_stats ss;
 	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct zones *z;
@@ -388,11 +390,35 @@ static void test_forged_reply_ignored(void **state)
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.by[DNSENGINE_APPLIED], 1);
 	assert_int_equal(st.rejected_replies, 1);
+	/* the forged reply is no reply: one message, one verified answer */
+	assert_int_equal(dnsengine_server_stats(e, 0, &ss), 0);
+	assert_int_equal(ss.sent, 1);
+	assert_int_equal(ss.replies, 1);
 	teardown_all(e, z);
+}
+
+static void test_lat_quantile(void **state)
+{
+	struct dnsengine_server_stats ss = { 0 };
+
+	(void)state;
+	assert_true(dnsengine_lat_quantile(&ss, 0.5) == 0);
+	/* 10 replies in (0, 1 ms], 10 in (5, 10 ms] */
+	ss.lat[0] = 10;
+	ss.lat[3] = 10;
+	assert_true(fabs(dnsengine_lat_quantile(&ss, 0.25) - 0.0005) < 1e-9);
+	assert_true(fabs(dnsengine_lat_quantile(&ss, 0.5) - 0.001) < 1e-9);
+	assert_true(fabs(dnsengine_lat_quantile(&ss, 0.75) - 0.0075) < 1e-9);
+	/* above every bound: the largest bound */
+	ss.lat[DNSENGINE_LAT_BUCKETS] = 1000;
+	assert_true(dnsengine_lat_quantile(&ss, 0.99) ==
+		    dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS - 1]);
 }
 
 static void test_timeout_retried(void **state)
 {
+	struct dnsengine_server_stats ss, ss2;
+	uint64_t n = 0;
 	struct dnsengine_change c;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 100, false);
@@ -408,6 +434,21 @@ static void test_timeout_retried(void **state)
 	assert_int_equal(seen.by[DNSENGINE_APPLIED], 10);
 	assert_true(seen.progress >= 30);	/* 10 changes x (2 timeouts + 1 SERVFAIL) */
 	assert_int_equal(srv.requests, 4);
+	/* per server: 4 sent, 2 timed out, 2 answered (SERVFAIL, then NOERROR) */
+	assert_int_equal(dnsengine_servers(e), 1);
+	assert_int_equal(dnsengine_server_stats(e, 0, &ss), 0);
+	assert_int_equal(dnsengine_server_stats(e, 1, &ss2), -ENOENT);
+	assert_non_null(strstr(ss.server, "127.0.0.1#"));
+	assert_string_equal(ss.zone, "dyn.example.");
+	assert_int_equal(ss.sent, 4);
+	assert_int_equal(ss.timeouts, 2);
+	assert_int_equal(ss.neterrs, 0);
+	assert_int_equal(ss.replies, 2);
+	for (int i = 0; i <= DNSENGINE_LAT_BUCKETS; i++)
+		n += ss.lat[i];
+	assert_int_equal(n, 2);
+	/* a loopback answer takes well under the 100 ms timeout */
+	assert_true(ss.lat_sum > 0 && ss.lat_sum < 0.2);
 	teardown_all(e, z);
 }
 
@@ -534,7 +575,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_bisect),   cmocka_unit_test(test_forged_reply_ignored),
-		cmocka_unit_test(test_timeout_retried), cmocka_unit_test(test_refused_final),
+		cmocka_unit_test(test_timeout_retried), cmocka_unit_test(test_lat_quantile), cmocka_unit_test(test_refused_final),
 		cmocka_unit_test(test_badsig_final),   cmocka_unit_test(test_same_name_in_order),
 		cmocka_unit_test(test_superseded),     cmocka_unit_test(test_nozone_and_invalid),
 	};

@@ -99,6 +99,45 @@ static void test_render(void **state)
 	metrics_free(NULL);
 }
 
+/* a histogram mirrored from another source's buckets renders them cumulative */
+static void test_histogram_set(void **state)
+{
+	static const char *const srv[] = { "server", NULL };
+	const uint64_t counts[8] = { 3, 0, 2, 0, 0, 0, 1, 4 };
+	struct metrics_family *f, *g;
+	struct metrics_series *s, *c;
+	struct metrics *m;
+	char *text;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(metrics_new(&m), 0);
+	assert_int_equal(metrics_family_add(m, METRICS_HISTOGRAM, "m_seconds", "", srv, lat_buckets,
+					    7, &f), 0);
+	assert_int_equal(metrics_series_get(f, (const char *const[]){ "a#53" }, &s), 0);
+	assert_int_equal(metrics_histogram_set(s, counts, 7, 1.5), -EINVAL);
+	assert_int_equal(metrics_histogram_set(s, counts, 8, 1.5), 0);
+	assert_true(metrics_value(s) == 10);
+	assert_int_equal(metrics_family_add(m, METRICS_COUNTER, "c_total", "", NULL, NULL, 0, &g),
+			 0);
+	assert_int_equal(metrics_series_get(g, NULL, &c), 0);
+	assert_int_equal(metrics_histogram_set(c, counts, 8, 1.5), -EINVAL);
+	assert_int_equal(metrics_render(m, &text, &len), 0);
+	assert_non_null(strstr(text, "m_seconds_bucket{server=\"a#53\",le=\"0.001\"} 3\n"
+				     "m_seconds_bucket{server=\"a#53\",le=\"0.005\"} 3\n"
+				     "m_seconds_bucket{server=\"a#53\",le=\"0.01\"} 5\n"));
+	assert_non_null(strstr(text, "m_seconds_bucket{server=\"a#53\",le=\"1\"} 6\n"
+				     "m_seconds_bucket{server=\"a#53\",le=\"+Inf\"} 10\n"
+				     "m_seconds_sum{server=\"a#53\"} 1.5\n"
+				     "m_seconds_count{server=\"a#53\"} 10\n"));
+	free(text);
+	/* set again: replaced, not added */
+	assert_int_equal(metrics_histogram_set(s, (const uint64_t[8]){ 0, 0, 0, 0, 0, 0, 0, 1 }, 8,
+					       20), 0);
+	assert_true(metrics_value(s) == 1);
+	metrics_free(m);
+}
+
 static void test_names_and_labels(void **state)
 {
 	static const char *const bad_label[] = { "__name", NULL };
@@ -354,6 +393,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_names_and_labels),
+		cmocka_unit_test(test_histogram_set),
 		cmocka_unit_test(test_counter_rules),
 		cmocka_unit_test(test_race),
 		cmocka_unit_test(test_config),
