@@ -752,6 +752,8 @@ int daemon_run(const struct daemon_args *a)
 		a->dry_run ? " (dry run)" : "", d.cfg->n_ifaces, d.cfg->lease_file4 ? " " : "",
 		d.cfg->lease_file4 ? d.cfg->lease_file4 : "", d.cfg->lease_file6 ? " " : "",
 		d.cfg->lease_file6 ? d.cfg->lease_file6 : "", d.cfg->state_dir);
+	if (d.met)
+		metrics_update(&d);	/* the first scrape already sees every family */
 	while (!*a->exiting) {
 		struct epoll_event evs[16];
 		int n;
