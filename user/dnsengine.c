@@ -102,8 +102,11 @@ struct dnsengine {
 	struct dnsengine_stats st;
 };
 
-/* 1 ms … 10 s: a loopback server answers in well under a millisecond, a
- * 1,000-change UPDATE to a busy server in hundreds, a timeout is 2 s */
+/*
+ * 1 ms … 30 s: a loopback server answers a small UPDATE in about a
+ * millisecond, a 1,000-change one in hundreds; the default timeout is 2 s,
+ * and a reply can still arrive up to the largest configured timeout.
+ */
 const double dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 };
