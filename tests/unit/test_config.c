@@ -197,6 +197,7 @@ int main(void)
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(write_file("ls.conf", ""));
 	unlink(write_file("d2.conf", ""));
+	unlink(write_file("d2pd.conf", ""));
 	rmdir(dir);
 	return rc;
 }
