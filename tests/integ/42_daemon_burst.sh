@@ -8,6 +8,7 @@
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named dig jq
 . "$LS_TOP/tools/lab/dns.sh"
+. "$LS_TOP/tests/lib/lsrun.sh"
 
 DIR=$(mktemp -d /tmp/ls-burst-XXXXXX)
 PID=
@@ -43,26 +44,9 @@ cat > "$DIR/ls.conf" <<CEOF
 CEOF
 echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" > "$DIR/kea-leases4.csv"
 
-start() {
-	rm -f "$DIR/ctl.sock"	# a kill -9 leaves it behind
-	"$LS_BIN" -c "$DIR/ls.conf" >>"$DIR/ls.out" 2>>"$DIR/ls.err" &
-	PID=$!
-	for _i in $(seq 1 100); do
-		[ -S "$DIR/ctl.sock" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-stats() { "$LS_BIN" --stats --json --control-socket "$DIR/ctl.sock"; }
-settle() {
-	_q=0
-	for _i in $(seq 1 $(($1 * 10))); do
-		if [ "$(stats | jq -r .idle)" = true ]; then _q=$((_q + 1)); [ $_q -ge 3 ] && return 0
-		else _q=0; fi
-		sleep 0.1
-	done
-	return 1
-}
+start() { ls_daemon_start "$DIR"; _r=$?; PID=$LS_DPID; return $_r; }
+stats() { ls_daemon_stats "$DIR"; }
+settle() { ls_daemon_settle "$DIR" "$1"; }
 # rows FIRST LAST LIFETIME STATE: Kea-style rows for leases FIRST..LAST
 rows() {
 	awk -v a="$1" -v b="$2" -v lft="$3" -v st="$4" -v now="$(date +%s)" 'BEGIN {

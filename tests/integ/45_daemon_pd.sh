@@ -8,6 +8,7 @@
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named dig jq
 . "$LS_TOP/tools/lab/dns.sh"
+. "$LS_TOP/tests/lib/lsrun.sh"
 
 DNSDRIVE=${LS_DNSDRIVE:-$LS_TOP/.output/tools/dnsdrive}
 [ -x "$DNSDRIVE" ] || tap_skip_all "no $DNSDRIVE (make tools)"
@@ -65,27 +66,9 @@ cat > "$DIR/ls.conf" <<CEOF
 } }
 CEOF
 
-start() {
-	rm -f "$DIR/ctl.sock"
-	"$LS_BIN" -c "$DIR/ls.conf" >>"$DIR/ls.out" 2>>"$DIR/ls.err" &
-	PID=$!
-	for _i in $(seq 1 200); do
-		[ -S "$DIR/ctl.sock" ] && return 0
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-stats() { "$LS_BIN" --stats --json --control-socket "$DIR/ctl.sock"; }
-settle() {
-	_q=0
-	for _i in $(seq 1 $(($1 * 10))); do
-		if [ "$(stats | jq -r .idle)" = true ]; then _q=$((_q + 1)); [ $_q -ge 3 ] && return 0
-		else _q=0; fi
-		sleep 0.1
-	done
-	return 1
-}
+start() { ls_daemon_start "$DIR"; _r=$?; PID=$LS_DPID; return $_r; }
+stats() { ls_daemon_stats "$DIR"; }
+settle() { ls_daemon_settle "$DIR" "$1"; }
 rr() { dig +short -p "$PORT" @127.0.0.1 "$1" "$2" | tr '\n' ' ' | sed 's/ $//'; }
 serial() { dig +short -p "$PORT" @127.0.0.1 "$1" SOA | awk '{ print $3 }'; }
 axfr() { lab_dns_axfr "$PORT" "$1" k hmac-sha256 "$SECRET"; }

@@ -11,6 +11,7 @@
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named dig jq perl promtool
 . "$LS_TOP/tools/lab/dns.sh"
+. "$LS_TOP/tests/lib/lsrun.sh"
 
 DIR=$(mktemp -d /tmp/ls-mburst-XXXXXX)
 PID= SPID= HPID=
@@ -50,16 +51,8 @@ cat > "$DIR/ls.conf" <<CEOF
 CEOF
 echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" > "$DIR/kea-leases4.csv"
 
-stats() { "$LS_BIN" --stats --json --control-socket "$DIR/ctl.sock"; }
-settle() {
-	_q=0
-	for _i in $(seq 1 $(($1 * 10))); do
-		if [ "$(stats | jq -r .idle)" = true ]; then _q=$((_q + 1)); [ $_q -ge 3 ] && return 0
-		else _q=0; fi
-		sleep 0.1
-	done
-	return 1
-}
+stats() { ls_daemon_stats "$DIR"; }
+settle() { ls_daemon_settle "$DIR" "$1"; }
 rows() {
 	awk -v a="$1" -v b="$2" -v lft="$3" -v now="$(date +%s)" 'BEGIN {
 		for (i = a; i <= b; i++) {

@@ -32,3 +32,37 @@ ls_events_stop() {
 ls_strip_local() {
 	sed -e 's/,"dir":"[a-z]*","ifindex":[0-9]*//' "$1"
 }
+
+# The daemon on DIR/ls.conf with its control socket at DIR/ctl.sock
+# (the lease-file-driven integ tests):
+#   ls_daemon_start DIR          start it (log to DIR/ls.out, DIR/ls.err), wait
+#                                for the socket; LS_DPID is its pid
+#   ls_daemon_stats DIR          its `--stats --json`
+#   ls_daemon_settle DIR SECS    until it reports idle 3 polls in a row
+ls_daemon_start() {
+	rm -f "$1/ctl.sock"	# a kill -9 leaves it behind
+	"$LS_BIN" -c "$1/ls.conf" >>"$1/ls.out" 2>>"$1/ls.err" &
+	LS_DPID=$!
+	for _i in $(seq 1 200); do
+		[ -S "$1/ctl.sock" ] && return 0
+		kill -0 "$LS_DPID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+ls_daemon_stats() { "$LS_BIN" --stats --json --control-socket "$1/ctl.sock"; }
+
+ls_daemon_settle() {
+	_q=0
+	for _i in $(seq 1 $(($2 * 10))); do
+		if [ "$(ls_daemon_stats "$1" | jq -r .idle)" = true ]; then
+			_q=$((_q + 1))
+			[ $_q -ge 3 ] && return 0
+		else
+			_q=0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
