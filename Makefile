@@ -25,15 +25,18 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# Every user/*.c except main.c is a module linked into libls.a; tests and
+# Every user/**/*.c except main.c is a module linked into libls.a; tests and
 # tools link that library, so adding a module needs no Makefile change.
-LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard ringbuf/*.c)
+# The parts of user/ and their order are in tools/layers.sh (`make layers`).
+USER_PARTS := common wire lease dns ctl sync
+LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c)) \
+              $(foreach p,$(USER_PARTS),$(wildcard user/$(p)/*.c)) $(wildcard ringbuf/*.c)
 LIB_OBJS   := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 SAN_OBJS   := $(patsubst %.c,$(OUTPUT)/san/%.o,$(LIB_SRCS))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/unit/*/test_*.c))
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BINS:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/tests/fuzz/replay_%,$(FUZZ_SRCS))
@@ -46,7 +49,7 @@ export LS_TOP := $(CURDIR)
 export LS_OUTPUT := $(CURDIR)/$(OUTPUT)
 export CMOCKA_MESSAGE_OUTPUT := TAP
 
-.PHONY: all deps check check-fast bench demo fuzz clean help test-bins
+.PHONY: all deps check check-fast bench demo fuzz clean help test-bins layers
 all: leasesnoop $(TOOL_BINS)
 
 help:
@@ -73,7 +76,7 @@ $(OUTPUT)/san/%.o: %.c | $(OUTPUT)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
 # Generated headers: say so explicitly (the .d files only exist after a build).
-$(OUTPUT)/user/loader.o $(OUTPUT)/san/user/loader.o: $(SKELS)
+$(OUTPUT)/user/wire/loader.o $(OUTPUT)/san/user/wire/loader.o: $(SKELS)
 
 $(OUTPUT)/libls.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -93,7 +96,7 @@ $(OUTPUT)/tools/%: tools/%.c $(OUTPUT)/libls.a $(SKELS) | $(OUTPUT)/tools
 # unit tier: sanitized, no privileges
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(OUTPUT)/san/libls.a | $(OUTPUT)/tests/unit
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $< $(OUTPUT)/san/libls.a $(LDLIBS) -lcmocka -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $(SAN) $< $(OUTPUT)/san/libls.a $(LDLIBS) -lcmocka -o $@
 # bpf tier: the real skeleton, prog-test-run
 $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(OUTPUT)/libls.a $(SKELS) | $(OUTPUT)/tests/bpf
 	$(call msg,TEST,$@)
@@ -106,7 +109,12 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) $(LDLIBS) -o $@
 
-test-bins: leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(REPLAY_BINS) $(BPF_OBJS)
+# The layering of user/ (DESIGN.md "Parts"): fails when a lower part
+# includes a higher one, e.g. the lease source including the DNS engine.
+layers:
+	$(Q)sh tools/layers.sh
+
+test-bins: layers leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(REPLAY_BINS) $(BPF_OBJS)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory test-bins

@@ -34,11 +34,11 @@
 
 #include <openssl/evp.h>
 
-#include "user/ddns_conf.h"
-#include "user/dhcid.h"
-#include "user/dnsengine.h"
-#include "user/errcode.h"
-#include "user/log.h"
+#include "user/ctl/ddns_conf.h"
+#include "user/dns/dhcid.h"
+#include "user/dns/dnsengine.h"
+#include "user/common/errcode.h"
+#include "user/common/log.h"
 
 const char *argp_program_version = "dnsdrive 0.1";
 

@@ -17,9 +17,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "user/errcode.h"
-#include "user/ha.h"
-#include "user/log.h"
+#include "user/common/errcode.h"
+#include "user/ctl/ha.h"
+#include "user/common/log.h"
 
 static void print_status(void *ctx, const struct ha_status *old, const struct ha_status *now)
 {

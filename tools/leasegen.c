@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/kea_csv.h"
+#include "user/lease/kea_csv.h"
 
 static const char h4[] = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,"
 			 "fqdn_rev,hostname,state,user_context";

@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/errcode.h"
-#include "user/leases.h"
-#include "user/log.h"
+#include "user/common/errcode.h"
+#include "user/lease/leases.h"
+#include "user/common/log.h"
 
 static long rss_bytes(void)
 {

@@ -17,20 +17,20 @@
 #include <unistd.h>
 
 #include "ringbuf/consumer.h"
-#include "user/adopt.h"
-#include "user/config.h"
-#include "user/control.h"
+#include "user/dns/adopt.h"
+#include "user/ctl/config.h"
+#include "user/ctl/control.h"
 #include "user/daemon.h"
-#include "user/dnsengine.h"
-#include "user/errcode.h"
-#include "user/evfmt.h"
-#include "user/ha.h"
-#include "user/leases.h"
-#include "user/loader.h"
-#include "user/log.h"
-#include "user/metrics.h"
-#include "user/owner.h"
-#include "user/reconcile.h"
+#include "user/dns/dnsengine.h"
+#include "user/common/errcode.h"
+#include "user/wire/evfmt.h"
+#include "user/ctl/ha.h"
+#include "user/lease/leases.h"
+#include "user/wire/loader.h"
+#include "user/common/log.h"
+#include "user/ctl/metrics.h"
+#include "user/sync/owner.h"
+#include "user/sync/reconcile.h"
 
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */

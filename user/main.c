@@ -12,16 +12,16 @@
 #include <unistd.h>
 
 #include "ringbuf/consumer.h"
-#include "user/config.h"
-#include "user/control.h"
+#include "user/ctl/config.h"
+#include "user/ctl/control.h"
 #include "user/daemon.h"
-#include "user/errcode.h"
-#include "user/evfmt.h"
-#include "user/leases.h"
-#include "user/loader.h"
-#include "user/log.h"
-#include "user/parse.h"
-#include "user/pcapsrc.h"
+#include "user/common/errcode.h"
+#include "user/wire/evfmt.h"
+#include "user/lease/leases.h"
+#include "user/wire/loader.h"
+#include "user/common/log.h"
+#include "user/wire/parse.h"
+#include "user/wire/pcapsrc.h"
 
 const char *argp_program_version = "leasesnoop 0.1";
 const char *argp_program_bug_address = "<https://github.com/leasesnoop/leasesnoop/issues>";

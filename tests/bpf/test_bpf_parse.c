@@ -27,9 +27,9 @@
 
 #include "leasesnoop.skel.h"
 #include "ringbuf/event.h"
-#include "user/evfmt.h"
-#include "user/parse.h"
-#include "user/pcapsrc.h"
+#include "user/wire/evfmt.h"
+#include "user/wire/parse.h"
+#include "user/wire/pcapsrc.h"
 #include "tests/lib/cntcheck.h"
 #include "tests/lib/pktbuild.h"
 #include "tests/lib/pktfix.h"

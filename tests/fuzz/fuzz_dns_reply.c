@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "user/dnsmsg.h"
-#include "user/log.h"
-#include "user/tsig.h"
+#include "user/dns/dnsmsg.h"
+#include "user/common/log.h"
+#include "user/dns/tsig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

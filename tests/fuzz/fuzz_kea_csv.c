@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "user/kea_csv.h"
-#include "user/leases.h"
-#include "user/log.h"
+#include "user/lease/kea_csv.h"
+#include "user/lease/leases.h"
+#include "user/common/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

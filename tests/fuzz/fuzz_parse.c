@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "ringbuf/event.h"
-#include "user/evfmt.h"
-#include "user/parse.h"
+#include "user/wire/evfmt.h"
+#include "user/wire/parse.h"
 #include "tests/lib/cntcheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

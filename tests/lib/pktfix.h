@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * tests/lib/pktfix.h - named fixture frames built with pktbuild.h, shared by
- * tests/unit/test_parse.c (which asserts their exact events) and
+ * tests/unit/wire/test_parse.c (which asserts their exact events) and
  * tests/bpf/test_bpf_parse.c (which runs them through the kernel programs and
  * the gcc build and compares), and used as fuzz seeds. Each fixture is one
  * frame; pktfix_table() lists them all.

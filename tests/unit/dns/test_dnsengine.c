@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tests/unit/test_dnsengine.c - user/dnsengine.c and user/dnsio.c against a
+ * small UPDATE responder in this process (UDP and TCP on 127.0.0.1, replies
+ * signed by ldns's TSIG code, not ours). The responder knows a few "taken"
+ * names and answers YXDOMAIN/NXRRSET to prerequisites on them, like a real
+ * server would. Checks batching, bisection down to the one failing change,
+ * the forward-then-replace sequence, forged replies ignored, timeouts
+ * retried, SERVFAIL retried, REFUSED final, BADSIG final, and that nothing
+ * is lost. The real servers are exercised by tests/integ/3*_dns_*.sh.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include <ldns/ldns.h>
+
+#include "user/dns/dhcid.h"
+#include "user/dns/dnsengine.h"
+#include "user/dns/dnsmsg.h"
+#include "user/common/log.h"
+#include "user/dns/tsig.h"
+#include "user/dns/zones.h"
+
+#define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ1Njc4OTA="
+#define OTHER "b3RoZXItb3RoZXItb3RoZXItb3RoZXItMTIzNDU2Nzg5MA=="
+
+static struct {
+	int udp, lst, conn[8];
+	uint16_t port;
+	/* behaviour */
+	int drop_next;		/* swallow this many requests */
+	int servfail_next;	/* answer SERVFAIL to this many */
+	int refuse;		/* answer REFUSED */
+	int forge_first;	/* send a reply signed with another key before the real one */
+	int badsig;		/* answer NOTAUTH/BADSIG unsigned */
+	/* counters */
+	int requests, max_rrs;
+} srv;
+
+static const char *const taken[] = { "taken.dyn.example.", "taken2.dyn.example." };
+
+static bool is_taken(const ldns_rdf *owner)
+{
+	char *s = ldns_rdf2str(owner);
+	bool t = false;
+
+	for (size_t i = 0; i < 2; i++)
+		if (!strcmp(s, taken[i]))
+			t = true;
+	free(s);
+	return t;
+}
+
+/* The rcode a server would give: prerequisites about taken names fail. */
+static int evaluate(ldns_pkt *q)
+{
+	ldns_rr_list *pre = ldns_pkt_answer(q);
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(pre); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(pre, i);
+
+		if (!is_taken(ldns_rr_owner(rr)))
+			continue;
+		if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_NONE)
+			return LDNS_RCODE_YXDOMAIN;	/* name is in use */
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DHCID)
+			return LDNS_RCODE_NXRRSET;	/* the DHCID there is not ours */
+	}
+	return LDNS_RCODE_NOERROR;
+}
+
+/* Build the signed reply to request @w; NULL when it must be dropped. */
+static uint8_t *answer(const uint8_t *w, size_t len, size_t *rlen, const char *secret)
+{
+	ldns_pkt *q = NULL;
+	ldns_rdf *mac;
+	uint8_t *out = NULL;
+	int rc;
+
+	assert_int_equal(ldns_wire2pkt(&q, w, len), LDNS_STATUS_OK);
+	assert_true(ldns_pkt_tsig_verify(q, w, len, "k.", SECRET, NULL));
+	if ((int)(ldns_pkt_ancount(q) + ldns_pkt_nscount(q)) > srv.max_rrs)
+		srv.max_rrs = ldns_pkt_ancount(q) + ldns_pkt_nscount(q);
+	mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(q), 3));
+	rc = srv.refuse ? LDNS_RCODE_REFUSED : evaluate(q);
+	if (srv.servfail_next > 0) {
+		srv.servfail_next--;
+		rc = LDNS_RCODE_SERVFAIL;
+	}
+	ldns_pkt_set_qr(q, true);
+	ldns_pkt_set_rcode(q, (uint8_t)rc);
+	ldns_rr_free(ldns_pkt_tsig(q));
+	ldns_pkt_set_tsig(q, NULL);
+	/* a reply carries the zone section only (RFC 2136 §3.8) */
+	ldns_rr_list_deep_free(ldns_pkt_answer(q));
+	ldns_pkt_set_answer(q, ldns_rr_list_new());
+	ldns_rr_list_deep_free(ldns_pkt_authority(q));
+	ldns_pkt_set_authority(q, ldns_rr_list_new());
+	ldns_pkt_set_ancount(q, 0);
+	ldns_pkt_set_nscount(q, 0);
+	if (srv.badsig) {
+		rc = LDNS_RCODE_NOTAUTH;
+		ldns_pkt_set_rcode(q, (uint8_t)rc);
+		assert_int_equal(ldns_pkt2wire(&out, q, rlen), LDNS_STATUS_OK);
+		/* append an unsigned TSIG with error BADSIG by signing and blanking the MAC */
+		ldns_pkt_free(q);
+		ldns_rdf_deep_free(mac);
+		{
+			struct tsig_key k;
+			uint8_t m[64], *o2 = realloc(out, *rlen + 512);
+			size_t ml, at;
+
+			assert_int_equal(tsig_key_init(&k, "k", "HMAC-SHA256", SECRET, 0), 0);
+			assert_int_equal(tsig_sign(&k, o2, rlen, *rlen + 512, time(NULL), m, &ml), 0);
+			at = (size_t)tsig_find(o2, *rlen);
+			/* rdata tail: MAC size at alg(13)+6+2, then MAC, orig id, error, other len */
+			{
+				size_t rd = at + 3 + 10, p = rd + 13 + 8;	/* "k." is 3 bytes */
+
+				o2[p] = 0;
+				o2[p + 1] = 0;
+				memmove(o2 + p + 2, o2 + p + 2 + 32, 6);
+				o2[p + 2 + 2] = 0;
+				o2[p + 2 + 3] = 16;	/* BADSIG */
+				*rlen -= 32;
+				o2[rd - 2] = 0;
+				o2[rd - 1] = (uint8_t)(13 + 10 + 6);
+			}
+			return o2;
+		}
+	}
+	assert_int_equal(ldns_pkt_tsig_sign_next(q, "k.", secret, 300, "hmac-sha256.", mac, 0),
+			 LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt2wire(&out, q, rlen), LDNS_STATUS_OK);
+	ldns_rdf_deep_free(mac);
+	ldns_pkt_free(q);
+	return out;
+}
+
+static void srv_start(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sin);
+	int one = 1;
+
+	memset(&srv, 0, sizeof(srv));
+	for (int i = 0; i < 8; i++)
+		srv.conn[i] = -1;
+	srv.lst = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	setsockopt(srv.lst, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(srv.lst, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(srv.lst, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(listen(srv.lst, 8), 0);
+	srv.udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(bind(srv.udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	srv.port = ntohs(sin.sin_port);
+}
+
+static void srv_stop(void)
+{
+	close(srv.lst);
+	close(srv.udp);
+	for (int i = 0; i < 8; i++)
+		if (srv.conn[i] >= 0)
+			close(srv.conn[i]);
+}
+
+static void reply_to(int fd, bool tcp, const uint8_t *w, size_t len, struct sockaddr *from,
+		     socklen_t fl)
+{
+	uint8_t *r, hdr[2];
+	size_t rl;
+
+	srv.requests++;
+	if (srv.drop_next > 0) {
+		srv.drop_next--;
+		return;
+	}
+	if (srv.forge_first) {
+		srv.forge_first = 0;
+		r = answer(w, len, &rl, OTHER);
+		hdr[0] = (uint8_t)(rl >> 8);
+		hdr[1] = (uint8_t)rl;
+		if (tcp) {
+			assert_int_equal(write(fd, hdr, 2), 2);
+			assert_int_equal(write(fd, r, rl), (ssize_t)rl);
+		} else {
+			sendto(fd, r, rl, 0, from, fl);
+		}
+		free(r);
+	}
+	r = answer(w, len, &rl, SECRET);
+	if (tcp) {
+		hdr[0] = (uint8_t)(rl >> 8);
+		hdr[1] = (uint8_t)rl;
+		assert_int_equal(write(fd, hdr, 2), 2);
+		assert_int_equal(write(fd, r, rl), (ssize_t)rl);
+	} else {
+		sendto(fd, r, rl, 0, from, fl);
+	}
+	free(r);
+}
+
+/* Serve whatever is waiting (blocking reads of whole frames are fine on loopback). */
+static void srv_turn(void)
+{
+	uint8_t buf[70000];
+	int fd;
+
+	while ((fd = accept4(srv.lst, NULL, NULL, 0)) >= 0) {
+		for (int i = 0; i < 8; i++) {
+			if (srv.conn[i] < 0) {
+				srv.conn[i] = fd;
+				fd = -1;
+				break;
+			}
+		}
+		assert_int_equal(fd, -1);
+	}
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(srv.udp, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+		if (n <= 0)
+			break;
+		reply_to(srv.udp, false, buf, (size_t)n, (struct sockaddr *)&from, fl);
+	}
+	for (int i = 0; i < 8; i++) {
+		struct pollfd p = { .fd = srv.conn[i], .events = POLLIN };
+
+		while (srv.conn[i] >= 0 && poll(&p, 1, 0) == 1) {
+			size_t fl;
+
+			if (read(srv.conn[i], buf, 2) != 2) {
+				close(srv.conn[i]);
+				srv.conn[i] = -1;
+				break;
+			}
+			fl = (size_t)(buf[0] << 8 | buf[1]);
+			for (size_t got = 0; got < fl;) {
+				ssize_t n = read(srv.conn[i], buf + got, fl - got);
+
+				assert_true(n > 0);
+				got += (size_t)n;
+			}
+			reply_to(srv.conn[i], true, buf, fl, NULL, 0);
+		}
+	}
+}
+
+static struct {
+	int final, progress;
+	int by[DNSENGINE_OUTCOME_MAX_];
+	char conflict_name[256];
+} seen;
+
+static void on_done(void *arg, const struct dnsengine_change *c, const struct dnsengine_result *r)
+{
+	(void)arg;
+	if (!r->final) {
+		seen.progress++;
+		return;
+	}
+	seen.final++;
+	seen.by[r->fwd]++;
+	if (r->fwd == DNSENGINE_CONFLICT)
+		snprintf(seen.conflict_name, sizeof(seen.conflict_name), "%s", c->fqdn);
+}
+
+static struct zones *zones_for(uint16_t port)
+{
+	struct zones *z;
+	struct zones_domain *d;
+	struct tsig_key k;
+
+	assert_int_equal(zones_new(&z), 0);
+	assert_int_equal(tsig_key_init(&k, "k", "HMAC-SHA256", SECRET, 0), 0);
+	assert_int_equal(zones_add_key(z, &k), 0);
+	assert_int_equal(zones_add_domain(z, false, "dyn.example.", "k", &d), 0);
+	assert_int_equal(zones_add_server(z, d, "127.0.0.1", port, NULL), 0);
+	return z;
+}
+
+static void change(struct dnsengine_change *c, int i, const char *name)
+{
+	uint8_t mac[7] = { 1, 2, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i };
+
+	memset(c, 0, sizeof(*c));
+	c->op = DNSENGINE_ADD;
+	c->mode = DNSENGINE_CHECK_WITH_DHCID;
+	c->fwd = true;
+	c->family = AF_INET;
+	c->addr[0] = 10;
+	c->addr[2] = (uint8_t)(i >> 8);
+	c->addr[3] = (uint8_t)i;
+	c->ttl = 300;
+	if (name)
+		snprintf(c->fqdn, sizeof(c->fqdn), "%s", name);
+	else
+		snprintf(c->fqdn, sizeof(c->fqdn), "h%d.dyn.example.", i);
+	assert_int_equal(dhcid_compute(DHCID_ID_HWADDR, mac, 7, c->fqdn, c->dhcid), 0);
+}
+
+static void run_until_done(struct dnsengine *e, int max_turns)
+{
+	for (int t = 0; t < max_turns && dnsengine_pending(e); t++) {
+		dnsengine_run(e, 5);
+		srv_turn();
+	}
+}
+
+static struct dnsengine *setup(struct zones **z, unsigned int timeout_ms, bool udp)
+{
+	struct dnsengine_opts o;
+	struct dnsengine *e;
+
+	memset(&seen, 0, sizeof(seen));
+	srv_start();
+	*z = zones_for(srv.port);
+	dnsengine_opts_default(&o);
+	o.timeout_ms = timeout_ms;
+	o.backoff_base_ms = 20;
+	o.max_changes_per_msg = 100;
+	o.udp_single = udp;
+	assert_int_equal(dnsengine_new(&e, *z, &o, on_done, NULL), 0);
+	return e;
+}
+
+static void teardown_all(struct dnsengine *e, struct zones *z)
+{
+	dnsengine_free(e);
+	zones_free(z);
+	srv_stop();
+}
+
+static void test_batch_bisect(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	for (int i = 0; i < 300; i++) {
+		change(&c, i, i == 137 ? "taken.dyn.example." : NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 2000);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.final, 300);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 299);
+	assert_int_equal(seen.by[DNSENGINE_CONFLICT], 1);
+	assert_string_equal(seen.conflict_name, "taken.dyn.example.");
+	assert_int_equal(dnsengine_pending(e), 0);
+	/* 3 full messages; the failing one split log2(100) ~ 7 times; then add + replace alone */
+	assert_true(st.bisections >= 6 && st.bisections <= 8);
+	assert_true(st.messages < 30);
+	assert_true(srv.max_rrs <= 300 && srv.max_rrs >= 200);
+	teardown_all(e, z);
+}
+
+static void test_forged_reply_ignored(void **state)
+{
+	struct dnsengine_server_stats ss;
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, true);
+
+	(void)state;
+	srv.forge_first = 1;
+	change(&c, 1, NULL);
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 1);
+	assert_int_equal(st.rejected_replies, 1);
+	/* the forged reply is no reply: one message, one verified answer */
+	assert_int_equal(dnsengine_server_stats(e, 0, &ss), 0);
+	assert_int_equal(ss.sent, 1);
+	assert_int_equal(ss.replies, 1);
+	teardown_all(e, z);
+}
+
+static void test_lat_quantile(void **state)
+{
+	struct dnsengine_server_stats ss = { 0 };
+
+	(void)state;
+	assert_true(dnsengine_lat_quantile(&ss, 0.5) == 0);
+	/* 10 replies in (0, 1 ms], 10 in (5, 10 ms] */
+	ss.lat[0] = 10;
+	ss.lat[3] = 10;
+	assert_true(fabs(dnsengine_lat_quantile(&ss, 0.25) - 0.0005) < 1e-9);
+	assert_true(fabs(dnsengine_lat_quantile(&ss, 0.5) - 0.001) < 1e-9);
+	assert_true(fabs(dnsengine_lat_quantile(&ss, 0.75) - 0.0075) < 1e-9);
+	/* above every bound: the largest bound */
+	ss.lat[DNSENGINE_LAT_BUCKETS] = 1000;
+	assert_true(dnsengine_lat_quantile(&ss, 0.99) ==
+		    dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS - 1]);
+}
+
+static void test_timeout_retried(void **state)
+{
+	struct dnsengine_server_stats ss, ss2;
+	uint64_t n = 0;
+	struct dnsengine_change c;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 100, false);
+
+	(void)state;
+	srv.drop_next = 2;
+	srv.servfail_next = 1;
+	for (int i = 0; i < 10; i++) {
+		change(&c, i, NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 3000);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 10);
+	assert_true(seen.progress >= 30);	/* 10 changes x (2 timeouts + 1 SERVFAIL) */
+	assert_int_equal(srv.requests, 4);
+	/* per server: 4 sent, 2 timed out, 2 answered (SERVFAIL, then NOERROR) */
+	assert_int_equal(dnsengine_servers(e), 1);
+	assert_int_equal(dnsengine_server_stats(e, 0, &ss), 0);
+	assert_int_equal(dnsengine_server_stats(e, 1, &ss2), -ENOENT);
+	assert_non_null(strstr(ss.server, "127.0.0.1#"));
+	assert_string_equal(ss.zone, "dyn.example.");
+	assert_int_equal(ss.sent, 4);
+	assert_int_equal(ss.timeouts, 2);
+	assert_int_equal(ss.neterrs, 0);
+	assert_int_equal(ss.replies, 2);
+	for (int i = 0; i <= DNSENGINE_LAT_BUCKETS; i++)
+		n += ss.lat[i];
+	assert_int_equal(n, 2);
+	/* a loopback answer takes well under the 100 ms timeout */
+	assert_true(ss.lat_sum > 0 && ss.lat_sum < 0.2);
+	teardown_all(e, z);
+}
+
+static void test_refused_final(void **state)
+{
+	struct dnsengine_change c;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	srv.refuse = 1;
+	for (int i = 0; i < 5; i++) {
+		change(&c, i, NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 200);
+	assert_int_equal(seen.by[DNSENGINE_REFUSED], 5);
+	assert_int_equal(srv.requests, 1);
+	teardown_all(e, z);
+}
+
+static void test_badsig_final(void **state)
+{
+	struct dnsengine_change c;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	srv.badsig = 1;
+	change(&c, 1, NULL);
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
+	assert_int_equal(seen.by[DNSENGINE_BADSIG], 1);
+	teardown_all(e, z);
+}
+
+static void test_same_name_in_order(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	/* add, remove, add of one name (three addresses, so none supersedes another):
+	 * never in one message, all applied in turn */
+	change(&c, 1, "same.dyn.example.");
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	c.op = DNSENGINE_REMOVE;
+	c.addr[3] = 2;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	c.op = DNSENGINE_ADD;
+	c.addr[3] = 3;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 3);
+	/* add; remove address + remove rest; add */
+	assert_int_equal(st.messages, 4);
+	teardown_all(e, z);
+}
+
+static void test_superseded(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	/* add then remove of one lease before anything is sent: only the remove goes out */
+	change(&c, 1, "flap.dyn.example.");
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	c.op = DNSENGINE_REMOVE;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	assert_int_equal(seen.final, 1);
+	assert_int_equal(seen.by[DNSENGINE_SUPERSEDED], 1);
+	/* another address for the name is another lease: not superseded */
+	change(&c, 2, "flap.dyn.example.");
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	assert_int_equal(seen.final, 1);
+	run_until_done(e, 200);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.final, 3);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 2);
+	assert_int_equal(st.superseded, 1);
+	/* remove address + remove rest, then the other lease's add: nothing of the first add */
+	assert_int_equal(st.messages, 3);
+	/* once sent, a change is not superseded */
+	change(&c, 3, "sent.dyn.example.");
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	dnsengine_run(e, 0);
+	c.op = DNSENGINE_REMOVE;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
+	assert_int_equal(seen.by[DNSENGINE_SUPERSEDED], 1);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 4);
+	teardown_all(e, z);
+}
+
+static void test_nozone_and_invalid(void **state)
+{
+	struct dnsengine_change c;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	change(&c, 1, "h1.elsewhere.example.");
+	c.rev = true;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	assert_int_equal(seen.by[DNSENGINE_NOZONE], 1);
+	c.family = 99;
+	assert_int_equal(dnsengine_submit(e, &c), -EINVAL);
+	change(&c, 1, NULL);
+	strcpy(c.fqdn, "bad..name");
+	assert_int_equal(dnsengine_submit(e, &c), -EINVAL);
+	assert_int_equal(dnsengine_pending(e), 0);
+	assert_int_equal(dnsengine_mode_parse("check-exists-with-dhcid"), DNSENGINE_CHECK_EXISTS_WITH_DHCID);
+	assert_int_equal(dnsengine_mode_parse("nope"), -EINVAL);
+	teardown_all(e, z);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch_bisect),   cmocka_unit_test(test_forged_reply_ignored),
+		cmocka_unit_test(test_timeout_retried), cmocka_unit_test(test_lat_quantile), cmocka_unit_test(test_refused_final),
+		cmocka_unit_test(test_badsig_final),   cmocka_unit_test(test_same_name_in_order),
+		cmocka_unit_test(test_superseded),     cmocka_unit_test(test_nozone_and_invalid),
+	};
+
+	log_set_level(LOG_LVL_ERR);
+	return cmocka_run_group_tests_name("dnsengine", tests, NULL, NULL);
+}

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tests/unit/test_leases.c - the lease table and its change feed: Kea's
+ * load rules (last row wins, lifetime 0 deletes, identical rows change
+ * nothing), every change kind, the clock expiry with grace, lookups by
+ * address and identity, the string store's compaction under churn, the
+ * memory target, and leases_cmd_print() (--kea-leases) output.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "user/lease/kea_csv.h"
+#include "user/lease/leases.h"
+#include "user/common/log.h"
+
+#define H4 "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev," \
+	   "hostname,state,user_context"
+#define H6 "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid," \
+	   "prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source"
+
+#define T0 1800000000	/* the test clock */
+
+struct feed {
+	time_t now;
+	int n;
+	enum lease_change_kind kind[64];
+	char host[64][64];	/* lease->hostname */
+	char prev_host[64][64];	/* prev->hostname or "-" */
+	char other_addr[64][48];	/* other's address or "-" */
+};
+
+static time_t test_clock(void *ctx)
+{
+	return ((struct feed *)ctx)->now;
+}
+
+static void on_change(void *ctx, const struct lease_change *ch)
+{
+	struct feed *f = ctx;
+
+	assert_true(f->n < 64);
+	f->kind[f->n] = ch->kind;
+	snprintf(f->host[f->n], 64, "%s", ch->lease->hostname);
+	snprintf(f->prev_host[f->n], 64, "%s", ch->prev ? ch->prev->hostname : "-");
+	if (ch->other)
+		snprintf(f->other_addr[f->n], 48, "%u.%u.%u.%u", ch->other->addr[0],
+			 ch->other->addr[1], ch->other->addr[2], ch->other->addr[3]);
+	else
+		strcpy(f->other_addr[f->n], "-");
+	f->n++;
+}
+
+/* apply one row text under header @hdr */
+static int put(struct leases *t, const char *hdr, const char *fmt, ...)
+{
+	struct kea_csv_hdr h;
+	struct kea_row r;
+	enum kea_col miss;
+	const char *why;
+	char line[1024];
+	va_list ap;
+
+	assert_int_equal(kea_csv_parse_header(&h, hdr, strlen(hdr), &miss), 0);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (kea_csv_parse_row(&h, line, strlen(line), &r, &why))
+		fail_msg("row '%s' does not parse (%s)", line, why);
+	return leases_apply(t, &r);
+}
+
+static struct leases *new_table(int family, struct feed *f, uint32_t grace)
+{
+	struct leases_opts o = { .grace = grace, .on_change = on_change, .ctx = f,
+				 .clock = test_clock, .clock_ctx = f };
+	struct leases *t;
+
+	f->now = T0;
+	assert_int_equal(leases_open(&t, NULL, family, &o), 0);
+	return t;
+}
+
+#define LAST(f) ((f)->kind[(f)->n - 1])
+
+static void test_feed_v4(void **state)
+{
+	struct feed f = { 0 };
+	struct leases *t = new_table(4, &f, 0);
+	struct lease l;
+	const uint8_t a1[4] = { 10, 0, 0, 1 };
+
+	(void)state;
+	/* new, then DDNS fills the name in: name changed */
+	assert_int_equal(put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,,0,", T0 + 3600), 1);
+	assert_int_equal(LAST(&f), LEASE_CH_NEW);
+	assert_string_equal(f.prev_host[0], "-");
+	put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 3600);
+	assert_int_equal(LAST(&f), LEASE_CH_NAME_CHANGED);
+	assert_string_equal(f.host[1], "a.example");
+	/* the same row again: nothing */
+	assert_int_equal(put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 3600), 0);
+	assert_int_equal(f.n, 2);
+	/* renewal */
+	f.now += 1800;
+	put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 5400);
+	assert_int_equal(LAST(&f), LEASE_CH_RENEWED);
+	assert_int_equal(leases_find_addr(t, a1, &l), 0);
+	assert_int_equal(l.expire, T0 + 5400);
+	assert_int_equal(l.cltt, T0 + 1800);
+	assert_true(l.flags & LEASE_F_FQDN_FWD);
+	assert_int_equal(l.hwaddr_len, 6);
+	assert_memory_equal(l.hwaddr, "\0\0\0\0\0\1", 6);
+	assert_int_equal(l.client_id_len, 7);
+	/* another client takes the address while it is active */
+	put(t, H4, "10.0.0.1,00:00:00:00:00:02,,3600,%d,1,1,1,b.example,0,", T0 + 5400);
+	assert_int_equal(LAST(&f), LEASE_CH_REASSIGNED);
+	assert_string_equal(f.prev_host[f.n - 1], "a.example");
+	/* client b moves to .2 while .1 is still its active lease */
+	put(t, H4, "10.0.0.2,00:00:00:00:00:02,,3600,%d,1,1,1,b.example,0,", T0 + 5400);
+	assert_int_equal(LAST(&f), LEASE_CH_MOVED);
+	assert_string_equal(f.other_addr[f.n - 1], "10.0.0.1");
+	/* release with lease affinity keeps the row, without name: name remembered */
+	put(t, H4, "10.0.0.2,00:00:00:00:00:02,,3600,%d,1,0,0,,3,", T0 + 5400);
+	assert_int_equal(LAST(&f), LEASE_CH_RELEASED);
+	assert_int_equal(leases_find_addr(t, (const uint8_t *)"\x0a\0\0\x02", &l), 0);
+	assert_string_equal(l.hostname, "b.example");
+	assert_true(l.flags & LEASE_F_NAME_KEPT);
+	assert_false(leases_is_active(&l, f.now));
+	/* reclaimed: name remembered too */
+	put(t, H4, "10.0.0.1,00:00:00:00:00:02,,3600,%d,1,0,0,,2,", T0 + 5400);
+	assert_int_equal(LAST(&f), LEASE_CH_RECLAIMED);
+	assert_string_equal(f.host[f.n - 1], "b.example");
+	/* a later client at .1: new (the old lease is inactive), prev shows it */
+	put(t, H4, "10.0.0.1,00:00:00:00:00:03,,3600,%d,1,1,1,c.example,0,", T0 + 5400);
+	assert_int_equal(LAST(&f), LEASE_CH_NEW);
+	assert_string_equal(f.prev_host[f.n - 1], "b.example");
+	/* declined: Kea strips the identity and the name */
+	put(t, H4, "10.0.0.1,,,86400,%d,1,0,0,,1,", T0 + 86400);
+	assert_int_equal(LAST(&f), LEASE_CH_DECLINED);
+	assert_string_equal(f.prev_host[f.n - 1], "c.example");
+	assert_int_equal(leases_find_addr(t, a1, &l), 0);
+	assert_string_equal(l.hostname, "");
+	/* lifetime 0 deletes; deleting what is absent does nothing */
+	assert_int_equal(put(t, H4, "10.0.0.1,,,0,%d,1,0,0,,1,", T0), 1);
+	assert_int_equal(LAST(&f), LEASE_CH_DELETED);
+	assert_int_equal(leases_find_addr(t, a1, &l), -ENOENT);
+	assert_int_equal(put(t, H4, "10.0.0.9,00:09,,0,%d,1,0,0,,0,", T0), 0);
+	assert_int_equal(leases_count(t), 1);
+	leases_close(t);
+}
+
+static void test_expiry_clock(void **state)
+{
+	struct feed f = { 0 };
+	struct leases *t = new_table(4, &f, 30);
+	struct leases_stats st;
+	struct lease l;
+
+	(void)state;
+	put(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a.example,0,", T0 + 100);
+	put(t, H4, "10.0.0.2,00:02,,200,%d,1,1,1,b.example,0,", T0 + 200);
+	assert_int_equal(leases_expire_scan(t, T0 + 100), 0);
+	assert_int_equal(leases_expire_scan(t, T0 + 129), 0);
+	f.n = 0;
+	assert_int_equal(leases_expire_scan(t, T0 + 130), 1);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.kind[0], LEASE_CH_EXPIRED);
+	assert_string_equal(f.host[0], "a.example");
+	assert_int_equal(leases_expire_scan(t, T0 + 131), 0);	/* once only */
+	assert_int_equal(leases_find_addr(t, (const uint8_t *)"\x0a\0\0\x01", &l), 0);
+	assert_true(l.flags & LEASE_F_CLOCK_EXPIRED);
+	assert_false(leases_is_active(&l, T0));
+	/* Kea reclaims it later: reclaimed, name remembered */
+	put(t, H4, "10.0.0.1,00:01,,100,%d,1,0,0,,2,", T0 + 100);
+	assert_int_equal(LAST(&f), LEASE_CH_RECLAIMED);
+	assert_string_equal(f.host[f.n - 1], "a.example");
+	/* the client comes back after expiry: new */
+	f.now = T0 + 300;
+	put(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a.example,0,", T0 + 400);
+	assert_int_equal(LAST(&f), LEASE_CH_NEW);
+	assert_int_equal(leases_expire_scan(t, T0 + 230), 1);
+	assert_int_equal(leases_expire_scan(t, T0 + 430), 1);
+	leases_get_stats(t, &st);
+	assert_int_equal(st.changes[LEASE_CH_EXPIRED], 3);
+	leases_close(t);
+}
+
+static void test_identity_v6(void **state)
+{
+	struct feed f = { 0 };
+	struct leases *t = new_table(6, &f, 0);
+	struct lease out[4];
+	uint8_t duid[] = { 0, 1, 0, 1, 0xaa, 0xbb };
+	uint8_t a[16] = { 0xfd, 0 };
+
+	(void)state;
+	put(t, H6, "fd00::1,00:01:00:01:aa:bb,4000,%d,1,3000,0,1,128,1,1,h.example.,,0,,,", T0 + 4000);
+	put(t, H6, "2001:db8:100::,00:01:00:01:aa:bb,4000,%d,1,3000,2,1,56,0,0,,,0,,,", T0 + 4000);
+	assert_int_equal(f.kind[0], LEASE_CH_NEW);
+	assert_int_equal(f.kind[1], LEASE_CH_NEW);	/* a prefix does not "move" an address */
+	assert_int_equal(leases_find_client(t, LEASE_ID_DUID, duid, 6, 1, out, 4), 2);
+	assert_int_equal(leases_find_client(t, LEASE_ID_DUID, duid, 6, 2, out, 4), 0);
+	put(t, H6, "fd00::2,00:01:00:01:aa:bb,4000,%d,1,3000,0,1,128,1,1,h.example.,,0,,,", T0 + 4000);
+	assert_int_equal(LAST(&f), LEASE_CH_MOVED);
+	assert_int_equal(leases_find_client(t, LEASE_ID_DUID, duid, 6, 1, out, 1), 3);
+	a[15] = 2;
+	assert_int_equal(leases_find_addr(t, a, &out[0]), 0);
+	assert_int_equal(out[0].pref_lft, 3000);
+	assert_int_equal(out[0].type, KEA_TYPE_NA);
+	assert_string_equal(out[0].hostname, "h.example.");
+	/* a v4 row is refused by a v6 table */
+	assert_int_equal(put(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a,0,", T0 + 100), -EINVAL);
+	leases_close(t);
+}
+
+static void test_identity_v4(void **state)
+{
+	struct feed f = { 0 };
+	struct leases *t = new_table(4, &f, 0);
+	struct lease out[4];
+
+	(void)state;
+	put(t, H4, "10.0.0.1,00:0c:01:02:03:04,01:00:0c:01:02:03:04,3600,%d,1,1,1,a,0,", T0 + 3600);
+	put(t, H4, "10.0.0.2,00:0c:01:02:03:05,,3600,%d,1,1,1,b,0,", T0 + 3600);
+	put(t, H4, "10.0.0.3,00:0c:01:02:03:06,ff:00:00:00:01:00,3600,%d,1,1,1,c,0,", T0 + 3600);
+	assert_int_equal(leases_find_client(t, LEASE_ID_CLIENT_ID,
+					    (const uint8_t *)"\x01\x00\x0c\x01\x02\x03\x04", 7, 0,
+					    out, 4), 1);
+	assert_memory_equal(out[0].addr, "\x0a\0\0\x01", 4);
+	assert_memory_equal(out[0].hwaddr, "\x00\x0c\x01\x02\x03\x04", 6);
+	/* Kea identifies a client by its client-id when it has one */
+	assert_int_equal(leases_find_client(t, LEASE_ID_HWADDR,
+					    (const uint8_t *)"\x00\x0c\x01\x02\x03\x04", 6, 0, out,
+					    4), 0);
+	assert_int_equal(leases_find_client(t, LEASE_ID_HWADDR,
+					    (const uint8_t *)"\x00\x0c\x01\x02\x03\x05", 6, 0, out,
+					    4), 1);
+	assert_string_equal(out[0].hostname, "b");
+	assert_int_equal(leases_find_client(t, LEASE_ID_CLIENT_ID,
+					    (const uint8_t *)"\xff\0\0\0\x01\0", 6, 0, out, 4), 1);
+	assert_int_equal(out[0].hwaddr_len, 6);
+	assert_int_equal(out[0].client_id_len, 6);
+	assert_int_equal(leases_find_client(t, LEASE_ID_CLIENT_ID, (const uint8_t *)"zz", 2, 0,
+					    out, 4), 0);
+	leases_close(t);
+}
+
+/* Many renames and address changes: the string store compacts, lookups stay right. */
+static void test_churn_compaction(void **state)
+{
+	struct feed f = { 0 };
+	struct leases_opts o = { .clock = test_clock, .clock_ctx = &f };
+	struct leases *t;
+	struct leases_stats st;
+	struct lease l;
+	uint64_t mem_first = 0;
+
+	(void)state;
+	f.now = T0;
+	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
+	for (int round = 0; round < 40; round++) {
+		for (int i = 0; i < 2000; i++)
+			put(t, H4, "10.1.%d.%d,00:00:00:00:%02x:%02x,,3600,%d,1,1,1,"
+				   "host-%d-round-%d-with-a-long-name.example.com,0,",
+			    i / 256, i % 256, i / 256, i % 256, T0 + 3600, i, round);
+		leases_get_stats(t, &st);
+		if (round == 4)
+			mem_first = st.mem_bytes;
+	}
+	assert_int_equal(leases_count(t), 2000);
+	leases_get_stats(t, &st);
+	/* bounded: 40 rounds of new names cost no more than a few rounds */
+	assert_true(st.mem_bytes <= 2 * mem_first);
+	assert_true(st.compactions > 0);
+	for (int i = 0; i < 2000; i += 97) {
+		uint8_t a[4] = { 10, 1, i / 256, i % 256 }, hw[6] = { 0, 0, 0, 0, i / 256, i % 256 };
+		char want[80];
+		struct lease out[2];
+
+		assert_int_equal(leases_find_addr(t, a, &l), 0);
+		snprintf(want, sizeof(want), "host-%d-round-39-with-a-long-name.example.com", i);
+		assert_string_equal(l.hostname, want);
+		assert_int_equal(leases_find_client(t, LEASE_ID_HWADDR, hw, 6, 0, out, 2), 1);
+		assert_memory_equal(out[0].addr, a, 4);
+	}
+	/* delete half, then re-add: indexes stay consistent */
+	for (int i = 0; i < 2000; i += 2)
+		put(t, H4, "10.1.%d.%d,00:00:00:00:%02x:%02x,,0,%d,1,1,1,,0,", i / 256, i % 256,
+		    i / 256, i % 256, T0);
+	assert_int_equal(leases_count(t), 1000);
+	for (int i = 0; i < 2000; i++) {
+		uint8_t a[4] = { 10, 1, i / 256, i % 256 }, hw[6] = { 0, 0, 0, 0, i / 256, i % 256 };
+		struct lease out[2];
+
+		assert_int_equal(leases_find_addr(t, a, &l), i % 2 ? 0 : -ENOENT);
+		assert_int_equal(leases_find_client(t, LEASE_ID_HWADDR, hw, 6, 0, out, 2), i % 2);
+	}
+	leases_close(t);
+}
+
+/* The per-lease cost the issue sets: <= 150 bytes for a realistic v4 table. */
+static void test_memory_per_lease(void **state)
+{
+	struct feed f = { 0 };
+	struct leases_opts o = { .clock = test_clock, .clock_ctx = &f };
+	struct leases *t;
+	struct leases_stats st;
+	const int n = 200000;
+
+	(void)state;
+	f.now = T0;
+	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
+	for (int i = 0; i < n; i++)
+		put(t, H4, "10.%d.%d.%d,00:0c:29:%02x:%02x:%02x,01:00:0c:29:%02x:%02x:%02x,3600,%d,1,1,1,"
+			   "h-10-%d-%d-%d.dyn.example,0,",
+		    i >> 16, (i >> 8) & 255, i & 255, i >> 16, (i >> 8) & 255, i & 255, i >> 16,
+		    (i >> 8) & 255, i & 255, T0 + 3600, i >> 16, (i >> 8) & 255, i & 255);
+	leases_get_stats(t, &st);
+	print_message("# %llu bytes for %d leases: %.1f bytes/lease\n",
+		      (unsigned long long)st.mem_bytes, n, (double)st.mem_bytes / n);
+	assert_int_equal(st.leases, n);
+	assert_true(st.mem_bytes / n <= 150);
+	leases_close(t);
+}
+
+static char *slurp_print(const char *path, int all, int json, int *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	*err = leases_cmd_print(path, all, json, out);
+	fclose(out);
+	return buf;
+}
+
+static void test_cmd_print(void **state)
+{
+	char path[] = "/tmp/ls-test-leases-XXXXXX";
+	int fd = mkstemp(path), err;
+	char *s;
+	FILE *f;
+	time_t now = time(NULL);
+
+	(void)state;
+	f = fdopen(fd, "w");
+	fprintf(f, H4 ",pool_id\n");
+	fprintf(f, "10.0.0.2,00:02,01:00:02,3600,%lld,1,1,0,two&#x2cx,0,{ \"k\": \"v\" },4\n",
+		(long long)now + 3600);
+	fprintf(f, "10.0.0.1,00:01,,3600,%lld,1,0,0,one,0,,0\n", (long long)now + 3600);
+	fprintf(f, "10.0.0.3,00:03,,3600,%lld,1,0,0,gone,0,,0\n", (long long)now - 10);
+	fprintf(f, "10.0.0.4,00:04,,3600,%lld,1,0,0,,2,,0\n", (long long)now + 3600);
+	fprintf(f, "10.0.0.5,00:05,,3600,%lld,1,0,0,,0,,0\n", (long long)now + 3600);
+	fprintf(f, "10.0.0.5,00:05,,0,%lld,1,0,0,,0,,0\n", (long long)now);
+	fprintf(f, "bad,row\n");
+	fclose(f);
+
+	s = slurp_print(path, 0, 1, &err);
+	assert_int_equal(err, 0);
+	{
+		char want[1024];
+
+		snprintf(want, sizeof(want),
+			 "{\"address\":\"10.0.0.1\",\"hwaddr\":\"00:01\",\"client_id\":\"\","
+			 "\"valid_lifetime\":3600,\"expire\":%lld,\"subnet_id\":1,\"fqdn_fwd\":false,"
+			 "\"fqdn_rev\":false,\"hostname\":\"one\",\"state\":0,\"user_context\":\"\","
+			 "\"pool_id\":0}\n"
+			 "{\"address\":\"10.0.0.2\",\"hwaddr\":\"00:02\",\"client_id\":\"01:00:02\","
+			 "\"valid_lifetime\":3600,\"expire\":%lld,\"subnet_id\":1,\"fqdn_fwd\":true,"
+			 "\"fqdn_rev\":false,\"hostname\":\"two,x\",\"state\":0,"
+			 "\"user_context\":{\"k\":\"v\"},\"pool_id\":4}\n",
+			 (long long)now + 3600, (long long)now + 3600);
+		assert_string_equal(s, want);
+	}
+	free(s);
+	s = slurp_print(path, 1, 1, &err);
+	assert_int_equal(err, 0);
+	/* all: expired and reclaimed too, deleted never */
+	assert_non_null(strstr(s, "\"10.0.0.3\""));
+	assert_non_null(strstr(s, "\"10.0.0.4\""));
+	assert_null(strstr(s, "\"10.0.0.5\""));
+	free(s);
+	s = slurp_print(path, 0, 0, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(strstr(s, "10.0.0.1        hwaddr 00:01 client_id - hostname one valid 3600"));
+	assert_null(strstr(s, "10.0.0.3"));
+	free(s);
+	unlink(path);
+	s = slurp_print("/nonexistent/dir/leases.csv", 0, 0, &err);
+	assert_int_equal(err, -ENOENT);	/* a command names a file: it must exist */
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_real_v6_file(void **state)
+{
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	struct leases *t;
+	struct leases_stats st;
+	char p[4096];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/tests/corpus/data/kea/kea-leases6.csv", top);
+	assert_int_equal(leases_open(&t, p, 0, NULL), 0);
+	assert_int_equal(leases_family(t), 6);
+	assert_int_equal(leases_count(t), 399);
+	leases_get_stats(t, &st);
+	assert_int_equal(st.rows, 399);
+	assert_int_equal(st.bad_rows, 0);
+	assert_int_equal(leases_fd(t), -1);
+	leases_close(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_feed_v4),
+		cmocka_unit_test(test_expiry_clock),
+		cmocka_unit_test(test_identity_v6),
+		cmocka_unit_test(test_identity_v4),
+		cmocka_unit_test(test_churn_compaction),
+		cmocka_unit_test(test_memory_per_lease),
+		cmocka_unit_test(test_cmd_print),
+		cmocka_unit_test(test_real_v6_file),
+	};
+
+	log_set_level(LOG_LVL_ERR);
+	return cmocka_run_group_tests_name("leases", tests, NULL, NULL);
+}

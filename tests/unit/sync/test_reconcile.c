@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tests/unit/test_reconcile.c - the reconciler's decisions, driven through
+ * the real lease table (leases_apply), the real ownership store and a fake
+ * clock; the DNS side is a recorder that answers like the engine does. New
+ * lease adds fwd+rev with the intent durable first; renewal sends nothing
+ * (unless update-on-renew); name change and reassignment remove the old
+ * binding before adding the new; release, expiry and delete remove; a
+ * conflict is left alone; a forged wire event changes nothing; pending
+ * events are bounded; a restart finishes unfinished intents; zones leaving
+ * the configuration have their bindings removed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "user/ctl/config.h"
+#include "user/lease/kea_csv.h"
+#include "user/lease/leases.h"
+#include "user/common/log.h"
+#include "user/sync/owner.h"
+#include "user/sync/reconcile.h"
+
+#define H4 "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev," \
+	   "hostname,state,user_context"
+#define T0 1800000000
+
+struct world {
+	char dir[64];
+	time_t now;
+	uint64_t ms;
+	struct config *cfg;
+	struct owner *owner;
+	struct leases *t4, *t6;
+	struct reconcile *r;
+	struct dnsengine_change sent[64];
+	uint64_t commits_at_submit[64];
+	int nsent;
+	/* the DNS adopt_probe() would see: by last octet, 1 fwd ok, 2 rev ok */
+	uint8_t dns_has[256];
+	int nprobed;
+	struct adopt_item probed[16];
+};
+
+static int w_probe(void *ctx, struct adopt_item *items, size_t n)
+{
+	struct world *w = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t h = w->dns_has[items[i].addr[3]];
+
+		if (w->nprobed < 16)
+			w->probed[w->nprobed] = items[i];
+		w->nprobed++;
+		items[i].fwd_ok = items[i].fz && (h & 1);
+		items[i].rev_ok = items[i].rz && (h & 2);
+	}
+	return 0;
+}
+
+static time_t w_clock(void *ctx)
+{
+	return ((struct world *)ctx)->now;
+}
+
+static uint64_t w_ms(void *ctx)
+{
+	return ((struct world *)ctx)->ms;
+}
+
+static int w_submit(void *ctx, const struct dnsengine_change *c)
+{
+	struct world *w = ctx;
+	struct owner_stats st;
+	struct owner_rec o;
+
+	assert_true(w->nsent < 64);
+	/* the intent is in the store, committed, before the change leaves */
+	assert_int_equal(owner_get(w->owner, c->family == AF_INET ? 4 : 6, c->addr, &o), 0);
+	assert_int_equal(o.state, c->op == DNSENGINE_ADD ? OWNER_ADDING : OWNER_REMOVING);
+	owner_get_stats(w->owner, &st);
+	w->commits_at_submit[w->nsent] = st.commits;
+	w->sent[w->nsent++] = *c;
+	return 0;
+}
+
+static void lease_cb(void *ctx, const struct lease_change *ch)
+{
+	struct world *w = ctx;
+
+	/* while "killed", the lease file moves on without us */
+	if (w->r)
+		reconcile_lease_change(w->r, ch);
+}
+
+static void put4(struct world *w, const char *fmt, ...)
+{
+	struct kea_csv_hdr h;
+	struct kea_row row;
+	enum kea_col miss;
+	const char *why;
+	char line[512];
+	va_list ap;
+
+	assert_int_equal(kea_csv_parse_header(&h, H4, strlen(H4), &miss), 0);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	assert_int_equal(kea_csv_parse_row(&h, line, strlen(line), &row, &why), 0);
+	assert_true(leases_apply(w->t4, &row) >= 0);
+}
+
+static void conf(struct world *w, const char *extra)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ls.conf", w->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"/unused\" }, \"state-dir\": \"%s/state\","
+		"\"pending-timeout\": 2, \"max-pending-events\": 16, \"ddns-qualifying-suffix\": \"dyn.example.\","
+		"\"forward-ddns\": { \"ddns-domains\": [ { \"name\": \"dyn.example.\","
+		"  \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] } ] }"
+		"%s } }", w->dir, extra);
+	fclose(f);
+	config_free(w->cfg);
+	w->cfg = NULL;
+	assert_int_equal(config_load(path, &w->cfg), 0);
+}
+
+#define REV ", \"reverse-ddns\": { \"ddns-domains\": [ { \"name\": \"64.10.in-addr.arpa.\"," \
+	    " \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] } ] }"
+
+static void start(struct world *w)
+{
+	struct leases_opts lo = { .on_change = lease_cb, .ctx = w, .clock = w_clock,
+				  .clock_ctx = w };
+	struct reconcile_opts ro = { .cfg = w->cfg, .submit = w_submit, .submit_ctx = w,
+				     .clock = w_clock, .mono_ms = w_ms, .clock_ctx = w,
+				     .probe = w_probe, .probe_ctx = w };
+	char sd[96];
+
+	snprintf(sd, sizeof(sd), "%s/state", w->dir);
+	assert_int_equal(owner_open(&w->owner, sd, 0), 0);
+	ro.owner = w->owner;
+	assert_int_equal(reconcile_new(&w->r, &ro), 0);
+	if (!w->t4)
+		assert_int_equal(leases_open(&w->t4, NULL, 4, &lo), 0);
+	reconcile_set_leases(w->r, 4, w->t4);
+	if (w->t6)
+		reconcile_set_leases(w->r, 6, w->t6);
+}
+
+static void stop(struct world *w, int keep_leases)
+{
+	reconcile_free(w->r);
+	w->r = NULL;
+	owner_close(w->owner);
+	w->owner = NULL;
+	if (!keep_leases) {
+		leases_close(w->t4);
+		w->t4 = NULL;
+		leases_close(w->t6);
+		w->t6 = NULL;
+	}
+}
+
+static int setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	snprintf(w->dir, sizeof(w->dir), "/tmp/ls-test-reconcile-XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	w->now = T0;
+	w->ms = 1000;
+	conf(w, REV);
+	start(w);
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+	char cmd[128];
+
+	stop(w, 0);
+	config_free(w->cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+	assert_int_equal(system(cmd), 0);
+	free(w);
+	return 0;
+}
+
+/* Flush, then answer every change sent with @fwd/@rev (like the engine). */
+static int step(struct world *w, enum dnsengine_outcome fwd, enum dnsengine_outcome rev)
+{
+	int first = w->nsent, done = first;
+
+	/* answers may lead to more changes (remove before add): until quiet */
+	do {
+		while (reconcile_flush(w->r) > 0)
+			;
+		for (; done < w->nsent; done++) {
+			struct dnsengine_result res = {
+				w->sent[done].fwd ? fwd : DNSENGINE_SKIPPED,
+				w->sent[done].rev ? rev : DNSENGINE_SKIPPED, true };
+
+			reconcile_done(w->r, &w->sent[done], &res);
+		}
+		while (reconcile_flush(w->r) > 0)
+			;
+	} while (done < w->nsent);
+	return w->nsent - first;
+}
+
+#define OK DNSENGINE_APPLIED
+
+static void owned(struct world *w, uint8_t last, int want_state, const char *fqdn)
+{
+	const uint8_t a[4] = { 10, 64, 1, last };
+	struct owner_rec o;
+	int err = owner_get(w->owner, 4, a, &o);
+
+	if (!want_state) {
+		assert_int_equal(err, -ENOENT);
+		return;
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(o.state, want_state);
+	assert_string_equal(o.fqdn, fqdn);
+}
+
+static void test_lifecycle(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+
+	/* new lease: one add, forward and reverse, intent committed before it left */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[0].op, DNSENGINE_ADD);
+	assert_true(w->sent[0].fwd && w->sent[0].rev);
+	assert_string_equal(w->sent[0].fqdn, "h5.dyn.example.");
+	assert_int_equal(w->sent[0].ttl, 1188);
+	assert_true(w->commits_at_submit[0] >= 1);
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+
+	/* renewal with the same name and address: nothing */
+	w->now += 1800;
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 0);
+
+	/* name changed: the old binding goes first, then the new one comes */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,new5.dyn.example.,0,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_int_equal(w->sent[1].op, DNSENGINE_REMOVE);
+	assert_string_equal(w->sent[1].fqdn, "h5.dyn.example.");
+	assert_int_equal(w->sent[2].op, DNSENGINE_ADD);
+	assert_string_equal(w->sent[2].fqdn, "new5.dyn.example.");
+	owned(w, 5, OWNER_ADDED, "new5.dyn.example.");
+
+	/* reassigned to another MAC: old name removed, new added with another DHCID */
+	put4(w, "10.64.1.5,00:11:22:33:44:66,,3600,%d,1,1,1,other.dyn.example.,0,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_int_equal(w->sent[3].op, DNSENGINE_REMOVE);
+	assert_string_equal(w->sent[3].fqdn, "new5.dyn.example.");
+	assert_int_equal(w->sent[4].op, DNSENGINE_ADD);
+	assert_memory_not_equal(w->sent[3].dhcid, w->sent[4].dhcid, DHCID_RDATA_LEN);
+
+	/* release: removed, and the store forgets it */
+	put4(w, "10.64.1.5,00:11:22:33:44:66,,3600,%d,1,1,1,other.dyn.example.,3,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[5].op, DNSENGINE_REMOVE);
+	owned(w, 5, 0, NULL);
+
+	/* expiry by the clock */
+	put4(w, "10.64.1.6,00:11:22:33:44:77,,600,%d,1,1,1,h6,0,", (int)w->now + 600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[6].fqdn, "h6.dyn.example.");	/* qualified */
+	w->now += 601;
+	assert_int_equal(leases_expire_scan(w->t4, w->now), 1);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[7].op, DNSENGINE_REMOVE);
+	owned(w, 6, 0, NULL);
+
+	/* a lease without a name, generate-names off: nothing */
+	put4(w, "10.64.1.7,00:11:22:33:44:88,,600,%d,1,1,1,,0,", (int)w->now + 600);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.adds, 4);
+	assert_int_equal(st.removes, 4);
+	assert_true(reconcile_idle(w->r));
+}
+
+static void test_conflict_and_failure(void **state)
+{
+	struct world *w = *state;
+
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,taken.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, DNSENGINE_CONFLICT, DNSENGINE_SKIPPED), 1);
+	owned(w, 9, OWNER_CONFLICT, "taken.dyn.example.");
+	/* neither renewal nor a full reconciliation hammers someone else's name */
+	w->now += 100;
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,taken.dyn.example.,0,", T0 + 3700);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* expiry of a lease whose records were never ours: nothing to remove */
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,0,%d,1,1,1,taken.dyn.example.,0,", T0 + 3700);
+	assert_int_equal(step(w, OK, OK), 0);
+	owned(w, 9, 0, NULL);
+
+	/* a refused add is retried by the full reconciliation, not before */
+	put4(w, "10.64.1.10,00:11:22:33:44:10,,3600,%d,1,1,1,r.dyn.example.,0,", T0 + 3700);
+	assert_int_equal(step(w, DNSENGINE_REFUSED, DNSENGINE_SKIPPED), 1);
+	owned(w, 10, OWNER_FAILED, "r.dyn.example.");
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 1);
+	owned(w, 10, OWNER_ADDED, "r.dyn.example.");
+}
+
+static void test_update_on_renew(void **state)
+{
+	struct world *w = *state;
+
+	stop(w, 1);
+	conf(w, REV ", \"update-on-renew\": true");
+	start(w);
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	w->now += 10;
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3610);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[1].op, DNSENGINE_ADD);
+}
+
+static void test_wire_events(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+	struct ls_event ev;
+
+	/* a forged ACK with no lease behind it: pending, then unconfirmed, nothing sent */
+	memset(&ev, 0, sizeof(ev));
+	ev.version = LS_EVENT_VERSION;
+	ev.type = LS_EV_V4_ACK;
+	ev.family = 4;
+	ev.prefix_len = 32;
+	memcpy(ev.addr, "\x0a\x40\x01\x63", 4);
+	ev.hlen = 6;
+	memcpy(ev.chaddr, "\x00\x11\x22\x33\x44\x63", 6);
+	ev.flags = LS_EVF_LEASE_TIME;
+	ev.valid_lft = 3600;
+	reconcile_event(w->r, &ev);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.pending, 1);
+	w->ms += 2001;
+	reconcile_tick(w->r);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(st.unconfirmed, 1);
+	assert_int_equal(step(w, OK, OK), 0);
+
+	/* the lease file catches up within the timeout: confirmed */
+	reconcile_event(w->r, &ev);
+	w->ms += 500;
+	put4(w, "10.64.1.99,00:11:22:33:44:63,,3600,%d,1,1,1,w.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.confirmed, 1);
+	/* the same ACK again (a renewal on the wire): confirmed at once, nothing to send */
+	reconcile_event(w->r, &ev);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.confirmed, 2);
+	/* an ACK from another MAC for that address is not confirmed by this lease */
+	ev.chaddr[5] = 0x64;
+	reconcile_event(w->r, &ev);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.pending, 1);
+
+	/* a flood of forged ACKs: the pending queue stays bounded */
+	for (int i = 0; i < 100; i++) {
+		ev.addr[3] = (uint8_t)(100 + i);
+		reconcile_event(w->r, &ev);
+	}
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.pending, 16);
+	assert_int_equal(st.pending_dropped, 85);
+	w->ms += 3000;
+	reconcile_tick(w->r);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.unconfirmed, 17);
+}
+
+static void test_restart_finishes_intents(void **state)
+{
+	struct world *w = *state;
+
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.6,00:11:22:33:44:56,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	while (reconcile_flush(w->r) > 0)
+		;
+	assert_int_equal(w->nsent, 2);
+	/* killed before any answer: intents ADDING in the store */
+	stop(w, 1);
+	/* meanwhile the lease file lost 10.64.1.6 */
+	put4(w, "10.64.1.6,00:11:22:33:44:56,,0,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	start(w);
+	owned(w, 5, OWNER_ADDING, "h5.dyn.example.");
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 2);
+	/* 5 is finished (add again: RFC 4703 makes it idempotent), 6 is undone */
+	assert_int_equal(w->sent[2].op, DNSENGINE_ADD);
+	assert_string_equal(w->sent[2].fqdn, "h5.dyn.example.");
+	assert_int_equal(w->sent[3].op, DNSENGINE_REMOVE);
+	assert_string_equal(w->sent[3].fqdn, "h6.dyn.example.");
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+	owned(w, 6, 0, NULL);
+	/* and a second full run finds nothing to do */
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+}
+
+static void test_zone_retired(void **state)
+{
+	struct world *w = *state;
+	struct config *old;
+
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	/* the reverse zone leaves the configuration: its PTR goes, the forward stays */
+	old = w->cfg;
+	w->cfg = NULL;
+	conf(w, "");
+	assert_int_equal(reconcile_retire_zones(w->r, w->cfg->zones), 1);
+	reconcile_set_config(w->r, w->cfg);
+	config_free(old);
+	/* removed whole, then what the new configuration wants (forward only) comes back */
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_int_equal(w->sent[1].op, DNSENGINE_REMOVE);
+	assert_true(w->sent[1].fwd);
+	assert_true(w->sent[1].rev);
+	assert_int_equal(w->sent[2].op, DNSENGINE_ADD);
+	assert_true(w->sent[2].fwd);
+	assert_false(w->sent[2].rev);
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+}
+
+static void test_adopt_existing(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+	uint8_t dh[DHCID_RDATA_LEN];
+	const uint8_t id[7] = { 1, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
+
+	/* off by default: the full pass never asks DNS */
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->nprobed, 0);
+
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	/* .5: DNS holds both sides with our DHCID; .6: only the forward side; .7: nothing */
+	w->dns_has[5] = 3;
+	w->dns_has[6] = 1;
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.6,00:11:22:33:44:66,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
+	w->nsent = 0;
+	assert_int_equal(reconcile_full(w->r), 0);
+	/* only leases without a binding are asked about (.9 is owned) */
+	assert_int_equal(w->nprobed, 3);
+	assert_int_equal(w->probed[0].addr[3] + w->probed[1].addr[3] + w->probed[2].addr[3], 18);
+	for (int i = 0; i < 3; i++) {
+		assert_non_null(w->probed[i].fz);
+		assert_non_null(w->probed[i].rz);
+		if (w->probed[i].addr[3] == 5) {
+			assert_string_equal(w->probed[i].fqdn, "h5.dyn.example.");
+			assert_int_equal(dhcid_compute(DHCID_ID_HWADDR, id, sizeof(id),
+						       "h5.dyn.example.", dh), 0);
+			assert_memory_equal(w->probed[i].dhcid, dh, DHCID_RDATA_LEN);
+		}
+	}
+	/* .5 adopted without an UPDATE; .6 and .7 take the add path */
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_string_not_equal(w->sent[0].fqdn, "h5.dyn.example.");
+	assert_string_not_equal(w->sent[1].fqdn, "h5.dyn.example.");
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.adopted, 1);
+	assert_int_equal(st.adopt_probed, 3);
+
+	/* the next full pass asks nothing: every lease has its binding */
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(w->nprobed, 3);
+	assert_int_equal(step(w, OK, OK), 0);
+
+	/* the adopted binding is cleaned like any other when the lease ends */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,3,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[2].op, DNSENGINE_REMOVE);
+	assert_string_equal(w->sent[2].fqdn, "h5.dyn.example.");
+	assert_true(w->sent[2].fwd && w->sent[2].rev);
+	owned(w, 5, 0, NULL);
+
+	/* no-check-without-dhcid: nothing can be proven ours, nothing is asked */
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true, \"conflict-resolution-mode\": \"no-check-without-dhcid\"");
+	start(w);
+	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3600);
+	w->dns_has[8] = 3;
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(w->nprobed, 3);
+}
+
+#define H6 "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid," \
+	   "prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context"
+#define DUID "00:01:00:01:00:00:00:01:02:00:00:00:00:01"
+
+static void put6(struct world *w, const char *fmt, ...)
+{
+	struct leases_opts lo = { .on_change = lease_cb, .ctx = w, .clock = w_clock,
+				  .clock_ctx = w };
+	struct kea_csv_hdr h;
+	struct kea_row row;
+	enum kea_col miss;
+	const char *why;
+	char line[512];
+	va_list ap;
+
+	if (!w->t6) {
+		assert_int_equal(leases_open(&w->t6, NULL, 6, &lo), 0);
+		reconcile_set_leases(w->r, 6, w->t6);
+	}
+	assert_int_equal(kea_csv_parse_header(&h, H6, strlen(H6), &miss), 0);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	assert_int_equal(kea_csv_parse_row(&h, line, strlen(line), &row, &why), 0);
+	assert_true(leases_apply(w->t6, &row) >= 0);
+}
+
+#define REV6(pd) ", \"reverse-ddns\": { \"ddns-domains\": [ { \"name\": \"8.b.d.0.1.0.0.2.ip6.arpa.\"," \
+	" \"prefix-delegation\": " pd ", \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] } ] }"
+
+/* Delegated prefixes: nothing by default; a PTR at the prefix's nibble name when opted in. */
+static void test_prefix_delegation(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+	struct owner_rec o;
+	uint8_t pfx[16], na[16];
+
+	inet_pton(AF_INET6, "2001:db8:1:100::", pfx);
+	inet_pton(AF_INET6, "2001:db8::5", na);
+	stop(w, 0);
+	conf(w, REV6("false"));
+	start(w);
+	/* the router's address lease and its /56, same DUID and name */
+	put6(w, "2001:db8::5," DUID ",3600,%d,1,1800,0,1,128,1,1,cpe.dyn.example.,,0,", T0 + 3600);
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,56,1,1,cpe.dyn.example.,,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[0].prefix_len, 0);
+	assert_memory_equal(w->sent[0].addr, na, 16);
+	assert_true(w->sent[0].fwd && w->sent[0].rev);
+	assert_int_equal(owner_get(w->owner, 6, pfx, &o), -ENOENT);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+
+	/* opted in: the prefix gets its reverse side only, with the client's DHCID */
+	stop(w, 1);
+	conf(w, REV6("true"));
+	start(w);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[1].op, DNSENGINE_ADD);
+	assert_int_equal(w->sent[1].prefix_len, 56);
+	assert_memory_equal(w->sent[1].addr, pfx, 16);
+	assert_false(w->sent[1].fwd);
+	assert_true(w->sent[1].rev);
+	assert_string_equal(w->sent[1].fqdn, "cpe.dyn.example.");
+	assert_memory_equal(w->sent[1].dhcid, w->sent[0].dhcid, DHCID_RDATA_LEN);
+	assert_int_equal(owner_get(w->owner, 6, pfx, &o), 0);
+	assert_int_equal(o.state, OWNER_ADDED);
+	assert_int_equal(o.prefix_len, 56);	/* through the store's encoding */
+	assert_string_equal(o.rev_zone, "8.b.d.0.1.0.0.2.ip6.arpa.");
+	assert_string_equal(o.fwd_zone, "");
+
+	/* renewal: nothing; a new prefix length: the old binding out, the new in */
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,56,1,1,cpe.dyn.example.,,0,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 0);
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,60,1,1,cpe.dyn.example.,,0,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_int_equal(w->sent[2].op, DNSENGINE_REMOVE);
+	assert_int_equal(w->sent[2].prefix_len, 56);
+	assert_int_equal(w->sent[3].op, DNSENGINE_ADD);
+	assert_int_equal(w->sent[3].prefix_len, 60);
+
+	/* release: removed like any other lease, reverse side only */
+	put6(w, "2001:db8:1:100::," DUID ",3600,%d,1,1800,2,2,60,1,1,cpe.dyn.example.,,3,", T0 + 5400);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[4].op, DNSENGINE_REMOVE);
+	assert_int_equal(w->sent[4].prefix_len, 60);
+	assert_false(w->sent[4].fwd);
+	assert_true(w->sent[4].rev);
+	assert_int_equal(owner_get(w->owner, 6, pfx, &o), -ENOENT);
+	/* the address lease was never touched */
+	assert_int_equal(owner_get(w->owner, 6, na, &o), 0);
+	assert_int_equal(o.prefix_len, 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.store_errors, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_and_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_on_renew, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
+	};
+
+	log_set_level(LOG_LVL_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * user/config.h - the leasesnoop configuration file (DESIGN.md
+ * "Configuration"): one JSON map "Leasesnoop", comments allowed, Kea D2's
+ * own syntax for TSIG keys and ddns-domains (inline or through
+ * "ddns-config-file"). Every setting has a default a small site can live
+ * with; an unknown key, a wrong type or a zone without servers is rejected
+ * with a message naming the key and the file. Holds no state beyond the
+ * parsed values.
+ */
+#ifndef LS_CONFIG_H
+#define LS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "user/dns/dnsengine.h"
+#include "user/ctl/ha.h"
+#include "user/common/log.h"
+#include "user/ctl/metrics.h"
+#include "user/dns/zones.h"
+
+#define CONFIG_MAX_IFACES 64
+
+struct config {
+	char *file;				/* the file it was read from */
+	char *ifaces[CONFIG_MAX_IFACES];	/* "interfaces": [] = lease files only */
+	int n_ifaces;
+	char *lease_file4, *lease_file6;	/* "lease-files": { "v4", "v6" }; NULL if absent */
+	char *state_dir;			/* "state-dir" */
+	char *control_socket;			/* "control-socket"; NULL: none */
+	enum dnsengine_mode mode;		/* "conflict-resolution-mode" */
+	uint32_t ttl_percent, ttl_min, ttl_max;	/* "ttl": { "percent", "min", "max" } */
+	uint32_t ttl_fixed;			/* "ttl": { "fixed" }; 0: use percent */
+	bool update_on_renew;			/* "update-on-renew" */
+	/*
+	 * "adopt-existing" (default false): at start-up and each full
+	 * reconciliation, an active lease with no binding in the store is looked
+	 * up in DNS (read-only queries); if its name holds this client's DHCID
+	 * and address, and its reverse name the PTR to that name and the DHCID
+	 * (for each side the configuration wants), the binding is stored as
+	 * added without sending an UPDATE. Anything else takes the normal add path.
+	 */
+	bool adopt_existing;
+	bool honor_fqdn_flags;			/* "honor-fqdn-flags": skip leases Kea marked no-DNS */
+	bool generate_names;			/* "generate-names": leases without a hostname */
+	char *generated_prefix;			/* "ddns-generated-prefix" (Kea: "myhost") */
+	char *qualifying_suffix;		/* "ddns-qualifying-suffix" ("" = none) */
+	uint32_t pending_timeout_ms;		/* "pending-timeout" (seconds, may be fractional) */
+	uint32_t full_reconcile_s;		/* "full-reconcile-interval" (s), 0 = start-up only */
+	uint32_t expire_grace_s;		/* "expire-grace" (s) */
+	uint32_t max_pending_events;		/* "max-pending-events" */
+	uint32_t max_inflight;			/* "batching": "max-queued-changes" */
+	struct dnsengine_opts engine;		/* "batching": message limits and timeouts */
+	enum log_level log_level;		/* "log-level": "error" … "debug" */
+	/*
+	 * the D2 sections. A reverse domain's "prefix-delegation": true (inline
+	 * only, never in a ddns-config-file; refused on forward domains) gives
+	 * a named DHCPv6 delegated prefix a PTR + DHCID at its reverse name, the
+	 * prefix length rounded down to a nibble; no forward record.
+	 */
+	struct zones *zones;
+	struct ha_config ha;			/* "high-availability"; .enabled false: no HA */
+	struct metrics_config metrics;		/* "metrics"; .enabled false: no endpoint */
+};
+
+/*
+ * config_load() - read and check @path into a new *@out. Returns 0,
+ * LS_ECONFIG (logged, naming the key and the file) or a negative errno.
+ * Free with config_free().
+ */
+int config_load(const char *path, struct config **out);
+
+/* config_free() - free @c and what it holds; NULL is a no-op. */
+void config_free(struct config *c);
+
+/*
+ * config_ttl() - the TTL of records for a lease of @valid_lft seconds:
+ * fixed, or percent of the lifetime clamped to [min, max].
+ */
+uint32_t config_ttl(const struct config *c, uint32_t valid_lft);
+
+#endif

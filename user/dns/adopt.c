@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * user/adopt.c - the read-only DNS probe behind "adopt-existing". Four
+ * questions per binding at most (DHCID and A/AAAA at the name, PTR and
+ * DHCID at the reverse name), kept @inflight deep through one dnsio loop:
+ * TCP connections are shared per server and pipelined, so 100,000 leases
+ * cost seconds, not a round trip each. Queries are TSIG-signed with the
+ * server's key and the replies verified, as for UPDATEs.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "user/dns/adopt.h"
+#include "user/dns/dnsio.h"
+#include "user/dns/dnsmsg.h"
+#include "user/common/errcode.h"
+#include "user/common/log.h"
+#include "user/dns/tsig.h"
+
+#define ADOPT_INFLIGHT_DEF 256
+#define ADOPT_TIMEOUT_DEF 2000
+#define ADOPT_RR_MAX 16		/* answer RRs looked at per question */
+
+enum q_kind { Q_FWD_DHCID = 0, Q_FWD_ADDR, Q_REV_PTR, Q_REV_DHCID, Q_KINDS };
+
+struct probe;
+
+struct slot {
+	struct probe *p;
+	size_t item;
+	enum q_kind kind;
+	char qname[ZONES_NAME_MAX];
+	uint16_t qtype;
+	const struct tsig_key *key;
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t mac_len;
+	struct slot *next_free;
+};
+
+struct probe {
+	struct dnsio *io;
+	struct adopt_item *items;
+	uint8_t *bits;		/* per item: Q_* answered with a match */
+	struct slot *slots, *free;
+	size_t active;
+	unsigned int timeout_ms;
+	struct adopt_stats st;
+};
+
+static const struct zones_domain *kind_domain(const struct adopt_item *it, enum q_kind k)
+{
+	return k <= Q_FWD_ADDR ? it->fz : it->rz;
+}
+
+static bool rr_match(const struct slot *s, const struct adopt_item *it, const struct dnsmsg_rr *rr)
+{
+	switch (s->kind) {
+	case Q_FWD_DHCID:
+	case Q_REV_DHCID:
+		return rr->rdlen == DHCID_RDATA_LEN && !memcmp(rr->rdata, it->dhcid, DHCID_RDATA_LEN);
+	case Q_FWD_ADDR:
+		return rr->rdlen == (it->family == 4 ? 4 : 16) &&
+		       !memcmp(rr->rdata, it->addr, rr->rdlen);
+	case Q_REV_PTR:
+		return !strcmp(rr->name, it->fqdn);
+	default:
+		return false;
+	}
+}
+
+static void slot_release(struct probe *p, struct slot *s)
+{
+	s->next_free = p->free;
+	p->free = s;
+	p->active--;
+}
+
+static int on_reply(void *arg, int status, const uint8_t *msg, size_t len)
+{
+	struct slot *s = arg;
+	struct probe *p = s->p;
+	struct adopt_item *it = &p->items[s->item];
+	struct dnsmsg_rr rrs[ADOPT_RR_MAX];
+	struct dnsmsg_reply r;
+	size_t n = 0;
+	int terr = 0, err;
+
+	if (status) {
+		it->failed = true;
+		p->st.failures++;
+		pr_debug("adopt: no answer for '%s' type %u (%s)", s->qname, s->qtype,
+			 ls_strerror(status));
+		slot_release(p, s);
+		return 0;
+	}
+	err = dnsmsg_parse_answer(msg, len, s->qtype, &r, rrs, ADOPT_RR_MAX, &n);
+	if (err || !r.qr || r.opcode != 0 || strcmp(r.zone, s->qname))
+		return -1;	/* not the answer to this question: keep waiting */
+	if (s->key) {
+		err = tsig_verify(s->key, msg, len, s->mac, s->mac_len, time(NULL), &terr);
+		if (err) {
+			pr_warn("adopt: answer for '%s' ignored (%s)", s->qname, ls_strerror(err));
+			return -1;
+		}
+	}
+	p->st.answers++;
+	if (r.rcode != 0 && r.rcode != 3) {	/* NOERROR and NXDOMAIN are answers */
+		it->failed = true;
+		p->st.failures++;
+		pr_debug("adopt: '%s' type %u answered %s", s->qname, s->qtype,
+			 dnsmsg_rcode_name(r.rcode));
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (rr_match(s, it, &rrs[i])) {
+				p->bits[s->item] |= (uint8_t)(1u << s->kind);
+				break;
+			}
+	}
+	slot_release(p, s);
+	return 0;
+}
+
+/* Ask question @k of item @i. */
+static int issue(struct probe *p, size_t i, enum q_kind k)
+{
+	struct adopt_item *it = &p->items[i];
+	const struct zones_domain *d = kind_domain(it, k);
+	const struct zones_server *sv = NULL;
+	struct dnsio_peer *peer = NULL;
+	struct slot *s = p->free;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	uint16_t id;
+	int err;
+
+	for (size_t j = 0; j < d->nservers && !sv; j++) {
+		peer = dnsio_peer_get(p->io, (const struct sockaddr *)&d->servers[j].addr,
+				      d->servers[j].addr_len, d->servers[j].text);
+		if (!peer)
+			return -ENOMEM;
+		if (dnsio_peer_usable(peer))
+			sv = &d->servers[j];
+	}
+	if (!sv)
+		return LS_EDNS_NOSERVER;
+	p->free = s->next_free;
+	p->active++;
+	s->item = i;
+	s->kind = k;
+	s->key = sv->key;
+	s->mac_len = 0;
+	if (k <= Q_FWD_ADDR) {
+		snprintf(s->qname, sizeof(s->qname), "%s", it->fqdn);
+	} else {
+		err = zones_reverse_name(it->family == 4 ? AF_INET : AF_INET6, it->addr, s->qname,
+					 sizeof(s->qname));
+		if (err)
+			goto fail;
+	}
+	s->qtype = k == Q_FWD_ADDR ? (it->family == 4 ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA) :
+		   k == Q_REV_PTR ? DNSMSG_TYPE_PTR : DNSMSG_TYPE_DHCID;
+	id = dnsio_alloc_id(peer);
+	err = dnsmsg_query_to_wire(s->qname, s->qtype, id, 512, &wire, &len);
+	if (!err && s->key)
+		err = tsig_sign(s->key, wire, &len, len + 512, time(NULL), s->mac, &s->mac_len);
+	if (!err)
+		err = dnsio_send(p->io, peer, true, wire, len, id, p->timeout_ms, on_reply, s);
+	free(wire);
+	if (err)
+		goto fail;
+	p->st.queries++;
+	return 0;
+fail:
+	slot_release(p, s);
+	return err;
+}
+
+int adopt_probe(struct adopt_item *items, size_t n, unsigned int inflight,
+		unsigned int timeout_ms, struct adopt_stats *st)
+{
+	struct probe p = { .items = items, .timeout_ms = timeout_ms ? timeout_ms : ADOPT_TIMEOUT_DEF };
+	size_t next = 0, total = n * Q_KINDS;
+	int err;
+
+	if (!inflight)
+		inflight = ADOPT_INFLIGHT_DEF;
+	for (size_t i = 0; i < n; i++)
+		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
+	if (!n)
+		return 0;
+	p.bits = calloc(n, 1);
+	p.slots = calloc(inflight, sizeof(*p.slots));
+	err = p.bits && p.slots ? dnsio_new(&p.io) : -ENOMEM;
+	if (err)
+		goto out;
+	for (size_t i = 0; i < inflight; i++) {
+		p.slots[i].p = &p;
+		p.slots[i].next_free = p.free;
+		p.free = &p.slots[i];
+	}
+	while (next < total || p.active) {
+		while (p.free && next < total) {
+			size_t i = next / Q_KINDS;
+			enum q_kind k = (enum q_kind)(next % Q_KINDS);
+			int e;
+
+			next++;
+			if (!kind_domain(&items[i], k) || items[i].failed)
+				continue;
+			e = issue(&p, i, k);
+			if (e) {
+				items[i].failed = true;
+				p.st.failures++;
+				if (e == -ENOMEM) {
+					err = e;
+					goto out;
+				}
+			}
+		}
+		if (p.active) {
+			int e = dnsio_poll(p.io, 200);
+
+			if (e < 0 && e != -EINTR) {
+				err = e;
+				goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct adopt_item *it = &items[i];
+
+		it->fwd_ok = it->fz && (p.bits[i] & (1u << Q_FWD_DHCID)) &&
+			     (p.bits[i] & (1u << Q_FWD_ADDR));
+		it->rev_ok = it->rz && (p.bits[i] & (1u << Q_REV_PTR)) &&
+			     (p.bits[i] & (1u << Q_REV_DHCID));
+	}
+out:
+	if (err)
+		pr_err("adopt: probing DNS failed (%s)", ls_strerror(err));
+	dnsio_free(p.io);
+	free(p.slots);
+	free(p.bits);
+	if (st) {
+		st->queries += p.st.queries;
+		st->answers += p.st.answers;
+		st->failures += p.st.failures;
+	}
+	return err;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * user/adopt.h - read-only probe of DNS for records another DDNS client
+ * (Kea D2) left for a lease: does the name hold this client's DHCID and
+ * address, and the reverse name its PTR and DHCID? The reconciler decides
+ * what to adopt; this module only asks (QUERY, TSIG-signed, pipelined over
+ * TCP through dnsio) and compares.
+ */
+#ifndef LS_ADOPT_H
+#define LS_ADOPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "user/dns/dhcid.h"
+#include "user/dns/zones.h"
+
+/* One binding to check. */
+struct adopt_item {
+	/* in */
+	int family;				/* 4 or 6 */
+	uint8_t addr[16];
+	char fqdn[ZONES_NAME_MAX];		/* canonical, trailing dot */
+	uint8_t dhcid[DHCID_RDATA_LEN];		/* dhcid_compute() for this client and name */
+	const struct zones_domain *fz;		/* forward domain; NULL: side not wanted */
+	const struct zones_domain *rz;		/* reverse domain; NULL: side not wanted */
+	/* out */
+	bool fwd_ok;	/* fqdn holds our DHCID and an A/AAAA with addr */
+	bool rev_ok;	/* the reverse name holds a PTR to fqdn and our DHCID */
+	bool failed;	/* a query got no usable answer (timeout, bad TSIG, SERVFAIL …) */
+};
+
+struct adopt_stats {
+	uint64_t queries, answers, failures;
+};
+
+/**
+ * adopt_probe() - fill the out fields of @items[0..n). Each wanted side is
+ * asked of the first usable server of its domain, signed with that server's
+ * key; replies are TSIG-verified. At most @inflight queries are outstanding
+ * (0: 256); each waits @timeout_ms (0: 2000). Blocks until all are answered
+ * or timed out. @st (may be NULL) gets the counters added.
+ * Returns 0 or a negative errno (socket or memory failure: nothing matched).
+ */
+int adopt_probe(struct adopt_item *items, size_t n, unsigned int inflight,
+		unsigned int timeout_ms, struct adopt_stats *st);
+
+#endif

@@ -1,0 +1,1118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * user/dnsengine.c - batching, RFC 4703 sequences and retries.
+ *
+ * A change is split into a forward unit and a reverse unit. A unit is one
+ * owner name at one step of its sequence (e.g. "add, name not in use" then
+ * "replace, DHCID matches"). Units wait in a FIFO per domain; a batch takes
+ * the oldest units whose owner name has nothing in flight (so two changes
+ * to one name never share a message and stay in order), up to the message
+ * limits, and becomes one signed UPDATE. RFC 2136 §3.2 makes the
+ * prerequisites of a message all-or-nothing: if a batch fails on them, it
+ * is split in halves and both are sent again, until the failing unit is
+ * alone and takes the next step of its own sequence. As in Kea D2, the
+ * reverse unit runs after the forward one succeeded.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "user/dns/dnsengine.h"
+#include "user/dns/dnsio.h"
+#include "user/dns/dnsmsg.h"
+#include "user/common/errcode.h"
+#include "user/common/log.h"
+#include "user/dns/tsig.h"
+
+enum step {
+	ST_FWD_ADD,		/* prereq: name not in use (check modes) */
+	ST_FWD_REPLACE,		/* prereq: DHCID matches / exists */
+	ST_FWD_REM_ADDR,	/* remove our address */
+	ST_FWD_REM_RRS,		/* remove the rest if no address is left */
+	ST_REV_ADD,
+	ST_REV_REM,
+};
+
+struct change;
+
+struct unit {
+	struct change *ch;
+	bool rev;
+	enum step step;
+	const char *owner;
+	struct zq *zq;
+	struct unit *next;		/* queue link */
+	struct unit *hnext;		/* busy-hash link */
+};
+
+struct change {
+	struct dnsengine_change c;
+	char fqdn[ZONES_NAME_MAX];
+	char rname[80];
+	struct dnsengine_result res;
+	struct unit fu, ru;
+	bool started;			/* a unit of it went into a message */
+	bool superseded;		/* reported final; dropped from its queue when met */
+	struct change *pnext;		/* pending-by-key hash link, while not started */
+};
+
+struct zq {
+	const struct zones_domain *dom;
+	struct unit *head, *tail;
+	size_t len;
+	unsigned int inflight;
+	unsigned int attempt;
+	uint64_t retry_at;
+	struct dnsio_peer **peers;
+	struct dnsengine_server_stats *sst;	/* per server, same index as peers */
+};
+
+struct batch {
+	struct dnsengine *e;
+	struct zq *zq;
+	struct unit **u;
+	size_t n;
+	struct dnsio_peer *peer;
+	size_t srv;			/* index of peer in zq->peers */
+	uint64_t sent_ns;		/* CLOCK_MONOTONIC when handed to the transport */
+	const struct tsig_key *key;
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t mac_len;
+	struct batch *bprev, *bnext;	/* every batch in flight, for dnsengine_free() */
+};
+
+#define BUSY_BUCKETS 65536
+#define TSIG_ROOM 400		/* key name + algorithm name + MAC + fixed fields, bounded */
+
+struct dnsengine {
+	const struct zones *z;
+	struct dnsengine_opts o;
+	dnsengine_done_fn cb;
+	void *cbarg;
+	struct dnsio *io;
+	struct zq *zqs;
+	size_t nzq;
+	struct unit *busy[BUSY_BUCKETS];
+	struct change *pend[BUSY_BUCKETS];	/* queued, not started: by name + address */
+	struct batch *batches;
+	struct dnsengine_stats st;
+};
+
+/*
+ * 1 ms … 30 s: a loopback server answers a small UPDATE in about a
+ * millisecond, a 1,000-change one in hundreds; the default timeout is 2 s,
+ * and a reply can still arrive up to the largest configured timeout.
+ */
+const double dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const char *const outcome_names[DNSENGINE_OUTCOME_MAX_] = {
+	[DNSENGINE_PENDING] = "pending", [DNSENGINE_APPLIED] = "applied",
+	[DNSENGINE_CONFLICT] = "conflict", [DNSENGINE_SKIPPED] = "skipped",
+	[DNSENGINE_NOZONE] = "nozone", [DNSENGINE_REFUSED] = "refused",
+	[DNSENGINE_NOTAUTH] = "notauth", [DNSENGINE_NOTZONE] = "notzone",
+	[DNSENGINE_FORMERR] = "formerr", [DNSENGINE_BADSIG] = "badsig",
+	[DNSENGINE_BADKEY] = "badkey", [DNSENGINE_BADTIME] = "badtime",
+	[DNSENGINE_TIMEOUT] = "timeout", [DNSENGINE_NETERR] = "neterr",
+	[DNSENGINE_SUPERSEDED] = "superseded",
+};
+
+const char *dnsengine_outcome_name(enum dnsengine_outcome o)
+{
+	return o < DNSENGINE_OUTCOME_MAX_ ? outcome_names[o] : "?";
+}
+
+int dnsengine_mode_parse(const char *s)
+{
+	static const char *const m[] = { "check-with-dhcid", "no-check-with-dhcid",
+					  "check-exists-with-dhcid", "no-check-without-dhcid" };
+
+	for (int i = 0; i < 4; i++)
+		if (s && !strcmp(s, m[i]))
+			return i;
+	return -EINVAL;
+}
+
+void dnsengine_opts_default(struct dnsengine_opts *o)
+{
+	o->max_changes_per_msg = 1000;
+	o->max_msg_bytes = 65535;
+	o->max_inflight_per_zone = 4;
+	o->timeout_ms = 2000;
+	o->backoff_base_ms = 100;
+	o->backoff_max_ms = 30000;
+	o->udp_single = true;
+}
+
+int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dnsengine_opts *o,
+		  dnsengine_done_fn cb, void *cbarg)
+{
+	struct dnsengine *e;
+	size_t nf = zones_count(z, false), nr = zones_count(z, true);
+	int err;
+
+	if (!cb)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->z = z;
+	if (o)
+		e->o = *o;
+	else
+		dnsengine_opts_default(&e->o);
+	if (!e->o.max_changes_per_msg || e->o.max_msg_bytes < 512 || !e->o.max_inflight_per_zone ||
+	    e->o.max_msg_bytes > 65535) {
+		free(e);
+		return -EINVAL;
+	}
+	e->cb = cb;
+	e->cbarg = cbarg;
+	err = dnsio_new(&e->io);
+	if (err)
+		goto fail;
+	e->zqs = calloc(nf + nr + 1, sizeof(*e->zqs));
+	if (!e->zqs) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < nf + nr; i++) {
+		struct zq *q = &e->zqs[e->nzq++];
+
+		q->dom = zones_domain_at(z, i >= nf, i >= nf ? i - nf : i);
+		q->peers = calloc(q->dom->nservers + 1, sizeof(*q->peers));
+		q->sst = calloc(q->dom->nservers + 1, sizeof(*q->sst));
+		if (!q->peers || !q->sst) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		for (size_t s = 0; s < q->dom->nservers; s++) {
+			const struct zones_server *sv = &q->dom->servers[s];
+
+			q->peers[s] = dnsio_peer_get(e->io, (const struct sockaddr *)&sv->addr,
+						     sv->addr_len, sv->text);
+			q->sst[s].server = sv->text;
+			q->sst[s].zone = q->dom->name;
+			if (!q->peers[s]) {
+				err = -ENOMEM;
+				goto fail;
+			}
+		}
+	}
+	*out = e;
+	return 0;
+fail:
+	dnsengine_free(e);
+	return err;
+}
+
+static void batch_free(struct batch *b);
+
+void dnsengine_free(struct dnsengine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nzq; i++) {
+		struct unit *u = e->zqs[i].head;
+
+		while (u) {
+			struct unit *n = u->next;
+
+			free(u->ch);	/* one unit of a change is queued at a time */
+			u = n;
+		}
+		free(e->zqs[i].peers);
+		free(e->zqs[i].sst);
+	}
+	while (e->batches) {
+		struct batch *b = e->batches;
+
+		for (size_t i = 0; i < b->n; i++)
+			free(b->u[i]->ch);
+		batch_free(b);
+	}
+	dnsio_free(e->io);
+	free(e->zqs);
+	free(e);
+}
+
+static struct zq *zq_of(struct dnsengine *e, const struct zones_domain *d)
+{
+	for (size_t i = 0; i < e->nzq; i++)
+		if (e->zqs[i].dom == d)
+			return &e->zqs[i];
+	return NULL;
+}
+
+/* ---- owner names in flight ---- */
+
+static unsigned int name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h % BUSY_BUCKETS;
+}
+
+static bool busy_has(struct dnsengine *e, const char *name)
+{
+	for (struct unit *u = e->busy[name_hash(name)]; u; u = u->hnext)
+		if (!strcmp(u->owner, name))
+			return true;
+	return false;
+}
+
+static void busy_add(struct dnsengine *e, struct unit *u)
+{
+	unsigned int h = name_hash(u->owner);
+
+	u->hnext = e->busy[h];
+	e->busy[h] = u;
+}
+
+static void busy_del(struct dnsengine *e, struct unit *u)
+{
+	for (struct unit **pp = &e->busy[name_hash(u->owner)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == u) {
+			*pp = u->hnext;
+			u->hnext = NULL;
+			return;
+		}
+	}
+}
+
+/* ---- changes not yet started, by name and address (for superseding) ---- */
+
+static unsigned int pend_hash(const struct change *ch)
+{
+	uint32_t h = name_hash(ch->fqdn);
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ch->c.addr[i]) * 16777619u;
+	return (h ^ (uint32_t)ch->c.family) % BUSY_BUCKETS;
+}
+
+static bool same_lease(const struct change *a, const struct change *b)
+{
+	return a->c.family == b->c.family && !memcmp(a->c.addr, b->c.addr, 16) &&
+	       !strcmp(a->fqdn, b->fqdn);
+}
+
+static void pend_del(struct dnsengine *e, struct change *ch)
+{
+	for (struct change **pp = &e->pend[pend_hash(ch)]; *pp; pp = &(*pp)->pnext) {
+		if (*pp == ch) {
+			*pp = ch->pnext;
+			ch->pnext = NULL;
+			return;
+		}
+	}
+}
+
+/* ---- queues ---- */
+
+static void q_push_tail(struct zq *q, struct unit *u)
+{
+	u->next = NULL;
+	if (q->tail)
+		q->tail->next = u;
+	else
+		q->head = u;
+	q->tail = u;
+	q->len++;
+}
+
+/* Put @n units back at the head, keeping their order. */
+static void q_push_front(struct zq *q, struct unit **u, size_t n)
+{
+	for (size_t i = n; i-- > 0;) {
+		u[i]->next = q->head;
+		q->head = u[i];
+		if (!q->tail)
+			q->tail = u[i];
+		q->len++;
+	}
+}
+
+/* ---- outcomes ---- */
+
+static void change_finish(struct dnsengine *e, struct change *ch)
+{
+	pend_del(e, ch);
+	e->st.finished++;
+	e->st.pending--;
+	if (ch->res.fwd == DNSENGINE_APPLIED || ch->res.rev == DNSENGINE_APPLIED)
+		e->st.applied++;
+	if (ch->res.fwd == DNSENGINE_CONFLICT || ch->res.rev == DNSENGINE_CONFLICT)
+		e->st.conflicts++;
+	else if ((ch->res.fwd != DNSENGINE_APPLIED && ch->res.fwd != DNSENGINE_SKIPPED) ||
+		 (ch->res.rev != DNSENGINE_APPLIED && ch->res.rev != DNSENGINE_SKIPPED))
+		e->st.failed++;
+	ch->res.final = true;
+	e->cb(e->cbarg, &ch->c, &ch->res);
+	free(ch);
+}
+
+static void unit_enqueue(struct dnsengine *e, struct unit *u, bool front);
+
+/* Start the reverse side, or finish. */
+static void start_rev(struct dnsengine *e, struct change *ch)
+{
+	struct unit *u = &ch->ru;
+	const struct zones_domain *d;
+
+	if (!ch->c.rev) {
+		ch->res.rev = DNSENGINE_SKIPPED;
+		change_finish(e, ch);
+		return;
+	}
+	if (ch->c.fwd && ch->res.fwd != DNSENGINE_APPLIED && ch->res.fwd != DNSENGINE_NOZONE) {
+		/* Kea D2: the PTR follows the forward change only when that succeeded */
+		ch->res.rev = DNSENGINE_SKIPPED;
+		change_finish(e, ch);
+		return;
+	}
+	d = zones_match(e->z, ch->rname, true);
+	if (!d) {
+		ch->res.rev = DNSENGINE_NOZONE;
+		pr_warn("dnsengine: no reverse domain for '%s' (%s)", ch->rname,
+			ls_strerror(LS_EDNS_NOZONE));
+		change_finish(e, ch);
+		return;
+	}
+	u->zq = zq_of(e, d);
+	unit_enqueue(e, u, false);
+}
+
+static void unit_final(struct dnsengine *e, struct unit *u, enum dnsengine_outcome o)
+{
+	struct change *ch = u->ch;
+
+	if (u->rev) {
+		ch->res.rev = o;
+		change_finish(e, ch);
+	} else {
+		ch->res.fwd = o;
+		start_rev(e, ch);
+	}
+}
+
+static void unit_enqueue(struct dnsengine *e, struct unit *u, bool front)
+{
+	(void)e;
+	if (front)
+		q_push_front(u->zq, &u, 1);
+	else
+		q_push_tail(u->zq, u);
+}
+
+int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
+{
+	struct change *ch;
+	const struct zones_domain *d;
+
+	if ((c->family != AF_INET && c->family != AF_INET6) || (!c->fwd && !c->rev) ||
+	    c->mode > DNSENGINE_NO_CHECK_WITHOUT_DHCID || c->op > DNSENGINE_REMOVE ||
+	    (c->prefix_len && (c->family != AF_INET6 || c->prefix_len > 127 || c->fwd)))
+		return -EINVAL;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	ch->c = *c;
+	if (zones_name_canon(c->fqdn, ch->fqdn, sizeof(ch->fqdn)) ||
+	    (c->prefix_len ? zones_reverse_prefix(c->addr, c->prefix_len, ch->rname,
+						  sizeof(ch->rname)) :
+	     zones_reverse_name(c->family, c->addr, ch->rname, sizeof(ch->rname)))) {
+		free(ch);
+		return -EINVAL;
+	}
+	ch->fu = (struct unit){ .ch = ch, .rev = false, .owner = ch->fqdn,
+				.step = c->op == DNSENGINE_ADD ? ST_FWD_ADD : ST_FWD_REM_ADDR };
+	ch->ru = (struct unit){ .ch = ch, .rev = true, .owner = ch->rname,
+				.step = c->op == DNSENGINE_ADD ? ST_REV_ADD : ST_REV_REM };
+	e->st.submitted++;
+	e->st.pending++;
+	{
+		unsigned int h = pend_hash(ch);
+
+		for (struct change *o = e->pend[h]; o; o = o->pnext) {
+			if (!same_lease(o, ch))
+				continue;
+			/* never sent: the newer intent replaces it; its unit is dropped when met */
+			pend_del(e, o);
+			o->superseded = true;
+			o->res.fwd = o->c.fwd ? DNSENGINE_SUPERSEDED : DNSENGINE_SKIPPED;
+			o->res.rev = o->c.rev ? DNSENGINE_SUPERSEDED : DNSENGINE_SKIPPED;
+			o->res.final = true;
+			e->st.superseded++;
+			e->st.finished++;
+			e->st.pending--;
+			e->cb(e->cbarg, &o->c, &o->res);
+			break;
+		}
+		ch->pnext = e->pend[h];
+		e->pend[h] = ch;
+	}
+	if (!c->fwd) {
+		ch->res.fwd = DNSENGINE_SKIPPED;
+		start_rev(e, ch);
+		return 0;
+	}
+	d = zones_match(e->z, ch->fqdn, false);
+	if (!d) {
+		pr_warn("dnsengine: no forward domain for '%s' (%s)", ch->fqdn,
+			ls_strerror(LS_EDNS_NOZONE));
+		ch->res.fwd = DNSENGINE_NOZONE;
+		start_rev(e, ch);
+		return 0;
+	}
+	ch->fu.zq = zq_of(e, d);
+	unit_enqueue(e, &ch->fu, false);
+	return 0;
+}
+
+/* ---- message content per step (RFC 4703 §5, as Kea D2 builds it) ---- */
+
+static uint16_t addr_type(const struct change *ch)
+{
+	return ch->c.family == AF_INET ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
+}
+
+static size_t addr_len(const struct change *ch)
+{
+	return ch->c.family == AF_INET ? 4 : 16;
+}
+
+static bool with_dhcid(const struct change *ch)
+{
+	return ch->c.mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
+}
+
+static bool checks(const struct change *ch)
+{
+	return ch->c.mode == DNSENGINE_CHECK_WITH_DHCID ||
+	       ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID;
+}
+
+/* The DHCID prerequisite: "matches our value" or, in check-exists mode, "exists". */
+static int prereq_dhcid(struct dnsmsg *m, const struct change *ch, const char *owner)
+{
+	if (!m)
+		return 0;
+	if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
+		return dnsmsg_add_rr(m, DNSMSG_PREREQ, owner, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0,
+				     NULL, 0);
+	return dnsmsg_add_rr(m, DNSMSG_PREREQ, owner, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, 0,
+			     ch->c.dhcid, DHCID_RDATA_LEN);
+}
+
+#define ADD(sect, own, type, cls, ttl, rd, rl)                                             \
+	do {                                                                              \
+		int _e = m ? dnsmsg_add_rr(m, sect, own, type, cls, ttl, rd, rl) : 0;      \
+		if (_e)                                                                   \
+			return _e;                                                        \
+		sz += 2 + 10 + (rl);	/* owner compressed to a pointer */                 \
+	} while (0)
+
+/*
+ * Emit @u's RRs into @m (NULL: only measure); *@size grows by an estimate of
+ * their wire size: the owner name once in full, then 2-byte pointers, as
+ * ldns compresses. batch_send() splits a message the estimate got wrong.
+ */
+static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
+{
+	const struct change *ch = u->ch;
+	const char *o = u->owner;
+	const uint32_t ttl = ch->c.ttl;
+	const uint8_t *dh = ch->c.dhcid;
+	size_t sz = 0, fl = strlen(ch->fqdn) + 1;
+	int err;
+
+	switch (u->step) {
+	case ST_FWD_ADD:
+		if (checks(ch)) {
+			/* RFC 2136 §2.4.5: name is not in use */
+			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_NONE, 0, NULL, 0);
+		} else {
+			ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_ANY, 0, NULL, 0);
+			if (with_dhcid(ch))
+				ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
+		}
+		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_IN, ttl, ch->c.addr, addr_len(ch));
+		if (with_dhcid(ch))
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, ttl, dh,
+			    DHCID_RDATA_LEN);
+		break;
+	case ST_FWD_REPLACE:
+		err = prereq_dhcid(m, ch, o);
+		if (err)
+			return err;
+		sz += 12 + DHCID_RDATA_LEN;
+		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_ANY, 0, NULL, 0);
+		if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
+		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_IN, ttl, ch->c.addr, addr_len(ch));
+		if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, ttl, dh,
+			    DHCID_RDATA_LEN);
+		break;
+	case ST_FWD_REM_ADDR:
+		if (checks(ch)) {
+			err = prereq_dhcid(m, ch, o);
+			if (err)
+				return err;
+			sz += 12 + DHCID_RDATA_LEN;
+		}
+		/* RFC 2136 §2.5.4: delete one RR from an RRset */
+		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_NONE, 0, ch->c.addr, addr_len(ch));
+		if (ch->c.mode == DNSENGINE_NO_CHECK_WITH_DHCID)
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_NONE, 0, dh,
+			    DHCID_RDATA_LEN);
+		break;
+	case ST_FWD_REM_RRS:
+		/* RFC 4703 §5.5: drop the DHCID only once no address is left */
+		err = prereq_dhcid(m, ch, o);
+		if (err)
+			return err;
+		sz += 12 + DHCID_RDATA_LEN;
+		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_A, DNSMSG_CLASS_NONE, 0, NULL, 0);
+		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_AAAA, DNSMSG_CLASS_NONE, 0, NULL, 0);
+		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_ANY, 0, NULL, 0);
+		break;
+	case ST_REV_ADD:
+		/* RFC 4703 §5.4: reverse replacement has no prerequisite */
+		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_ANY, 0, NULL, 0);
+		if (with_dhcid(ch))
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
+		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_IN, ttl, ch->fqdn, fl);
+		if (with_dhcid(ch))
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, ttl, dh,
+			    DHCID_RDATA_LEN);
+		break;
+	case ST_REV_REM:
+		if (checks(ch)) {
+			/* RFC 2136 §2.4.2: the PTR still names our client */
+			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_IN, 0, ch->fqdn, fl);
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_ANY, 0, NULL, 0);
+		} else {
+			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_NONE, 0, ch->fqdn, fl);
+			if (with_dhcid(ch))
+				ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_NONE, 0, dh,
+				    DHCID_RDATA_LEN);
+		}
+		break;
+	}
+	*size += sz + strlen(o) + 1 + 4;	/* 4: margin for what ldns leaves uncompressed */
+	return 0;
+}
+
+/* A unit's prerequisites failed while it was alone in its message. */
+static void unit_prereq_failed(struct dnsengine *e, struct unit *u, int rcode)
+{
+	pr_debug("dnsengine: prerequisite failed for '%s' step %d (%s)", u->owner, u->step,
+		 dnsmsg_rcode_name(rcode));
+	switch (u->step) {
+	case ST_FWD_ADD:
+		if (checks(u->ch)) {
+			u->step = ST_FWD_REPLACE;
+			unit_enqueue(e, u, true);
+			return;
+		}
+		break;
+	case ST_FWD_REM_RRS:
+		/* another address of the client (or of someone else) remains: fine */
+		unit_final(e, u, DNSENGINE_APPLIED);
+		return;
+	default:
+		break;
+	}
+	unit_final(e, u, DNSENGINE_CONFLICT);
+}
+
+static void unit_applied(struct dnsengine *e, struct unit *u)
+{
+	if (u->step == ST_FWD_REM_ADDR && checks(u->ch)) {
+		u->step = ST_FWD_REM_RRS;
+		unit_enqueue(e, u, true);
+		return;
+	}
+	unit_final(e, u, DNSENGINE_APPLIED);
+}
+
+/* ---- batches ---- */
+
+static int batch_send(struct dnsengine *e, struct batch *b);
+
+static void batch_link(struct dnsengine *e, struct batch *b)
+{
+	b->bprev = NULL;
+	b->bnext = e->batches;
+	if (e->batches)
+		e->batches->bprev = b;
+	e->batches = b;
+}
+
+static void batch_free(struct batch *b)
+{
+	if (b->bprev)
+		b->bprev->bnext = b->bnext;
+	else
+		b->e->batches = b->bnext;
+	if (b->bnext)
+		b->bnext->bprev = b->bprev;
+	free(b->u);
+	free(b);
+}
+
+static void batch_release(struct dnsengine *e, struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		busy_del(e, b->u[i]);
+	b->zq->inflight--;
+}
+
+static uint64_t backoff_ms(struct dnsengine *e, unsigned int attempt)
+{
+	uint64_t d = e->o.backoff_base_ms;
+	uint32_t r = 0;
+
+	for (unsigned int i = 1; i < attempt && d < e->o.backoff_max_ms; i++)
+		d *= 2;
+	if (d > e->o.backoff_max_ms)
+		d = e->o.backoff_max_ms;
+	/* jitter: 50 %..150 %, so that many zones do not retry in lockstep */
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)random();
+	return d / 2 + (d ? r % (d + 1) : 0);
+}
+
+/* Transient failure: everything goes back to the queue head, next server, later. */
+static void batch_retry(struct dnsengine *e, struct batch *b, enum dnsengine_outcome why)
+{
+	struct zq *q = b->zq;
+	uint64_t now = dnsio_now_ms();
+
+	batch_release(e, b);
+	q->attempt++;
+	e->st.retries++;
+	/* try each server once at once; back off when all have failed */
+	if (q->attempt >= q->dom->nservers) {
+		uint64_t at = now + backoff_ms(e, q->attempt - q->dom->nservers + 1);
+
+		if (at > q->retry_at)
+			q->retry_at = at;
+	}
+	pr_info("dnsengine: UPDATE for zone '%s' to '%s' failed (%s), %zu changes retried",
+		q->dom->name, b->peer ? dnsio_peer_name(b->peer) : "-", dnsengine_outcome_name(why),
+		b->n);
+	q_push_front(q, b->u, b->n);
+	for (size_t i = 0; i < b->n; i++) {
+		struct dnsengine_result r = b->u[i]->ch->res;
+
+		if (b->u[i]->rev)
+			r.rev = why;
+		else
+			r.fwd = why;
+		r.final = false;
+		e->cb(e->cbarg, &b->u[i]->ch->c, &r);
+	}
+	batch_free(b);
+}
+
+static void batch_final_all(struct dnsengine *e, struct batch *b, enum dnsengine_outcome o)
+{
+	batch_release(e, b);
+	for (size_t i = 0; i < b->n; i++)
+		unit_final(e, b->u[i], o);
+	batch_free(b);
+}
+
+/* Split @b in halves and send both; the units stay marked busy. */
+static void batch_bisect(struct dnsengine *e, struct batch *b)
+{
+	size_t h = b->n / 2;
+	struct batch *b2 = calloc(1, sizeof(*b2));
+	struct unit **u2 = calloc(b->n - h, sizeof(*u2));
+
+	if (!b2 || !u2) {
+		free(b2);
+		free(u2);
+		batch_retry(e, b, DNSENGINE_NETERR);
+		return;
+	}
+	e->st.bisections++;
+	memcpy(u2, b->u + h, (b->n - h) * sizeof(*u2));
+	*b2 = (struct batch){ .e = e, .zq = b->zq, .u = u2, .n = b->n - h };
+	b->n = h;
+	batch_link(e, b2);
+	b->zq->inflight++;
+	batch_send(e, b);
+	batch_send(e, b2);
+}
+
+static enum dnsengine_outcome rcode_outcome(int rcode)
+{
+	switch (rcode) {
+	case 5: return DNSENGINE_REFUSED;
+	case 9: return DNSENGINE_NOTAUTH;
+	case 10: return DNSENGINE_NOTZONE;
+	case 1: return DNSENGINE_FORMERR;
+	default: return DNSENGINE_NETERR;
+	}
+}
+
+/* one verified reply to @b: its latency, in the stats of the server that answered */
+static void lat_observe(struct batch *b)
+{
+	struct dnsengine_server_stats *st = &b->zq->sst[b->srv];
+	double sec = (double)(now_ns() - b->sent_ns) / 1e9;
+	int i;
+
+	for (i = 0; i < DNSENGINE_LAT_BUCKETS; i++)
+		if (sec <= dnsengine_lat_bounds[i])
+			break;
+	st->lat[i]++;
+	st->lat_sum += sec;
+	st->replies++;
+}
+
+static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
+{
+	struct batch *b = arg;
+	struct dnsengine *e = b->e;
+	struct dnsmsg_reply r;
+	int terr = 0, err;
+
+	if (status) {
+		if (status == -ETIMEDOUT)
+			b->zq->sst[b->srv].timeouts++;
+		else
+			b->zq->sst[b->srv].neterrs++;
+		batch_retry(e, b, status == -ETIMEDOUT ? DNSENGINE_TIMEOUT : DNSENGINE_NETERR);
+		return 0;
+	}
+	if (dnsmsg_parse_reply(msg, len, &r) || !r.qr || r.opcode != DNSMSG_OPCODE_UPDATE ||
+	    (r.zone[0] && strcmp(r.zone, b->zq->dom->name))) {
+		e->st.rejected_replies++;
+		pr_warn("dnsengine: reply from '%s' for zone '%s' ignored (%s)",
+			dnsio_peer_name(b->peer), b->zq->dom->name, ls_strerror(LS_EDNS_ID));
+		return -1;
+	}
+	if (b->key) {
+		err = tsig_verify(b->key, msg, len, b->mac, b->mac_len, time(NULL), &terr);
+		if (err && terr && (err == LS_ETSIG_BADKEY || err == LS_ETSIG_BADSIG ||
+				    err == LS_ETSIG_BADTIME)) {
+			/* the server rejected our signature; its reply cannot be signed */
+			enum dnsengine_outcome o = terr == TSIG_ERR_BADKEY ? DNSENGINE_BADKEY :
+						   terr == TSIG_ERR_BADTIME ? DNSENGINE_BADTIME :
+						   DNSENGINE_BADSIG;
+
+			lat_observe(b);
+			pr_err("dnsengine: server '%s' rejected key '%s' for zone '%s' (%s)",
+			       dnsio_peer_name(b->peer), b->key->name, b->zq->dom->name,
+			       dnsengine_outcome_name(o));
+			batch_final_all(e, b, o);
+			return 0;
+		}
+		if (err) {
+			e->st.rejected_replies++;
+			pr_warn("dnsengine: reply from '%s' for zone '%s' ignored (%s)",
+				dnsio_peer_name(b->peer), b->zq->dom->name, ls_strerror(err));
+			return -1;
+		}
+	}
+	lat_observe(b);
+	switch (r.rcode) {
+	case 0:
+		batch_release(e, b);
+		b->zq->attempt = 0;
+		for (size_t i = 0; i < b->n; i++)
+			unit_applied(e, b->u[i]);
+		batch_free(b);
+		break;
+	case 3: case 6: case 7: case 8:	/* NXDOMAIN YXDOMAIN YXRRSET NXRRSET: prerequisites */
+	case 1: case 10:		/* FORMERR NOTZONE: find the change that causes it */
+		if (b->n > 1) {
+			batch_bisect(e, b);
+			break;
+		}
+		b->zq->attempt = 0;
+		batch_release(e, b);
+		if (r.rcode == 1 || r.rcode == 10) {
+			pr_err("dnsengine: server '%s' answered %s for '%s' in zone '%s'",
+			       dnsio_peer_name(b->peer), dnsmsg_rcode_name(r.rcode), b->u[0]->owner,
+			       b->zq->dom->name);
+			unit_final(e, b->u[0], rcode_outcome(r.rcode));
+		} else {
+			unit_prereq_failed(e, b->u[0], r.rcode);
+		}
+		batch_free(b);
+		break;
+	case 5: case 9:			/* REFUSED NOTAUTH: the whole message, policy */
+		pr_err("dnsengine: server '%s' answered %s for zone '%s' (%zu changes)",
+		       dnsio_peer_name(b->peer), dnsmsg_rcode_name(r.rcode), b->zq->dom->name, b->n);
+		batch_final_all(e, b, rcode_outcome(r.rcode));
+		break;
+	default:			/* SERVFAIL, NOTIMP, …: another server, later */
+		batch_retry(e, b, DNSENGINE_NETERR);
+		break;
+	}
+	return 0;
+}
+
+/* Pick a server, render, sign and send @b (already counted in zq->inflight). */
+static int batch_send(struct dnsengine *e, struct batch *b)
+{
+	struct zq *q = b->zq;
+	const struct zones_server *sv = NULL;
+	struct dnsmsg *m = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0, est = 12;
+	uint16_t id;
+	int err;
+
+	for (size_t k = 0; k < q->dom->nservers; k++) {
+		size_t s = (q->attempt + k) % q->dom->nservers;
+
+		if (dnsio_peer_usable(q->peers[s])) {
+			sv = &q->dom->servers[s];
+			b->peer = q->peers[s];
+			b->srv = s;
+			break;
+		}
+	}
+	if (!sv) {
+		/* every server's breaker is open: wait, do not drop */
+		b->peer = NULL;
+		batch_retry(e, b, DNSENGINE_NETERR);
+		return LS_EDNS_NOSERVER;
+	}
+	b->key = sv->key;
+	err = dnsmsg_new(&m, q->dom->name);
+	for (size_t i = 0; !err && i < b->n; i++)
+		err = unit_emit(m, b->u[i], &est);
+	id = dnsio_alloc_id(b->peer);
+	if (!err)
+		err = dnsmsg_to_wire(m, id, 512, &wire, &len);
+	dnsmsg_free(m);
+	pr_debug("dnsengine: UPDATE for zone '%s': %zu changes, %zu bytes (estimate %zu)",
+		 q->dom->name, b->n, len, est);
+	if (!err && len + TSIG_ROOM > e->o.max_msg_bytes && b->n > 1) {
+		/* larger than estimated: send it as two */
+		free(wire);
+		batch_bisect(e, b);
+		return 0;
+	}
+	if (!err && b->key)
+		err = tsig_sign(b->key, wire, &len, len + 512, time(NULL), b->mac, &b->mac_len);
+	if (!err)
+		err = dnsio_send(e->io, b->peer, !(e->o.udp_single && b->n == 1 && len <= 512), wire,
+				 len, id, e->o.timeout_ms, batch_reply, b);
+	free(wire);
+	if (err) {
+		pr_warn("dnsengine: cannot send UPDATE for zone '%s' to '%s' (%s)", q->dom->name,
+			dnsio_peer_name(b->peer), ls_strerror(err));
+		if (err == -EINVAL || err == -EMSGSIZE || err == LS_ELDNS) {
+			/* a name that does not render: report it, never loop on it */
+			if (b->n > 1) {
+				batch_bisect(e, b);
+			} else {
+				batch_release(e, b);
+				unit_final(e, b->u[0], DNSENGINE_FORMERR);
+				batch_free(b);
+			}
+		} else {
+			batch_retry(e, b, DNSENGINE_NETERR);
+		}
+		return err;
+	}
+	e->st.messages++;
+	q->sst[b->srv].sent++;
+	b->sent_ns = now_ns();
+	return 0;
+}
+
+/* Build one batch from @q's queue and send it. Returns true if one was sent. */
+static bool zq_pump_one(struct dnsengine *e, struct zq *q)
+{
+	size_t cap = e->o.max_changes_per_msg, est = 12 + strlen(q->dom->name) + 6;
+	size_t scanned = 0, budget = e->o.max_msg_bytes - TSIG_ROOM;
+	struct unit **prev, *u, *last_kept = NULL;
+	struct batch *b;
+
+	if (!q->head || q->inflight >= e->o.max_inflight_per_zone || q->retry_at > dnsio_now_ms())
+		return false;
+	b = calloc(1, sizeof(*b));
+	if (!b || !(b->u = calloc(cap, sizeof(*b->u)))) {
+		free(b);
+		return false;
+	}
+	b->e = e;
+	b->zq = q;
+	batch_link(e, b);
+	prev = &q->head;
+	for (u = q->head; u && b->n < cap && scanned < 4 * cap; scanned++) {
+		struct unit *next = u->next;
+		size_t sz = 0;
+
+		if (u->ch->superseded) {
+			*prev = next;
+			q->len--;
+			free(u->ch);
+			u = next;
+			continue;
+		}
+		if (!busy_has(e, u->owner) && !unit_emit(NULL, u, &sz)) {
+			if (est + sz > budget)
+				break;
+			est += sz;
+			*prev = next;
+			q->len--;
+			b->u[b->n++] = u;
+			busy_add(e, u);
+			if (!u->ch->started) {
+				u->ch->started = true;
+				pend_del(e, u->ch);
+			}
+			u = next;
+			continue;
+		}
+		last_kept = u;
+		prev = &u->next;
+		u = next;
+	}
+	/* the scan reached the end: the last unit kept is the new tail */
+	if (!u)
+		q->tail = last_kept;
+	if (!b->n) {
+		batch_free(b);
+		return false;
+	}
+	q->inflight++;
+	batch_send(e, b);
+	return true;
+}
+
+static void pump(struct dnsengine *e)
+{
+	bool progress = true;
+
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < e->nzq; i++)
+			progress |= zq_pump_one(e, &e->zqs[i]);
+	}
+}
+
+int dnsengine_run(struct dnsengine *e, int timeout_ms)
+{
+	uint64_t now = dnsio_now_ms();
+	int n;
+
+	pump(e);
+	for (size_t i = 0; i < e->nzq; i++) {
+		struct zq *q = &e->zqs[i];
+
+		if (q->head && q->retry_at > now && q->inflight < e->o.max_inflight_per_zone) {
+			int w = (int)(q->retry_at - now);
+
+			if (timeout_ms < 0 || w < timeout_ms)
+				timeout_ms = w;
+		}
+	}
+	n = dnsio_poll(e->io, timeout_ms);
+	pump(e);
+	return n;
+}
+
+size_t dnsengine_drain(struct dnsengine *e, int timeout_ms)
+{
+	uint64_t end = dnsio_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+
+	while (e->st.pending) {
+		uint64_t now = dnsio_now_ms();
+		int t = 100;
+
+		if (timeout_ms >= 0) {
+			if (now >= end)
+				break;
+			if (end - now < 100)
+				t = (int)(end - now);
+		}
+		if (dnsengine_run(e, t) < 0 && errno != EINTR)
+			break;
+	}
+	return e->st.pending;
+}
+
+int dnsengine_fd(const struct dnsengine *e)
+{
+	return dnsio_fd(e->io);
+}
+
+size_t dnsengine_pending(const struct dnsengine *e)
+{
+	return e->st.pending;
+}
+
+void dnsengine_get_stats(const struct dnsengine *e, struct dnsengine_stats *st)
+{
+	*st = e->st;
+}
+
+size_t dnsengine_servers(const struct dnsengine *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nzq; i++)
+		n += e->zqs[i].dom->nservers;
+	return n;
+}
+
+int dnsengine_server_stats(const struct dnsengine *e, size_t i, struct dnsengine_server_stats *st)
+{
+	for (size_t k = 0; k < e->nzq; k++) {
+		if (i < e->zqs[k].dom->nservers) {
+			*st = e->zqs[k].sst[i];
+			return 0;
+		}
+		i -= e->zqs[k].dom->nservers;
+	}
+	return -ENOENT;
+}
+
+double dnsengine_lat_quantile(const struct dnsengine_server_stats *st, double q)
+{
+	uint64_t n = 0, cum = 0;
+	double rank, lo = 0;
+	int i;
+
+	for (i = 0; i <= DNSENGINE_LAT_BUCKETS; i++)
+		n += st->lat[i];
+	if (!n)
+		return 0;
+	rank = q * (double)n;
+	for (i = 0; i < DNSENGINE_LAT_BUCKETS; i++) {
+		double hi = dnsengine_lat_bounds[i];
+
+		if (st->lat[i] && (double)(cum + st->lat[i]) >= rank)
+			return lo + (hi - lo) * (rank - (double)cum) / (double)st->lat[i];
+		cum += st->lat[i];
+		lo = hi;
+	}
+	return dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS - 1];	/* above every bound */
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * user/zones.h - the DNS side of the configuration, as Kea D2 models it:
+ * TSIG keys, forward and reverse ddns-domains, each with an ordered list of
+ * servers and a key that a server may override. Answers "which domain, which
+ * servers, which key" for a name by longest-suffix match (D2's rule), and
+ * builds reverse names (in-addr.arpa, nibble ip6.arpa).
+ */
+#ifndef LS_ZONES_H
+#define LS_ZONES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "user/dns/tsig.h"
+
+#define ZONES_NAME_MAX 256	/* presentation, with trailing dot, NUL included */
+
+struct zones_server {
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char text[64];				/* "ip#port" for logs */
+	const struct tsig_key *key;		/* the server's key-name, else the domain's; may be NULL */
+};
+
+struct zones_domain {
+	char name[ZONES_NAME_MAX];		/* lower case, trailing dot */
+	bool reverse;
+	/*
+	 * "prefix-delegation" (leasesnoop's extension, reverse domains only,
+	 * default false): a DHCPv6 delegated prefix with a name gets a PTR to
+	 * that name + DHCID at the prefix's reverse name, the prefix length
+	 * rounded down to a nibble (zones_reverse_prefix()).
+	 */
+	bool prefix_delegation;
+	const struct tsig_key *key;		/* may be NULL: unsigned updates */
+	struct zones_server *servers;
+	size_t nservers;
+};
+
+struct zones;
+
+/* zones_new() - an empty configuration in *@out. Returns 0 or -ENOMEM. */
+int zones_new(struct zones **out);
+
+/* zones_free() - free @z, its keys and domains; NULL is a no-op. */
+void zones_free(struct zones *z);
+
+/*
+ * zones_add_key() - copy @key into @z. Returns 0, -EEXIST for a duplicate
+ * name, or -ENOMEM.
+ */
+int zones_add_key(struct zones *z, const struct tsig_key *key);
+
+/* zones_find_key() - the key named @name (trailing dot optional), or NULL. */
+const struct tsig_key *zones_find_key(const struct zones *z, const char *name);
+
+/*
+ * zones_add_domain() - add a forward or reverse domain named @name with the
+ * key called @key_name (NULL or "" for none). *@out points at the domain,
+ * valid until zones_free(). Returns 0, -EEXIST, -EINVAL for a bad name,
+ * -ENOENT for an unknown key, or -ENOMEM.
+ */
+int zones_add_domain(struct zones *z, bool reverse, const char *name, const char *key_name,
+		     struct zones_domain **out);
+
+/*
+ * zones_add_server() - append a server (@ip v4 or v6, @port) to @d, with
+ * @key_name overriding the domain's key when non-empty. Returns 0, -EINVAL
+ * for a bad address, -ENOENT for an unknown key, or -ENOMEM.
+ */
+int zones_add_server(struct zones *z, struct zones_domain *d, const char *ip, uint16_t port,
+		     const char *key_name);
+
+/*
+ * zones_match() - the forward (@reverse false) or reverse domain whose name
+ * is the longest suffix of @name (presentation, case ignored), or NULL.
+ */
+const struct zones_domain *zones_match(const struct zones *z, const char *name, bool reverse);
+
+/* zones_count() - the number of forward or reverse domains. */
+size_t zones_count(const struct zones *z, bool reverse);
+
+/* zones_domain_at() - the @i-th forward or reverse domain, or NULL. */
+const struct zones_domain *zones_domain_at(const struct zones *z, bool reverse, size_t i);
+
+/**
+ * zones_reverse_prefix() - the ip6.arpa name of the IPv6 prefix @addr/@plen,
+ * @plen rounded down to a multiple of 4 (a nibble boundary): 2001:db8:1:100::/56
+ * gives "1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.". @plen 128 is the address's
+ * own name. Returns 0, -EINVAL (@plen 0 or > 128) or -ENOSPC.
+ */
+int zones_reverse_prefix(const uint8_t *addr, unsigned int plen, char *buf, size_t cap);
+
+/*
+ * zones_reverse_name() - the reverse name of an address: "4.3.2.1.in-addr.arpa."
+ * for @family AF_INET (@addr 4 bytes) or the 32-nibble ip6.arpa name for
+ * AF_INET6 (@addr 16 bytes). Returns 0 or -EINVAL/-ENOSPC.
+ */
+int zones_reverse_name(int family, const uint8_t *addr, char *buf, size_t cap);
+
+/*
+ * zones_name_canon() - @name lower-cased with a trailing dot into @buf.
+ * Returns 0 or -EINVAL (empty, label longer than 63, name longer than 255).
+ */
+int zones_name_canon(const char *name, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * user/owner.c - the ownership store on LMDB. Keys are family + 16 address
+ * bytes; values a small versioned encoding (fixed fields, then the identity
+ * and the three names with their lengths) so a million bindings stay near
+ * 200 MB of map. One write transaction is kept open between commits:
+ * owner_get() reads through it, so the reconciler sees its own intents
+ * before they are durable. LMDB's default commit fsyncs data and meta page.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "user/common/errcode.h"
+#include "user/common/log.h"
+#include "user/sync/owner.h"
+
+#define OWNER_MAP_SIZE (16ULL << 30)	/* sparse; grows on disk only as used */
+#define OWNER_ENC_VER 1
+#define OWNER_HDR_LEN 64
+
+struct owner {
+	MDB_env *env;
+	MDB_dbi dbi;
+	MDB_txn *txn;		/* the open write batch, or NULL */
+	int lock_fd;
+	char *snap_dir;		/* OWNER_F_SNAPSHOT: the private copy to delete */
+	uint64_t puts, dels, commits;
+};
+
+static int store_err(const char *what, const char *obj, int rc)
+{
+	pr_err("owner: %s '%s' (%s)", what, obj, mdb_strerror(rc));
+	return LS_ESTORE;
+}
+
+static size_t enc(const struct owner_rec *r, uint8_t *buf)
+{
+	size_t fl = strnlen(r->fqdn, ZONES_NAME_MAX - 1), fz = strnlen(r->fwd_zone, ZONES_NAME_MAX - 1),
+	       rz = strnlen(r->rev_zone, ZONES_NAME_MAX - 1), idl = r->id_len;
+	uint8_t *p = buf;
+	uint16_t u16;
+
+	if (idl > OWNER_ID_MAX)
+		idl = OWNER_ID_MAX;
+	memset(buf, 0, OWNER_HDR_LEN);
+	p[0] = OWNER_ENC_VER;
+	p[1] = r->family;
+	p[2] = r->state;
+	p[3] = r->fwd;
+	p[4] = r->rev;
+	p[5] = r->mode;
+	p[6] = r->id_type;
+	p[7] = r->prefix_len;	/* was always 0: older stores read as addresses */
+	u16 = (uint16_t)idl;
+	memcpy(p + 8, &u16, 2);
+	u16 = (uint16_t)fl;
+	memcpy(p + 10, &u16, 2);
+	u16 = (uint16_t)fz;
+	memcpy(p + 12, &u16, 2);
+	u16 = (uint16_t)rz;
+	memcpy(p + 14, &u16, 2);
+	memcpy(p + 16, &r->ttl, 4);
+	memcpy(p + 20, &r->iaid, 4);
+	memcpy(p + 24, &r->created, 8);
+	memcpy(p + 32, &r->updated, 8);
+	p += OWNER_HDR_LEN;
+	memcpy(p, r->dhcid, DHCID_RDATA_LEN);
+	p += DHCID_RDATA_LEN;
+	memcpy(p, r->id, idl);
+	p += idl;
+	memcpy(p, r->fqdn, fl);
+	p += fl;
+	memcpy(p, r->fwd_zone, fz);
+	p += fz;
+	memcpy(p, r->rev_zone, rz);
+	p += rz;
+	return (size_t)(p - buf);
+}
+
+static int dec(const MDB_val *k, const MDB_val *v, struct owner_rec *r)
+{
+	const uint8_t *p = v->mv_data;
+	uint16_t idl, fl, fz, rz;
+
+	if (v->mv_size < OWNER_HDR_LEN + DHCID_RDATA_LEN || p[0] != OWNER_ENC_VER ||
+	    k->mv_size != 17)
+		return LS_ESTORE;
+	memset(r, 0, sizeof(*r));
+	memcpy(&idl, p + 8, 2);
+	memcpy(&fl, p + 10, 2);
+	memcpy(&fz, p + 12, 2);
+	memcpy(&rz, p + 14, 2);
+	if (idl > OWNER_ID_MAX || fl >= ZONES_NAME_MAX || fz >= ZONES_NAME_MAX ||
+	    rz >= ZONES_NAME_MAX ||
+	    v->mv_size != (size_t)OWNER_HDR_LEN + DHCID_RDATA_LEN + idl + fl + fz + rz)
+		return LS_ESTORE;
+	r->family = p[1];
+	r->state = p[2];
+	r->fwd = p[3];
+	r->rev = p[4];
+	r->mode = p[5];
+	r->id_type = p[6];
+	r->prefix_len = p[7];
+	r->id_len = idl;
+	memcpy(&r->ttl, p + 16, 4);
+	memcpy(&r->iaid, p + 20, 4);
+	memcpy(&r->created, p + 24, 8);
+	memcpy(&r->updated, p + 32, 8);
+	memcpy(r->addr, (const uint8_t *)k->mv_data + 1, 16);
+	p += OWNER_HDR_LEN;
+	memcpy(r->dhcid, p, DHCID_RDATA_LEN);
+	p += DHCID_RDATA_LEN;
+	memcpy(r->id, p, idl);
+	p += idl;
+	memcpy(r->fqdn, p, fl);
+	p += fl;
+	memcpy(r->fwd_zone, p, fz);
+	p += fz;
+	memcpy(r->rev_zone, p, rz);
+	return 0;
+}
+
+static void mkkey(uint8_t kb[17], int family, const uint8_t *addr)
+{
+	memset(kb, 0, 17);
+	kb[0] = (uint8_t)family;
+	memcpy(kb + 1, addr, family == 4 ? 4 : 16);
+}
+
+static int wtxn(struct owner *o)
+{
+	int rc;
+
+	if (o->txn)
+		return 0;
+	rc = mdb_txn_begin(o->env, NULL, 0, &o->txn);
+	if (rc) {
+		o->txn = NULL;
+		return store_err("cannot begin a transaction in", "store", rc);
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[4096];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, dir, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0750) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0750) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Copy the live store of @dir (if any) into a new temporary directory. */
+static int snapshot(const char *dir, char **out)
+{
+	char tmpl[] = "/tmp/leasesnoop-dryrun-XXXXXX", path[4200];
+	MDB_env *env = NULL;
+	int rc;
+
+	if (!mkdtemp(tmpl))
+		return -errno;
+	*out = strdup(tmpl);
+	if (!*out)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (access(path, R_OK))
+		return 0;	/* nothing owned yet: start empty */
+	rc = mdb_env_create(&env);
+	if (!rc)
+		rc = mdb_env_set_mapsize(env, OWNER_MAP_SIZE);
+	if (!rc)
+		rc = mdb_env_open(env, dir, MDB_RDONLY, 0640);
+	if (!rc)
+		rc = mdb_env_copy(env, tmpl);
+	if (env)
+		mdb_env_close(env);
+	if (rc)
+		return store_err("cannot copy the store", dir, rc);
+	return 0;
+}
+
+int owner_open(struct owner **out, const char *dir, unsigned int flags)
+{
+	struct owner *o;
+	MDB_txn *txn = NULL;
+	char path[4200];
+	const char *where = dir;
+	int err = 0, rc;
+
+	*out = NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->lock_fd = -1;
+	err = mkdir_p(dir);
+	if (err) {
+		pr_err("owner: cannot create state-dir '%s' (%s)", dir, ls_strerror(err));
+		goto fail;
+	}
+	if (flags & OWNER_F_SNAPSHOT) {
+		err = snapshot(dir, &o->snap_dir);
+		if (err)
+			goto fail;
+		where = o->snap_dir;
+	} else {
+		snprintf(path, sizeof(path), "%s/leasesnoop.lock", dir);
+		o->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+		if (o->lock_fd < 0) {
+			err = -errno;
+			pr_err("owner: cannot open '%s' (%s)", path, ls_strerror(err));
+			goto fail;
+		}
+		if (flock(o->lock_fd, LOCK_EX | LOCK_NB)) {
+			err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			pr_err("owner: cannot lock '%s' (%s: is another leasesnoop running?)", path,
+			       ls_strerror(err));
+			goto fail;
+		}
+	}
+	rc = mdb_env_create(&o->env);
+	if (!rc)
+		rc = mdb_env_set_mapsize(o->env, OWNER_MAP_SIZE);
+	if (!rc)
+		rc = mdb_env_open(o->env, where, MDB_NOTLS, 0640);
+	if (!rc)
+		rc = mdb_txn_begin(o->env, NULL, 0, &txn);
+	if (!rc)
+		rc = mdb_dbi_open(txn, NULL, 0, &o->dbi);
+	if (!rc) {
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+	}
+	if (rc) {
+		if (txn)
+			mdb_txn_abort(txn);
+		err = store_err("cannot open the store", where, rc);
+		goto fail;
+	}
+	*out = o;
+	return 0;
+fail:
+	owner_close(o);
+	return err;
+}
+
+void owner_close(struct owner *o)
+{
+	if (!o)
+		return;
+	if (o->txn)
+		owner_commit(o);
+	if (o->env)
+		mdb_env_close(o->env);
+	if (o->snap_dir) {
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/data.mdb", o->snap_dir);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/lock.mdb", o->snap_dir);
+		unlink(p);
+		rmdir(o->snap_dir);
+		free(o->snap_dir);
+	}
+	if (o->lock_fd >= 0)
+		close(o->lock_fd);
+	free(o);
+}
+
+int owner_get(struct owner *o, int family, const uint8_t *addr, struct owner_rec *rec)
+{
+	uint8_t kb[17];
+	MDB_val k = { 17, kb }, v;
+	MDB_txn *txn = o->txn;
+	int rc, err;
+
+	mkkey(kb, family, addr);
+	if (!txn) {
+		rc = mdb_txn_begin(o->env, NULL, MDB_RDONLY, &txn);
+		if (rc)
+			return store_err("cannot read", "store", rc);
+	}
+	rc = mdb_get(txn, o->dbi, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		err = -ENOENT;
+	else if (rc)
+		err = store_err("cannot read", "store", rc);
+	else if ((err = dec(&k, &v, rec)))
+		pr_err("owner: corrupt record in the store (skipped)");
+	if (txn != o->txn)
+		mdb_txn_abort(txn);
+	return err;
+}
+
+int owner_put(struct owner *o, const struct owner_rec *rec)
+{
+	uint8_t kb[17], buf[OWNER_HDR_LEN + DHCID_RDATA_LEN + OWNER_ID_MAX + 3 * ZONES_NAME_MAX];
+	MDB_val k = { 17, kb }, v;
+	int rc, err;
+
+	err = wtxn(o);
+	if (err)
+		return err;
+	mkkey(kb, rec->family, rec->addr);
+	v.mv_data = buf;
+	v.mv_size = enc(rec, buf);
+	rc = mdb_put(o->txn, o->dbi, &k, &v, 0);
+	if (rc)
+		return store_err("cannot write", rec->fqdn, rc);
+	o->puts++;
+	return 0;
+}
+
+int owner_del(struct owner *o, int family, const uint8_t *addr)
+{
+	uint8_t kb[17];
+	MDB_val k = { 17, kb };
+	int rc, err;
+
+	err = wtxn(o);
+	if (err)
+		return err;
+	mkkey(kb, family, addr);
+	rc = mdb_del(o->txn, o->dbi, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc)
+		return store_err("cannot delete from", "store", rc);
+	o->dels++;
+	return 0;
+}
+
+int owner_commit(struct owner *o)
+{
+	int rc;
+
+	if (!o->txn)
+		return 0;
+	rc = mdb_txn_commit(o->txn);
+	o->txn = NULL;
+	if (rc)
+		return store_err("cannot commit", "store", rc);
+	o->commits++;
+	return 0;
+}
+
+int owner_keys(struct owner *o, struct owner_key **out, size_t *n)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_stat ms;
+	MDB_val k, v;
+	struct owner_key *a = NULL;
+	size_t cnt = 0;
+	int err, rc;
+
+	*out = NULL;
+	*n = 0;
+	err = owner_commit(o);
+	if (err)
+		return err;
+	rc = mdb_txn_begin(o->env, NULL, MDB_RDONLY, &txn);
+	if (!rc)
+		rc = mdb_stat(txn, o->dbi, &ms);
+	if (!rc)
+		rc = mdb_cursor_open(txn, o->dbi, &cur);
+	if (rc) {
+		err = store_err("cannot read", "store", rc);
+		goto out;
+	}
+	a = calloc(ms.ms_entries + 1, sizeof(*a));
+	if (!a) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && cnt < ms.ms_entries;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 17)
+			continue;
+		a[cnt].family = ((const uint8_t *)k.mv_data)[0];
+		memcpy(a[cnt].addr, (const uint8_t *)k.mv_data + 1, 16);
+		cnt++;
+	}
+	*out = a;
+	*n = cnt;
+	a = NULL;
+out:
+	free(a);
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	return err;
+}
+
+void owner_get_stats(struct owner *o, struct owner_stats *st)
+{
+	MDB_txn *txn = o->txn;
+	MDB_stat ms;
+
+	memset(st, 0, sizeof(*st));
+	st->puts = o->puts;
+	st->dels = o->dels;
+	st->commits = o->commits;
+	if (!txn && mdb_txn_begin(o->env, NULL, MDB_RDONLY, &txn))
+		return;
+	if (!mdb_stat(txn, o->dbi, &ms)) {
+		st->records = ms.ms_entries;
+		st->map_bytes = (uint64_t)(ms.ms_branch_pages + ms.ms_leaf_pages +
+					   ms.ms_overflow_pages) * ms.ms_psize;
+	}
+	if (txn != o->txn)
+		mdb_txn_abort(txn);
+}
+
+const char *owner_state_name(unsigned int state)
+{
+	static const char *const names[] = { "?", "adding", "added", "removing", "conflict",
+					     "failed" };
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}

@@ -1,0 +1,1303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * user/reconcile.c - correlation and the desired-vs-owned diff. State per
+ * address lives in a chained hash of small entries (stable pointers: the
+ * engine hands them back in dnsengine_change.user) that exist only while an
+ * address is dirty or in flight, so memory follows the work, not history.
+ * What DNS holds is never cached here: it is read from the store at each
+ * sync, so a restart after kill -9 resumes from the store and the lease
+ * files alone.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "user/common/errcode.h"
+#include "user/common/log.h"
+#include "user/sync/reconcile.h"
+
+#define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
+#define ADOPT_LOG_MAX 100	/* adoptions per pass logged at info; the rest at debug */
+#define SYNC_BUDGET 8192	/* addresses synced per flush: keeps the loop responsive */
+#define FAMILY_IDX(f) ((f) == 4 ? 0 : 1)
+
+struct ent {
+	struct ent *next;	/* hash chain */
+	struct ent *qnext;	/* dirty FIFO */
+	uint8_t family;
+	uint8_t addr[16];
+	uint8_t queued;		/* in the dirty FIFO */
+	uint8_t busy;		/* a change is with the DNS side */
+	uint8_t redirty;	/* triggered while busy: sync again when it returns */
+	uint8_t force;		/* update-on-renew: re-send the add even if unchanged */
+	uint8_t full;		/* from a full reconciliation: retry failed adds */
+	uint8_t retire;		/* zones leaving the configuration: remove those sides */
+	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
+};
+
+struct pend {
+	uint8_t family, type, has_lft, hlen;
+	uint8_t addr[16];
+	uint8_t id_len;		/* v4 client-id / v6 DUID from the packet */
+	uint8_t id[LS_CLIENT_ID_MAX];
+	uint8_t chaddr[LS_CHADDR_MAX];
+	uint32_t iaid, valid_lft;
+	int64_t wall;		/* when it was seen */
+	uint64_t deadline_ms;
+};
+
+struct zstat {
+	char name[ZONES_NAME_MAX];
+	uint64_t applied, conflict, failed;
+};
+
+struct reconcile {
+	struct reconcile_opts o;
+	const struct config *cfg;
+	struct leases *tab[2];
+	struct ent **buckets;
+	size_t nbuckets, nents;
+	struct ent *qhead, *qtail;
+	size_t nqueued, ninflight;
+	struct pend *pend;	/* ring of cfg->max_pending_events */
+	size_t pcap, phead, pn;
+	int precheck;		/* lease tables changed since the last pending re-check */
+	struct dnsengine_change *out;	/* changes of this flush, sent after the commit */
+	size_t nout, capout;
+	uint64_t next_full_ms;
+	struct zstat *zs;
+	size_t nzs;
+	char last_error[256];
+	struct reconcile_stats st;
+};
+
+struct want {
+	int ok;
+	const char *why_not;
+	char fqdn[ZONES_NAME_MAX];
+	const struct zones_domain *fz, *rz;
+	struct owner_rec rec;	/* the binding to own: family, addr, ids, dhcid, ttl, zones */
+};
+
+static time_t now_wall(struct reconcile *r)
+{
+	return r->o.clock ? r->o.clock(r->o.clock_ctx) : time(NULL);
+}
+
+static uint64_t now_ms(struct reconcile *r)
+{
+	struct timespec ts;
+
+	if (r->o.mono_ms)
+		return r->o.mono_ms(r->o.clock_ctx);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void set_error(struct reconcile *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct reconcile *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->last_error, sizeof(r->last_error), fmt, ap);
+	va_end(ap);
+}
+
+static void addr_text(int family, const uint8_t *addr, char *buf, size_t cap)
+{
+	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, (socklen_t)cap))
+		snprintf(buf, cap, "?");
+}
+
+static const char *ev_name(unsigned int type)
+{
+	static const char *const names[] = { "?", "v4-ack", "v4-nak", "v4-release", "v4-decline",
+					     "v6-reply", "v6-release", "v6-decline" };
+
+	return type < LS_EV_TYPE_MAX_ ? names[type] : "?";
+}
+
+/* ---- entries ---- */
+
+static size_t hash_key(int family, const uint8_t *addr)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)family;
+	int n = family == 4 ? 4 : 16;
+
+	for (int i = 0; i < n; i++)
+		h = (h ^ addr[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int grow(struct reconcile *r)
+{
+	size_t nb = r->nbuckets ? r->nbuckets * 2 : 1024;
+	struct ent **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		struct ent *e = r->buckets[i], *n;
+
+		for (; e; e = n) {
+			size_t h = hash_key(e->family, e->addr) & (nb - 1);
+
+			n = e->next;
+			e->next = b[h];
+			b[h] = e;
+		}
+	}
+	free(r->buckets);
+	r->buckets = b;
+	r->nbuckets = nb;
+	return 0;
+}
+
+static struct ent *ent_get(struct reconcile *r, int family, const uint8_t *addr, int create)
+{
+	size_t alen = family == 4 ? 4 : 16, h;
+	struct ent *e;
+
+	if (r->nbuckets) {
+		h = hash_key(family, addr) & (r->nbuckets - 1);
+		for (e = r->buckets[h]; e; e = e->next)
+			if (e->family == family && !memcmp(e->addr, addr, alen))
+				return e;
+	}
+	if (!create)
+		return NULL;
+	if (r->nents >= r->nbuckets && grow(r))
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->family = (uint8_t)family;
+	memcpy(e->addr, addr, alen);
+	h = hash_key(family, addr) & (r->nbuckets - 1);
+	e->next = r->buckets[h];
+	r->buckets[h] = e;
+	r->nents++;
+	return e;
+}
+
+static void ent_put(struct reconcile *r, struct ent *e)
+{
+	size_t h;
+	struct ent **pp;
+
+	if (e->queued || e->busy)
+		return;
+	h = hash_key(e->family, e->addr) & (r->nbuckets - 1);
+	for (pp = &r->buckets[h]; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			r->nents--;
+			free(e);
+			return;
+		}
+	}
+}
+
+/* Mark an address dirty; the next flushes sync it (once, however often it is marked). */
+static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, int full)
+{
+	struct ent *e = ent_get(r, family, addr, 1);
+
+	if (!e) {
+		set_error(r, "out of memory marking an address dirty");
+		return;
+	}
+	if (why)
+		e->why = (uint8_t)why;
+	if (full)
+		e->full = 1;
+	if (e->busy) {
+		e->redirty = 1;
+		return;
+	}
+	if (e->queued)
+		return;
+	e->queued = 1;
+	e->qnext = NULL;
+	if (r->qtail)
+		r->qtail->qnext = e;
+	else
+		r->qhead = e;
+	r->qtail = e;
+	r->nqueued++;
+}
+
+/* ---- desired state ---- */
+
+static int lease_live(const struct reconcile *r, const struct lease *l, time_t now)
+{
+	return l->state == KEA_STATE_DEFAULT && l->valid_lft &&
+	       !(l->flags & LEASE_F_CLOCK_EXPIRED) &&
+	       l->expire + (int64_t)r->cfg->expire_grace_s > (int64_t)now;
+}
+
+/* The lease's DNS name, canonical: the hostname column, else generated (if enabled). */
+static int lease_name(const struct reconcile *r, const struct lease *l, char *out, size_t cap)
+{
+	char raw[ZONES_NAME_MAX + 64], a[INET6_ADDRSTRLEN];
+	size_t n = 0, sl = strlen(r->cfg->qualifying_suffix);
+
+	if (l->hostname_len) {
+		for (size_t i = 0; i < l->hostname_len && n < ZONES_NAME_MAX; i++) {
+			char ch = l->hostname[i];
+
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (char)(ch - 'A' + 'a');
+			/* DNS label rules as Kea's hostname-char-set: letters, digits, '-', '.' */
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+			      ch == '.'))
+				ch = '-';
+			raw[n++] = ch;
+		}
+		raw[n] = 0;
+	} else if (r->cfg->generate_names) {
+		/* Kea's generated name: prefix-<address with '.'/':' as '-'>.suffix */
+		addr_text(l->family, l->addr, a, sizeof(a));
+		for (char *p = a; *p; p++)
+			if (*p == '.' || *p == ':')
+				*p = '-';
+		n = (size_t)snprintf(raw, sizeof(raw), "%s-%s", r->cfg->generated_prefix, a);
+	} else {
+		return -ENOENT;
+	}
+	if (n && raw[n - 1] != '.' && !strchr(raw, '.')) {
+		/* unqualified: qualify as Kea's ddns-qualifying-suffix would */
+		if (!sl || n + 1 + sl + 1 >= sizeof(raw))
+			return -EINVAL;
+		raw[n++] = '.';
+		memcpy(raw + n, r->cfg->qualifying_suffix, sl + 1);
+	}
+	return zones_name_canon(raw, out, cap);
+}
+
+static void lease_identity(const struct lease *l, struct owner_rec *rec)
+{
+	rec->id_len = 0;
+	if (l->family == 6) {
+		rec->id_type = DHCID_ID_DUID;
+		rec->id_len = l->client_id_len;
+		memcpy(rec->id, l->client_id, l->client_id_len);
+		rec->iaid = l->iaid;
+	} else if (l->client_id_len) {
+		rec->id_type = DHCID_ID_CLIENTID;
+		rec->id_len = l->client_id_len;
+		memcpy(rec->id, l->client_id, l->client_id_len);
+	} else if (l->hwaddr_len) {
+		/* RFC 4701 §3.3: htype then chaddr; Kea's v4 hardware type is Ethernet */
+		rec->id_type = DHCID_ID_HWADDR;
+		rec->id[0] = 1;
+		memcpy(rec->id + 1, l->hwaddr, l->hwaddr_len);
+		rec->id_len = (uint16_t)(l->hwaddr_len + 1);
+	}
+}
+
+/* Another live lease of the same client with the same name, more recent: it owns the name. */
+static int lease_superseded(struct reconcile *r, const struct leases *t, const struct lease *l,
+			    const char *fqdn, time_t now)
+{
+	struct lease o[8];
+	enum lease_id_kind kind;
+	const uint8_t *id;
+	size_t id_len, alen = l->family == 4 ? 4 : 16;
+	char name[ZONES_NAME_MAX];
+	int n;
+
+	if (l->family == 6) {
+		kind = LEASE_ID_DUID;
+		id = l->client_id;
+		id_len = l->client_id_len;
+	} else if (l->client_id_len) {
+		kind = LEASE_ID_CLIENT_ID;
+		id = l->client_id;
+		id_len = l->client_id_len;
+	} else {
+		kind = LEASE_ID_HWADDR;
+		id = l->hwaddr;
+		id_len = l->hwaddr_len;
+	}
+	if (!id_len)
+		return 0;
+	n = leases_find_client(t, kind, id, id_len, l->iaid, o, 8);
+	if (n > 8)
+		n = 8;
+	for (int i = 0; i < n; i++) {
+		if (!memcmp(o[i].addr, l->addr, alen) || o[i].type != l->type ||
+		    !lease_live(r, &o[i], now))
+			continue;
+		if (lease_name(r, &o[i], name, sizeof(name)) || strcmp(name, fqdn))
+			continue;
+		if (o[i].cltt > l->cltt || (o[i].cltt == l->cltt && memcmp(o[i].addr, l->addr, alen) > 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* Some reverse domain opted in to delegated prefixes. */
+static int pd_policy(const struct reconcile *r)
+{
+	const struct zones_domain *d;
+
+	for (size_t i = 0; (d = zones_domain_at(r->cfg->zones, true, i)); i++)
+		if (d->prefix_delegation)
+			return 1;
+	return 0;
+}
+
+static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t now,
+		    struct want *w)
+{
+	const struct leases *t = r->tab[FAMILY_IDX(family)];
+	char rname[ZONES_NAME_MAX];
+	struct lease l;
+	int pd;
+
+	memset(w, 0, sizeof(*w));
+	if (!t || leases_find_addr(t, addr, &l)) {
+		w->why_not = "no lease";
+		return;
+	}
+	if (!lease_live(r, &l, now)) {
+		w->why_not = l.state != KEA_STATE_DEFAULT ? leases_state_name(l.state) : "expired";
+		return;
+	}
+	pd = l.type == KEA_TYPE_PD;
+	if (l.type == KEA_TYPE_TA || (pd && !pd_policy(r))) {
+		w->why_not = pd ? "delegated prefix" : "temporary address";
+		return;
+	}
+	if (r->cfg->honor_fqdn_flags && !(l.flags & (LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV))) {
+		w->why_not = "lease says no DNS";
+		return;
+	}
+	if (lease_name(r, &l, w->fqdn, sizeof(w->fqdn))) {
+		w->why_not = "no usable name";
+		r->st.no_name++;
+		return;
+	}
+	lease_identity(&l, &w->rec);
+	if (!w->rec.id_len) {
+		w->why_not = "no client identity";
+		return;
+	}
+	if (lease_superseded(r, t, &l, w->fqdn, now)) {
+		w->why_not = "name held by the client's newer lease";
+		return;
+	}
+	if (pd) {
+		/* reverse only, in domains that opted in (config.h, "prefix-delegation") */
+		if (l.prefix_len >= 4 && l.prefix_len < 128 &&
+		    zones_reverse_prefix(addr, l.prefix_len, rname, sizeof(rname)) == 0)
+			w->rz = zones_match(r->cfg->zones, rname, true);
+		if (w->rz && !w->rz->prefix_delegation)
+			w->rz = NULL;
+	} else {
+		w->fz = zones_match(r->cfg->zones, w->fqdn, false);
+		if (zones_reverse_name(family == 4 ? AF_INET : AF_INET6, addr, rname,
+				       sizeof(rname)) == 0)
+			w->rz = zones_match(r->cfg->zones, rname, true);
+	}
+	if (r->cfg->honor_fqdn_flags) {
+		if (!(l.flags & LEASE_F_FQDN_FWD))
+			w->fz = NULL;
+		if (!(l.flags & LEASE_F_FQDN_REV))
+			w->rz = NULL;
+	}
+	if (!w->fz && !w->rz) {
+		w->why_not = pd ? "delegated prefix outside prefix-delegation domains" :
+			     "no configured zone";
+		r->st.no_zone++;
+		return;
+	}
+	if (dhcid_compute(w->rec.id_type, w->rec.id, w->rec.id_len, w->fqdn, w->rec.dhcid)) {
+		w->why_not = "cannot compute DHCID";
+		return;
+	}
+	w->rec.family = (uint8_t)family;
+	memcpy(w->rec.addr, addr, family == 4 ? 4 : 16);
+	w->rec.fwd = w->fz != NULL;
+	w->rec.rev = w->rz != NULL;
+	w->rec.mode = (uint8_t)r->cfg->mode;
+	w->rec.ttl = config_ttl(r->cfg, l.valid_lft);
+	w->rec.prefix_len = pd ? l.prefix_len : 0;
+	snprintf(w->rec.fqdn, sizeof(w->rec.fqdn), "%s", w->fqdn);
+	snprintf(w->rec.fwd_zone, sizeof(w->rec.fwd_zone), "%s", w->fz ? w->fz->name : "");
+	snprintf(w->rec.rev_zone, sizeof(w->rec.rev_zone), "%s", w->rz ? w->rz->name : "");
+	w->ok = 1;
+}
+
+static int same_binding(const struct owner_rec *o, const struct want *w)
+{
+	return w->ok && !strcmp(o->fqdn, w->rec.fqdn) && !memcmp(o->dhcid, w->rec.dhcid,
+		DHCID_RDATA_LEN) && !strcmp(o->fwd_zone, w->rec.fwd_zone) &&
+	       !strcmp(o->rev_zone, w->rec.rev_zone) && o->mode == w->rec.mode &&
+	       o->prefix_len == w->rec.prefix_len;
+}
+
+/* ---- sending ---- */
+
+static const char *server_of(const struct reconcile *r, const char *zone, bool reverse)
+{
+	const struct zones_domain *d = *zone ? zones_match(r->cfg->zones, zone, reverse) : NULL;
+
+	return d && d->nservers ? d->servers[0].text : "-";
+}
+
+static void log_decision(struct reconcile *r, const char *what, const struct owner_rec *rec,
+			 int fwd, int rev, const char *reason)
+{
+	char a[INET6_ADDRSTRLEN + 4];
+
+	addr_text(rec->family, rec->addr, a, sizeof(a));
+	if (rec->prefix_len)
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", rec->prefix_len);
+	pr_info("reconcile: %s %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (%s)", what, a,
+		rec->fqdn, fwd ? rec->fwd_zone : "-", rev ? rec->rev_zone : "-",
+		server_of(r, fwd ? rec->fwd_zone : rec->rev_zone, !fwd), reason);
+}
+
+static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op,
+			const struct owner_rec *rec)
+{
+	struct dnsengine_change *c;
+
+	if (r->nout == r->capout) {
+		size_t cap = r->capout ? r->capout * 2 : 256;
+		void *p = realloc(r->out, cap * sizeof(*r->out));
+
+		if (!p)
+			return -ENOMEM;
+		r->out = p;
+		r->capout = cap;
+	}
+	c = &r->out[r->nout++];
+	memset(c, 0, sizeof(*c));
+	c->op = op;
+	c->mode = (enum dnsengine_mode)rec->mode;
+	c->fwd = rec->fwd;
+	c->rev = rec->rev;
+	c->family = rec->family == 4 ? AF_INET : AF_INET6;
+	memcpy(c->addr, rec->addr, 16);
+	snprintf(c->fqdn, sizeof(c->fqdn), "%s", rec->fqdn);
+	memcpy(c->dhcid, rec->dhcid, DHCID_RDATA_LEN);
+	c->ttl = rec->ttl;
+	c->prefix_len = rec->prefix_len;
+	c->user = e;
+	e->busy = 1;
+	r->ninflight++;
+	if (op == DNSENGINE_ADD)
+		r->st.adds++;
+	else
+		r->st.removes++;
+	return 0;
+}
+
+static int store_put(struct reconcile *r, const struct owner_rec *rec)
+{
+	int err = owner_put(r->o.owner, rec);
+
+	if (err) {
+		r->st.store_errors++;
+		set_error(r, "store write failed for '%s' (%s)", rec->fqdn, ls_strerror(err));
+	}
+	return err;
+}
+
+static int start_remove(struct reconcile *r, struct ent *e, struct owner_rec *o,
+			const char *reason)
+{
+	int err;
+
+	o->state = OWNER_REMOVING;
+	o->updated = now_wall(r);
+	err = store_put(r, o);
+	if (!err)
+		err = queue_change(r, e, DNSENGINE_REMOVE, o);
+	if (!err)
+		log_decision(r, "remove", o, o->fwd, o->rev, reason);
+	return err;
+}
+
+static int start_add(struct reconcile *r, struct ent *e, struct want *w, const char *reason)
+{
+	int err;
+
+	w->rec.state = OWNER_ADDING;
+	w->rec.created = w->rec.updated = now_wall(r);
+	err = store_put(r, &w->rec);
+	if (!err)
+		err = queue_change(r, e, DNSENGINE_ADD, &w->rec);
+	if (!err)
+		log_decision(r, "add", &w->rec, w->rec.fwd, w->rec.rev, reason);
+	return err;
+}
+
+static const char *reason_of(const struct ent *e)
+{
+	if (e->retire)
+		return "zone removed from the configuration";
+	if (e->why)
+		return leases_change_name((enum lease_change_kind)e->why);
+	return e->full ? "full reconciliation" : "wire event";
+}
+
+/* Compare desired and owned at one address; queue at most one change. */
+static int sync_one(struct reconcile *r, struct ent *e, time_t now)
+{
+	struct owner_rec o;
+	struct want w;
+	char why[128];
+	int have, err;
+
+	r->st.syncs++;
+	err = owner_get(r->o.owner, e->family, e->addr, &o);
+	if (err && err != -ENOENT) {
+		r->st.store_errors++;
+		set_error(r, "store read failed (%s)", ls_strerror(err));
+		return err;
+	}
+	have = !err;
+	desired(r, e->family, e->addr, now, &w);
+	if (have && e->retire) {
+		e->retire = 0;
+		if (o.state == OWNER_REMOVING)
+			return start_remove(r, e, &o, "zone removed from the configuration");
+	}
+	if (!have) {
+		if (w.ok)
+			return start_add(r, e, &w, reason_of(e));
+		return 0;
+	}
+	switch (o.state) {
+	case OWNER_ADDED:
+		if (same_binding(&o, &w)) {
+			if (!e->force)
+				return 0;
+			e->force = 0;
+			return start_add(r, e, &w, "renewed, update-on-renew");
+		}
+		if (w.ok)
+			return start_remove(r, e, &o, e->why ? reason_of(e) :
+					    "name, client or zone changed");
+		snprintf(why, sizeof(why), "%s: %s", reason_of(e), w.why_not);
+		return start_remove(r, e, &o, why);
+	case OWNER_ADDING:	/* only seen idle after a restart: finish or undo it */
+		if (same_binding(&o, &w))
+			return start_add(r, e, &w, "unfinished add before restart");
+		return start_remove(r, e, &o, "unfinished add no longer wanted");
+	case OWNER_REMOVING:
+		if (!o.fwd && !o.rev) {
+			err = owner_del(r->o.owner, o.family, o.addr);
+			return err == -ENOENT ? 0 : err;
+		}
+		return start_remove(r, e, &o, "unfinished remove");
+	case OWNER_CONFLICT:
+	case OWNER_FAILED:
+		if (same_binding(&o, &w) && (o.state == OWNER_CONFLICT || !e->full))
+			return 0;	/* Kea does not retry a conflict either */
+		err = owner_del(r->o.owner, o.family, o.addr);
+		if (err && err != -ENOENT)
+			return err;
+		return w.ok ? start_add(r, e, &w, o.state == OWNER_FAILED ? "retry after failure" :
+						       reason_of(e)) : 0;
+	default:
+		pr_warn("owner: unknown state %u in the store, binding '%s' dropped", o.state,
+			o.fqdn);
+		owner_del(r->o.owner, o.family, o.addr);
+		return w.ok ? start_add(r, e, &w, reason_of(e)) : 0;
+	}
+}
+
+/* ---- outcomes ---- */
+
+static struct zstat *zstat_of(struct reconcile *r, const char *zone)
+{
+	void *p;
+
+	for (size_t i = 0; i < r->nzs; i++)
+		if (!strcmp(r->zs[i].name, zone))
+			return &r->zs[i];
+	p = realloc(r->zs, (r->nzs + 1) * sizeof(*r->zs));
+	if (!p)
+		return NULL;
+	r->zs = p;
+	memset(&r->zs[r->nzs], 0, sizeof(*r->zs));
+	snprintf(r->zs[r->nzs].name, ZONES_NAME_MAX, "%s", zone);
+	return &r->zs[r->nzs++];
+}
+
+static int outcome_failed(enum dnsengine_outcome x)
+{
+	return x != DNSENGINE_APPLIED && x != DNSENGINE_CONFLICT && x != DNSENGINE_SKIPPED &&
+	       x != DNSENGINE_NOZONE && x != DNSENGINE_PENDING;
+}
+
+static void count_side(struct reconcile *r, const char *zone, enum dnsengine_outcome x)
+{
+	struct zstat *z = *zone ? zstat_of(r, zone) : NULL;
+
+	if (x == DNSENGINE_APPLIED) {
+		r->st.applied++;
+		if (z)
+			z->applied++;
+	} else if (x == DNSENGINE_CONFLICT) {
+		r->st.conflicts++;
+		if (z)
+			z->conflict++;
+	} else if (outcome_failed(x)) {
+		r->st.failed++;
+		if (z)
+			z->failed++;
+	}
+}
+
+void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
+		    const struct dnsengine_result *res)
+{
+	struct ent *e = c->user;
+	struct owner_rec o;
+	char a[INET6_ADDRSTRLEN];
+	int err, resync = 0;
+
+	if (!res->final || !e)
+		return;
+	e->busy = 0;
+	r->ninflight--;
+	err = owner_get(r->o.owner, e->family, e->addr, &o);
+	if (err) {
+		/* nothing recorded: cannot happen unless the store failed under us */
+		r->st.store_errors++;
+		goto requeue;
+	}
+	if (c->fwd)
+		count_side(r, o.fwd_zone, res->fwd);
+	if (c->rev)
+		count_side(r, o.rev_zone, res->rev);
+	for (int side = 0; side < 2; side++) {
+		enum dnsengine_outcome x = side ? res->rev : res->fwd;
+
+		if ((side ? c->rev : c->fwd) && (unsigned int)x < DNSENGINE_OUTCOME_MAX_)
+			r->st.changes[c->family == AF_INET6][c->op == DNSENGINE_REMOVE][side][x]++;
+	}
+	addr_text(o.family, o.addr, a, sizeof(a));
+	o.updated = now_wall(r);
+	if (c->op == DNSENGINE_ADD) {
+		uint8_t fwd = c->fwd && res->fwd == DNSENGINE_APPLIED;
+		uint8_t rev = c->rev && res->rev == DNSENGINE_APPLIED;
+
+		if (fwd || rev) {
+			o.state = OWNER_ADDED;
+		} else if (res->fwd == DNSENGINE_CONFLICT || res->rev == DNSENGINE_CONFLICT) {
+			o.state = OWNER_CONFLICT;
+			pr_warn("reconcile: conflict %s '%s' zone '%s' (the name belongs to another client; left alone)",
+				a, o.fqdn, o.fwd_zone);
+		} else {
+			o.state = OWNER_FAILED;
+			set_error(r, "add %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
+				  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
+			pr_warn("reconcile: add failed %s '%s' zone '%s' (fwd %s, rev %s)", a, o.fqdn,
+				o.fwd_zone, dnsengine_outcome_name(res->fwd),
+				dnsengine_outcome_name(res->rev));
+		}
+		if (c->fwd && c->rev && (fwd != rev))
+			pr_warn("reconcile: partial add %s '%s' (fwd %s, rev %s)", a, o.fqdn,
+				dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
+		o.fwd = fwd;
+		o.rev = rev;
+		pr_debug("reconcile: add %s '%s' done (fwd %s, rev %s)", a, o.fqdn,
+			 dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
+		if (store_put(r, &o))
+			goto requeue;
+	} else {
+		/* a side is gone unless the server refused: conflict = not ours any more */
+		if (c->fwd && !outcome_failed(res->fwd) && res->fwd != DNSENGINE_SKIPPED)
+			o.fwd = 0;
+		if (c->rev && !outcome_failed(res->rev) && res->rev != DNSENGINE_SKIPPED)
+			o.rev = 0;
+		if (c->rev && res->rev == DNSENGINE_SKIPPED && o.rev)
+			resync = 1;	/* forward not ours: still remove our PTR alone */
+		if (!o.fwd && !o.rev) {
+			owner_del(r->o.owner, o.family, o.addr);
+			pr_debug("reconcile: remove %s '%s' done", a, o.fqdn);
+			resync = 1;	/* a new binding may be waiting for this one to go */
+		} else if (!resync) {
+			set_error(r, "remove %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
+				  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
+			pr_warn("reconcile: remove failed %s '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
+				a, o.fqdn, dnsengine_outcome_name(res->fwd),
+				dnsengine_outcome_name(res->rev));
+			store_put(r, &o);
+		} else {
+			store_put(r, &o);
+		}
+	}
+requeue:
+	if (e->redirty || resync) {
+		e->redirty = 0;
+		mark(r, e->family, e->addr, 0, 0);
+	} else {
+		ent_put(r, e);
+	}
+}
+
+/* ---- wire events ---- */
+
+static int ev_confirms(struct reconcile *r, const struct pend *p, time_t now)
+{
+	const struct leases *t = r->tab[FAMILY_IDX(p->family)];
+	int64_t slack = r->cfg->pending_timeout_ms / 1000 + 5;
+	struct lease l;
+
+	if (!t)
+		return 0;
+	if (leases_find_addr(t, p->addr, &l))
+		return 0;	/* no lease there at all: nothing can confirm it */
+	switch (p->type) {
+	case LS_EV_V4_ACK:
+	case LS_EV_V6_REPLY:
+		if (!lease_live(r, &l, now))
+			return 0;
+		if (p->family == 6) {
+			if (l.client_id_len < p->id_len || memcmp(l.client_id, p->id, p->id_len) ||
+			    !p->id_len || l.iaid != p->iaid)
+				return 0;
+		} else if (p->id_len && l.client_id_len) {
+			if (l.client_id_len < p->id_len || memcmp(l.client_id, p->id, p->id_len))
+				return 0;
+		} else if (!p->hlen || l.hwaddr_len != p->hlen || memcmp(l.hwaddr, p->chaddr, p->hlen)) {
+			return 0;
+		}
+		/* the lease's expiry must be the one this ACK granted */
+		if (p->has_lft && llabs(l.expire - (p->wall + (int64_t)p->valid_lft)) > slack)
+			return 0;
+		return 1;
+	case LS_EV_V4_RELEASE:
+	case LS_EV_V6_RELEASE:
+		return l.state == KEA_STATE_RELEASED || !lease_live(r, &l, now);
+	case LS_EV_V4_DECLINE:
+	case LS_EV_V6_DECLINE:
+		return l.state == KEA_STATE_DECLINED;
+	}
+	return 0;
+}
+
+static void pend_log(struct reconcile *r, const struct pend *p, const char *what)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	(void)r;
+	addr_text(p->family, p->addr, a, sizeof(a));
+	log_printf(strcmp(what, "unconfirmed") ? LOG_LVL_DEBUG : LOG_LVL_INFO, "reconcile: %s wire %s for %s (%s)", what, ev_name(p->type), a,
+		!strcmp(what, "unconfirmed") ? "no matching lease in the lease file: no DNS change" :
+		"lease file agrees");
+}
+
+void reconcile_event(struct reconcile *r, const struct ls_event *ev)
+{
+	struct pend p;
+
+	if (ev->type < LS_EV_TYPE_MAX_)
+		r->st.events[ev->type]++;
+	if (ev->type == LS_EV_V4_NAK || ev->type >= LS_EV_TYPE_MAX_ ||
+	    (ev->family != 4 && ev->family != 6) || !r->tab[FAMILY_IDX(ev->family)]) {
+		r->st.ignored_events++;
+		return;
+	}
+	if (ev->family == 6 && ev->ia_type != LS_IA_NA) {
+		r->st.ignored_events++;	/* prefixes and temporary addresses: no DNS policy */
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.family = ev->family;
+	p.type = (uint8_t)ev->type;
+	memcpy(p.addr, ev->addr, 16);
+	if (ev->flags & LS_EVF_CLIENT_ID) {
+		p.id_len = ev->client_id_len > LS_CLIENT_ID_MAX ? LS_CLIENT_ID_MAX : ev->client_id_len;
+		memcpy(p.id, ev->client_id, p.id_len);
+	}
+	p.hlen = ev->hlen > LS_CHADDR_MAX ? LS_CHADDR_MAX : ev->hlen;
+	memcpy(p.chaddr, ev->chaddr, p.hlen);
+	p.iaid = ev->iaid;
+	p.has_lft = !!(ev->flags & LS_EVF_LEASE_TIME);
+	p.valid_lft = ev->valid_lft;
+	p.wall = now_wall(r);
+	p.deadline_ms = now_ms(r) + r->cfg->pending_timeout_ms;
+	if (ev_confirms(r, &p, (time_t)p.wall)) {
+		r->st.confirmed++;
+		pend_log(r, &p, "confirmed");
+		mark(r, p.family, p.addr, 0, 0);
+		return;
+	}
+	if (!r->pcap)
+		return;
+	if (r->pn == r->pcap) {
+		/* bounded: the oldest goes; the lease-file path still sees its lease */
+		r->phead = (r->phead + 1) % r->pcap;
+		r->pn--;
+		r->st.pending_dropped++;
+	}
+	r->pend[(r->phead + r->pn) % r->pcap] = p;
+	r->pn++;
+}
+
+/* Re-check pending events: confirm those the lease file now backs, expire the overdue. */
+static void pend_recheck(struct reconcile *r, int tables_changed)
+{
+	uint64_t ms = now_ms(r);
+	time_t now = now_wall(r);
+	size_t keep = 0;
+
+	if (!r->pn)
+		return;
+	if (!tables_changed && r->pend[r->phead].deadline_ms > ms)
+		return;
+	/* compact in place, preserving order */
+	for (size_t i = 0; i < r->pn; i++) {
+		struct pend *p = &r->pend[(r->phead + i) % r->pcap];
+
+		if (ev_confirms(r, p, now)) {
+			r->st.confirmed++;
+			pend_log(r, p, "confirmed");
+			mark(r, p->family, p->addr, 0, 0);
+		} else if (p->deadline_ms <= ms) {
+			r->st.unconfirmed++;
+			pend_log(r, p, "unconfirmed");
+		} else {
+			r->pend[(r->phead + keep) % r->pcap] = *p;
+			keep++;
+		}
+	}
+	r->pn = keep;
+}
+
+/* ---- public ---- */
+
+int reconcile_new(struct reconcile **out, const struct reconcile_opts *o)
+{
+	struct reconcile *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	r->o = *o;
+	r->cfg = o->cfg;
+	r->pcap = r->cfg->max_pending_events;
+	r->pend = calloc(r->pcap ? r->pcap : 1, sizeof(*r->pend));
+	if (!r->pend || grow(r)) {
+		reconcile_free(r);
+		return -ENOMEM;
+	}
+	r->next_full_ms = r->cfg->full_reconcile_s ?
+		now_ms(r) + (uint64_t)r->cfg->full_reconcile_s * 1000 : UINT64_MAX;
+	*out = r;
+	return 0;
+}
+
+void reconcile_free(struct reconcile *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		struct ent *e = r->buckets[i], *n;
+
+		for (; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+	}
+	free(r->buckets);
+	free(r->pend);
+	free(r->out);
+	free(r->zs);
+	free(r);
+}
+
+void reconcile_set_leases(struct reconcile *r, int family, struct leases *t)
+{
+	r->tab[FAMILY_IDX(family)] = t;
+}
+
+void reconcile_set_config(struct reconcile *r, const struct config *cfg)
+{
+	r->cfg = cfg;
+	r->next_full_ms = cfg->full_reconcile_s ?
+		now_ms(r) + (uint64_t)cfg->full_reconcile_s * 1000 : UINT64_MAX;
+}
+
+void reconcile_lease_change(void *ctx, const struct lease_change *ch)
+{
+	struct reconcile *r = ctx;
+	const struct lease *l = ch->lease;
+	struct ent *e;
+
+	if (ch->kind < LEASE_CH_MAX_)
+		r->st.lease_changes[ch->kind]++;
+	r->precheck = 1;
+	/* the client moved: its old address goes first (engine keeps per-name order) */
+	if (ch->kind == LEASE_CH_MOVED && ch->other)
+		mark(r, ch->other->family, ch->other->addr, ch->kind, 0);
+	mark(r, l->family, l->addr, ch->kind, 0);
+	if (ch->kind == LEASE_CH_RENEWED && r->cfg->update_on_renew) {
+		e = ent_get(r, l->family, l->addr, 0);
+		if (e)
+			e->force = 1;
+	}
+}
+
+struct full_ctx {
+	struct reconcile *r;
+	time_t now;
+};
+
+static int full_lease(void *ctx, const struct lease *l)
+{
+	struct full_ctx *f = ctx;
+
+	if (lease_live(f->r, l, f->now))
+		mark(f->r, l->family, l->addr, 0, 1);
+	return 0;
+}
+
+/* ---- adoption ("adopt-existing") ---- */
+
+struct adopt_ctx {
+	struct reconcile *r;
+	time_t now;
+	struct adopt_item *it;
+	size_t n;
+	uint64_t adopted;	/* this pass */
+	int err;
+};
+
+/* Probe the collected leases; store those whose records DNS already holds as ours. */
+static int adopt_flush(struct adopt_ctx *a)
+{
+	struct reconcile *r = a->r;
+	int err;
+
+	if (!a->n)
+		return 0;
+	r->st.adopt_probed += a->n;
+	err = r->o.probe(r->o.probe_ctx, a->it, a->n);
+	if (err) {
+		set_error(r, "adoption: cannot query DNS (%s)", ls_strerror(err));
+		a->n = 0;
+		return err;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const struct adopt_item *it = &a->it[i];
+		struct owner_rec o;
+		struct want w;
+		char txt[INET6_ADDRSTRLEN];
+
+		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok))
+			continue;	/* not (all) there or not ours: the add path decides */
+		desired(r, it->family, it->addr, a->now, &w);
+		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz ||
+		    owner_get(r->o.owner, it->family, it->addr, &o) != -ENOENT)
+			continue;
+		w.rec.state = OWNER_ADDED;
+		w.rec.created = w.rec.updated = a->now;
+		if (store_put(r, &w.rec))
+			continue;
+		r->st.adopted++;
+		addr_text(it->family, it->addr, txt, sizeof(txt));
+		if (++a->adopted <= ADOPT_LOG_MAX)
+			pr_info("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (DHCID matches the lease's client)",
+				txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
+				w.rz ? w.rec.rev_zone : "-",
+				server_of(r, w.fz ? w.rec.fwd_zone : w.rec.rev_zone, !w.fz));
+		else
+			pr_debug("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' (DHCID matches the lease's client)",
+				 txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
+				 w.rz ? w.rec.rev_zone : "-");
+	}
+	a->n = 0;
+	return 0;
+}
+
+static int adopt_lease(void *ctx, const struct lease *l)
+{
+	struct adopt_ctx *a = ctx;
+	struct reconcile *r = a->r;
+	struct adopt_item *it;
+	struct owner_rec o;
+	struct want w;
+
+	if (a->err || !lease_live(r, l, a->now) ||
+	    owner_get(r->o.owner, l->family, l->addr, &o) != -ENOENT)
+		return 0;
+	desired(r, l->family, l->addr, a->now, &w);
+	if (!w.ok || w.rec.prefix_len)
+		return 0;	/* D2 never writes records for prefixes: nothing to adopt */
+	it = &a->it[a->n++];
+	memset(it, 0, sizeof(*it));
+	it->family = l->family;
+	memcpy(it->addr, l->addr, sizeof(it->addr));
+	snprintf(it->fqdn, sizeof(it->fqdn), "%s", w.rec.fqdn);
+	memcpy(it->dhcid, w.rec.dhcid, DHCID_RDATA_LEN);
+	it->fz = w.fz;
+	it->rz = w.rz;
+	if (a->n == ADOPT_CHUNK)
+		a->err = adopt_flush(a);
+	return 0;
+}
+
+/*
+ * Before a full pass: active leases with no binding whose records are
+ * already in DNS with this client's DHCID become bindings in state added,
+ * with no UPDATE. Without a DHCID (no-check-without-dhcid) nothing can be
+ * proven ours, so nothing is adopted.
+ */
+static void adopt_existing(struct reconcile *r, time_t now)
+{
+	struct adopt_ctx a = { .r = r, .now = now };
+	int err;
+
+	if (!r->cfg->adopt_existing || !r->o.probe ||
+	    r->cfg->mode == DNSENGINE_NO_CHECK_WITHOUT_DHCID)
+		return;
+	a.it = calloc(ADOPT_CHUNK, sizeof(*a.it));
+	if (!a.it) {
+		set_error(r, "adoption: out of memory");
+		return;
+	}
+	for (int i = 0; i < 2 && !a.err; i++)
+		if (r->tab[i])
+			leases_foreach(r->tab[i], adopt_lease, &a);
+	if (!a.err)
+		a.err = adopt_flush(&a);
+	free(a.it);
+	err = owner_commit(r->o.owner);
+	if (err) {
+		r->st.store_errors++;
+		set_error(r, "store commit failed (%s)", ls_strerror(err));
+	}
+	pr_info("reconcile: adoption pass: %llu bindings adopted from DNS%s",
+		(unsigned long long)a.adopted, a.err ? " (stopped: DNS could not be queried)" : "");
+}
+
+int reconcile_full(struct reconcile *r)
+{
+	struct full_ctx f = { r, now_wall(r) };
+	struct owner_key *keys;
+	size_t n;
+	int err;
+
+	adopt_existing(r, f.now);
+	err = owner_keys(r->o.owner, &keys, &n);
+	if (err) {
+		r->st.store_errors++;
+		set_error(r, "full reconciliation cannot list the store (%s)", ls_strerror(err));
+		return err;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].family == 4 || keys[i].family == 6)
+			mark(r, keys[i].family, keys[i].addr, 0, 1);
+	free(keys);
+	r->st.no_name = r->st.no_zone = 0;
+	for (int i = 0; i < 2; i++)
+		if (r->tab[i])
+			leases_foreach(r->tab[i], full_lease, &f);
+	r->st.full_runs++;
+	pr_info("reconcile: full reconciliation of %zu owned bindings and the active leases (%zu addresses to check)",
+		n, r->nqueued);
+	return 0;
+}
+
+int reconcile_retire_zones(struct reconcile *r, const struct zones *keep)
+{
+	struct owner_key *keys;
+	struct owner_rec o;
+	size_t n;
+	int cnt = 0;
+
+	if (owner_keys(r->o.owner, &keys, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct ent *e;
+		int fwd, rev;
+
+		if (owner_get(r->o.owner, keys[i].family, keys[i].addr, &o))
+			continue;
+		fwd = o.fwd && *o.fwd_zone && !zones_match(keep, o.fwd_zone, false);
+		rev = o.rev && *o.rev_zone && !zones_match(keep, o.rev_zone, true);
+		if (!fwd && !rev)
+			continue;
+		/*
+		 * the whole binding goes (intent recorded now); the next sync, under
+		 * the new configuration, adds back what it still wants
+		 */
+		o.state = OWNER_REMOVING;
+		if (store_put(r, &o))
+			continue;
+		mark(r, o.family, o.addr, 0, 0);
+		e = ent_get(r, o.family, o.addr, 0);
+		if (e)
+			e->retire = 1;
+		cnt++;
+	}
+	free(keys);
+	return cnt;
+}
+
+void reconcile_tick(struct reconcile *r)
+{
+	pend_recheck(r, 0);
+	if (now_ms(r) >= r->next_full_ms) {
+		r->next_full_ms = now_ms(r) + (uint64_t)r->cfg->full_reconcile_s * 1000;
+		reconcile_full(r);
+	}
+}
+
+int reconcile_flush(struct reconcile *r)
+{
+	time_t now = now_wall(r);
+	size_t budget = SYNC_BUDGET;
+	int err = 0;
+
+	if (r->precheck) {
+		r->precheck = 0;
+		pend_recheck(r, 1);
+	}
+	r->nout = 0;
+	while (r->qhead && budget-- && r->ninflight < r->cfg->max_inflight) {
+		struct ent *e = r->qhead;
+
+		r->qhead = e->qnext;
+		if (!r->qhead)
+			r->qtail = NULL;
+		e->queued = 0;
+		r->nqueued--;
+		err = sync_one(r, e, now);
+		e->full = 0;
+		e->why = 0;
+		if (err)
+			break;
+		if (!e->busy)
+			ent_put(r, e);
+	}
+	/* the intents are durable before anything reaches DNS */
+	if (!err)
+		err = owner_commit(r->o.owner);
+	if (err) {
+		r->st.store_errors++;
+		set_error(r, "store commit failed (%s)", ls_strerror(err));
+		pr_err("reconcile: cannot commit the ownership store (%s); nothing sent",
+		       ls_strerror(err));
+		/* undo: the store did not take the intents, so send none of them */
+		for (size_t i = 0; i < r->nout; i++) {
+			struct ent *e = r->out[i].user;
+
+			e->busy = 0;
+			r->ninflight--;
+			mark(r, e->family, e->addr, 0, 0);
+		}
+		r->nout = 0;
+		return err;
+	}
+	for (size_t i = 0; i < r->nout; i++) {
+		int e2 = r->o.submit(r->o.submit_ctx, &r->out[i]);
+
+		if (e2) {
+			struct dnsengine_result res = { DNSENGINE_FORMERR, DNSENGINE_FORMERR, true };
+
+			set_error(r, "cannot submit '%s' (%s)", r->out[i].fqdn, ls_strerror(e2));
+			res.fwd = r->out[i].fwd ? DNSENGINE_FORMERR : DNSENGINE_SKIPPED;
+			res.rev = r->out[i].rev ? DNSENGINE_FORMERR : DNSENGINE_SKIPPED;
+			reconcile_done(r, &r->out[i], &res);
+		}
+	}
+	r->nout = 0;
+	return r->qhead ? 1 : 0;
+}
+
+void reconcile_forget_inflight(struct reconcile *r)
+{
+	for (size_t i = 0; i < r->nbuckets; i++)
+		for (struct ent *e = r->buckets[i]; e; e = e->next)
+			if (e->busy) {
+				e->busy = 0;
+				e->redirty = 0;
+				mark(r, e->family, e->addr, 0, 0);
+			}
+	r->ninflight = 0;
+}
+
+int reconcile_idle(const struct reconcile *r)
+{
+	return !r->qhead && !r->ninflight && !r->pn;
+}
+
+void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st)
+{
+	*st = r->st;
+	st->pending = r->pn;
+	st->dirty = r->nqueued;
+	st->inflight = r->ninflight;
+}
+
+json_t *reconcile_stats_json(const struct reconcile *r)
+{
+	struct reconcile_stats st;
+	json_t *j, *ev, *lc, *zs, *ch;
+
+	reconcile_get_stats(r, &st);
+	ev = json_object();
+	for (int i = 1; i < LS_EV_TYPE_MAX_; i++)
+		json_object_set_new(ev, ev_name((unsigned int)i), json_integer((json_int_t)st.events[i]));
+	lc = json_object();
+	for (int i = 1; i < LEASE_CH_MAX_; i++)
+		json_object_set_new(lc, leases_change_name((enum lease_change_kind)i),
+				    json_integer((json_int_t)st.lease_changes[i]));
+	zs = json_object();
+	for (size_t i = 0; i < r->nzs; i++) {
+		const struct zones_domain *d = zones_match(r->cfg->zones, r->zs[i].name,
+							   strstr(r->zs[i].name, ".arpa.") != NULL);
+		json_t *srv = json_array();
+
+		for (size_t k = 0; d && k < d->nservers; k++)
+			json_array_append_new(srv, json_string(d->servers[k].text));
+		json_object_set_new(zs, r->zs[i].name,
+				    json_pack("{s:I,s:I,s:I,s:o}", "applied", (json_int_t)r->zs[i].applied,
+					      "conflict", (json_int_t)r->zs[i].conflict, "failed",
+					      (json_int_t)r->zs[i].failed, "servers", srv));
+	}
+	/* "changes": one entry per (family, op, record type, outcome) seen */
+	ch = json_array();
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int op = 0; op < 2; op++)
+			for (int side = 0; side < 2; side++)
+				for (int x = 0; x < DNSENGINE_OUTCOME_MAX_; x++) {
+					if (!st.changes[v6][op][side][x])
+						continue;
+					json_array_append_new(ch, json_pack("{s:i,s:s,s:s,s:s,s:I}",
+						"family", v6 ? 6 : 4, "op", op ? "remove" : "add",
+						"rr", side ? "PTR" : v6 ? "AAAA" : "A", "result",
+						dnsengine_outcome_name(x),
+						"count", (json_int_t)st.changes[v6][op][side][x]));
+				}
+	j = json_pack("{s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s}",
+		      "adopted", (json_int_t)st.adopted, "adopt-probed", (json_int_t)st.adopt_probed,
+		      "changes", ch,
+		      "events", ev, "confirmed", (json_int_t)st.confirmed, "pending",
+		      (json_int_t)st.pending, "unconfirmed", (json_int_t)st.unconfirmed,
+		      "pending-dropped", (json_int_t)st.pending_dropped, "events-ignored",
+		      (json_int_t)st.ignored_events, "lease-changes", lc, "adds-sent",
+		      (json_int_t)st.adds, "removes-sent", (json_int_t)st.removes, "applied",
+		      (json_int_t)st.applied, "conflicts", (json_int_t)st.conflicts, "failed",
+		      (json_int_t)st.failed, "queue-dirty", (json_int_t)st.dirty, "queue-inflight",
+		      (json_int_t)st.inflight, "syncs", (json_int_t)st.syncs, "full-runs",
+		      (json_int_t)st.full_runs, "leases-without-name", (json_int_t)st.no_name,
+		      "leases-without-zone", (json_int_t)st.no_zone, "store-errors",
+		      (json_int_t)st.store_errors, "zones", zs, "last-error", r->last_error);
+	return j;
+}

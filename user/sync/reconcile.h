@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * user/reconcile.h - the reconciler: joins wire events, the lease tables and
+ * the ownership store, and decides which DNS bindings to add and remove. It
+ * is level-triggered: every trigger (a lease-file change, a confirmed wire
+ * event, the start-up and periodic full reconciliation) only marks an
+ * address dirty; syncing an address compares what the lease tables want
+ * there (desired) with what the store says leasesnoop put in DNS (owned)
+ * and sends the difference, one change per address in flight, the old
+ * binding removed before a new one is added. Wire events are confirmed
+ * against the lease table (at once, or pending up to pending-timeout);
+ * one never confirmed changes nothing. Queues are bounded: the dirty set
+ * holds each address once, pending wire events are capped (the oldest is
+ * dropped and counted; the lease-file path still covers it) and changes
+ * handed to the DNS side are capped by max-queued-changes.
+ */
+#ifndef LS_RECONCILE_H
+#define LS_RECONCILE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ringbuf/event.h"
+#include "user/dns/adopt.h"
+#include "user/ctl/config.h"
+#include "user/dns/dnsengine.h"
+#include "user/lease/leases.h"
+#include "user/sync/owner.h"
+
+/* reconcile_submit_fn - send @c to DNS (the engine, or --dry-run's printer). 0 or -errno. */
+typedef int (*reconcile_submit_fn)(void *ctx, const struct dnsengine_change *c);
+
+/*
+ * reconcile_probe_fn - ask DNS what it holds for @items[0..n) and fill their
+ * out fields (adopt_probe()); blocks. 0 or -errno (then nothing is adopted).
+ */
+typedef int (*reconcile_probe_fn)(void *ctx, struct adopt_item *items, size_t n);
+
+struct reconcile_opts {
+	const struct config *cfg;	/* must outlive the reconciler (or reconcile_set_config()) */
+	struct owner *owner;
+	reconcile_submit_fn submit;
+	void *submit_ctx;
+	reconcile_probe_fn probe;	/* "adopt-existing"; NULL: never adopt */
+	void *probe_ctx;
+	time_t (*clock)(void *ctx);		/* wall clock, s; NULL: time(NULL) */
+	uint64_t (*mono_ms)(void *ctx);		/* monotonic, ms; NULL: CLOCK_MONOTONIC */
+	void *clock_ctx;
+};
+
+struct reconcile_stats {
+	uint64_t events[LS_EV_TYPE_MAX_];	/* wire events by enum ls_event_type */
+	uint64_t confirmed, unconfirmed, pending_dropped, ignored_events;
+	uint64_t pending;			/* waiting for the lease file now */
+	uint64_t lease_changes[LEASE_CH_MAX_];
+	uint64_t adds, removes;			/* changes sent */
+	uint64_t applied, conflicts, failed;	/* outcomes, per side */
+	uint64_t dirty, inflight;		/* queue depths now */
+	uint64_t syncs, full_runs;
+	uint64_t no_name, no_zone;		/* active leases left out of DNS, last full run */
+	uint64_t store_errors;
+	uint64_t adopted;			/* bindings taken over from DNS without an UPDATE */
+	uint64_t adopt_probed;			/* leases looked up in DNS for adoption */
+	/* final outcomes by [v6][op][reverse side][enum dnsengine_outcome] */
+	uint64_t changes[2][2][2][DNSENGINE_OUTCOME_MAX_];
+};
+
+struct reconcile;
+
+/* reconcile_new() - a reconciler with options @o (copied). Returns 0 or -ENOMEM. */
+int reconcile_new(struct reconcile **out, const struct reconcile_opts *o);
+
+/* reconcile_free() - free it; changes in flight are forgotten (the store has them). NULL ok. */
+void reconcile_free(struct reconcile *r);
+
+/* reconcile_set_leases() - the lease table of @family (4 or 6); NULL: none. */
+void reconcile_set_leases(struct reconcile *r, int family, struct leases *t);
+
+/* reconcile_set_config() - switch to @cfg (SIGHUP); the caller runs reconcile_full(). */
+void reconcile_set_config(struct reconcile *r, const struct config *cfg);
+
+/*
+ * reconcile_lease_change() - the leases_change_fn to give the lease tables
+ * (ctx = the reconciler): marks the address (and for MOVED the client's other
+ * one) dirty and re-checks pending wire events.
+ */
+void reconcile_lease_change(void *ctx, const struct lease_change *ch);
+
+/* reconcile_event() - one wire event: confirmed, pending, or (ack-less types) counted. */
+void reconcile_event(struct reconcile *r, const struct ls_event *ev);
+
+/*
+ * reconcile_full() - mark every owned binding and every active lease dirty,
+ * so the next flushes compare all of desired with all of owned. Returns 0 or
+ * a negative error from the store.
+ */
+int reconcile_full(struct reconcile *r);
+
+/*
+ * reconcile_retire_zones() - before a configuration without some zones
+ * takes over: mark every owned binding whose forward or reverse domain is
+ * not in @keep for removal (the intent is stored at once). Then switch to
+ * the new configuration (reconcile_set_config()) and flush while the DNS
+ * side still knows the old zones: the removals go out, and what the new
+ * configuration still wants of those bindings is added back. Returns how
+ * many bindings were marked.
+ */
+int reconcile_retire_zones(struct reconcile *r, const struct zones *keep);
+
+/*
+ * reconcile_tick() - timers: pending wire events past their deadline become
+ * unconfirmed; a full reconciliation every full-reconcile-interval.
+ */
+void reconcile_tick(struct reconcile *r);
+
+/*
+ * reconcile_flush() - sync dirty addresses (a bounded amount of work per
+ * call), write the intents, commit the store (fsync) and only then submit
+ * the changes. Returns 1 if dirty work remains, 0 if not, or a negative
+ * error of the store.
+ */
+int reconcile_flush(struct reconcile *r);
+
+/*
+ * reconcile_done() - the outcome of a submitted change (the engine's
+ * callback, final reports only); recorded in the store at the next flush.
+ */
+void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
+		    const struct dnsengine_result *res);
+
+/*
+ * reconcile_forget_inflight() - the DNS side dropped what it held (engine
+ * replaced): every address in flight is synced again from the store's intent.
+ */
+void reconcile_forget_inflight(struct reconcile *r);
+
+/* reconcile_idle() - nothing dirty, pending or in flight. */
+int reconcile_idle(const struct reconcile *r);
+
+/* reconcile_get_stats() - copy the counters. */
+void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st);
+
+/*
+ * reconcile_stats_json() - the counters, per-zone outcomes and the last
+ * error as a new JSON object (NULL on -ENOMEM).
+ */
+json_t *reconcile_stats_json(const struct reconcile *r);
+
+#endif
