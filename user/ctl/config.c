@@ -1,309 +1,193 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * user/config.c - the "Leasesnoop" map (jansson, via ddns_conf's reader so
- * comments are allowed and jansson's line/column stay right). The D2
- * sections are handed to ddns_conf, inline or from "ddns-config-file";
- * everything else is checked here, key by key, against its type and range.
+ * user/config.c - the "Leasesnoop" map, read with user/ctl/confread's
+ * tables: ls_items below is the whole of it (each key, its type, range and
+ * default), with the maps of "high-availability" and "metrics" from their
+ * modules. The D2 sections are handed to ddns_conf, inline or from
+ * "ddns-config-file".
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "user/ctl/config.h"
+#include "user/ctl/confread.h"
 #include "user/ctl/ddns_conf.h"
 #include "user/common/errcode.h"
 
 #define CFG "Leasesnoop"
+#define OFF(f) CONFREAD_OFF(struct config, f)
+#define SZ(f) CONFREAD_SZ(struct config, f)
+#define TTL_MAX 2147483647	/* RFC 2181 §8 */
 
-static const char *const known_keys[] = {
-	"interfaces", "lease-files", "state-dir", "control-socket", "conflict-resolution-mode",
-	"ttl", "update-on-renew", "honor-fqdn-flags", "generate-names", "ddns-generated-prefix",
-	"ddns-qualifying-suffix", "pending-timeout", "full-reconcile-interval", "expire-grace",
-	"max-pending-events", "batching", "log-level", "ddns-config-file",
-	"high-availability", "metrics", "adopt-existing",
-	/* D2's sections, inline: parsed by ddns_conf */
-	"tsig-keys", "forward-ddns", "reverse-ddns", "dns-server-timeout",
-	"comment", "user-context", NULL,
+static const char *const mode_names[] = {
+	[DNSENGINE_CHECK_WITH_DHCID] = "check-with-dhcid",
+	[DNSENGINE_NO_CHECK_WITH_DHCID] = "no-check-with-dhcid",
+	[DNSENGINE_CHECK_EXISTS_WITH_DHCID] = "check-exists-with-dhcid",
+	[DNSENGINE_NO_CHECK_WITHOUT_DHCID] = "no-check-without-dhcid",
 };
 
-static bool key_known(const char *k, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(k, *list))
-			return true;
-	return false;
-}
+static const char *const level_names[] = {
+	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warn", [LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
 
-static int check_keys(const json_t *m, const char *where, const char *file,
-		      const char *const *list)
+static int lease_files_check(struct confread *cr, const char *key, void *field, void *base)
 {
-	const char *k;
-	json_t *v;
+	const struct config *c = field;
 
-	json_object_foreach((json_t *)m, k, v) {
-		if (!key_known(k, list)) {
-			pr_err("config: unknown key '%s%s' in '%s'", where, k, file);
-			return LS_ECONFIG;
-		}
-	}
+	(void)base;
+	if (!c->lease_file4 && !c->lease_file6)
+		return confread_bad(cr, key, "must name a v4 or a v6 lease file");
 	return 0;
 }
 
-static int bad_type(const char *where, const char *k, const char *file, const char *want)
+static int ttl_check(struct confread *cr, const char *key, void *field, void *base)
 {
-	pr_err("config: key '%s%s' in '%s' must be %s", where, k, file, want);
-	return LS_ECONFIG;
-}
+	const struct config *c = field;
+	int err = 0;
 
-static int get_str(const json_t *m, const char *where, const char *k, const char *file,
-		   char **out)
-{
-	json_t *v = json_object_get(m, k);
-
-	if (!v)
-		return 0;
-	if (!json_is_string(v))
-		return bad_type(where, k, file, "a string");
-	free(*out);
-	*out = strdup(json_string_value(v));
-	return *out ? 0 : -ENOMEM;
-}
-
-static int get_bool(const json_t *m, const char *where, const char *k, const char *file, bool *out)
-{
-	json_t *v = json_object_get(m, k);
-
-	if (!v)
-		return 0;
-	if (!json_is_boolean(v))
-		return bad_type(where, k, file, "true or false");
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int get_u32(const json_t *m, const char *where, const char *k, const char *file,
-		   uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	json_t *v = json_object_get(m, k);
-	json_int_t n;
-
-	if (!v)
-		return 0;
-	if (!json_is_integer(v))
-		return bad_type(where, k, file, "an integer");
-	n = json_integer_value(v);
-	if (n < lo || n > hi) {
-		pr_err("config: key '%s%s' in '%s' must be between %u and %u", where, k, file, lo,
-		       hi);
-		return LS_ECONFIG;
-	}
-	*out = (uint32_t)n;
-	return 0;
-}
-
-static int parse_ifaces(const json_t *m, const char *file, struct config *c)
-{
-	json_t *a = json_object_get(m, "interfaces"), *v;
-	size_t i;
-
-	if (!a)
-		return 0;
-	if (!json_is_array(a))
-		return bad_type("", "interfaces", file, "a list of interface names");
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v) || !*json_string_value(v))
-			return bad_type("", "interfaces", file, "a list of interface names");
-		if (c->n_ifaces == CONFIG_MAX_IFACES) {
-			pr_err("config: key 'interfaces' in '%s' has more than %d entries", file,
-			       CONFIG_MAX_IFACES);
-			return LS_ECONFIG;
-		}
-		c->ifaces[c->n_ifaces] = strdup(json_string_value(v));
-		if (!c->ifaces[c->n_ifaces++])
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int parse_lease_files(const json_t *m, const char *file, struct config *c)
-{
-	static const char *const keys[] = { "v4", "v6", "comment", NULL };
-	json_t *lf = json_object_get(m, "lease-files");
-	int err;
-
-	if (!lf)
-		return 0;
-	if (!json_is_object(lf))
-		return bad_type("", "lease-files", file, "a map with \"v4\" and/or \"v6\"");
-	err = check_keys(lf, "lease-files/", file, keys);
-	err = err ?: get_str(lf, "lease-files/", "v4", file, &c->lease_file4);
-	err = err ?: get_str(lf, "lease-files/", "v6", file, &c->lease_file6);
-	return err;
-}
-
-static int parse_ttl(const json_t *m, const char *file, struct config *c)
-{
-	static const char *const keys[] = { "percent", "min", "max", "fixed", "comment", NULL };
-	json_t *t = json_object_get(m, "ttl");
-	int err;
-
-	if (!t)
-		return 0;
-	if (!json_is_object(t))
-		return bad_type("", "ttl", file, "a map");
-	err = check_keys(t, "ttl/", file, keys);
-	err = err ?: get_u32(t, "ttl/", "percent", file, 1, 100, &c->ttl_percent);
-	err = err ?: get_u32(t, "ttl/", "min", file, 0, 2147483647, &c->ttl_min);
-	err = err ?: get_u32(t, "ttl/", "max", file, 1, 2147483647, &c->ttl_max);
-	err = err ?: get_u32(t, "ttl/", "fixed", file, 0, 2147483647, &c->ttl_fixed);
-	if (!err && c->ttl_min > c->ttl_max) {
-		pr_err("config: key 'ttl/min' in '%s' is above 'ttl/max'", file);
-		err = LS_ECONFIG;
+	(void)base;
+	if (c->ttl_min > c->ttl_max) {
+		confread_push(cr, key, false);
+		err = confread_bad(cr, "min", "must not be above 'ttl.max'");
+		confread_pop(cr);
 	}
 	return err;
 }
 
-static int parse_batching(const json_t *m, const char *file, struct config *c)
+static int label_check(struct confread *cr, const char *key, void *field, void *base)
 {
-	static const char *const keys[] = { "max-changes-per-message", "max-inflight-per-zone",
-					    "max-queued-changes", "timeout-ms", "backoff-max-ms",
-					    "comment", NULL };
-	json_t *b = json_object_get(m, "batching");
-	int err;
+	const char *s = *(char **)field;
+	char tmp[ZONES_NAME_MAX];
 
-	if (!b)
-		return 0;
-	if (!json_is_object(b))
-		return bad_type("", "batching", file, "a map");
-	err = check_keys(b, "batching/", file, keys);
-	err = err ?: get_u32(b, "batching/", "max-changes-per-message", file, 1, 10000,
-			     &c->engine.max_changes_per_msg);
-	err = err ?: get_u32(b, "batching/", "max-inflight-per-zone", file, 1, 64,
-			     &c->engine.max_inflight_per_zone);
-	err = err ?: get_u32(b, "batching/", "max-queued-changes", file, 1, 10000000,
-			     &c->max_inflight);
-	err = err ?: get_u32(b, "batching/", "timeout-ms", file, 10, 600000, &c->engine.timeout_ms);
-	err = err ?: get_u32(b, "batching/", "backoff-max-ms", file, 10, 3600000,
-			     &c->engine.backoff_max_ms);
-	return err;
+	(void)base;
+	if (!*s || strchr(s, '.') || zones_name_canon(s, tmp, sizeof(tmp)))
+		return confread_bad(cr, key, "must be one DNS label, not \"%s\"", s);
+	return 0;
 }
 
-static int parse_misc(const json_t *m, const char *file, struct config *c)
+static int suffix_check(struct confread *cr, const char *key, void *field, void *base)
 {
-	char *mode = NULL, *lvl = NULL;
-	json_t *pt;
-	int err, r;
+	const char *s = *(char **)field;
+	char tmp[ZONES_NAME_MAX];
 
-	err = get_str(m, "", "state-dir", file, &c->state_dir);
-	err = err ?: get_str(m, "", "control-socket", file, &c->control_socket);
-	err = err ?: get_bool(m, "", "update-on-renew", file, &c->update_on_renew);
-	err = err ?: get_bool(m, "", "adopt-existing", file, &c->adopt_existing);
-	err = err ?: get_bool(m, "", "honor-fqdn-flags", file, &c->honor_fqdn_flags);
-	err = err ?: get_bool(m, "", "generate-names", file, &c->generate_names);
-	err = err ?: get_str(m, "", "ddns-generated-prefix", file, &c->generated_prefix);
-	err = err ?: get_str(m, "", "ddns-qualifying-suffix", file, &c->qualifying_suffix);
-	err = err ?: get_u32(m, "", "full-reconcile-interval", file, 0, 604800,
-			     &c->full_reconcile_s);
-	err = err ?: get_u32(m, "", "expire-grace", file, 0, 86400, &c->expire_grace_s);
-	err = err ?: get_u32(m, "", "max-pending-events", file, 16, 16777216,
-			     &c->max_pending_events);
-	err = err ?: get_str(m, "", "conflict-resolution-mode", file, &mode);
-	err = err ?: get_str(m, "", "log-level", file, &lvl);
-	if (err)
-		goto out;
-	pt = json_object_get(m, "pending-timeout");
-	if (pt) {
-		double s = json_number_value(pt);
-
-		if (!json_is_number(pt) || !isfinite(s) || s < 0 || s > 3600) {
-			err = bad_type("", "pending-timeout", file, "a number of seconds (0 to 3600)");
-			goto out;
-		}
-		c->pending_timeout_ms = (uint32_t)(s * 1000 + 0.5);
-	}
-	if (mode) {
-		r = dnsengine_mode_parse(mode);
-		if (r < 0) {
-			pr_err("config: key 'conflict-resolution-mode' in '%s' has unknown value '%s'",
-			       file, mode);
-			err = LS_ECONFIG;
-			goto out;
-		}
-		c->mode = (enum dnsengine_mode)r;
-	}
-	if (lvl) {
-		static const char *const names[] = { "error", "warn", "info", "debug" };
-		int i;
-
-		for (i = 0; i < 4 && strcmp(lvl, names[i]); i++)
-			;
-		if (i == 4) {
-			pr_err("config: key 'log-level' in '%s' has unknown value '%s' (error, warn, info, debug)",
-			       file, lvl);
-			err = LS_ECONFIG;
-			goto out;
-		}
-		c->log_level = (enum log_level)i;
-	}
-	if (c->generated_prefix) {
-		char tmp[ZONES_NAME_MAX];
-
-		if (!*c->generated_prefix || strchr(c->generated_prefix, '.') ||
-		    zones_name_canon(c->generated_prefix, tmp, sizeof(tmp))) {
-			pr_err("config: key 'ddns-generated-prefix' in '%s' is not one DNS label",
-			       file);
-			err = LS_ECONFIG;
-		}
-	}
-	if (!err && c->qualifying_suffix && *c->qualifying_suffix) {
-		char tmp[ZONES_NAME_MAX];
-
-		if (zones_name_canon(c->qualifying_suffix, tmp, sizeof(tmp))) {
-			pr_err("config: key 'ddns-qualifying-suffix' in '%s' is not a domain name",
-			       file);
-			err = LS_ECONFIG;
-		}
-	}
-out:
-	free(mode);
-	free(lvl);
-	return err;
+	(void)base;
+	if (*s && zones_name_canon(s, tmp, sizeof(tmp)))
+		return confread_bad(cr, key, "must be a domain name, not \"%s\"", s);
+	return 0;
 }
 
-static void set_defaults(struct config *c)
-{
-	c->mode = DNSENGINE_CHECK_WITH_DHCID;
-	c->ttl_percent = 33;	/* RFC 4702 §5: one third of the lease lifetime */
-	c->ttl_min = 300;
-	c->ttl_max = 86400;
-	c->pending_timeout_ms = 2000;
-	c->full_reconcile_s = 3600;
-	c->expire_grace_s = 0;
-	c->max_pending_events = 65536;
-	c->max_inflight = 100000;
-	c->log_level = LOG_LVL_INFO;
-	dnsengine_opts_default(&c->engine);
-}
+static const struct confread_item iface_entry[] = {
+	{ .type = CONFREAD_STR, .flags = CONFREAD_NONEMPTY },
+	{ .type = CONFREAD_END },
+};
 
-static int parse_ddns(const json_t *m, const char *file, struct config *c)
+static const struct confread_item lease_file_items[] = {
+	{ .key = "v4", .type = CONFREAD_STR, .offset = OFF(lease_file4) },
+	{ .key = "v6", .type = CONFREAD_STR, .offset = OFF(lease_file6) },
+	{ .type = CONFREAD_END },
+};
+
+static const struct confread_item ttl_items[] = {
+	/* RFC 4702 §5: one third of the lease lifetime */
+	{ .key = "percent", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(ttl_percent), .min = 1, .max = 100, .def = 33 },
+	{ .key = "min", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT, .offset = OFF(ttl_min),
+	  .min = 0, .max = TTL_MAX, .def = 300 },
+	{ .key = "max", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT, .offset = OFF(ttl_max),
+	  .min = 1, .max = TTL_MAX, .def = 86400 },
+	{ .key = "fixed", .type = CONFREAD_U32, .offset = OFF(ttl_fixed), .min = 0, .max = TTL_MAX },
+	{ .type = CONFREAD_END },
+};
+
+/* the engine's own defaults are dnsengine_opts_default()'s */
+static const struct confread_item batching_items[] = {
+	{ .key = "max-changes-per-message", .type = CONFREAD_U32,
+	  .offset = OFF(engine.max_changes_per_msg), .min = 1, .max = 10000 },
+	{ .key = "max-inflight-per-zone", .type = CONFREAD_U32,
+	  .offset = OFF(engine.max_inflight_per_zone), .min = 1, .max = 64 },
+	{ .key = "max-queued-changes", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(max_inflight), .min = 1, .max = 10000000, .def = 100000 },
+	{ .key = "timeout-ms", .type = CONFREAD_U32, .offset = OFF(engine.timeout_ms),
+	  .min = 10, .max = 600000 },
+	{ .key = "backoff-max-ms", .type = CONFREAD_U32, .offset = OFF(engine.backoff_max_ms),
+	  .min = 10, .max = 3600000 },
+	{ .type = CONFREAD_END },
+};
+
+static const struct confread_item ls_items[] = {
+	{ .key = "interfaces", .type = CONFREAD_LIST, .offset = OFF(ifaces), .sub = iface_entry,
+	  .elem_size = sizeof(char *), .count_offset = OFF(n_ifaces), .max = CONFIG_MAX_IFACES },
+	{ .key = "lease-files", .type = CONFREAD_MAP, .flags = CONFREAD_REQUIRED,
+	  .sub = lease_file_items, .check = lease_files_check },
+	{ .key = "ttl", .type = CONFREAD_MAP, .sub = ttl_items, .check = ttl_check },
+	{ .key = "batching", .type = CONFREAD_MAP, .sub = batching_items },
+	{ .key = "state-dir", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(state_dir), .def_str = "/var/lib/leasesnoop" },
+	{ .key = "control-socket", .type = CONFREAD_STR, .offset = OFF(control_socket) },
+	{ .key = "update-on-renew", .type = CONFREAD_BOOL, .offset = OFF(update_on_renew) },
+	{ .key = "adopt-existing", .type = CONFREAD_BOOL, .offset = OFF(adopt_existing) },
+	{ .key = "honor-fqdn-flags", .type = CONFREAD_BOOL, .offset = OFF(honor_fqdn_flags) },
+	{ .key = "generate-names", .type = CONFREAD_BOOL, .offset = OFF(generate_names) },
+	{ .key = "ddns-generated-prefix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(generated_prefix), .def_str = "myhost", .check = label_check },
+	{ .key = "ddns-qualifying-suffix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(qualifying_suffix), .def_str = "", .check = suffix_check },
+	{ .key = "full-reconcile-interval", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(full_reconcile_s), .min = 0, .max = 604800, .def = 3600 },
+	{ .key = "expire-grace", .type = CONFREAD_U32, .offset = OFF(expire_grace_s), .min = 0,
+	  .max = 86400 },
+	{ .key = "max-pending-events", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(max_pending_events), .min = 16, .max = 16777216, .def = 65536 },
+	{ .key = "conflict-resolution-mode", .type = CONFREAD_ENUM, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(mode), .size = SZ(mode), .names = mode_names, .min = 0, .max = 3,
+	  .def = DNSENGINE_CHECK_WITH_DHCID },
+	{ .key = "log-level", .type = CONFREAD_ENUM, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(log_level), .size = SZ(log_level), .names = level_names,
+	  .min = LOG_LVL_ERR, .max = LOG_LVL_DEBUG, .def = LOG_LVL_INFO },
+	{ .key = "pending-timeout", .type = CONFREAD_MS, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(pending_timeout_ms), .min = 0, .max = 3600000, .def = 2000 },
+	HA_CONFIG_ITEM("high-availability", OFF(ha)),
+	METRICS_CONFIG_ITEM("metrics", OFF(metrics)),
+	/* read by read_ddns() below, after the rest */
+	{ .key = "ddns-config-file", .type = CONFREAD_ANY },
+	{ .key = "tsig-keys", .type = CONFREAD_ANY },
+	{ .key = "forward-ddns", .type = CONFREAD_ANY },
+	{ .key = "reverse-ddns", .type = CONFREAD_ANY },
+	{ .key = "dns-server-timeout", .type = CONFREAD_ANY },
+	{ .type = CONFREAD_END },
+};
+
+static const struct confread_item root_items[] = {
+	{ .key = CFG, .type = CONFREAD_MAP, .flags = CONFREAD_REQUIRED | CONFREAD_WRAPPER,
+	  .sub = ls_items },
+	{ .type = CONFREAD_END },
+};
+
+static const struct confread_item ddns_file_item = {
+	.key = "ddns-config-file", .type = CONFREAD_CSTR, .flags = CONFREAD_NONEMPTY,
+};
+
+/* the D2 sections: from "ddns-config-file" or inline in @m (at @cr's path) */
+static int read_ddns(struct confread *cr, const json_t *m, struct config *c)
 {
+	const json_t *f = json_object_get(m, "ddns-config-file");
 	struct ddns_conf dc;
-	json_t *f = json_object_get(m, "ddns-config-file");
+	const char *file;
 	int err;
 
 	if (f) {
-		if (!json_is_string(f))
-			return bad_type("", "ddns-config-file", file, "a file name");
+		err = confread_value(cr, ddns_file_item.key, f, &ddns_file_item, &file);
+		if (err)
+			return err;
 		if (json_object_get(m, "tsig-keys") || json_object_get(m, "forward-ddns") ||
-		    json_object_get(m, "reverse-ddns")) {
-			pr_err("config: key 'ddns-config-file' in '%s' excludes inline 'tsig-keys', 'forward-ddns' and 'reverse-ddns'",
-			       file);
-			return LS_ECONFIG;
-		}
-		err = ddns_conf_load(json_string_value(f), &dc);
+		    json_object_get(m, "reverse-ddns"))
+			return confread_bad(cr, ddns_file_item.key,
+					    "excludes inline 'tsig-keys', 'forward-ddns' and 'reverse-ddns'");
+		err = ddns_conf_load(file, &dc);
 	} else {
-		err = ddns_conf_parse_json(m, file, DDNS_CONF_ALLOW_FOREIGN, &dc);
+		err = ddns_conf_read(cr, m, DDNS_CONF_ALLOW_FOREIGN, &dc);
 	}
 	if (err)
 		return err;
@@ -312,64 +196,38 @@ static int parse_ddns(const json_t *m, const char *file, struct config *c)
 		c->engine.timeout_ms = dc.server_timeout_ms;
 	if (!zones_count(c->zones, false) && !zones_count(c->zones, true))
 		pr_warn("config: no forward-ddns or reverse-ddns domains in '%s': nothing will reach DNS",
-			file);
+			cr->file);
 	return 0;
 }
 
 int config_load(const char *path, struct config **out)
 {
+	struct confread cr;
 	struct config *c;
-	json_t *root = NULL, *m;
+	json_t *root = NULL;
+	char *text = NULL;
 	int err;
 
 	*out = NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	set_defaults(c);
+	dnsengine_opts_default(&c->engine);
 	c->file = strdup(path);
-	if (!c->file) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = ddns_conf_read_json(path, &root);
+	err = c->file ? confread_defaults(root_items, c) : -ENOMEM;
+	err = err ?: confread_load(path, &root, &text);
 	if (err)
 		goto out;
-	m = json_object_get(root, CFG);
-	if (!json_is_object(root) || !m || !json_is_object(m) || json_object_size(root) != 1) {
-		pr_err("config: top level of '%s' must be a map with one key '" CFG "'", path);
-		err = LS_ECONFIG;
-		goto out;
-	}
-	err = check_keys(m, "", path, known_keys);
-	err = err ?: parse_ifaces(m, path, c);
-	err = err ?: parse_lease_files(m, path, c);
-	err = err ?: parse_ttl(m, path, c);
-	err = err ?: parse_batching(m, path, c);
-	err = err ?: parse_misc(m, path, c);
-	err = err ?: parse_ddns(m, path, c);
-	err = err ?: ha_config_parse(json_object_get(m, "high-availability"), path, &c->ha);
-	err = err ?: metrics_config_parse(json_object_get(m, "metrics"), path, &c->metrics);
+	confread_init(&cr, path, text);
+	err = confread_map(&cr, root, root_items, c);
 	if (err)
 		goto out;
-	if (!c->lease_file4 && !c->lease_file6) {
-		pr_err("config: key 'lease-files' in '%s' must name a v4 or a v6 lease file", path);
-		err = LS_ECONFIG;
-		goto out;
-	}
-	if (!c->state_dir) {
-		c->state_dir = strdup("/var/lib/leasesnoop");
-		if (!c->state_dir)
-			err = -ENOMEM;
-	}
-	if (!c->generated_prefix)
-		c->generated_prefix = strdup("myhost");
-	if (!c->qualifying_suffix)
-		c->qualifying_suffix = strdup("");
-	if (!c->generated_prefix || !c->qualifying_suffix)
-		err = -ENOMEM;
+	confread_push(&cr, CFG, true);
+	err = read_ddns(&cr, json_object_get(root, CFG), c);
+	confread_pop(&cr);
 out:
 	json_decref(root);
+	free(text);
 	if (err)
 		config_free(c);
 	else

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * user/ddns_conf.c - Kea D2 configuration reader (jansson). Comments are
- * blanked out before parsing (keeping offsets, so jansson's line/column
- * stay right), strings are left alone. Keys D2 knows but leasesnoop does
- * not use (ip-address, port, ncr-*, loggers, …) are accepted and ignored, so
- * an existing kea-dhcp-ddns.conf can be pointed at as is.
+ * user/ddns_conf.c - Kea D2 configuration reader, on user/ctl/confread's
+ * tables. Keys D2 knows but leasesnoop does not use (ip-address, port,
+ * ncr-*, loggers, …) are accepted and ignored, so an existing
+ * kea-dhcp-ddns.conf can be pointed at as is. The tables say what each map
+ * holds; the functions below them only apply what was read to a struct
+ * zones (a key, a domain, a server at a time), in table order, so a
+ * key-name always finds its key.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,418 +17,301 @@
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 
-/* Blank #, // and C-style comments outside strings; newlines are kept. */
-static void strip_comments(char *s)
-{
-	bool in_str = false;
+#define OFF CONFREAD_OFF
 
-	for (char *p = s; *p; p++) {
-		if (in_str) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				in_str = false;
-			continue;
-		}
-		if (*p == '"') {
-			in_str = true;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			while (*p && *p != '\n')
-				*p++ = ' ';
-			if (!*p)
-				break;
-		} else if (p[0] == '/' && p[1] == '*') {
-			*p++ = ' ';
-			*p = ' ';
-			while (p[1] && !(p[1] == '*' && p[2] == '/')) {
-				p++;
-				if (*p != '\n')
-					*p = ' ';
-			}
-			if (p[1]) {
-				p[1] = ' ';
-				p[2] = ' ';
-				p += 2;
-			}
-		}
-	}
+/* what one entry of each list holds, as read */
+struct d2_key {
+	const char *name, *algorithm, *secret, *secret_file;
+	uint32_t digest_bits;
+};
+
+struct d2_server {
+	const char *hostname, *ip, *key_name;
+	uint32_t port;
+};
+
+struct d2_domain {
+	const char *name, *key_name;
+	const json_t *servers;
+	bool prefix_delegation;
+};
+
+/* forward-ddns or reverse-ddns */
+struct d2_side {
+	struct zones *z;
+	bool reverse;
+	struct zones_domain *dom;	/* the domain whose servers are being read */
+};
+
+struct d2_read {
+	struct zones *z;
+	struct d2_side fwd, rev;
+	uint32_t timeout_ms;
+};
+
+/* tsig-keys */
+
+static int key_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const struct d2_key *k = field;
+
+	(void)base;
+	if (!k->secret == !k->secret_file)
+		return confread_bad(cr, key, "must have exactly one of 'secret' and 'secret-file'");
+	return 0;
 }
 
-int ddns_conf_read_json(const char *path, json_t **out)
+static int key_apply(struct confread *cr, void *entry, size_t idx, void *base)
 {
-	FILE *f = fopen(path, "re");
-	json_error_t jerr;
-	char *text = NULL;
-	size_t cap = 0, n = 0;
-	int err = 0;
+	const struct d2_key *k = entry;
+	struct d2_read *r = base;
+	struct tsig_key key;
+	int err;
 
-	if (!f) {
-		err = -errno;
-		pr_err("ddns_conf: cannot open '%s' (%s)", path, ls_strerror(err));
-		return err;
-	}
-	for (;;) {
-		size_t r;
-
-		if (n + 4096 + 1 > cap) {
-			char *t = realloc(text, cap = cap * 2 + 8192);
-
-			if (!t) {
-				err = -ENOMEM;
-				goto out;
-			}
-			text = t;
-		}
-		r = fread(text + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		err = -EIO;
-		pr_err("ddns_conf: cannot read '%s' (%s)", path, ls_strerror(err));
-		goto out;
-	}
-	text[n] = 0;
-	strip_comments(text);
-	*out = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	if (!*out) {
-		pr_err("ddns_conf: syntax error in '%s' line %d column %d (%s)", path, jerr.line,
-		       jerr.column, jerr.text);
-		err = LS_ECONFIG;
-	}
-out:
-	free(text);
-	fclose(f);
+	(void)idx;
+	if (k->secret)
+		err = tsig_key_init(&key, k->name, k->algorithm, k->secret, k->digest_bits);
+	else
+		err = tsig_key_load_file(&key, k->secret_file, k->name, k->algorithm,
+					 k->digest_bits);
+	if (err)
+		return confread_bad(cr, NULL, "key '%s' rejected: %s", k->name, ls_strerror(err));
+	err = zones_add_key(r->z, &key);
+	memset(&key, 0, sizeof(key));
+	if (err == -EEXIST)
+		return confread_bad(cr, "name", "duplicate key name \"%s\"", k->name);
 	return err;
 }
 
-static bool key_in(const char *k, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(k, *list))
-			return true;
-	return false;
-}
+static const struct confread_item key_items[] = {
+	{ .key = "name", .type = CONFREAD_CSTR, .flags = CONFREAD_REQUIRED,
+	  .offset = OFF(struct d2_key, name) },
+	{ .key = "algorithm", .type = CONFREAD_CSTR, .flags = CONFREAD_REQUIRED,
+	  .offset = OFF(struct d2_key, algorithm) },
+	{ .key = "digest-bits", .type = CONFREAD_U32, .offset = OFF(struct d2_key, digest_bits),
+	  .min = 0, .max = 512 },
+	{ .key = "secret", .type = CONFREAD_CSTR, .flags = CONFREAD_SECRET,
+	  .offset = OFF(struct d2_key, secret) },
+	{ .key = "secret-file", .type = CONFREAD_CSTR, .offset = OFF(struct d2_key, secret_file) },
+	{ .type = CONFREAD_END },
+};
 
-/* Reject keys of @obj that are neither in @ours nor in @ignored. */
-static int check_keys(const json_t *obj, const char *where, const char *file,
-		      const char *const *ours, const char *const *ignored)
-{
-	const char *k;
-	json_t *v;
+static const struct confread_item key_entry[] = {
+	{ .type = CONFREAD_MAP, .sub = key_items, .check = key_check },
+	{ .type = CONFREAD_END },
+};
 
-	json_object_foreach((json_t *)obj, k, v) {
-		if (key_in(k, ours) || (ignored && key_in(k, ignored)) || !strcmp(k, "comment") ||
-		    !strcmp(k, "user-context"))
-			continue;
-		pr_err("ddns_conf: unknown key '%s%s' in '%s'", where, k, file);
-		return LS_ECONFIG;
-	}
+/* dns-servers */
+
+static int hostname_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const char *h = *(const char **)field;
+
+	(void)base;
+	/* D2 does not support it either */
+	if (h && *h)
+		return confread_bad(cr, key, "is not supported, use ip-address");
 	return 0;
 }
 
-static int get_str(const json_t *obj, const char *k, const char *where, const char *file,
-		   bool required, const char **out)
+static int server_apply(struct confread *cr, void *entry, size_t idx, void *base)
 {
-	json_t *v = json_object_get(obj, k);
-
-	*out = NULL;
-	if (!v) {
-		if (!required)
-			return 0;
-		pr_err("ddns_conf: missing key '%s%s' in '%s'", where, k, file);
-		return LS_ECONFIG;
-	}
-	if (!json_is_string(v)) {
-		pr_err("ddns_conf: key '%s%s' in '%s' must be a string", where, k, file);
-		return LS_ECONFIG;
-	}
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int get_uint(const json_t *obj, const char *k, const char *where, const char *file,
-		    long long max, long long *out)
-{
-	json_t *v = json_object_get(obj, k);
-
-	if (!v)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max) {
-		pr_err("ddns_conf: key '%s%s' in '%s' must be an integer 0..%lld", where, k, file,
-		       max);
-		return LS_ECONFIG;
-	}
-	*out = json_integer_value(v);
-	return 0;
-}
-
-static int parse_keys(const json_t *arr, const char *file, struct zones *z)
-{
-	static const char *const ours[] = { "name", "algorithm", "digest-bits", "secret",
-					    "secret-file", NULL };
-	size_t i;
-	json_t *k;
-
-	if (!json_is_array(arr)) {
-		pr_err("ddns_conf: key 'tsig-keys' in '%s' must be a list", file);
-		return LS_ECONFIG;
-	}
-	json_array_foreach(arr, i, k) {
-		const char *name, *alg, *secret, *sfile;
-		long long bits = 0;
-		struct tsig_key key;
-		char where[64];
-		int err;
-
-		snprintf(where, sizeof(where), "tsig-keys[%zu].", i);
-		if (!json_is_object(k)) {
-			pr_err("ddns_conf: key 'tsig-keys[%zu]' in '%s' must be a map", i, file);
-			return LS_ECONFIG;
-		}
-		err = check_keys(k, where, file, ours, NULL);
-		err = err ?: get_str(k, "name", where, file, true, &name);
-		err = err ?: get_str(k, "algorithm", where, file, true, &alg);
-		err = err ?: get_str(k, "secret", where, file, false, &secret);
-		err = err ?: get_str(k, "secret-file", where, file, false, &sfile);
-		err = err ?: get_uint(k, "digest-bits", where, file, 512, &bits);
-		if (err)
-			return err;
-		if (!secret == !sfile) {
-			pr_err("ddns_conf: key '%ssecret' in '%s': give exactly one of 'secret' and 'secret-file'",
-			       where, file);
-			return LS_ECONFIG;
-		}
-		if (secret)
-			err = tsig_key_init(&key, name, alg, secret, (unsigned int)bits);
-		else
-			err = tsig_key_load_file(&key, sfile, name, alg, (unsigned int)bits);
-		if (err) {
-			pr_err("ddns_conf: key '%s' ('%s') in '%s' rejected (%s)", where, name, file,
-			       ls_strerror(err));
-			return LS_ECONFIG;
-		}
-		err = zones_add_key(z, &key);
-		memset(&key, 0, sizeof(key));
-		if (err == -EEXIST) {
-			pr_err("ddns_conf: duplicate key name '%sname' ('%s') in '%s'", where, name,
-			       file);
-			return LS_ECONFIG;
-		}
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int parse_servers(const json_t *arr, const char *where0, const char *file, struct zones *z,
-			 struct zones_domain *d)
-{
-	static const char *const ours[] = { "ip-address", "port", "key-name", NULL };
-	static const char *const ign[] = { "hostname", NULL };
-	size_t i;
-	json_t *s;
-
-	if (!json_is_array(arr) || !json_array_size(arr)) {
-		pr_err("ddns_conf: key '%sdns-servers' in '%s' must be a non-empty list (domain '%s' has no servers)",
-		       where0, file, d->name);
-		return LS_ECONFIG;
-	}
-	json_array_foreach(arr, i, s) {
-		const char *ip, *kn, *host;
-		long long port = 53;
-		char where[160];
-		int err;
-
-		snprintf(where, sizeof(where), "%sdns-servers[%zu].", where0, i);
-		if (!json_is_object(s)) {
-			pr_err("ddns_conf: key '%s' in '%s' must be a map", where, file);
-			return LS_ECONFIG;
-		}
-		err = check_keys(s, where, file, ours, ign);
-		err = err ?: get_str(s, "hostname", where, file, false, &host);
-		if (!err && host && *host) {
-			/* D2 does not support it either */
-			pr_err("ddns_conf: key '%shostname' in '%s' is not supported, use ip-address",
-			       where, file);
-			return LS_ECONFIG;
-		}
-		err = err ?: get_str(s, "ip-address", where, file, true, &ip);
-		err = err ?: get_str(s, "key-name", where, file, false, &kn);
-		err = err ?: get_uint(s, "port", where, file, 65535, &port);
-		if (err)
-			return err;
-		err = zones_add_server(z, d, ip, (uint16_t)port, kn);
-		if (err == -EINVAL) {
-			pr_err("ddns_conf: key '%sip-address' in '%s' is not an IP address ('%s')", where,
-			       file, ip);
-			return LS_ECONFIG;
-		}
-		if (err == -ENOENT) {
-			pr_err("ddns_conf: key '%skey-name' in '%s' names an unknown key '%s'", where,
-			       file, kn);
-			return LS_ECONFIG;
-		}
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int parse_ddns(const json_t *m, bool reverse, const char *file, unsigned int flags,
-		      struct zones *z)
-{
-	static const char *const ours[] = { "ddns-domains", NULL };
-	static const char *const dom_keys[] = { "name", "key-name", "dns-servers", NULL };
-	/* leasesnoop's own per-domain policy: never in a file D2 must read too */
-	static const char *const ls_dom_keys[] = { "name", "key-name", "dns-servers",
-						   "prefix-delegation", NULL };
-	const char *sect = reverse ? "reverse-ddns" : "forward-ddns";
-	char w0[64];
-	json_t *arr, *d;
-	size_t i;
+	const struct d2_server *s = entry;
+	struct d2_side *side = base;
 	int err;
 
-	snprintf(w0, sizeof(w0), "%s.", sect);
-	if (!json_is_object(m)) {
-		pr_err("ddns_conf: key '%s' in '%s' must be a map", sect, file);
-		return LS_ECONFIG;
-	}
-	err = check_keys(m, w0, file, ours, NULL);
+	(void)idx;
+	err = zones_add_server(side->z, side->dom, s->ip, (uint16_t)s->port, s->key_name);
+	if (err == -EINVAL)
+		return confread_bad(cr, "ip-address", "must be an IP address, not \"%s\"", s->ip);
+	if (err == -ENOENT)
+		return confread_bad(cr, "key-name", "names an unknown key \"%s\"", s->key_name);
+	return err;
+}
+
+static const struct confread_item server_items[] = {
+	{ .key = "hostname", .type = CONFREAD_CSTR, .offset = OFF(struct d2_server, hostname),
+	  .check = hostname_check },
+	{ .key = "ip-address", .type = CONFREAD_CSTR, .flags = CONFREAD_REQUIRED,
+	  .offset = OFF(struct d2_server, ip) },
+	{ .key = "port", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(struct d2_server, port), .min = 0, .max = 65535, .def = 53 },
+	{ .key = "key-name", .type = CONFREAD_CSTR, .offset = OFF(struct d2_server, key_name) },
+	{ .type = CONFREAD_END },
+};
+
+static const struct confread_item server_entry[] = {
+	{ .type = CONFREAD_MAP, .sub = server_items },
+	{ .type = CONFREAD_END },
+};
+
+static const struct confread_item servers_list = {
+	.key = "dns-servers", .type = CONFREAD_LIST, .min = 1, .sub = server_entry,
+	.elem_size = sizeof(struct d2_server), .each = server_apply,
+};
+
+/* ddns-domains */
+
+static int domain_apply(struct confread *cr, void *entry, size_t idx, void *base)
+{
+	const struct d2_domain *d = entry;
+	struct d2_side *side = base;
+	struct zones_domain *dom;
+	int err;
+
+	(void)idx;
+	err = zones_add_domain(side->z, side->reverse, d->name, d->key_name, &dom);
+	if (err == -EINVAL)
+		return confread_bad(cr, "name", "must be a domain name, not \"%s\"", d->name);
+	if (err == -EEXIST)
+		return confread_bad(cr, "name", "duplicate domain \"%s\"", d->name);
+	if (err == -ENOENT)
+		return confread_bad(cr, "key-name", "names an unknown key \"%s\"", d->key_name);
 	if (err)
 		return err;
-	arr = json_object_get(m, "ddns-domains");
-	if (!arr)
-		return 0;
-	if (!json_is_array(arr)) {
-		pr_err("ddns_conf: key '%s.ddns-domains' in '%s' must be a list", sect, file);
-		return LS_ECONFIG;
-	}
-	json_array_foreach(arr, i, d) {
-		struct zones_domain *dom;
-		const char *name, *kn;
-		const json_t *pd;
-		char where[96];
+	if (side->reverse && !strstr(dom->name, "in-addr.arpa.") && !strstr(dom->name, "ip6.arpa."))
+		pr_warn("config: reverse domain '%s' in '%s' is not under in-addr.arpa or ip6.arpa",
+			dom->name, cr->file);
+	side->dom = dom;
+	err = confread_value(cr, servers_list.key, d->servers, &servers_list, side);
+	dom->prefix_delegation = d->prefix_delegation;
+	return err;
+}
 
-		snprintf(where, sizeof(where), "%s.ddns-domains[%zu].", sect, i);
-		if (!json_is_object(d)) {
-			pr_err("ddns_conf: key '%s' in '%s' must be a map", where, file);
-			return LS_ECONFIG;
-		}
-		if (!(flags & DDNS_CONF_ALLOW_FOREIGN) && json_object_get(d, "prefix-delegation")) {
-			pr_err("ddns_conf: key '%sprefix-delegation' in '%s' is leasesnoop's, not Kea D2's: set it in an inline \"reverse-ddns\" of the Leasesnoop map, not in a ddns-config-file",
-			       where, file);
-			return LS_ECONFIG;
-		}
-		err = check_keys(d, where, file, flags & DDNS_CONF_ALLOW_FOREIGN ? ls_dom_keys :
-				 dom_keys, NULL);
-		err = err ?: get_str(d, "name", where, file, true, &name);
-		err = err ?: get_str(d, "key-name", where, file, false, &kn);
-		if (err)
-			return err;
-		err = zones_add_domain(z, reverse, name, kn, &dom);
-		if (err == -EINVAL || err == -EEXIST) {
-			pr_err("ddns_conf: key '%sname' in '%s': %s '%s'", where, file,
-			       err == -EINVAL ? "not a domain name" : "duplicate domain", name);
-			return LS_ECONFIG;
-		}
-		if (err == -ENOENT) {
-			pr_err("ddns_conf: key '%skey-name' in '%s' names an unknown key '%s'", where,
-			       file, kn);
-			return LS_ECONFIG;
-		}
-		if (err)
-			return err;
-		if (reverse && !strstr(dom->name, "in-addr.arpa.") && !strstr(dom->name, "ip6.arpa."))
-			pr_warn("ddns_conf: reverse domain '%s' in '%s' is not under in-addr.arpa or ip6.arpa",
-				dom->name, file);
-		err = parse_servers(json_object_get(d, "dns-servers"), where, file, z, dom);
-		if (err)
-			return err;
-		pd = json_object_get(d, "prefix-delegation");
-		if (pd && !reverse) {
-			/*
-			 * Kea writes the router's name on its IA_NA and IA_PD leases alike,
-			 * with the same DUID, so the same DHCID: a prefix AAAA at that
-			 * name would replace the address lease's (RFC 4703) and back.
-			 */
-			pr_err("ddns_conf: key '%sprefix-delegation' in '%s' is for reverse-ddns domains only (a forward name belongs to the client's address lease)",
-			       where, file);
-			return LS_ECONFIG;
-		}
-		if (pd && !json_is_boolean(pd)) {
-			pr_err("ddns_conf: key '%sprefix-delegation' in '%s' must be true or false",
-			       where, file);
-			return LS_ECONFIG;
-		}
-		dom->prefix_delegation = pd && json_is_true(pd);
+static int pd_in_d2_file(struct confread *cr, const json_t *v, void *field)
+{
+	(void)v;
+	(void)field;
+	return confread_bad(cr, NULL, "is leasesnoop's, not Kea D2's: set it in an inline \"reverse-ddns\" of the Leasesnoop map, not in a ddns-config-file");
+}
+
+static int pd_forward(struct confread *cr, const json_t *v, void *field)
+{
+	(void)v;
+	(void)field;
+	/*
+	 * Kea writes the router's name on its IA_NA and IA_PD leases alike,
+	 * with the same DUID, so the same DHCID: a prefix AAAA at that name
+	 * would replace the address lease's (RFC 4703) and back.
+	 */
+	return confread_bad(cr, NULL, "is for reverse-ddns domains only (a forward name belongs to the client's address lease)");
+}
+
+#define DOMAIN_ITEMS(...) \
+	{ .key = "name", .type = CONFREAD_CSTR, .flags = CONFREAD_REQUIRED, \
+	  .offset = OFF(struct d2_domain, name) }, \
+	{ .key = "key-name", .type = CONFREAD_CSTR, .offset = OFF(struct d2_domain, key_name) }, \
+	{ .key = "dns-servers", .type = CONFREAD_JSON, .flags = CONFREAD_REQUIRED, \
+	  .offset = OFF(struct d2_domain, servers) }, \
+	{ .key = "prefix-delegation", .offset = OFF(struct d2_domain, prefix_delegation), __VA_ARGS__ }, \
+	{ .type = CONFREAD_END }
+
+/* leasesnoop's own per-domain policy: never in a file D2 must read too */
+static const struct confread_item dom_d2[] = {
+	DOMAIN_ITEMS(.type = CONFREAD_FN, .fn = pd_in_d2_file) };
+static const struct confread_item dom_fwd[] = {
+	DOMAIN_ITEMS(.type = CONFREAD_FN, .fn = pd_forward) };
+static const struct confread_item dom_rev[] = { DOMAIN_ITEMS(.type = CONFREAD_BOOL) };
+
+#define SIDE(name, dom) \
+	static const struct confread_item name##_entry[] = { \
+		{ .type = CONFREAD_MAP, .sub = dom }, { .type = CONFREAD_END } }; \
+	static const struct confread_item name[] = { \
+		{ .key = "ddns-domains", .type = CONFREAD_LIST, .sub = name##_entry, \
+		  .elem_size = sizeof(struct d2_domain), .each = domain_apply }, \
+		{ .type = CONFREAD_END } }
+
+SIDE(side_d2, dom_d2);
+SIDE(side_fwd, dom_fwd);
+SIDE(side_rev, dom_rev);
+
+#define D2_ITEMS(fwd_items, rev_items) \
+	{ .key = "tsig-keys", .type = CONFREAD_LIST, .sub = key_entry, \
+	  .elem_size = sizeof(struct d2_key), .each = key_apply }, \
+	{ .key = "forward-ddns", .type = CONFREAD_MAP, .offset = OFF(struct d2_read, fwd), \
+	  .sub = fwd_items }, \
+	{ .key = "reverse-ddns", .type = CONFREAD_MAP, .offset = OFF(struct d2_read, rev), \
+	  .sub = rev_items }, \
+	{ .key = "dns-server-timeout", .type = CONFREAD_U32, \
+	  .offset = OFF(struct d2_read, timeout_ms), .min = 0, .max = 3600000 }
+
+/* a kea-dhcp-ddns.conf's DhcpDdns map */
+static const struct confread_item d2_file[] = {
+	D2_ITEMS(side_d2, side_d2),
+	/* D2 settings about its NCR listener, logging and control: not ours, harmless */
+	{ .key = "ip-address", .type = CONFREAD_ANY },
+	{ .key = "port", .type = CONFREAD_ANY },
+	{ .key = "ncr-protocol", .type = CONFREAD_ANY },
+	{ .key = "ncr-format", .type = CONFREAD_ANY },
+	{ .key = "control-socket", .type = CONFREAD_ANY },
+	{ .key = "hooks-libraries", .type = CONFREAD_ANY },
+	{ .key = "loggers", .type = CONFREAD_ANY },
+	{ .type = CONFREAD_END },
+};
+
+/* the top of such a file: other programs' maps beside "DhcpDdns" are theirs */
+static const struct confread_item d2_root[] = {
+	{ .key = "DhcpDdns", .type = CONFREAD_MAP, .flags = CONFREAD_WRAPPER, .sub = d2_file },
+	{ .key = "*", .type = CONFREAD_ANY },
+	{ .type = CONFREAD_END },
+};
+
+/* the same sections inline in the Leasesnoop map, whose other keys are its own */
+static const struct confread_item d2_inline[] = {
+	D2_ITEMS(side_fwd, side_rev),
+	{ .key = "*", .type = CONFREAD_ANY },
+	{ .type = CONFREAD_END },
+};
+
+int ddns_conf_read(struct confread *cr, const json_t *obj, unsigned int flags,
+		   struct ddns_conf *conf)
+{
+	const struct confread_item *items = d2_file;
+	struct d2_read r = { .rev.reverse = true };
+	int err;
+
+	memset(conf, 0, sizeof(*conf));
+	if (flags & DDNS_CONF_ALLOW_FOREIGN)
+		items = d2_inline;
+	else if (json_object_get(obj, "DhcpDdns"))
+		items = d2_root;
+	err = zones_new(&conf->zones);
+	if (err)
+		return err;
+	r.z = r.fwd.z = r.rev.z = conf->zones;
+	err = confread_map(cr, obj, items, &r);
+	if (err) {
+		ddns_conf_fini(conf);
+		return err;
 	}
+	conf->server_timeout_ms = r.timeout_ms;
 	return 0;
 }
 
 int ddns_conf_parse_json(const json_t *obj, const char *file, unsigned int flags,
 			 struct ddns_conf *conf)
 {
-	static const char *const ours[] = { "tsig-keys", "forward-ddns", "reverse-ddns",
-					    "dns-server-timeout", NULL };
-	/* D2 settings about its NCR listener, logging and control: not ours, harmless. */
-	static const char *const d2_only[] = { "ip-address", "port", "ncr-protocol", "ncr-format",
-					       "control-socket", "hooks-libraries", "loggers",
-					       NULL };
-	const json_t *dd;
-	long long timeout = 0;
-	int err;
+	struct confread cr;
 
-	memset(conf, 0, sizeof(*conf));
-	if (!json_is_object(obj)) {
-		pr_err("ddns_conf: top level of '%s' must be a map", file);
-		return LS_ECONFIG;
-	}
-	dd = json_object_get(obj, "DhcpDdns");
-	if (dd && !json_is_object(dd)) {
-		pr_err("ddns_conf: key 'DhcpDdns' in '%s' must be a map", file);
-		return LS_ECONFIG;
-	}
-	if (!dd)
-		dd = obj;
-	if (!(flags & DDNS_CONF_ALLOW_FOREIGN)) {
-		err = check_keys(dd, "", file, ours, d2_only);
-		if (err)
-			return err;
-	}
-	err = zones_new(&conf->zones);
-	if (err)
-		return err;
-	if (json_object_get(dd, "tsig-keys"))
-		err = parse_keys(json_object_get(dd, "tsig-keys"), file, conf->zones);
-	if (!err && json_object_get(dd, "forward-ddns"))
-		err = parse_ddns(json_object_get(dd, "forward-ddns"), false, file, flags,
-				 conf->zones);
-	if (!err && json_object_get(dd, "reverse-ddns"))
-		err = parse_ddns(json_object_get(dd, "reverse-ddns"), true, file, flags,
-				 conf->zones);
-	if (!err)
-		err = get_uint(dd, "dns-server-timeout", "", file, 3600000, &timeout);
-	if (err) {
-		ddns_conf_fini(conf);
-		return err;
-	}
-	conf->server_timeout_ms = (unsigned int)timeout;
-	return 0;
+	confread_init(&cr, file, NULL);
+	return ddns_conf_read(&cr, obj, flags, conf);
 }
 
 int ddns_conf_load(const char *path, struct ddns_conf *conf)
 {
+	struct confread cr;
 	json_t *j = NULL;
+	char *text = NULL;
 	int err;
 
 	memset(conf, 0, sizeof(*conf));
-	err = ddns_conf_read_json(path, &j);
+	err = confread_load(path, &j, &text);
 	if (err)
 		return err;
-	err = ddns_conf_parse_json(j, path, 0, conf);
+	confread_init(&cr, path, text);
+	err = ddns_conf_read(&cr, j, 0, conf);
 	json_decref(j);
+	free(text);
 	return err;
 }
 

@@ -21,6 +21,7 @@
 #include "user/common/errcode.h"
 #include "user/ctl/ha.h"
 #include "user/common/log.h"
+#include "user/ctl/confread.h"
 
 #define HA_ANSWER_MAX (1u << 20)	/* status-get answers are a few hundred bytes */
 
@@ -100,47 +101,6 @@ enum ha_role ha_role_parse(const char *s)
 
 /* configuration */
 
-static const char *const ha_keys[] = {
-	"control-socket", "mode", "this-server-name", "designated-server", "this-server-role",
-	"command", "interval", "timeout", "max-failures", "when-unreachable", "active-when", NULL,
-};
-
-static int bad(const char *file, const char *key, const char *why)
-{
-	pr_err("config: bad key 'high-availability/%s' in '%s' (%s)", key, file, why);
-	return LS_ECONFIG;
-}
-
-static int get_ms(const json_t *obj, const char *key, const char *file, uint32_t *ms)
-{
-	const json_t *v = json_object_get(obj, key);
-	double d;
-
-	if (!v)
-		return 0;
-	if (!json_is_number(v))
-		return bad(file, key, "not a number of seconds");
-	d = json_number_value(v);
-	if (!(d >= 0.01 && d <= 3600))
-		return bad(file, key, "must be between 0.01 and 3600 seconds");
-	*ms = (uint32_t)(d * 1000 + 0.5);
-	return 0;
-}
-
-static int get_name(const json_t *obj, const char *key, const char *file, char *out, size_t sz)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (!v)
-		return 0;
-	if (!json_is_string(v) || !json_string_length(v))
-		return bad(file, key, "not a non-empty string");
-	if (json_string_length(v) >= sz)
-		return bad(file, key, "too long");
-	memcpy(out, json_string_value(v), json_string_length(v) + 1);
-	return 0;
-}
-
 static int parse_rule(const char *s, struct ha_rule *r)
 {
 	const char *slash = strchr(s, '/');
@@ -161,102 +121,91 @@ static int parse_rule(const char *s, struct ha_rule *r)
 	return r->state == HA_ST_UNKNOWN ? -EINVAL : 0;
 }
 
+static int rule_read(struct confread *cr, const json_t *v, void *field)
+{
+	static const struct confread_item rule = {
+		.type = CONFREAD_FN, .want = "\"state\" or \"role/state\" in Kea's names",
+	};
+	char d[64];
+
+	if (!json_is_string(v) || parse_rule(json_string_value(v), field))
+		return confread_bad(cr, NULL, "must be %s, not %s", rule.want,
+				    confread_describe(v, d, sizeof(d)));
+	return 0;
+}
+
+int ha_config_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const struct ha_config *c = field;
+	int err = 0;
+
+	(void)base;
+	if (c->heartbeat && (c->role == HA_ROLE_UNKNOWN || c->mode == HA_MODE_UNKNOWN)) {
+		confread_push(cr, key, false);
+		err = confread_bad(cr, "command",
+				   "ha-heartbeat does not carry role and mode: set this-server-role and mode");
+		confread_pop(cr);
+	}
+	return err;
+}
+
+static const char *const command_names[] = { "status-get", "ha-heartbeat" };
+static const char *const unreachable_names[] = {
+	[HA_UNREACH_STANDBY] = "standby", [HA_UNREACH_KEEP] = "keep",
+};
+
+static const struct confread_item rule_entry[] = {
+	{ .type = CONFREAD_FN, .fn = rule_read },
+	{ .type = CONFREAD_END },
+};
+
+#define OFF(f) CONFREAD_OFF(struct ha_config, f)
+#define SZ(f) CONFREAD_SZ(struct ha_config, f)
+
+const struct confread_item ha_config_items[] = {
+	{ .key = "control-socket", .type = CONFREAD_BUF,
+	  .flags = CONFREAD_REQUIRED | CONFREAD_NONEMPTY, .offset = OFF(control_socket),
+	  .size = SZ(control_socket) },
+	{ .key = "this-server-name", .type = CONFREAD_BUF, .flags = CONFREAD_NONEMPTY,
+	  .offset = OFF(this_server_name), .size = SZ(this_server_name) },
+	{ .key = "designated-server", .type = CONFREAD_BUF, .flags = CONFREAD_NONEMPTY,
+	  .offset = OFF(designated), .size = SZ(designated) },
+	{ .key = "interval", .type = CONFREAD_MS, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(interval_ms), .min = 10, .max = 3600000, .def = 1000 },
+	{ .key = "timeout", .type = CONFREAD_MS, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(timeout_ms), .min = 10, .max = 3600000, .def = 2000 },
+	{ .key = "mode", .type = CONFREAD_ENUM, .flags = CONFREAD_NOCASE, .offset = OFF(mode),
+	  .size = SZ(mode), .names = mode_names, .min = 1, .max = HA_MODE_MAX_ - 1 },
+	{ .key = "this-server-role", .type = CONFREAD_ENUM, .flags = CONFREAD_NOCASE,
+	  .offset = OFF(role), .size = SZ(role), .names = role_names, .min = 1,
+	  .max = HA_ROLE_MAX_ - 1 },
+	{ .key = "command", .type = CONFREAD_ENUM, .offset = OFF(heartbeat),
+	  .size = SZ(heartbeat), .names = command_names, .min = 0, .max = 1 },
+	{ .key = "max-failures", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(max_failures), .min = 1, .max = 1000, .def = 2 },
+	{ .key = "when-unreachable", .type = CONFREAD_ENUM, .offset = OFF(unreachable),
+	  .size = SZ(unreachable), .names = unreachable_names, .min = 0, .max = 1 },
+	{ .key = "active-when", .type = CONFREAD_LIST, .offset = OFF(rules), .sub = rule_entry,
+	  .elem_size = sizeof(struct ha_rule), .count_offset = OFF(n_rules), .min = 1,
+	  .max = HA_RULES_MAX },
+	{ .type = CONFREAD_END },
+};
+
 int ha_config_parse(const json_t *obj, const char *file, struct ha_config *c)
 {
-	const char *k;
-	json_t *v;
+	static const struct confread_item map[] = {
+		HA_CONFIG_ITEM("high-availability", 0),
+		{ .type = CONFREAD_END },
+	};
+	struct confread cr;
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	c->interval_ms = 1000;
-	c->timeout_ms = 2000;
-	c->max_failures = 2;
-	if (!obj)
-		return 0;
-	if (!json_is_object(obj)) {
-		pr_err("config: bad key 'high-availability' in '%s' (not a map)", file);
-		return LS_ECONFIG;
-	}
-	json_object_foreach((json_t *)obj, k, v) {
-		int i, known = 0;
-
-		for (i = 0; ha_keys[i]; i++)
-			known |= !strcmp(ha_keys[i], k);
-		if (!known) {
-			pr_err("config: unknown key 'high-availability/%s' in '%s'", k, file);
-			return LS_ECONFIG;
-		}
-	}
-	c->enabled = true;
-	err = get_name(obj, "control-socket", file, c->control_socket, sizeof(c->control_socket));
-	if (err)
+	err = confread_defaults(map, c);
+	if (err || !obj)
 		return err;
-	if (!c->control_socket[0])
-		return bad(file, "control-socket", "required: Kea's unix control socket");
-	err = get_name(obj, "this-server-name", file, c->this_server_name,
-		       sizeof(c->this_server_name));
-	err = err ?: get_name(obj, "designated-server", file, c->designated, sizeof(c->designated));
-	err = err ?: get_ms(obj, "interval", file, &c->interval_ms);
-	err = err ?: get_ms(obj, "timeout", file, &c->timeout_ms);
-	if (err)
-		return err;
-	v = json_object_get(obj, "mode");
-	if (v) {
-		c->mode = json_is_string(v) ? ha_mode_parse(json_string_value(v)) : HA_MODE_UNKNOWN;
-		if (c->mode == HA_MODE_UNKNOWN)
-			return bad(file, "mode",
-				   "one of hot-standby, load-balancing, passive-backup");
-	}
-	v = json_object_get(obj, "this-server-role");
-	if (v) {
-		c->role = json_is_string(v) ? ha_role_parse(json_string_value(v)) : HA_ROLE_UNKNOWN;
-		if (c->role == HA_ROLE_UNKNOWN)
-			return bad(file, "this-server-role",
-				   "one of primary, secondary, standby, backup");
-	}
-	v = json_object_get(obj, "command");
-	if (v) {
-		const char *s = json_is_string(v) ? json_string_value(v) : "";
-
-		if (!strcmp(s, "ha-heartbeat"))
-			c->heartbeat = true;
-		else if (strcmp(s, "status-get"))
-			return bad(file, "command", "one of status-get, ha-heartbeat");
-	}
-	if (c->heartbeat && (c->role == HA_ROLE_UNKNOWN || c->mode == HA_MODE_UNKNOWN))
-		return bad(file, "command",
-			   "ha-heartbeat does not carry role and mode: set this-server-role and mode");
-	v = json_object_get(obj, "max-failures");
-	if (v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 1000)
-			return bad(file, "max-failures", "an integer from 1 to 1000");
-		c->max_failures = json_integer_value(v);
-	}
-	v = json_object_get(obj, "when-unreachable");
-	if (v) {
-		const char *s = json_is_string(v) ? json_string_value(v) : "";
-
-		if (!strcmp(s, "keep"))
-			c->unreachable = HA_UNREACH_KEEP;
-		else if (strcmp(s, "standby"))
-			return bad(file, "when-unreachable", "one of standby, keep");
-	}
-	v = json_object_get(obj, "active-when");
-	if (v) {
-		size_t i;
-		json_t *e;
-
-		if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > HA_RULES_MAX)
-			return bad(file, "active-when", "a list of 1 to 16 \"[role/]state\" strings");
-		json_array_foreach(v, i, e) {
-			if (!json_is_string(e) || parse_rule(json_string_value(e), &c->rules[i]))
-				return bad(file, "active-when",
-					   "entries are \"state\" or \"role/state\" in Kea's names");
-		}
-		c->n_rules = json_array_size(v);
-	}
-	return 0;
+	confread_init(&cr, file, NULL);
+	return confread_value(&cr, map[0].key, obj, &map[0], c);
 }
 
 /* policy */

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "user/ctl/confread.h"
+
 /* Kea 2.2's HA states (src/hooks/dhcp/high_availability/ha_service_states.h). */
 enum ha_state {
 	HA_ST_UNKNOWN = 0,	/* no answer yet, or contact lost */
@@ -110,9 +112,22 @@ enum ha_mode ha_mode_parse(const char *s);
 enum ha_role ha_role_parse(const char *s);
 
 /*
+ * ha_config_items - the "high-availability" map for user/ctl/confread.h
+ * (into a struct ha_config); ha_config_check() - what the table cannot say
+ * (ha-heartbeat needs a configured role and mode). HA_CONFIG_ITEM(key, off)
+ * is the map's item in a table whose struct holds a struct ha_config at
+ * @off: .enabled is set when the map is present.
+ */
+extern const struct confread_item ha_config_items[];
+int ha_config_check(struct confread *cr, const char *key, void *field, void *base);
+#define HA_CONFIG_ITEM(k, off) \
+	{ .key = (k), .type = CONFREAD_MAP, .offset = (off), .sub = ha_config_items, \
+	  .seen_offset = 1 + offsetof(struct ha_config, enabled), .check = ha_config_check }
+
+/*
  * ha_config_parse() - fill @c from the "high-availability" map @obj (NULL:
- * HA off, defaults). Unknown keys, wrong types and bad names are rejected
- * with a message naming the key and @file. Returns 0 or LS_ECONFIG.
+ * HA off, defaults), with confread's messages naming the key path
+ * (high-availability.…) and @file. Returns 0, LS_ECONFIG or -ENOMEM.
  */
 int ha_config_parse(const json_t *obj, const char *file, struct ha_config *c);
 

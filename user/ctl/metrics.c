@@ -474,49 +474,60 @@ static int listen_parse(const char *s, struct listen_addr *la)
 	return 0;
 }
 
-int metrics_config_parse(const json_t *obj, const char *file, struct metrics_config *c)
+static int listen_check(struct confread *cr, const char *key, void *field, void *base)
 {
 	struct listen_addr la;
-	const char *k;
-	json_t *v;
+
+	(void)base;
+	if (listen_parse(field, &la))
+		return confread_bad(cr, key,
+				    "must be a numeric \"ADDR:PORT\" or \"[ADDR6]:PORT\", not \"%s\"",
+				    (const char *)field);
+	return 0;
+}
+
+int metrics_config_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const struct metrics_config *c = field;
+	struct listen_addr la;
+	int err = 0;
+
+	(void)base;
+	if (!listen_parse(c->listen, &la) && !la.loopback && !c->allow_remote) {
+		confread_push(cr, key, false);
+		err = confread_bad(cr, "listen",
+				   "\"%s\" is not loopback; set \"allow-remote\": true to serve metrics beyond this host",
+				   c->listen);
+		confread_pop(cr);
+	}
+	return err;
+}
+
+const struct confread_item metrics_config_items[] = {
+	{ .key = "listen", .type = CONFREAD_BUF, .flags = CONFREAD_DEFAULT,
+	  .offset = CONFREAD_OFF(struct metrics_config, listen),
+	  .size = CONFREAD_SZ(struct metrics_config, listen), .def_str = METRICS_DEFAULT_LISTEN,
+	  .check = listen_check },
+	{ .key = "allow-remote", .type = CONFREAD_BOOL,
+	  .offset = CONFREAD_OFF(struct metrics_config, allow_remote) },
+	{ .type = CONFREAD_END },
+};
+
+int metrics_config_parse(const json_t *obj, const char *file, struct metrics_config *c)
+{
+	static const struct confread_item map[] = {
+		METRICS_CONFIG_ITEM("metrics", 0),
+		{ .type = CONFREAD_END },
+	};
+	struct confread cr;
+	int err;
 
 	memset(c, 0, sizeof(*c));
-	snprintf(c->listen, sizeof(c->listen), "%s", METRICS_DEFAULT_LISTEN);
-	if (!obj)
-		return 0;
-	if (!json_is_object(obj)) {
-		pr_err("config: bad key 'metrics' in '%s' (not a map)", file);
-		return LS_ECONFIG;
-	}
-	json_object_foreach((json_t *)obj, k, v) {
-		if (!strcmp(k, "listen")) {
-			if (!json_is_string(v) || json_string_length(v) >= sizeof(c->listen) ||
-			    listen_parse(json_string_value(v), &la)) {
-				pr_err("config: bad key 'metrics/listen' in '%s' (want a numeric "
-				       "\"ADDR:PORT\" or \"[ADDR6]:PORT\")", file);
-				return LS_ECONFIG;
-			}
-			snprintf(c->listen, sizeof(c->listen), "%s", json_string_value(v));
-		} else if (!strcmp(k, "allow-remote")) {
-			if (!json_is_boolean(v)) {
-				pr_err("config: bad key 'metrics/allow-remote' in '%s' (not a boolean)",
-				       file);
-				return LS_ECONFIG;
-			}
-			c->allow_remote = json_is_true(v);
-		} else {
-			pr_err("config: unknown key 'metrics/%s' in '%s'", k, file);
-			return LS_ECONFIG;
-		}
-	}
-	listen_parse(c->listen, &la);
-	if (!la.loopback && !c->allow_remote) {
-		pr_err("config: bad key 'metrics/listen' in '%s' ('%s' is not loopback; set "
-		       "\"allow-remote\": true to serve metrics beyond this host)", file, c->listen);
-		return LS_ECONFIG;
-	}
-	c->enabled = true;
-	return 0;
+	err = confread_defaults(map, c);
+	if (err || !obj)
+		return err;
+	confread_init(&cr, file, NULL);
+	return confread_value(&cr, map[0].key, obj, &map[0], c);
 }
 
 struct metrics_server {

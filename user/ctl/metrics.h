@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "user/ctl/confread.h"
+
 enum metrics_type { METRICS_COUNTER = 0, METRICS_GAUGE, METRICS_HISTOGRAM };
 
 #define METRICS_LABELS_MAX 6
@@ -90,9 +92,22 @@ struct metrics_config {
 };
 
 /*
+ * metrics_config_items - the "metrics" map for user/ctl/confread.h (into a
+ * struct metrics_config); metrics_config_check() - the loopback rule.
+ * METRICS_CONFIG_ITEM(key, off) is the map's item in a table whose struct
+ * holds a struct metrics_config at @off: .enabled is set when present.
+ */
+extern const struct confread_item metrics_config_items[];
+int metrics_config_check(struct confread *cr, const char *key, void *field, void *base);
+#define METRICS_CONFIG_ITEM(k, off) \
+	{ .key = (k), .type = CONFREAD_MAP, .offset = (off), .sub = metrics_config_items, \
+	  .seen_offset = 1 + offsetof(struct metrics_config, enabled), \
+	  .check = metrics_config_check }
+
+/*
  * metrics_config_parse() - fill @c from the "metrics" map @obj (NULL: off).
- * Checks the address syntax and the loopback rule; messages name the key
- * and @file. Returns 0 or LS_ECONFIG.
+ * Checks the address syntax and the loopback rule; confread's messages name
+ * the key path (metrics.…) and @file. Returns 0, LS_ECONFIG or -ENOMEM.
  */
 int metrics_config_parse(const json_t *obj, const char *file, struct metrics_config *c);
 
