@@ -179,6 +179,8 @@ static void test_messages(void **state)
 		fclose(mem);
 		if (err != LS_ECONFIG || c) {
 			print_message("# %s: accepted (%d)\n", b->what, err);
+			if (!err)
+				config_free(c);
 			failed++;
 		} else if (strcmp(last_msg(), want)) {
 			print_message("# %s\n#   expected: %s\n#        got: %s\n", b->what, want,
