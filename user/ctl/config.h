@@ -5,8 +5,8 @@
  * own syntax for TSIG keys and ddns-domains (inline or through
  * "ddns-config-file"). Every setting has a default a small site can live
  * with; an unknown key, a wrong type or a zone without servers is rejected
- * with a message naming the key and the file. Holds no state beyond the
- * parsed values.
+ * with one message naming the key path, the file and the line (the forms
+ * are user/ctl/confread.h's). Holds no state beyond the parsed values.
  */
 #ifndef LS_CONFIG_H
 #define LS_CONFIG_H

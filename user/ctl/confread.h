@@ -62,11 +62,12 @@ struct confread;
  * base + @offset.
  *
  * A LIST reads each entry with @sub, a table of one item and the end (its
- * key unused, its offset relative to the entry). Entries are either stored in place (@each NULL:
- * an array of @elem_size-byte entries at @offset, the count in the int at
- * @count_offset, at most @max entries) or read one at a time into a zeroed
- * scratch entry that @each(cr, entry, index, base) then applies. A LIST
- * holds at least @min entries; @max 0 is no limit.
+ * key unused, its offset relative to the entry). Entries are either stored
+ * in place (@each NULL: an array of @elem_size-byte entries at @offset, the
+ * count in the int at @count_offset, at most @max entries) or read one at a
+ * time into a zeroed scratch entry that @each(cr, entry, index, base) then
+ * applies (the scratch is freed shallowly: its strings should be CSTR). A
+ * LIST holds at least @min entries; @max 0 is no limit.
  *
  * @check (optional) runs after the value is stored, with @field the stored
  * value (a MAP: its struct) and @base the struct of the map holding it: for
