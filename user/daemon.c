@@ -692,6 +692,15 @@ static void metrics_update(struct daemon *d)
 		MET_INT(json_object_get(st, "store"), "records"));
 	met_set(m, METRICS_COUNTER, "leasesnoop_full_reconciliations_total",
 		"Full comparisons of desired and owned state.", NULL, NULL, MET_INT(st, "full-runs"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_holds_total",
+		"Times a server was held back for a zone after rejecting our key or answering NOTAUTH.",
+		NULL, NULL, MET_INT(json_object_get(st, "dns"), "server-holds"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_retries_held_total",
+		"Full-pass retries of bindings refused in a row, held back.", NULL, NULL,
+		MET_INT(st, "retries-held"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_names_unpublishable_total",
+		"Leases whose name cannot be published (root, empty or long label, over 255 octets).",
+		NULL, NULL, MET_INT(st, "names-unpublishable"));
 	if (d->last_success)
 		met_set(m, METRICS_GAUGE, "leasesnoop_last_success_timestamp_seconds",
 			"When a DNS change was last applied (Unix time).", NULL, NULL,

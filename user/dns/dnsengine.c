@@ -473,8 +473,12 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 	if (!ch)
 		return -ENOMEM;
 	ch->c = *c;
-	/* a name that cannot be published (the root, empty labels …) is never sent */
-	if (zones_name_canon(c->fqdn, ch->fqdn, sizeof(ch->fqdn)) || zones_name_check(ch->fqdn, NULL) ||
+	/*
+	 * a name that cannot be published (the root …) is never added; removing
+	 * one (a PTR to the root an older release made) stays possible
+	 */
+	if (zones_name_canon(c->fqdn, ch->fqdn, sizeof(ch->fqdn)) ||
+	    (c->op == DNSENGINE_ADD && zones_name_check(ch->fqdn, NULL)) ||
 	    (c->prefix_len ? zones_reverse_prefix(c->addr, c->prefix_len, ch->rname,
 						  sizeof(ch->rname)) :
 	     zones_reverse_name(c->family, c->addr, ch->rname, sizeof(ch->rname)))) {

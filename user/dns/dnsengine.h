@@ -153,7 +153,8 @@ void dnsengine_free(struct dnsengine *e);
  * as one still queued and not yet sent supersedes it: the older one is
  * reported final with DNSENGINE_SUPERSEDED (during this call) and never
  * sent. Nothing is sent until dnsengine_run(). Returns 0, -EINVAL (bad
- * name: not publishable per zones_name_check(), bad family or missing side), or -ENOMEM.
+ * name, an add of a name zones_name_check() refuses, bad family or missing
+ * side), or -ENOMEM.
  */
 int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c);
 

@@ -645,6 +645,12 @@ static void test_nozone_and_invalid(void **state)
 	c.rev = true;
 	assert_int_equal(dnsengine_submit(e, &c), -EINVAL);
 	assert_int_equal(dnsengine_pending(e), 0);
+	/* ... but one made by an older release can still be removed */
+	c.op = DNSENGINE_REMOVE;
+	c.fwd = false;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
+	assert_int_equal(dnsengine_pending(e), 0);
 	assert_int_equal(dnsengine_mode_parse("check-exists-with-dhcid"), DNSENGINE_CHECK_EXISTS_WITH_DHCID);
 	assert_int_equal(dnsengine_mode_parse("nope"), -EINVAL);
 	teardown_all(e, z);
