@@ -4,7 +4,8 @@
  * epoll loop; every decision is the reconciler's. Work is done in turns:
  * read what is ready (ring, lease files, DNS replies, control, timer), let
  * the reconciler flush (intents committed before sending), let the engine
- * send. While the reconciler has work left the loop does not sleep.
+ * send. While the reconciler has work it can do now, the loop does not
+ * sleep; work that waits for a DNS reply or a backoff never keeps it awake.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -267,8 +268,13 @@ static json_t *stats_json(struct daemon *d)
 				"rejected-replies", (json_int_t)es.rejected_replies, "pending",
 				(json_int_t)es.pending);
 	}
-	if (d->eng)
+	if (d->eng) {
+		struct dnsengine_stats es;
+
+		dnsengine_get_stats(d->eng, &es);
+		json_object_set_new(dns, "server-holds", json_integer((json_int_t)es.server_holds));
 		json_object_set_new(dns, "servers", servers_json(d->eng));
+	}
 	json_object_set_new(dns, "adopt-queries", json_integer((json_int_t)d->adopt_st.queries));
 	json_object_set_new(dns, "adopt-failures", json_integer((json_int_t)d->adopt_st.failures));
 	ring = json_object();
@@ -686,6 +692,15 @@ static void metrics_update(struct daemon *d)
 		MET_INT(json_object_get(st, "store"), "records"));
 	met_set(m, METRICS_COUNTER, "leasesnoop_full_reconciliations_total",
 		"Full comparisons of desired and owned state.", NULL, NULL, MET_INT(st, "full-runs"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_holds_total",
+		"Times a server was held back for a zone after rejecting our key or answering NOTAUTH.",
+		NULL, NULL, MET_INT(json_object_get(st, "dns"), "server-holds"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_retries_held_total",
+		"Full-pass retries of bindings refused in a row, held back.", NULL, NULL,
+		MET_INT(st, "retries-held"));
+	met_set(m, METRICS_COUNTER, "leasesnoop_names_unpublishable_total",
+		"Leases whose name cannot be published (root, empty or long label, over 255 octets).",
+		NULL, NULL, MET_INT(st, "names-unpublishable"));
 	if (d->last_success)
 		met_set(m, METRICS_GAUGE, "leasesnoop_last_success_timestamp_seconds",
 			"When a DNS change was last applied (Unix time).", NULL, NULL,
@@ -809,12 +824,17 @@ int daemon_run(const struct daemon_args *a)
 		if (d.eng)
 			dnsengine_run(d.eng, 0);
 		dry_answer(&d);
-		more = may_send(&d) ? reconcile_flush(d.rec) : 0;
-		if (more < 0) {
-			more = 0;	/* store trouble is logged and counted; keep serving */
-		}
+		if (may_send(&d))
+			reconcile_flush(d.rec);	/* store trouble is logged and counted; keep serving */
 		if (d.eng)
 			dnsengine_run(d.eng, 0);
+		/*
+		 * sleep unless there is work for now: dirty addresses with in-flight
+		 * room (replies in this turn may have made some), --dry-run answers.
+		 * Changes that only wait for a reply, a slot or a backoff wake us
+		 * through the DNS fd or the timer, never by polling
+		 */
+		more = (may_send(&d) && reconcile_ready(d.rec)) || d.ndry;
 	}
 	err = 0;
 	pr_info("daemon: stopping");

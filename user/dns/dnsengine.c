@@ -69,6 +69,17 @@ struct zq {
 	uint64_t retry_at;
 	struct dnsio_peer **peers;
 	struct dnsengine_server_stats *sst;	/* per server, same index as peers */
+	struct hold *hold;			/* per server, same index as peers */
+};
+
+/*
+ * A server that refused a whole message for reasons no subset of it could
+ * avoid (our key, or it is not authoritative) gets no UPDATE for this zone
+ * until @until; each refusal in a row doubles the wait, up to backoff_max_ms.
+ */
+struct hold {
+	uint64_t until;			/* dnsio_now_ms() */
+	unsigned int refusals;		/* in a row; a verified answer resets it */
 };
 
 struct batch {
@@ -100,7 +111,13 @@ struct dnsengine {
 	struct change *pend[BUSY_BUCKETS];	/* queued, not started: by name + address */
 	struct batch *batches;
 	struct dnsengine_stats st;
+	uint64_t log_start;		/* per-change error lines: this window's start, count, rest */
+	unsigned int log_n;
+	uint64_t log_dropped;
 };
+
+#define LOG_BURST 20		/* per-change error lines per LOG_WINDOW_MS, then one count */
+#define LOG_WINDOW_MS 60000
 
 /*
  * 1 ms … 30 s: a loopback server answers a small UPDATE in about a
@@ -110,6 +127,27 @@ struct dnsengine {
 const double dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 };
+
+/* Rate limit for lines about single changes: LOG_BURST per window, then a count. */
+static bool log_allow(struct dnsengine *e)
+{
+	uint64_t now = dnsio_now_ms();
+
+	if (!e->log_start || now - e->log_start >= LOG_WINDOW_MS) {
+		if (e->log_dropped)
+			pr_err("dnsengine: %llu more refused changes not logged in the last %d s (see --stats)",
+			       (unsigned long long)e->log_dropped, LOG_WINDOW_MS / 1000);
+		e->log_start = now;
+		e->log_n = 0;
+		e->log_dropped = 0;
+	}
+	if (e->log_n < LOG_BURST) {
+		e->log_n++;
+		return true;
+	}
+	e->log_dropped++;
+	return false;
+}
 
 static uint64_t now_ns(void)
 {
@@ -195,7 +233,8 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 		q->dom = zones_domain_at(z, i >= nf, i >= nf ? i - nf : i);
 		q->peers = calloc(q->dom->nservers + 1, sizeof(*q->peers));
 		q->sst = calloc(q->dom->nservers + 1, sizeof(*q->sst));
-		if (!q->peers || !q->sst) {
+		q->hold = calloc(q->dom->nservers + 1, sizeof(*q->hold));
+		if (!q->peers || !q->sst || !q->hold) {
 			err = -ENOMEM;
 			goto fail;
 		}
@@ -236,6 +275,7 @@ void dnsengine_free(struct dnsengine *e)
 		}
 		free(e->zqs[i].peers);
 		free(e->zqs[i].sst);
+		free(e->zqs[i].hold);
 	}
 	while (e->batches) {
 		struct batch *b = e->batches;
@@ -433,7 +473,12 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 	if (!ch)
 		return -ENOMEM;
 	ch->c = *c;
+	/*
+	 * a name that cannot be published (the root …) is never added; removing
+	 * one (a PTR to the root an older release made) stays possible
+	 */
 	if (zones_name_canon(c->fqdn, ch->fqdn, sizeof(ch->fqdn)) ||
+	    (c->op == DNSENGINE_ADD && zones_name_check(ch->fqdn, NULL)) ||
 	    (c->prefix_len ? zones_reverse_prefix(c->addr, c->prefix_len, ch->rname,
 						  sizeof(ch->rname)) :
 	     zones_reverse_name(c->family, c->addr, ch->rname, sizeof(ch->rname)))) {
@@ -764,6 +809,41 @@ static void batch_bisect(struct dnsengine *e, struct batch *b)
 	batch_send(e, b2);
 }
 
+/*
+ * @b's server refused the whole message for a reason no subset of it avoids
+ * (TSIG rejected, not authoritative): hold that server for this zone, longer
+ * at each refusal in a row. With every server of the zone held, the queue
+ * waits for the first to come back, so a key that no longer matches costs
+ * one UPDATE per backoff interval, not one per change.
+ */
+static uint64_t server_hold(struct dnsengine *e, struct batch *b)
+{
+	struct zq *q = b->zq;
+	struct hold *h = &q->hold[b->srv];
+	uint64_t now = dnsio_now_ms(), first = UINT64_MAX, d;
+
+	h->refusals++;
+	d = backoff_ms(e, h->refusals);
+	if (now + d > h->until)
+		h->until = now + d;
+	e->st.server_holds++;
+	for (size_t s = 0; s < q->dom->nservers; s++) {
+		if (q->hold[s].until <= now)
+			return d;
+		if (q->hold[s].until < first)
+			first = q->hold[s].until;
+	}
+	if (first > q->retry_at)
+		q->retry_at = first;
+	return d;
+}
+
+/* @b's server took our key and answered for the zone: no hold. */
+static void server_ok(struct batch *b)
+{
+	b->zq->hold[b->srv] = (struct hold){ 0 };
+}
+
 static enum dnsengine_outcome rcode_outcome(int rcode)
 {
 	switch (rcode) {
@@ -821,10 +901,13 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 						   terr == TSIG_ERR_BADTIME ? DNSENGINE_BADTIME :
 						   DNSENGINE_BADSIG;
 
+			uint64_t d;
+
 			lat_observe(b);
-			pr_err("dnsengine: server '%s' rejected key '%s' for zone '%s' (%s)",
+			d = server_hold(e, b);
+			pr_err("dnsengine: server '%s' rejected key '%s' for zone '%s' (%s; %zu changes failed, no UPDATE to it for %llu ms)",
 			       dnsio_peer_name(b->peer), b->key->name, b->zq->dom->name,
-			       dnsengine_outcome_name(o));
+			       dnsengine_outcome_name(o), b->n, (unsigned long long)d);
 			batch_final_all(e, b, o);
 			return 0;
 		}
@@ -836,6 +919,8 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 		}
 	}
 	lat_observe(b);
+	if (r.rcode != 9)
+		server_ok(b);
 	switch (r.rcode) {
 	case 0:
 		batch_release(e, b);
@@ -846,27 +931,33 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 		break;
 	case 3: case 6: case 7: case 8:	/* NXDOMAIN YXDOMAIN YXRRSET NXRRSET: prerequisites */
 	case 1: case 10:		/* FORMERR NOTZONE: find the change that causes it */
+	case 5:				/* REFUSED: may be one name (BIND check-names, update-policy) */
 		if (b->n > 1) {
 			batch_bisect(e, b);
 			break;
 		}
 		b->zq->attempt = 0;
 		batch_release(e, b);
-		if (r.rcode == 1 || r.rcode == 10) {
-			pr_err("dnsengine: server '%s' answered %s for '%s' in zone '%s'",
-			       dnsio_peer_name(b->peer), dnsmsg_rcode_name(r.rcode), b->u[0]->owner,
-			       b->zq->dom->name);
+		if (r.rcode == 1 || r.rcode == 10 || r.rcode == 5) {
+			if (log_allow(e))
+				pr_err("dnsengine: server '%s' answered %s for '%s' (lease name '%s') in zone '%s'",
+				       dnsio_peer_name(b->peer), dnsmsg_rcode_name(r.rcode),
+				       b->u[0]->owner, b->u[0]->ch->fqdn, b->zq->dom->name);
 			unit_final(e, b->u[0], rcode_outcome(r.rcode));
 		} else {
 			unit_prereq_failed(e, b->u[0], r.rcode);
 		}
 		batch_free(b);
 		break;
-	case 5: case 9:			/* REFUSED NOTAUTH: the whole message, policy */
-		pr_err("dnsengine: server '%s' answered %s for zone '%s' (%zu changes)",
-		       dnsio_peer_name(b->peer), dnsmsg_rcode_name(r.rcode), b->zq->dom->name, b->n);
+	case 9: {			/* NOTAUTH: the whole message, whatever it holds */
+		uint64_t d = server_hold(e, b);
+
+		pr_err("dnsengine: server '%s' answered %s for zone '%s' (%zu changes failed, no UPDATE to it for %llu ms)",
+		       dnsio_peer_name(b->peer), dnsmsg_rcode_name(r.rcode), b->zq->dom->name, b->n,
+		       (unsigned long long)d);
 		batch_final_all(e, b, rcode_outcome(r.rcode));
 		break;
+	}
 	default:			/* SERVFAIL, NOTIMP, …: another server, later */
 		batch_retry(e, b, DNSENGINE_NETERR);
 		break;
@@ -888,7 +979,7 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	for (size_t k = 0; k < q->dom->nservers; k++) {
 		size_t s = (q->attempt + k) % q->dom->nservers;
 
-		if (dnsio_peer_usable(q->peers[s])) {
+		if (dnsio_peer_usable(q->peers[s]) && q->hold[s].until <= dnsio_now_ms()) {
 			sv = &q->dom->servers[s];
 			b->peer = q->peers[s];
 			b->srv = s;

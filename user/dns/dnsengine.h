@@ -5,7 +5,10 @@
  * reverse PTR + DHCID), runs each through the RFC 4703 sequence of the
  * chosen Kea conflict-resolution mode, packs the steps of many changes for
  * the same zone into one TSIG-signed UPDATE, bisects a batch whose
- * prerequisites fail so every other change still lands, and reports one
+ * prerequisites fail (or that is REFUSED, FORMERR or NOTZONE, which one name
+ * can cause) so every other change still lands, holds back a server that
+ * refuses our key or is not authoritative (exponential backoff per zone and
+ * server, so a wrong key costs a few UPDATEs a minute), and reports one
  * final outcome per change. It never drops a change: transport failures
  * (timeout, refused connection, SERVFAIL, every server down) are retried
  * with exponential backoff, jitter and failover, for as long as it takes.
@@ -101,6 +104,13 @@ struct dnsengine_stats {
 	uint64_t submitted, finished, applied, conflicts, failed;
 	uint64_t messages, bisections, retries, rejected_replies, superseded;
 	uint64_t pending;
+	/*
+	 * times a server was held back for a zone after refusing a whole message
+	 * for our key (BADSIG, BADKEY, BADTIME) or NOTAUTH: no UPDATE goes to it
+	 * for that zone for a backoff that doubles per refusal in a row
+	 * (backoff_base_ms .. backoff_max_ms)
+	 */
+	uint64_t server_holds;
 };
 
 /*
@@ -143,7 +153,8 @@ void dnsengine_free(struct dnsengine *e);
  * as one still queued and not yet sent supersedes it: the older one is
  * reported final with DNSENGINE_SUPERSEDED (during this call) and never
  * sent. Nothing is sent until dnsengine_run(). Returns 0, -EINVAL (bad
- * name, family or missing side), or -ENOMEM.
+ * name, an add of a name zones_name_check() refuses, bad family or missing
+ * side), or -ENOMEM.
  */
 int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c);
 

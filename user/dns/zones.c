@@ -23,11 +23,41 @@ struct zones {
 	size_t ndom[2];
 };
 
+int zones_name_check(const char *name, const char **why)
+{
+	size_t n = name ? strlen(name) : 0, lab = 0;
+	const char *w = NULL;
+
+	if (n && name[n - 1] == '.')
+		n--;			/* the root label: one octet on the wire, no text */
+	if (!name || !*name)
+		w = "empty name";
+	else if (!n)
+		w = "the root";
+	else if (n + 2 > 255)
+		w = "name over 255 octets";	/* RFC 1035 §2.3.4: n octets of text + 2 */
+	for (size_t i = 0; !w && i <= n; i++) {
+		if (i == n || name[i] == '.') {
+			if (!lab)
+				w = "empty label";
+			else if (lab > 63)
+				w = "label over 63 octets";
+			lab = 0;
+		} else {
+			lab++;
+		}
+	}
+	if (why)
+		*why = w;
+	return w ? -EINVAL : 0;
+}
+
 int zones_name_canon(const char *name, char *buf, size_t cap)
 {
 	size_t n = name ? strlen(name) : 0, lab = 0;
 
-	if (!n || n + 2 > cap || n > 254)
+	/* wire form: the text without its trailing dot + 2 octets, at most 255 */
+	if (!n || n + 2 > cap || n - (name[n - 1] == '.') > 253)
 		return -EINVAL;
 	if (!strcmp(name, ".")) {
 		snprintf(buf, cap, ".");

@@ -102,6 +102,16 @@ int zones_reverse_prefix(const uint8_t *addr, unsigned int plen, char *buf, size
 int zones_reverse_name(int family, const uint8_t *addr, char *buf, size_t cap);
 
 /*
+ * zones_name_check() - can @name (presentation form without escapes, as
+ * cleaned host names are; trailing dot optional) be published as an owner
+ * name or a PTR target? Not empty, not the root, no empty label, no label
+ * over 63 octets, at most 255 octets in wire form (RFC 1035 §2.3.4). Pure.
+ * Returns 0, or -EINVAL with *@why (when @why is not NULL) a short phrase
+ * naming the reason ("label over 63 octets"), NULL on success.
+ */
+int zones_name_check(const char *name, const char **why);
+
+/*
  * zones_name_canon() - @name lower-cased with a trailing dot into @buf.
  * Returns 0 or -EINVAL (empty, label longer than 63, name longer than 255).
  */

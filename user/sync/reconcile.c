@@ -23,6 +23,11 @@
 #define ADOPT_LOG_MAX 100	/* adoptions per pass logged at info; the rest at debug */
 #define SYNC_BUDGET 8192	/* addresses synced per flush: keeps the loop responsive */
 #define FAMILY_IDX(f) ((f) == 4 ? 0 : 1)
+#define BADNAME_SLOTS 4096	/* unpublishable names already counted and logged (a cache) */
+#define HOLD_BASE_MS 1000	/* a binding refused twice in a row: wait before a full pass retries it */
+#define HOLD_MAX_MS 600000	/* ... doubling per refusal, up to 10 min (below the pass interval default) */
+#define FAIL_LOG_BURST 20	/* failed-change lines per FAIL_LOG_WINDOW_MS, then one count */
+#define FAIL_LOG_WINDOW_MS 60000
 
 struct ent {
 	struct ent *next;	/* hash chain */
@@ -36,6 +41,8 @@ struct ent {
 	uint8_t full;		/* from a full reconciliation: retry failed adds */
 	uint8_t retire;		/* zones leaving the configuration: remove those sides */
 	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
+	uint8_t fails;		/* permanent failures in a row (server refused) */
+	uint64_t hold_ms;	/* until then full passes leave it alone (0: no hold) */
 };
 
 struct pend {
@@ -70,6 +77,9 @@ struct reconcile {
 	uint64_t next_full_ms;
 	struct zstat *zs;
 	size_t nzs;
+	uint64_t badname[BADNAME_SLOTS];	/* hashes of (address, name) already reported */
+	uint64_t flog_start, flog_dropped;	/* rate limit of failed-change lines */
+	unsigned int flog_n;
 	char last_error[256];
 	struct reconcile_stats st;
 };
@@ -77,6 +87,7 @@ struct reconcile {
 struct want {
 	int ok;
 	const char *why_not;
+	const char *bad_name;	/* the lease's name cannot be published: why (fqdn holds it) */
 	char fqdn[ZONES_NAME_MAX];
 	const struct zones_domain *fz, *rz;
 	struct owner_rec rec;	/* the binding to own: family, addr, ids, dhcid, ttl, zones */
@@ -105,6 +116,38 @@ static void set_error(struct reconcile *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->last_error, sizeof(r->last_error), fmt, ap);
 	va_end(ap);
+}
+
+/* Rate limit for lines about failed changes: FAIL_LOG_BURST per window, then a count. */
+static int fail_log_allow(struct reconcile *r)
+{
+	uint64_t now = now_ms(r);
+
+	if (!r->flog_n || now - r->flog_start >= FAIL_LOG_WINDOW_MS) {
+		if (r->flog_dropped)
+			pr_warn("reconcile: %llu more failed changes not logged in the last %d s (failed and last-error in --stats)",
+				(unsigned long long)r->flog_dropped, FAIL_LOG_WINDOW_MS / 1000);
+		r->flog_start = now;
+		r->flog_n = 0;
+		r->flog_dropped = 0;
+	}
+	if (r->flog_n < FAIL_LOG_BURST) {
+		r->flog_n++;
+		return 1;
+	}
+	r->flog_dropped++;
+	return 0;
+}
+
+uint64_t reconcile_hold_ms(unsigned int fails)
+{
+	uint64_t d = HOLD_BASE_MS;
+
+	if (fails < 2)
+		return 0;	/* one refusal: the next full pass retries it, as always */
+	for (unsigned int i = 2; i < fails && d < HOLD_MAX_MS; i++)
+		d *= 2;
+	return d < HOLD_MAX_MS ? d : HOLD_MAX_MS;
 }
 
 static void addr_text(int family, const uint8_t *addr, char *buf, size_t cap)
@@ -189,7 +232,7 @@ static void ent_put(struct reconcile *r, struct ent *e)
 	size_t h;
 	struct ent **pp;
 
-	if (e->queued || e->busy)
+	if (e->queued || e->busy || e->fails)
 		return;
 	h = hash_key(e->family, e->addr) & (r->nbuckets - 1);
 	for (pp = &r->buckets[h]; *pp; pp = &(*pp)->next) {
@@ -240,8 +283,14 @@ static int lease_live(const struct reconcile *r, const struct lease *l, time_t n
 	       l->expire + (int64_t)r->cfg->expire_grace_s > (int64_t)now;
 }
 
-/* The lease's DNS name, canonical: the hostname column, else generated (if enabled). */
-static int lease_name(const struct reconcile *r, const struct lease *l, char *out, size_t cap)
+/*
+ * The lease's DNS name, canonical: the hostname column, else generated (if
+ * enabled). Returns 0, -ENOENT (no name to give), or -EINVAL when the name
+ * cannot be published (zones_name_check(): *@why says why, and @out holds
+ * the name as far as it fits, for the log).
+ */
+static int lease_name(const struct reconcile *r, const struct lease *l, char *out, size_t cap,
+		      const char **why)
 {
 	char raw[ZONES_NAME_MAX + 64], a[INET6_ADDRSTRLEN];
 	size_t n = 0, sl = strlen(r->cfg->qualifying_suffix);
@@ -271,12 +320,25 @@ static int lease_name(const struct reconcile *r, const struct lease *l, char *ou
 	}
 	if (n && raw[n - 1] != '.' && !strchr(raw, '.')) {
 		/* unqualified: qualify as Kea's ddns-qualifying-suffix would */
-		if (!sl || n + 1 + sl + 1 >= sizeof(raw))
+		if (!sl)
+			return -ENOENT;
+		if (n + 1 + sl + 1 < sizeof(raw)) {
+			raw[n++] = '.';
+			memcpy(raw + n, r->cfg->qualifying_suffix, sl + 1);
+		} else {
+			*why = "name over 255 octets";
+			snprintf(out, cap, "%.*s", (int)(cap - 1), raw);
 			return -EINVAL;
-		raw[n++] = '.';
-		memcpy(raw + n, r->cfg->qualifying_suffix, sl + 1);
+		}
 	}
-	return zones_name_canon(raw, out, cap);
+	/* the root, empty labels, over-long labels or names: never sent */
+	if (zones_name_check(raw, why) || zones_name_canon(raw, out, cap)) {
+		if (!*why)
+			*why = "name over 255 octets";
+		snprintf(out, cap, "%.*s", (int)(cap - 1), raw);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void lease_identity(const struct lease *l, struct owner_rec *rec)
@@ -309,6 +371,7 @@ static int lease_superseded(struct reconcile *r, const struct leases *t, const s
 	const uint8_t *id;
 	size_t id_len, alen = l->family == 4 ? 4 : 16;
 	char name[ZONES_NAME_MAX];
+	const char *why = NULL;
 	int n;
 
 	if (l->family == 6) {
@@ -333,7 +396,7 @@ static int lease_superseded(struct reconcile *r, const struct leases *t, const s
 		if (!memcmp(o[i].addr, l->addr, alen) || o[i].type != l->type ||
 		    !lease_live(r, &o[i], now))
 			continue;
-		if (lease_name(r, &o[i], name, sizeof(name)) || strcmp(name, fqdn))
+		if (lease_name(r, &o[i], name, sizeof(name), &why) || strcmp(name, fqdn))
 			continue;
 		if (o[i].cltt > l->cltt || (o[i].cltt == l->cltt && memcmp(o[i].addr, l->addr, alen) > 0))
 			return 1;
@@ -378,7 +441,11 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 		w->why_not = "lease says no DNS";
 		return;
 	}
-	if (lease_name(r, &l, w->fqdn, sizeof(w->fqdn))) {
+	if (lease_name(r, &l, w->fqdn, sizeof(w->fqdn), &w->bad_name) == -EINVAL) {
+		w->why_not = "name cannot be published";
+		return;
+	}
+	if (!w->fqdn[0]) {
 		w->why_not = "no usable name";
 		r->st.no_name++;
 		return;
@@ -549,6 +616,32 @@ static const char *reason_of(const struct ent *e)
 	return e->full ? "full reconciliation" : "wire event";
 }
 
+/*
+ * A lease whose name cannot be published: counted and logged once per
+ * address and name (a small cache of what was reported), never sent.
+ */
+static void note_bad_name(struct reconcile *r, const struct ent *e, const struct want *w)
+{
+	uint64_t h = 1469598103934665603ULL ^ e->family;
+	char a[INET6_ADDRSTRLEN];
+	size_t slot;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ e->addr[i]) * 1099511628211ULL;
+	for (const char *p = w->fqdn; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	h |= 1;			/* 0 marks an empty slot */
+	slot = (size_t)(h >> 7) % BADNAME_SLOTS;
+	if (r->badname[slot] == h)
+		return;
+	r->badname[slot] = h;
+	r->st.unpublishable++;
+	addr_text(e->family, e->addr, a, sizeof(a));
+	set_error(r, "lease %s: name '%.64s' cannot be published (%s)", a, w->fqdn, w->bad_name);
+	pr_warn("reconcile: lease %s name '%.100s%s' cannot be published (%s); no DNS records for it",
+		a, w->fqdn, strlen(w->fqdn) > 100 ? "..." : "", w->bad_name);
+}
+
 /* Compare desired and owned at one address; queue at most one change. */
 static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 {
@@ -566,12 +659,16 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 	}
 	have = !err;
 	desired(r, e->family, e->addr, now, &w);
+	if (w.bad_name)
+		note_bad_name(r, e, &w);
 	if (have && e->retire) {
 		e->retire = 0;
 		if (o.state == OWNER_REMOVING)
 			return start_remove(r, e, &o, "zone removed from the configuration");
 	}
 	if (!have) {
+		e->fails = 0;	/* nothing of ours there: no refusal to remember */
+		e->hold_ms = 0;
 		if (w.ok)
 			return start_add(r, e, &w, reason_of(e));
 		return 0;
@@ -579,6 +676,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 	switch (o.state) {
 	case OWNER_ADDED:
 		if (same_binding(&o, &w)) {
+			e->fails = 0;
+			e->hold_ms = 0;
 			if (!e->force)
 				return 0;
 			e->force = 0;
@@ -659,6 +758,24 @@ static void count_side(struct reconcile *r, const char *zone, enum dnsengine_out
 	}
 }
 
+/*
+ * The server refused @e's change for good: the binding waits for a full
+ * pass, and from the second refusal in a row full passes skip it until its
+ * hold (reconcile_hold_ms()) is over.
+ */
+static void note_refused(struct reconcile *r, struct ent *e)
+{
+	if (e->fails < UINT8_MAX)
+		e->fails++;
+	e->hold_ms = now_ms(r) + reconcile_hold_ms(e->fails);
+}
+
+static void note_done(struct ent *e)
+{
+	e->fails = 0;
+	e->hold_ms = 0;
+}
+
 void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 		    const struct dnsengine_result *res)
 {
@@ -701,12 +818,16 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 				a, o.fqdn, o.fwd_zone);
 		} else {
 			o.state = OWNER_FAILED;
+			note_refused(r, e);
 			set_error(r, "add %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
 				  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
-			pr_warn("reconcile: add failed %s '%s' zone '%s' (fwd %s, rev %s)", a, o.fqdn,
-				o.fwd_zone, dnsengine_outcome_name(res->fwd),
-				dnsengine_outcome_name(res->rev));
+			if (fail_log_allow(r))
+				pr_warn("reconcile: add failed %s '%s' zone '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
+					a, o.fqdn, o.fwd_zone, dnsengine_outcome_name(res->fwd),
+					dnsengine_outcome_name(res->rev));
 		}
+		if (fwd || rev)
+			note_done(e);
 		if (c->fwd && c->rev && (fwd != rev))
 			pr_warn("reconcile: partial add %s '%s' (fwd %s, rev %s)", a, o.fqdn,
 				dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
@@ -722,18 +843,27 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 			o.fwd = 0;
 		if (c->rev && !outcome_failed(res->rev) && res->rev != DNSENGINE_SKIPPED)
 			o.rev = 0;
-		if (c->rev && res->rev == DNSENGINE_SKIPPED && o.rev)
-			resync = 1;	/* forward not ours: still remove our PTR alone */
+		/*
+		 * forward not ours (a conflict): still remove our PTR alone. The engine
+		 * also skips the reverse side when the forward one was refused: that
+		 * is a failure, left for the next full pass, never resent at once
+		 */
+		if (c->rev && res->rev == DNSENGINE_SKIPPED && o.rev &&
+		    !(c->fwd && outcome_failed(res->fwd)))
+			resync = 1;
 		if (!o.fwd && !o.rev) {
 			owner_del(r->o.owner, o.family, o.addr);
 			pr_debug("reconcile: remove %s '%s' done", a, o.fqdn);
+			note_done(e);
 			resync = 1;	/* a new binding may be waiting for this one to go */
 		} else if (!resync) {
+			note_refused(r, e);
 			set_error(r, "remove %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
 				  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
-			pr_warn("reconcile: remove failed %s '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
-				a, o.fqdn, dnsengine_outcome_name(res->fwd),
-				dnsengine_outcome_name(res->rev));
+			if (fail_log_allow(r))
+				pr_warn("reconcile: remove failed %s '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
+					a, o.fqdn, dnsengine_outcome_name(res->fwd),
+					dnsengine_outcome_name(res->rev));
 			store_put(r, &o);
 		} else {
 			store_put(r, &o);
@@ -927,6 +1057,16 @@ void reconcile_set_leases(struct reconcile *r, int family, struct leases *t)
 
 void reconcile_set_config(struct reconcile *r, const struct config *cfg)
 {
+	/* a new configuration (a new key, say) deserves a try at once: no holds */
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		struct ent *e = r->buckets[i], *n;
+
+		for (; e; e = n) {
+			n = e->next;
+			note_done(e);
+			ent_put(r, e);
+		}
+	}
 	r->cfg = cfg;
 	r->next_full_ms = cfg->full_reconcile_s ?
 		now_ms(r) + (uint64_t)cfg->full_reconcile_s * 1000 : UINT64_MAX;
@@ -1177,6 +1317,12 @@ int reconcile_flush(struct reconcile *r)
 			r->qtail = NULL;
 		e->queued = 0;
 		r->nqueued--;
+		if (e->full && !e->why && !e->retire && e->hold_ms > now_ms(r)) {
+			/* refused for good in a row lately: this full pass leaves it alone */
+			r->st.held++;
+			e->full = 0;
+			continue;
+		}
 		err = sync_one(r, e, now);
 		e->full = 0;
 		e->why = 0;
@@ -1217,7 +1363,13 @@ int reconcile_flush(struct reconcile *r)
 		}
 	}
 	r->nout = 0;
-	return r->qhead ? 1 : 0;
+	return reconcile_ready(r);
+}
+
+int reconcile_ready(const struct reconcile *r)
+{
+	/* dirty work waiting for an in-flight slot is not work for now: a reply frees one */
+	return r->qhead && r->ninflight < r->cfg->max_inflight;
 }
 
 void reconcile_forget_inflight(struct reconcile *r)
@@ -1299,5 +1451,9 @@ json_t *reconcile_stats_json(const struct reconcile *r)
 		      (json_int_t)st.full_runs, "leases-without-name", (json_int_t)st.no_name,
 		      "leases-without-zone", (json_int_t)st.no_zone, "store-errors",
 		      (json_int_t)st.store_errors, "zones", zs, "last-error", r->last_error);
+	if (j) {
+		json_object_set_new(j, "names-unpublishable", json_integer((json_int_t)st.unpublishable));
+		json_object_set_new(j, "retries-held", json_integer((json_int_t)st.held));
+	}
 	return j;
 }

@@ -59,6 +59,8 @@ struct reconcile_stats {
 	uint64_t dirty, inflight;		/* queue depths now */
 	uint64_t syncs, full_runs;
 	uint64_t no_name, no_zone;		/* active leases left out of DNS, last full run */
+	uint64_t unpublishable;			/* leases whose name cannot be published (once each) */
+	uint64_t held;				/* full-pass retries of refused bindings held back */
 	uint64_t store_errors;
 	uint64_t adopted;			/* bindings taken over from DNS without an UPDATE */
 	uint64_t adopt_probed;			/* leases looked up in DNS for adoption */
@@ -117,10 +119,26 @@ void reconcile_tick(struct reconcile *r);
 /*
  * reconcile_flush() - sync dirty addresses (a bounded amount of work per
  * call), write the intents, commit the store (fsync) and only then submit
- * the changes. Returns 1 if dirty work remains, 0 if not, or a negative
- * error of the store.
+ * the changes. Returns reconcile_ready() (1: call again at once), or a
+ * negative error of the store.
  */
 int reconcile_flush(struct reconcile *r);
+
+/*
+ * reconcile_ready() - 1 when dirty work can be synced now, 0 when there is
+ * none or all of it waits for an in-flight slot (max-queued-changes): then
+ * only a DNS reply (reconcile_done()) can make progress, and the caller may
+ * sleep until one comes.
+ */
+int reconcile_ready(const struct reconcile *r);
+
+/*
+ * reconcile_hold_ms() - how long full passes leave alone a binding the DNS
+ * server refused @fails times in a row (BADSIG, NOTAUTH, REFUSED …): 0 for
+ * one (the next full pass retries it), then 1 s doubling per refusal, up
+ * to 10 min. A lease change or a reload retries it at once. Pure.
+ */
+uint64_t reconcile_hold_ms(unsigned int fails);
 
 /*
  * reconcile_done() - the outcome of a submitted change (the engine's

@@ -45,6 +45,7 @@ static struct {
 	int drop_next;		/* swallow this many requests */
 	int servfail_next;	/* answer SERVFAIL to this many */
 	int refuse;		/* answer REFUSED */
+	const char *refuse_name;	/* answer REFUSED to a message that updates this name */
 	int forge_first;	/* send a reply signed with another key before the real one */
 	int badsig;		/* answer NOTAUTH/BADSIG unsigned */
 	/* counters */
@@ -68,7 +69,17 @@ static bool is_taken(const ldns_rdf *owner)
 /* The rcode a server would give: prerequisites about taken names fail. */
 static int evaluate(ldns_pkt *q)
 {
-	ldns_rr_list *pre = ldns_pkt_answer(q);
+	ldns_rr_list *pre = ldns_pkt_answer(q), *upd = ldns_pkt_authority(q);
+
+	/* like BIND's check-names: one name refuses the whole message */
+	for (size_t i = 0; srv.refuse_name && i < ldns_rr_list_rr_count(upd); i++) {
+		char *o = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(upd, i)));
+		bool bad = !strcmp(o, srv.refuse_name);
+
+		free(o);
+		if (bad)
+			return LDNS_RCODE_REFUSED;
+	}
 
 	for (size_t i = 0; i < ldns_rr_list_rr_count(pre); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(pre, i);
@@ -459,6 +470,7 @@ static void test_refused_final(void **state)
 	struct dnsengine *e = setup(&z, 2000, false);
 
 	(void)state;
+	/* refused whatever it holds: bisected down to each change (2n - 1 messages), each final */
 	srv.refuse = 1;
 	for (int i = 0; i < 5; i++) {
 		change(&c, i, NULL);
@@ -466,7 +478,70 @@ static void test_refused_final(void **state)
 	}
 	run_until_done(e, 200);
 	assert_int_equal(seen.by[DNSENGINE_REFUSED], 5);
+	assert_int_equal(srv.requests, 9);
+	assert_int_equal(dnsengine_pending(e), 0);
+	teardown_all(e, z);
+}
+
+static void test_refused_one_name(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	/* one name the server refuses costs that change alone, not its 100-change message */
+	srv.refuse_name = "bad-.dyn.example.";
+	for (int i = 0; i < 300; i++) {
+		change(&c, i, i == 42 ? "bad-.dyn.example." : NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 2000);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.final, 300);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 299);
+	assert_int_equal(seen.by[DNSENGINE_REFUSED], 1);
+	assert_true(st.bisections > 0 && st.bisections <= 8);	/* log2(100) + 1 */
+	assert_int_equal(st.server_holds, 0);			/* a name, not the server */
+	teardown_all(e, z);
+}
+
+static void test_badsig_holds_server(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct dnsengine_opts o;
+	struct zones *z;
+	struct dnsengine *e;
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	srv_start();
+	z = zones_for(srv.port);
+	dnsengine_opts_default(&o);
+	o.backoff_base_ms = 60000;	/* the first hold: 30..90 s, far beyond this test */
+	o.backoff_max_ms = 60000;
+	assert_int_equal(dnsengine_new(&e, z, &o, on_done, NULL), 0);
+	srv.badsig = 1;
+	change(&c, 1, NULL);
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
+	assert_int_equal(seen.by[DNSENGINE_BADSIG], 1);
 	assert_int_equal(srv.requests, 1);
+	/* more changes while the server is held: queued, not sent, not lost */
+	for (int i = 2; i < 50; i++) {
+		change(&c, i, NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	for (int t = 0; t < 20; t++) {
+		dnsengine_run(e, 5);
+		srv_turn();
+	}
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(srv.requests, 1);
+	assert_int_equal(st.server_holds, 1);
+	assert_int_equal(dnsengine_pending(e), 48);
 	teardown_all(e, z);
 }
 
@@ -565,6 +640,16 @@ static void test_nozone_and_invalid(void **state)
 	change(&c, 1, NULL);
 	strcpy(c.fqdn, "bad..name");
 	assert_int_equal(dnsengine_submit(e, &c), -EINVAL);
+	/* the root is no host name: never a PTR pointing at it */
+	strcpy(c.fqdn, ".");
+	c.rev = true;
+	assert_int_equal(dnsengine_submit(e, &c), -EINVAL);
+	assert_int_equal(dnsengine_pending(e), 0);
+	/* ... but one made by an older release can still be removed */
+	c.op = DNSENGINE_REMOVE;
+	c.fwd = false;
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+	run_until_done(e, 200);
 	assert_int_equal(dnsengine_pending(e), 0);
 	assert_int_equal(dnsengine_mode_parse("check-exists-with-dhcid"), DNSENGINE_CHECK_EXISTS_WITH_DHCID);
 	assert_int_equal(dnsengine_mode_parse("nope"), -EINVAL);
@@ -578,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_retried), cmocka_unit_test(test_lat_quantile), cmocka_unit_test(test_refused_final),
 		cmocka_unit_test(test_badsig_final),   cmocka_unit_test(test_same_name_in_order),
 		cmocka_unit_test(test_superseded),     cmocka_unit_test(test_nozone_and_invalid),
+		cmocka_unit_test(test_refused_one_name), cmocka_unit_test(test_badsig_holds_server),
 	};
 
 	log_set_level(LOG_LVL_ERR);

@@ -113,12 +113,93 @@ static void test_canon(void **state)
 	assert_int_equal(zones_name_canon(long_label, b, sizeof(b)), -EINVAL);
 }
 
+/* a name of @labels labels of @len 'x's each, dot-separated, no trailing dot */
+static void make_name(char *buf, int labels, int len)
+{
+	char *p = buf;
+
+	for (int i = 0; i < labels; i++) {
+		if (i)
+			*p++ = '.';
+		memset(p, 'x', (size_t)len);
+		p += len;
+	}
+	*p = 0;
+}
+
+static void test_name_check(void **state)
+{
+	char n[400];
+	const char *why = "unset";
+
+	(void)state;
+	assert_int_equal(zones_name_check("host.dyn.example.", &why), 0);
+	assert_null(why);
+	assert_int_equal(zones_name_check("host.dyn.example", NULL), 0);
+	/* a hyphen at a label's end is legal DNS (RFC 2181 §11); servers may refuse it */
+	assert_int_equal(zones_name_check("bad-.dyn.example.", NULL), 0);
+	assert_int_equal(zones_name_check(".", &why), -EINVAL);
+	assert_string_equal(why, "the root");
+	assert_int_equal(zones_name_check("", &why), -EINVAL);
+	assert_string_equal(why, "empty name");
+	assert_int_equal(zones_name_check(NULL, &why), -EINVAL);
+	assert_int_equal(zones_name_check("a..example.", &why), -EINVAL);
+	assert_string_equal(why, "empty label");
+	assert_int_equal(zones_name_check(".example.", &why), -EINVAL);
+	assert_string_equal(why, "empty label");
+	assert_int_equal(zones_name_check("..", &why), -EINVAL);
+	assert_string_equal(why, "empty label");
+	/* labels: 63 octets fit, 64 do not */
+	make_name(n, 1, 63);
+	strcat(n, ".example.");
+	assert_int_equal(zones_name_check(n, NULL), 0);
+	make_name(n, 1, 64);
+	strcat(n, ".example.");
+	assert_int_equal(zones_name_check(n, &why), -EINVAL);
+	assert_string_equal(why, "label over 63 octets");
+	/* whole name: 3 x 63-octet labels and a 61, 253 text octets = 255 on the wire */
+	make_name(n, 3, 63);
+	strcat(n, ".");
+	memset(n + strlen(n), 'y', 61);
+	n[3 * 64 + 61] = 0;
+	assert_int_equal(strlen(n), 253);
+	assert_int_equal(zones_name_check(n, NULL), 0);
+	strcat(n, ".");
+	assert_int_equal(zones_name_check(n, NULL), 0);	/* trailing dot: same name */
+	n[253] = 'y';
+	n[254] = 0;				/* 254 text octets: 256 on the wire */
+	assert_int_equal(zones_name_check(n, &why), -EINVAL);
+	assert_string_equal(why, "name over 255 octets");
+	make_name(n, 6, 63);
+	assert_int_equal(zones_name_check(n, &why), -EINVAL);
+	assert_string_equal(why, "name over 255 octets");
+}
+
+/* zones_name_canon() agrees with zones_name_check() at the 255-octet edge */
+static void test_canon_length(void **state)
+{
+	char n[400], b[ZONES_NAME_MAX];
+
+	(void)state;
+	make_name(n, 3, 63);
+	strcat(n, ".");
+	memset(n + strlen(n), 'y', 61);
+	n[3 * 64 + 61] = 0;
+	assert_int_equal(zones_name_canon(n, b, sizeof(b)), 0);
+	assert_int_equal(strlen(b), 254);
+	n[253] = 'y';
+	n[254] = 0;
+	assert_int_equal(zones_name_canon(n, b, sizeof(b)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_reverse),
 		cmocka_unit_test(test_canon),
+		cmocka_unit_test(test_name_check),
+		cmocka_unit_test(test_canon_length),
 	};
 
 	return cmocka_run_group_tests_name("zones", tests, NULL, NULL);

@@ -626,6 +626,141 @@ static void test_prefix_delegation(void **state)
 	assert_int_equal(st.store_errors, 0);
 }
 
+/*
+ * A server that refuses a removal for good (a wrong key after rotation): the
+ * engine reports the forward side BADSIG and skips the reverse. One change
+ * goes out, not a storm: the binding waits for the next full pass, and from
+ * the second refusal in a row full passes hold it back, exponentially.
+ */
+static void test_refused_remove_backs_off(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	/* released; the server now rejects our key */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,3,", T0 + 3600);
+	assert_int_equal(step(w, DNSENGINE_BADSIG, DNSENGINE_SKIPPED), 1);
+	owned(w, 5, OWNER_REMOVING, "h5.dyn.example.");
+	assert_true(reconcile_idle(w->r));
+	/* the next full pass retries it once */
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, DNSENGINE_BADSIG, DNSENGINE_SKIPPED), 1);
+	/* refused twice in a row: held for reconcile_hold_ms(2) = 1 s */
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.held, 1);
+	w->ms += reconcile_hold_ms(2);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, DNSENGINE_BADSIG, DNSENGINE_SKIPPED), 1);
+	/* third: 2 s */
+	w->ms += reconcile_hold_ms(2);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	w->ms += reconcile_hold_ms(3) - reconcile_hold_ms(2);
+	assert_int_equal(reconcile_full(w->r), 0);
+	/* the key is fixed: removed, and the store forgets it */
+	assert_int_equal(step(w, OK, OK), 1);
+	owned(w, 5, 0, NULL);
+	/* a reverse side skipped because the forward was not ours still goes alone */
+	put4(w, "10.64.1.6,00:11:22:33:44:56,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	put4(w, "10.64.1.6,00:11:22:33:44:56,,3600,%d,1,1,1,h6.dyn.example.,3,", T0 + 3600);
+	assert_int_equal(reconcile_flush(w->r), 0);
+	{
+		struct dnsengine_result res = { DNSENGINE_CONFLICT, DNSENGINE_SKIPPED, true };
+
+		reconcile_done(w->r, &w->sent[w->nsent - 1], &res);
+	}
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_false(w->sent[w->nsent - 1].fwd);
+	assert_true(w->sent[w->nsent - 1].rev);
+	owned(w, 6, 0, NULL);
+}
+
+static void test_hold_ms(void **state)
+{
+	(void)state;
+	assert_int_equal(reconcile_hold_ms(0), 0);
+	assert_int_equal(reconcile_hold_ms(1), 0);
+	assert_int_equal(reconcile_hold_ms(2), 1000);
+	assert_int_equal(reconcile_hold_ms(3), 2000);
+	assert_int_equal(reconcile_hold_ms(11), 512000);
+	assert_int_equal(reconcile_hold_ms(12), 600000);
+	assert_int_equal(reconcile_hold_ms(255), 600000);
+}
+
+/* Names that cannot be published: never sent, counted and logged once per lease. */
+static void test_unpublishable_names(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+	char label[70], longname[300];
+
+	memset(label, 'x', 64);
+	label[64] = 0;
+	memset(longname, 0, sizeof(longname));
+	for (int i = 0; i < 5; i++)
+		strcat(longname, i ? ".xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" :
+			"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	strcat(longname, ".dyn.example.");
+	assert_true(strlen(longname) > 255);
+	put4(w, "10.64.1.20,00:11:22:33:44:20,,3600,%d,1,1,1,.,0,", T0 + 3600);
+	put4(w, "10.64.1.21,00:11:22:33:44:21,,3600,%d,1,1,1,a..dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.22,00:11:22:33:44:22,,3600,%d,1,1,1,%s.dyn.example.,0,", T0 + 3600, label);
+	put4(w, "10.64.1.23,00:11:22:33:44:23,,3600,%d,1,1,1,%s,0,", T0 + 3600, longname);
+	put4(w, "10.64.1.24,00:11:22:33:44:24,,3600,%d,1,1,1,%s,0,", T0 + 3600, label);	/* + suffix */
+	put4(w, "10.64.1.25,00:11:22:33:44:25,,3600,%d,1,1,1,ok25.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[0].fqdn, "ok25.dyn.example.");
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.unpublishable, 5);
+	for (int i = 20; i < 25; i++)
+		owned(w, (uint8_t)i, 0, NULL);
+	/* a full pass sees them again: nothing sent, not counted again */
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.unpublishable, 5);
+	/* an owned binding whose name becomes unpublishable: its records go */
+	put4(w, "10.64.1.25,00:11:22:33:44:25,,3600,%d,1,1,1,.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[1].op, DNSENGINE_REMOVE);
+	assert_string_equal(w->sent[1].fqdn, "ok25.dyn.example.");
+	owned(w, 25, 0, NULL);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.unpublishable, 6);
+}
+
+/*
+ * With max-queued-changes in flight, dirty work is not work for now:
+ * reconcile_flush() says so, and a reply makes it ready again.
+ */
+static void test_ready_waits_for_a_slot(void **state)
+{
+	struct world *w = *state;
+
+	stop(w, 1);
+	conf(w, REV ", \"batching\": { \"max-queued-changes\": 1 }");
+	start(w);
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.6,00:11:22:33:44:56,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(reconcile_flush(w->r), 0);
+	assert_int_equal(w->nsent, 1);
+	assert_int_equal(reconcile_ready(w->r), 0);
+	assert_false(reconcile_idle(w->r));
+	{
+		struct dnsengine_result res = { OK, OK, true };
+
+		reconcile_done(w->r, &w->sent[0], &res);
+	}
+	assert_int_equal(reconcile_ready(w->r), 1);
+	assert_int_equal(reconcile_flush(w->r), 0);
+	assert_int_equal(w->nsent, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +772,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_remove_backs_off, setup, teardown),
+		cmocka_unit_test(test_hold_ms),
+		cmocka_unit_test_setup_teardown(test_unpublishable_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ready_waits_for_a_slot, setup, teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);
