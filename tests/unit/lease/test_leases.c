@@ -418,9 +418,58 @@ static void test_real_v6_file(void **state)
 	leases_close(t);
 }
 
+/*
+ * leases_classify() on its own: every kind, and every row that means
+ * nothing, from the facts alone (no table, no clock).
+ */
+static void test_classify(void **state)
+{
+	enum { D = KEA_STATE_DEFAULT, DC = KEA_STATE_DECLINED, RC = KEA_STATE_EXPIRED_RECLAIMED,
+	       RL = KEA_STATE_RELEASED, RG = KEA_STATE_REGISTERED };
+	static const struct {
+		struct lease_transition tr;
+		int want;
+		const char *what;
+	} c[] = {
+		/* has_old, old_state, old_active, new_state, new_past, same_client, same_name, other */
+		{ { 0, 0, 0, D, 0, 0, 0, 0 }, LEASE_CH_NEW, "first lease at a free address" },
+		{ { 1, RL, 0, D, 0, 0, 0, 0 }, LEASE_CH_NEW, "address reused after a release" },
+		{ { 1, D, 0, D, 0, 1, 1, 0 }, LEASE_CH_NEW, "same client back after expiry" },
+		{ { 0, 0, 0, D, 0, 0, 0, 1 }, LEASE_CH_MOVED, "client active elsewhere" },
+		{ { 1, D, 0, D, 0, 0, 0, 1 }, LEASE_CH_MOVED, "client active elsewhere, address stale" },
+		{ { 1, D, 1, D, 0, 1, 1, 1 }, LEASE_CH_RENEWED, "renewal, even with another lease" },
+		{ { 1, D, 1, D, 0, 1, 0, 0 }, LEASE_CH_NAME_CHANGED, "same client, new hostname" },
+		{ { 1, D, 1, D, 0, 0, 1, 0 }, LEASE_CH_REASSIGNED, "active for another client" },
+		{ { 1, D, 1, D, 0, 0, 0, 1 }, LEASE_CH_REASSIGNED, "another client, any name" },
+		{ { 1, D, 1, D, 1, 1, 1, 0 }, LEASE_CH_EXPIRED, "row already past expiry, was active" },
+		{ { 1, D, 0, D, 1, 1, 1, 0 }, 0, "past expiry, was not active" },
+		{ { 0, 0, 0, D, 1, 0, 0, 1 }, 0, "past expiry, no previous row" },
+		{ { 0, 0, 0, RL, 0, 0, 0, 0 }, LEASE_CH_RELEASED, "release with no previous row" },
+		{ { 1, D, 1, RL, 0, 1, 1, 0 }, LEASE_CH_RELEASED, "release" },
+		{ { 1, RL, 0, RL, 0, 1, 1, 0 }, 0, "released again" },
+		{ { 1, D, 1, DC, 0, 0, 0, 0 }, LEASE_CH_DECLINED, "decline" },
+		{ { 1, DC, 0, DC, 0, 0, 0, 0 }, 0, "declined again" },
+		{ { 1, D, 0, RC, 0, 1, 1, 0 }, LEASE_CH_RECLAIMED, "reclamation" },
+		{ { 1, RL, 0, RC, 0, 1, 1, 0 }, LEASE_CH_RECLAIMED, "reclamation after release" },
+		{ { 1, RC, 0, RC, 0, 1, 1, 0 }, 0, "reclaimed again" },
+		{ { 1, D, 1, RG, 0, 1, 1, 0 }, 0, "registered (Kea 2.6+): no DNS meaning" },
+		{ { 0, 0, 0, 9, 0, 0, 0, 0 }, 0, "unknown state" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int got = leases_classify(&c[i].tr);
+
+		if (got != c[i].want)
+			fail_msg("%s: got %s, want %s", c[i].what, got ? leases_change_name(got) : "nothing",
+				 c[i].want ? leases_change_name(c[i].want) : "nothing");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_feed_v4),
 		cmocka_unit_test(test_expiry_clock),
 		cmocka_unit_test(test_identity_v6),
