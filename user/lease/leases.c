@@ -12,7 +12,6 @@
  * rebuilt from the live entries: bounded under churn, O(1) amortized, and
  * never run while the table only grows (a full load).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "user/lease/lease_tail.h"
 #include "user/lease/leases.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 
 #define NIL UINT32_MAX
 
@@ -1095,21 +1095,17 @@ static void json_str(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
-static void addr_text(const struct lease *l, char *buf, size_t size)
-{
-	inet_ntop(l->family == 4 ? AF_INET : AF_INET6, l->addr, buf, size);
-}
 
 int leases_print(const struct lease *l, uint32_t cols, int json, FILE *out)
 {
-	char a[INET6_ADDRSTRLEN], hw[3 * KEA_HWADDR_MAX + 1], id[3 * KEA_ID_MAX + 1];
+	char a[UTIL_ADDR_TEXT], hw[3 * KEA_HWADDR_MAX + 1], id[3 * KEA_ID_MAX + 1];
 	const char *name = l->flags & LEASE_F_NAME_KEPT ? "" : l->hostname;
 	size_t name_len = l->flags & LEASE_F_NAME_KEPT ? 0 : l->hostname_len;
 	const char *sep = "{";
 
-	addr_text(l, a, sizeof(a));
-	kea_csv_hex_format(l->hwaddr, l->hwaddr_len, hw, sizeof(hw));
-	kea_csv_hex_format(l->client_id, l->client_id_len, id, sizeof(id));
+	util_addr_text(l->family, l->addr, a, sizeof(a));
+	util_hex_format(l->hwaddr, l->hwaddr_len, ':', hw, sizeof(hw));
+	util_hex_format(l->client_id, l->client_id_len, ':', id, sizeof(id));
 	if (!json) {
 		struct tm tm;
 		time_t ex = (time_t)l->expire;

@@ -83,7 +83,7 @@ static int w_submit(void *ctx, const struct dnsengine_change *c)
 
 	assert_true(w->nsent < 64);
 	/* the intent is in the store, committed, before the change leaves */
-	assert_int_equal(owner_get(w->owner, c->family == AF_INET ? 4 : 6, c->addr, &o), 0);
+	assert_int_equal(owner_get(w->owner, c->family, c->addr, &o), 0);
 	assert_int_equal(o.state, c->op == DNSENGINE_ADD ? OWNER_ADDING : OWNER_REMOVING);
 	owner_get_stats(w->owner, &st);
 	w->commits_at_submit[w->nsent] = st.commits;
