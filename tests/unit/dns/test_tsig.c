@@ -25,6 +25,7 @@
 
 #include "user/common/errcode.h"
 #include "user/dns/tsig.h"
+#include "tests/lib/unit.h"
 
 #define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ1Njc4OTA="
 
@@ -211,16 +212,9 @@ static void test_truncation(void **state)
 
 static const char *write_key(const char *text, mode_t mode)
 {
-	static char path[] = "/tmp/ls-test-key-XXXXXX";
-	int fd;
+	static char path[UNIT_PATH];
 
-	strcpy(path, "/tmp/ls-test-key-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	fchmod(fd, mode);
-	close(fd);
-	return path;
+	return unit_temp_file(path, "key", text, mode);
 }
 
 static void test_key_file(void **state)
