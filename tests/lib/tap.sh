@@ -47,6 +47,18 @@ tap_is() {
 }
 tap_done() { [ "$TAP_FAILED" -eq 0 ]; }
 
+# wait_for SECONDS CMD… - run CMD until it succeeds (0) or SECONDS (whole
+# seconds) pass (1), every WAIT_STEP seconds (0.05; more for a costly CMD).
+# Wait on the condition a test is about, never a fixed sleep standing in for it.
+wait_for() {
+	_wf_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$_wf_end" ] && return 1
+		sleep "${WAIT_STEP:-0.05}"
+	done
+}
+
 # need_root / need_cmd: skip the whole file with a reason when unmet.
 need_root() { [ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (netns, BPF)"; }
 need_cmd() { for _c; do command -v "$_c" >/dev/null 2>&1 || tap_skip_all "needs $_c (make deps)"; done; }

@@ -86,14 +86,10 @@ static inline int wire_ctx_can_write(const struct wire_ctx *w, size_t n)
 	return n > wire_ctx_available(w) ? -ENOSPC : 0;
 }
 
-/*
- * wire_ctx_take() - the next @n bytes, in place, and move past them; NULL
- * (and the error set) if there are fewer.
- */
-static inline const uint8_t *wire_ctx_take(struct wire_ctx *w, size_t n)
+/* Move @n bytes on and return where they start, unless @err (then set it, NULL). */
+static inline uint8_t *wire_ctx_step(struct wire_ctx *w, size_t n, int err)
 {
-	const uint8_t *p;
-	int err = wire_ctx_can_read(w, n);
+	uint8_t *p;
 
 	if (err) {
 		w->error = err;
@@ -102,6 +98,15 @@ static inline const uint8_t *wire_ctx_take(struct wire_ctx *w, size_t n)
 	p = w->wire + w->pos;
 	w->pos += n;
 	return p;
+}
+
+/*
+ * wire_ctx_take() - the next @n bytes, in place, and move past them; NULL
+ * (and the error set) if there are fewer.
+ */
+static inline const uint8_t *wire_ctx_take(struct wire_ctx *w, size_t n)
+{
+	return wire_ctx_step(w, n, wire_ctx_can_read(w, n));
 }
 
 /* wire_ctx_skip() - move @n bytes forward. */
@@ -172,16 +177,7 @@ static inline void wire_ctx_read(struct wire_ctx *w, void *out, size_t n)
 /* wire_ctx_reserve() - the next @n bytes to write in place, or NULL. */
 static inline uint8_t *wire_ctx_reserve(struct wire_ctx *w, size_t n)
 {
-	uint8_t *p;
-	int err = wire_ctx_can_write(w, n);
-
-	if (err) {
-		w->error = err;
-		return NULL;
-	}
-	p = w->wire + w->pos;
-	w->pos += n;
-	return p;
+	return wire_ctx_step(w, n, wire_ctx_can_write(w, n));
 }
 
 static inline void wire_ctx_write(struct wire_ctx *w, const void *data, size_t n)
