@@ -117,8 +117,12 @@ check_while_running 6 "v6 still equal after more LFC rotations"
 
 wait "$P4"; P4=
 wait "$P6"; P6=
-# let leases expire and Kea reclaim them, with LFC running meanwhile
-sleep 8
+# let leases expire and Kea reclaim them, with LFC running meanwhile: until
+# the v4 feed has shown both (the clock's expiry, then Kea's reclamation)
+expired_and_reclaimed() {
+	grep -q '"change":"expired"' "$DIR/changes4.json" && grep -q '"change":"reclaimed"' "$DIR/changes4.json"
+}
+WAIT_STEP=0.5 wait_for 30 expired_and_reclaimed
 if _out=$(compare 4); then tap_pass "v4 equal at the end, after expiry and reclamation ($_out)"
 else tap_fail "v4 equal at the end, after expiry and reclamation" "$_out"; fi
 if _out=$(compare 6); then tap_pass "v6 equal at the end ($_out)"

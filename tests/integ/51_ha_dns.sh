@@ -177,8 +177,12 @@ tap_is "the standby's leasesnoop sent nothing once the primary was back" \
 	"$(st 2 | jq -c '[.["adds-sent"], .["removes-sent"]]')" "$sent2"
 
 # 5. metrics of the primary's leasesnoop: promtool, and the same values as --stats
-sleep 1.2	# the registry mirrors the statistics once a second
-curl -sf "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.txt"
+# the registry mirrors the statistics once a second: fetch until it caught up
+mirrored() {
+	curl -sf "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.txt" &&
+	[ "$(awk '/^leasesnoop_owned_records /{ print $2 }' "$DIR/metrics.txt")" = "$(st 1 | jq .store.records)" ]
+}
+WAIT_STEP=0.2 wait_for 10 mirrored
 s=$(st 1)
 got=$(awk '/^leasesnoop_owned_records /{ o = $2 } /^leasesnoop_ha_active /{ a = $2 }
 	/^leasesnoop_dns_changes_total\{/ && /result="applied"/ { ap += $2 }

@@ -121,10 +121,14 @@ done
 tap_diag "$mid scrapes saw the burst part-way"
 tap_ok "scrapes saw the burst part-way ($mid) and applied only ever rose" [ "$mid" -ge 1 -a "$down" = 0 ]
 
-sleep 1.2	# the registry mirrors the statistics once a second
-mkdir "$DIR/f"
-perl "$DIR/scrape.pl" "$MPORT" "$DIR/f" 1
+# the registry mirrors the statistics once a second: scrape until it caught up
 final=$DIR/f/00000.txt
+mirrored() {
+	rm -rf "$DIR/f" && mkdir "$DIR/f" && perl "$DIR/scrape.pl" "$MPORT" "$DIR/f" 1 &&
+	[ "$(awk '/^leasesnoop_dns_update_latency_seconds_count\{/ { c += $2 } END { print c + 0 }' "$final")" = \
+	  "$(stats | jq '.dns.messages')" ]
+}
+WAIT_STEP=0.2 wait_for 10 mirrored
 s=$(stats)
 echo "$s" > "$DIR/stats.json"
 # the histogram: _count over every series equals dns.messages
