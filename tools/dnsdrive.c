@@ -39,6 +39,7 @@
 #include "user/dns/dnsengine.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 
 const char *argp_program_version = "dnsdrive 0.1";
 
@@ -130,29 +131,10 @@ static void on_done(void *arg, const struct dnsengine_change *c, const struct dn
 		n_bad++;
 	if (env.quiet)
 		return;
-	inet_ntop(c->family, c->addr, a, sizeof(a));
+	util_addr_text(c->family, c->addr, a, sizeof(a));
 	printf("%s %s %s fwd=%s rev=%s\n", c->op == DNSENGINE_ADD ? "add" : "del", c->fqdn, a,
 	       dnsengine_outcome_name(r->fwd), dnsengine_outcome_name(r->rev));
 	fflush(stdout);
-}
-
-static int hex_bytes(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s) {
-		unsigned int v;
-
-		if (*s == ':') {
-			s++;
-			continue;
-		}
-		if (n >= cap || sscanf(s, "%2x", &v) != 1 || !s[1])
-			return -EINVAL;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return (int)n;
 }
 
 static int parse_line(char *line, struct dnsengine_change *c)
@@ -174,11 +156,8 @@ static int parse_line(char *line, struct dnsengine_change *c)
 	c->fwd = c->rev = true;
 	c->ttl = 3600;
 	snprintf(c->fqdn, sizeof(c->fqdn), "%s", fqdn);
-	if (inet_pton(AF_INET, addr, c->addr) == 1)
-		c->family = AF_INET;
-	else if (inet_pton(AF_INET6, addr, c->addr) == 1)
-		c->family = AF_INET6;
-	else
+	c->family = util_addr_parse(addr, 0, c->addr);
+	if (c->family < 0)
 		return -EINVAL;
 	if (!strncmp(id, "dhcid:", 6)) {
 		if (dhcid_from_hex(id + 6, c->dhcid, sizeof(c->dhcid)) != DHCID_RDATA_LEN)
@@ -199,7 +178,7 @@ static int parse_line(char *line, struct dnsengine_change *c)
 		} else {
 			return -EINVAL;
 		}
-		n = hex_bytes(h, raw, sizeof(raw));
+		n = util_hex_parse(h, raw, sizeof(raw));
 		if (n <= 0 || dhcid_compute(ty, raw, (size_t)n, fqdn, c->dhcid))
 			return -EINVAL;
 	}
@@ -237,7 +216,7 @@ static int gen_change(long i, struct dnsengine_change *c)
 	c->mode = env.mode;
 	c->fwd = true;
 	c->rev = !env.gen_fwd_only;
-	c->family = AF_INET;
+	c->family = 4;
 	c->ttl = 3600;
 	a = htonl(a);
 	memcpy(c->addr, &a, 4);
@@ -342,9 +321,9 @@ static int ncr_run(void)
 
 			if (gen_change(sent, &c))
 				return -EINVAL;
-			for (int i = 0; i < DHCID_RDATA_LEN; i++)
+			for (int i = 0; i < DHCID_RDATA_LEN; i++)	/* Kea writes upper case */
 				sprintf(hex + 2 * i, "%02X", c.dhcid[i]);
-			inet_ntop(AF_INET, c.addr, a, sizeof(a));
+			util_addr_text(4, c.addr, a, sizeof(a));
 			/* Kea ncr_msg.cc toJSON field set; lease-length becomes the TTL */
 			n = snprintf(json + 2, sizeof(json) - 2,
 				     "{\"change-type\":%d,\"forward-change\":true,\"reverse-change\":%s,"

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "user/common/util.h"
 #include "user/lease/kea_csv.h"
 
 static const char h4[] = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,"
@@ -51,7 +52,7 @@ static void row(const struct gen *g, uint32_t i, uint32_t client, long cltt, uin
 	char hws[24], name[64] = "";
 	int pd = g->family == 6 && i % 10 == 9;
 
-	kea_csv_hex_format(hw, 6, hws, sizeof(hws));
+	util_hex_format(hw, 6, ':', hws, sizeof(hws));
 	if (g->family == 4) {
 		if (named)
 			snprintf(name, sizeof(name), "h-10-%u-%u-%u.dyn.example", (i >> 16) & 255,

@@ -24,6 +24,7 @@
 #include "user/common/errcode.h"
 #include "user/lease/leases.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 
 static long rss_bytes(void)
 {
@@ -116,9 +117,9 @@ static int snapshot(struct leases *t, const char *path)
 static void on_change(void *ctx, const struct lease_change *ch)
 {
 	FILE *out = ctx;
-	char a[INET6_ADDRSTRLEN];
+	char a[UTIL_ADDR_TEXT];
 
-	inet_ntop(ch->lease->family == 4 ? AF_INET : AF_INET6, ch->lease->addr, a, sizeof(a));
+	util_addr_text(ch->lease->family, ch->lease->addr, a, sizeof(a));
 	fprintf(out, "{\"change\":\"%s\",\"address\":\"%s\",\"hostname\":\"%s\",\"expire\":%lld}\n",
 		leases_change_name(ch->kind), a, ch->lease->hostname, (long long)ch->lease->expire);
 }

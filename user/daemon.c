@@ -29,6 +29,7 @@
 #include "user/lease/leases.h"
 #include "user/wire/loader.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/ctl/metrics.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
@@ -78,11 +79,10 @@ static int dry_submit(void *ctx, const struct dnsengine_change *c)
 		d->capdry = cap;
 	}
 	d->dry[d->ndry++] = *c;
-	inet_ntop(c->family, c->addr, a, sizeof(a));
+	util_addr_text(c->family, c->addr, a, sizeof(a));
 	if (c->prefix_len)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", c->prefix_len);
-	for (int i = 0; i < DHCID_RDATA_LEN; i++)
-		sprintf(hex + 2 * i, "%02x", c->dhcid[i]);
+	util_hex_format(c->dhcid, DHCID_RDATA_LEN, 0, hex, sizeof(hex));
 	printf("dry-run: %s %s %s%s%s ttl %u dhcid %s\n", c->op == DNSENGINE_ADD ? "add" : "remove",
 	       a, c->fqdn, c->fwd ? " fwd" : "", c->rev ? " rev" : "", c->ttl, hex);
 	fflush(stdout);
@@ -199,9 +199,8 @@ static json_t *owned_json(struct daemon *d, const json_t *args)
 
 		if (owner_get(d->owner, keys[i].family, keys[i].addr, &o))
 			continue;
-		inet_ntop(o.family == 4 ? AF_INET : AF_INET6, o.addr, a, sizeof(a));
-		for (int k = 0; k < DHCID_RDATA_LEN; k++)
-			sprintf(hex + 2 * k, "%02x", o.dhcid[k]);
+		util_addr_text(o.family, o.addr, a, sizeof(a));
+		util_hex_format(o.dhcid, DHCID_RDATA_LEN, 0, hex, sizeof(hex));
 		row = json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:i,s:I,s:I}",
 			"address", a, "fqdn", o.fqdn, "state", owner_state_name(o.state),
 			"fwd", o.fwd, "rev", o.rev, "fwd-zone", o.fwd_zone, "rev-zone", o.rev_zone,

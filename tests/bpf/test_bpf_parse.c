@@ -590,6 +590,13 @@ int main(void)
 	};
 
 	if (geteuid() != 0) {
+		const char *ci = getenv("CI");
+
+		/* CI runs as root: there a skip is a defect (tests/lib/tap.sh) */
+		if (ci && !strcmp(ci, "true")) {
+			printf("1..1\nnot ok 1 - skipped under CI=true: needs root\n");
+			return 1;
+		}
 		printf("1..0 # SKIP needs root\n");
 		return 0;
 	}

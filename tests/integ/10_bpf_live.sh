@@ -30,13 +30,16 @@ for c in $CAPS; do
 	"$LS_BIN" --pcap "$CORPUS/$c" --events --json >>"$TMP/all.json"
 done
 ls_strip_local "$TMP/all.json" >"$TMP/offline.json"
+N_OFF=$(wc -l < "$TMP/offline.json")
+# lines_ge FILE N - FILE has N lines or more (the live run has printed them)
+lines_ge() { [ "$(wc -l < "$1")" -ge "$2" ]; }
 
 # --- ingress: frames sent by the client side arrive at the server's XDP hook
 ls_events_start "$KEA_LAB_SRV_NS" "$TMP/in.json" "$TMP/in.err" -i "$SRV"
 for c in $CAPS; do
 	kea_lab_cli timeout 30 tcpreplay -q --topspeed -i "$CLI" "$CORPUS/$c" >/dev/null 2>&1
 done
-sleep 0.3
+wait_for 10 lines_ge "$TMP/in.json" "$N_OFF"
 ls_events_stop
 tap_is "XDP ingress: live events equal the offline decode" \
 	"$(ls_strip_local "$TMP/in.json")" "$(cat "$TMP/offline.json")"
@@ -47,7 +50,7 @@ ls_events_start "$KEA_LAB_SRV_NS" "$TMP/eg.json" "$TMP/eg.err" -i "$SRV"
 for c in $CAPS; do
 	kea_lab_srv timeout 30 tcpreplay -q --topspeed -i "$SRV" "$CORPUS/$c" >/dev/null 2>&1
 done
-sleep 0.3
+wait_for 10 lines_ge "$TMP/eg.json" "$N_OFF"
 ls_events_stop
 tap_is "tc egress: live events equal the offline decode" \
 	"$(ls_strip_local "$TMP/eg.json")" "$(cat "$TMP/offline.json")"
@@ -66,7 +69,7 @@ tap_ok "after kill -9 the stale XDP program is still attached" \
 	sh -c "ip -n $KEA_LAB_SRV_NS link show $SRV | grep -q xdp"
 ls_events_start "$KEA_LAB_SRV_NS" "$TMP/r.json" "$TMP/r.err" -i "$SRV"
 kea_lab_cli timeout 30 tcpreplay -q --topspeed -i "$CLI" "$CORPUS/dhcpv6-ia-na.pcap" >/dev/null 2>&1
-sleep 0.3
+wait_for 10 lines_ge "$TMP/r.json" 1
 ls_events_stop
 tap_ok "the next run replaces the stale attachment with a warning" grep -q "replacing stale" "$TMP/r.err"
 tap_is "and sees events" "$(grep -c '"type":"reply"' "$TMP/r.json")" "1"

@@ -26,7 +26,12 @@ tap_is "lab up: kea-dhcp4 and kea-dhcp6 answer on their sockets" "$?" 0
 ls_events_start "$KEA_LAB_SRV_NS" "$TMP/ev.json" "$TMP/ev.err" -i "$KEA_LAB_SRV_IF"
 kea_lab_perfdhcp4 -r 100 -R 300 -p 4 -F 20 >"$TMP/p4.out" 2>&1
 kea_lab_perfdhcp6 -r 100 -R 300 -p 4 -F 20 -e address-and-prefix >"$TMP/p6.out" 2>&1
-sleep 1
+# until the events caught up with the lease files: an ACK per v4 row, a REPLY per v6 row
+caught_up() {
+	[ "$(grep -c '"type":"ack"' "$TMP/ev.json")" -ge "$(awk -F, 'NR > 1 && $4 > 0' "$TMP/kea-leases4.csv" | wc -l)" ] &&
+	[ "$(grep -c '"type":"reply"' "$TMP/ev.json")" -ge "$(awk -F, 'NR > 1 && $3 > 0' "$TMP/kea-leases6.csv" | wc -l)" ]
+}
+WAIT_STEP=0.1 wait_for 10 caught_up
 ls_events_stop
 tap_is "leasesnoop exits cleanly" "$?" 0
 

@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-tap_plan 16
+tap_plan 17
 
 # v4: Kea as the corpus shows it, names generated for every lease
 tap_ok "lab: namespaces and veth up" kea_lab_net_up
@@ -41,9 +41,14 @@ W4=$!
 "$WATCH" -o "$DIR/snap6.json" -e "$DIR/changes6.json" "$DIR/kea-leases6.csv" \
 	> "$DIR/watch6.out" 2> "$DIR/watch6.err" &
 W6=$!
-sleep 0.3
-if kill -0 "$W4" && kill -0 "$W6"; then tap_pass "leasewatch follows both lease files"
-else tap_fail "leasewatch follows both lease files" "$(cat "$DIR"/watch*.err)"; fi
+# following = the lease file loaded and an inotify watch on it (leasewatch sets
+# that up after blocking SIGUSR1, so the snapshots below cannot kill it)
+watching() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:inotify'; }
+if wait_for 10 watching "$W4" && wait_for 10 watching "$W6"; then
+	tap_pass "leasewatch follows both lease files (inotify on each)"
+else
+	tap_fail "leasewatch follows both lease files" "$(cat "$DIR"/watch*.err)"
+fi
 
 kea_lab_perfdhcp_bg 4 "$DIR/perf4.out" -r 150 -R 4000 -p 30 -f 30 -F 20
 P4=$KEA_LAB_BG_PID
@@ -73,11 +78,7 @@ our_view() {
 snapshot() {
 	rm -f "$DIR/snap$1.json"
 	eval "kill -USR1 \$W$1"
-	for _i in $(seq 1 50); do
-		[ -e "$DIR/snap$1.json" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for 5 test -e "$DIR/snap$1.json"
 }
 # compare FAMILY: Kea's answer, our table, Kea's answer again; equal when the
 # two answers of Kea agree (else Kea moved meanwhile: reclamation; try again)
@@ -102,7 +103,7 @@ compare() {
 # check_while_running FAMILY NAME - pause the clients, compare, resume
 check_while_running() {
 	kill -STOP "$P4" "$P6" 2>/dev/null
-	sleep 0.3
+	# no settling sleep: compare() retries until two answers of Kea agree
 	if _out=$(compare "$1"); then tap_pass "$2 ($_out)"; else tap_fail "$2" "$_out"; fi
 	kill -CONT "$P4" "$P6" 2>/dev/null
 }
@@ -116,8 +117,12 @@ check_while_running 6 "v6 still equal after more LFC rotations"
 
 wait "$P4"; P4=
 wait "$P6"; P6=
-# let leases expire and Kea reclaim them, with LFC running meanwhile
-sleep 8
+# let leases expire and Kea reclaim them, with LFC running meanwhile: until
+# the v4 feed has shown both (the clock's expiry, then Kea's reclamation)
+expired_and_reclaimed() {
+	grep -q '"change":"expired"' "$DIR/changes4.json" && grep -q '"change":"reclaimed"' "$DIR/changes4.json"
+}
+WAIT_STEP=0.5 wait_for 30 expired_and_reclaimed
 if _out=$(compare 4); then tap_pass "v4 equal at the end, after expiry and reclamation ($_out)"
 else tap_fail "v4 equal at the end, after expiry and reclamation" "$_out"; fi
 if _out=$(compare 6); then tap_pass "v6 equal at the end ($_out)"
@@ -144,14 +149,13 @@ case $kinds in
 *) tap_fail "v4 feed has new, name-changed, deleted, expired, reclaimed" "got: $kinds" ;;
 esac
 
-# the CLI mode, once the daemon's main.c offers it
-if "$LS_BIN" --help 2>&1 | grep -q -- --kea-leases; then
-	n=$("$LS_BIN" --kea-leases "$DIR/kea-leases4.csv" --all --json | wc -l)
-	tap_is "leasesnoop --kea-leases --all --json prints every lease" "$n" \
-		"$(jq .leases "$DIR/load4.json")"
-else
-	tap_skip "leasesnoop --kea-leases is not wired in user/main.c yet"
-fi
+# the CLI mode: the same file through `leasesnoop --kea-leases`
+"$LS_BIN" --kea-leases "$DIR/kea-leases4.csv" --all --json > "$DIR/cli4.json" 2> "$DIR/cli4.err"
+tap_is "leasesnoop --kea-leases --all --json prints every lease" "$(wc -l < "$DIR/cli4.json")" \
+	"$(jq .leases "$DIR/load4.json")"
+tap_is "leasesnoop --kea-leases --all prints Kea's own addresses" \
+	"$(jq -r .address "$DIR/cli4.json" | sort | tr '\n' ' ')" \
+	"$(kea_lab_lease_all "$DIR/kea4.sock" 4 | jq -r '(.arguments.leases // [])[]."ip-address"' | sort | tr '\n' ' ')"
 # teardown leaves nothing behind, although the lab was built in subshells
 kpids="$(cat "$DIR/kea-dhcp4.pid" "$DIR/kea-dhcp6.pid")"
 kea_lab_down

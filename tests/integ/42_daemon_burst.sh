@@ -10,15 +10,7 @@ need_cmd named dig jq
 . "$LS_TOP/tools/lab/dns.sh"
 . "$LS_TOP/tests/lib/lsrun.sh"
 
-DIR=$(mktemp -d /tmp/ls-burst-XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	lab_bind_stop "$DIR/dns" 2>/dev/null
-	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+ls_bind_lab burst
 tap_plan 9
 
 N=20000
@@ -28,25 +20,10 @@ PORT=$(lab_dns_free_port)
 SECRET=$(lab_dns_secret 32)
 lab_bind_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FZ" "$RZ" >/dev/null 2>&1
 tap_ok "BIND up" lab_dns_wait "$PORT" "$FZ"
-cat > "$DIR/ls.conf" <<CEOF
-{ "Leasesnoop": {
-  "interfaces": [],
-  "lease-files": { "v4": "$DIR/kea-leases4.csv" },
-  "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",
-  "log-level": "warn",
-  "batching": { "timeout-ms": 10000 },
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [ { "name": "$RZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] }
-} }
-CEOF
+ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -4 "$DIR/kea-leases4.csv" -f "$FZ" -r "$RZ" \
+	-x '"log-level": "warn"' -x '"batching": { "timeout-ms": 10000 }' > "$DIR/ls.conf"
 echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" > "$DIR/kea-leases4.csv"
 
-start() { ls_daemon_start "$DIR"; _r=$?; PID=$LS_DPID; return $_r; }
-stats() { ls_daemon_stats "$DIR"; }
-settle() { ls_daemon_settle "$DIR" "$1"; }
 # rows FIRST LAST LIFETIME STATE: Kea-style rows for leases FIRST..LAST
 rows() {
 	awk -v a="$1" -v b="$2" -v lft="$3" -v st="$4" -v now="$(date +%s)" 'BEGIN {
@@ -77,8 +54,9 @@ settle 30
 tap_is "$N renewals: nothing sent (adds, zone serial)" "$(stats | jq '."adds-sent"') $(serial)" "$adds0 $s0"
 
 # remove half by Kea-style delete rows, kill -9 in the middle, restart
+r0=$(ls_daemon_rows "$DIR")
 rows 0 $((N / 2 - 1)) 0 0 >> "$DIR/kea-leases4.csv"
-sleep 0.3
+wait_for 10 ls_daemon_has_read "$DIR" $((r0 + N / 2))	# read: the removal is under way
 kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=
 if start; then tap_pass "restart after kill -9 mid-removal"; else tap_fail "restart after kill -9 mid-removal" "$(cat "$DIR/ls.err")"; fi
 settle 60
@@ -89,7 +67,12 @@ tap_is "after kill -9: PTR records equal the lease file" "$(count "$RZ" PTR)" "$
 kill -TERM "$PID"; wait "$PID"; PID=
 rows $((N / 2)) $((N / 2 + 9)) 3600 3 >> "$DIR/kea-leases4.csv"
 s0=$(serial)
-timeout -s INT 3 "$LS_BIN" -c "$DIR/ls.conf" --dry-run > "$DIR/dry.out" 2> "$DIR/dry.err"
-n=$(grep -c '^dry-run: remove .* c100[0-9][0-9]\.burst' "$DIR/dry.out")
+"$LS_BIN" -c "$DIR/ls.conf" --dry-run > "$DIR/dry.out" 2> "$DIR/dry.err" &
+PID=$!
+dry_removes() { grep -c '^dry-run: remove .* c100[0-9][0-9]\.burst' "$DIR/dry.out"; }
+dry_done() { [ "$(dry_removes)" -ge 10 ]; }
+wait_for 10 dry_done
+kill -INT "$PID"; wait "$PID"; PID=
+n=$(dry_removes)
 tap_is "--dry-run: the 10 releases printed, zone unchanged" "$n $(serial)" "10 $s0"
 tap_done

@@ -7,6 +7,7 @@
 # out of the interface, with no lease behind them, are counted unconfirmed
 # and create nothing in DNS; detaching at SIGTERM leaves nothing behind.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
+. "$LS_TOP/tests/lib/lsrun.sh"
 need_root
 need_cmd kea-dhcp4 kea-dhcp6 perfdhcp named dig jq tcpreplay
 [ -x "$LS_BIN" ] || tap_skip_all "leasesnoop not built"
@@ -23,7 +24,6 @@ PORT=53
 SECRET=$(head -c 32 /dev/urandom | base64)
 srv() { ip netns exec "$KEA_LAB_SRV_NS" "$@"; }
 q() { srv dig +short +time=1 +tries=2 -p "$PORT" @127.0.0.1 "$@"; }
-stats() { "$LS_BIN" --stats --json --control-socket "$DIR/ctl.sock"; }
 cleanup() {
 	[ -n "$LS_PID" ] && kill -9 "$LS_PID" 2>/dev/null
 	srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_bind_stop '$DIR/bind'" 2>/dev/null
@@ -41,30 +41,20 @@ export KEA_LAB_DDNS=1 KEA_LAB_VALID=600
 if kea_lab_kea4_up "$DIR" && kea_lab_kea6_up "$DIR"; then tap_pass "kea-dhcp4 and kea-dhcp6 up"
 else tap_fail "kea-dhcp4 and kea-dhcp6 up"; fi
 
-cat >"$DIR/ls.conf" <<CEOF
-{ "Leasesnoop": {
-  "interfaces": [ "$KEA_LAB_SRV_IF" ],
-  "lease-files": { "v4": "$DIR/kea-leases4.csv", "v6": "$DIR/kea-leases6.csv" },
-  "state-dir": "$DIR/state",
-  "control-socket": "$DIR/ctl.sock",
-  "pending-timeout": 1.5,
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [
-      { "name": "$RZ4", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] },
-      { "name": "$RZ6", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] }
-} }
-CEOF
+ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -i "$KEA_LAB_SRV_IF" \
+	-4 "$DIR/kea-leases4.csv" -6 "$DIR/kea-leases6.csv" -f "$FZ" -r "$RZ4" -r "$RZ6" \
+	-x '"pending-timeout": 1.5' > "$DIR/ls.conf"
 # ip execs leasesnoop: $! is the daemon itself (a shell function would fork)
 ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$DIR/ls.conf" >"$DIR/ls.out" 2>"$DIR/ls.err" &
 LS_PID=$!
-for _i in $(seq 1 100); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.05; done
+wait_for 10 test -S "$DIR/ctl.sock"
 tap_ok "leasesnoop -c attached to $KEA_LAB_SRV_IF" sh -c "ip -n $KEA_LAB_SRV_NS link show $KEA_LAB_SRV_IF | grep -q xdp"
 
 kea_lab_perfdhcp4 -r 50 -R 100 -p 3 >/dev/null 2>&1
 kea_lab_perfdhcp6 -r 50 -R 100 -p 3 >/dev/null 2>&1
-sleep 2
+stat_ge() { [ "$(stats | jq "$1")" -ge "$2" ] 2>/dev/null; }
+WAIT_STEP=0.1 wait_for 10 stat_ge '.events["v4-ack"] // .events.v4_ack // 0' 50
+WAIT_STEP=0.1 wait_for 10 stat_ge .confirmed 100
 S=$(stats)
 acks=$(echo "$S" | jq '.events["v4-ack"] // .events.v4_ack // 0')
 conf=$(echo "$S" | jq '.confirmed')
@@ -84,7 +74,7 @@ unc0=$(stats | jq '.unconfirmed')
 	reply6 fd00:64::ff:9 forged6.dyn.example. 2>/dev/null
 kea_lab_cli tcpreplay -q -i "$KEA_LAB_CLI_IF" "$DIR/forged.pcap" >/dev/null 2>&1
 srv tcpreplay -q -i "$KEA_LAB_SRV_IF" "$DIR/forged.pcap" >/dev/null 2>&1
-sleep 3
+WAIT_STEP=0.1 wait_for 10 stat_ge .unconfirmed $((unc0 + 4))	# after pending-timeout (1.5 s)
 unc1=$(stats | jq '.unconfirmed')
 tap_is "the 4 forged events were counted unconfirmed" "$((unc1 - unc0))" 4
 tap_is "no A record for the forged ACK's name" "$(q A forged.dyn.example.)" ""

@@ -13,15 +13,7 @@ need_cmd named dig jq
 
 DNSDRIVE=${LS_DNSDRIVE:-$LS_TOP/.output/tools/dnsdrive}
 [ -x "$DNSDRIVE" ] || tap_skip_all "no $DNSDRIVE (make tools)"
-DIR=$(mktemp -d /tmp/ls-adopt-XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	lab_bind_stop "$DIR/dns" 2>/dev/null
-	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+ls_bind_lab adopt
 tap_plan 15
 
 N=300
@@ -77,25 +69,9 @@ awk '{ printf "%d.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.
 
 lab_bind_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FZ" "$RZ" "$RZ6" >/dev/null 2>&1
 tap_ok "BIND up with D2's records" lab_dns_wait "$PORT" "$FZ"
-cat > "$DIR/ls.conf" <<CEOF
-{ "Leasesnoop": {
-  "interfaces": [],
-  "lease-files": { "v4": "$DIR/kea-leases4.csv", "v6": "$DIR/kea-leases6.csv" },
-  "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",
-  "adopt-existing": true,
-  "log-level": "info",
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [
-      { "name": "$RZ", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] },
-      { "name": "$RZ6", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] }
-} }
-CEOF
+ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -4 "$DIR/kea-leases4.csv" -6 "$DIR/kea-leases6.csv" \
+	-f "$FZ" -r "$RZ" -r "$RZ6" -x '"adopt-existing": true' -x '"log-level": "info"' > "$DIR/ls.conf"
 
-start() { ls_daemon_start "$DIR"; _r=$?; PID=$LS_DPID; return $_r; }
-stats() { ls_daemon_stats "$DIR"; }
-settle() { ls_daemon_settle "$DIR" "$1"; }
 serials() {
 	for _z in "$FZ" "$RZ" "$RZ6"; do dig +short -p "$PORT" @127.0.0.1 "$_z" SOA | awk '{ printf "%s ", $3 }'; done
 }
@@ -119,10 +95,11 @@ n=$(grep -c 'reconcile: adopt ' "$DIR/ls.err" "$DIR/ls.out" | awk -F: '{ s += $2
 tap_is "one info line per adoption up to 100, the rest at debug" "$n" 100
 
 # leases leave the file: two v4 (Kea-style delete rows), one v6 released
+r0=$(ls_daemon_rows "$DIR")
 echo "10.64.1.1,02:00:00:00:00:00,,0,$NOW,1,1,1,c0.adopt.example.,0," >> "$DIR/kea-leases4.csv"
 echo "10.64.1.2,02:00:00:00:00:01,,3600,$((NOW + 3600)),1,1,1,c1.adopt.example.,3," >> "$DIR/kea-leases4.csv"
 echo "2001:db8:1::1,00:01:00:01:00:00:00:01:02:00:00:00:01:01,3600,$((NOW + 3600)),1,1800,0,1,128,1,1,v6h1.adopt.example.,,3,,0,0" >> "$DIR/kea-leases6.csv"
-sleep 0.5
+wait_for 10 ls_daemon_has_read "$DIR" $((r0 + 3))
 settle 30
 tap_is "removed leases: their A, DHCID and PTR are gone" \
 	"$(rr c0.adopt.example. A)|$(rr c1.adopt.example. DHCID)|$(rr 1.1.64.10.in-addr.arpa. PTR)|$(rr 2.1.64.10.in-addr.arpa. PTR)|$(rr v6h1.adopt.example. AAAA)" "||||"

@@ -12,15 +12,7 @@ need_cmd named dig jq
 
 DNSDRIVE=${LS_DNSDRIVE:-$LS_TOP/.output/tools/dnsdrive}
 [ -x "$DNSDRIVE" ] || tap_skip_all "no $DNSDRIVE (make tools)"
-DIR=$(mktemp -d /tmp/ls-pd-XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	lab_bind_stop "$DIR/dns" 2>/dev/null
-	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+ls_bind_lab pd
 tap_plan 13
 
 FZ=pd.example.
@@ -50,25 +42,9 @@ NA=5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.
 mkdir -p "$DIR/dns"
 lab_bind_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FZ" "$RZ" "$RZX" >/dev/null 2>&1
 tap_ok "BIND up" lab_dns_wait "$PORT" "$FZ"
-cat > "$DIR/ls.conf" <<CEOF
-{ "Leasesnoop": {
-  "interfaces": [],
-  "lease-files": { "v6": "$DIR/kea-leases6.csv" },
-  "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",
-  "log-level": "info",
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [
-      { "name": "$RZ", "key-name": "k", "prefix-delegation": true,
-        "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] },
-      { "name": "$RZX", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] }
-} }
-CEOF
+ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -6 "$DIR/kea-leases6.csv" -f "$FZ" -P "$RZ" -r "$RZX" \
+	-x '"log-level": "info"' > "$DIR/ls.conf"
 
-start() { ls_daemon_start "$DIR"; _r=$?; PID=$LS_DPID; return $_r; }
-stats() { ls_daemon_stats "$DIR"; }
-settle() { ls_daemon_settle "$DIR" "$1"; }
 rr() { dig +short -p "$PORT" @127.0.0.1 "$1" "$2" | tr '\n' ' ' | sed 's/ $//'; }
 serial() { dig +short -p "$PORT" @127.0.0.1 "$1" SOA | awk '{ print $3 }'; }
 axfr() { lab_dns_axfr "$PORT" "$1" k hmac-sha256 "$SECRET"; }
@@ -89,9 +65,10 @@ tap_is "the reverse zone holds exactly the NA and the two prefixes" \
 tap_is "store: the address lease and the two prefixes" "$(stats | jq .store.records)" 3
 
 # release of the /56 (state 3), delete row for the /60 (lifetime 0)
+r0=$(ls_daemon_rows "$DIR")
 row 2001:db8:1:100:: $D1 2 2 56 cpe1.pd.example. 3 >> "$DIR/kea-leases6.csv"
 row 2001:db8:2:ff00:: $D2 2 1 60 cpe2.pd.example. 0 0 >> "$DIR/kea-leases6.csv"
-sleep 0.5
+wait_for 10 ls_daemon_has_read "$DIR" $((r0 + 2))
 settle 30
 tap_is "released and deleted prefixes: PTR and DHCID gone" "$(rr $N56 PTR)|$(rr $N56 DHCID)|$(rr $N60 ANY)" "||"
 tap_is "the address lease's records stay" "$(rr cpe1.pd.example. AAAA)|$(rr $NA PTR)" "2001:db8::5|cpe1.pd.example."

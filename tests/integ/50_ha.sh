@@ -33,8 +33,8 @@ trap 'exit 1' INT TERM
 last_is() {
 	tail -n 1 "$DIR/w$1.out" 2>/dev/null | jq -e "$2" >/dev/null 2>&1
 }
-# wait_for SECONDS NODE JQ [NODE JQ] - until every watcher's latest line satisfies its JQ
-wait_for() {
+# wait_nodes SECONDS NODE JQ [NODE JQ] - until every watcher's latest line satisfies its JQ
+wait_nodes() {
 	_s=$1; shift
 	_end=$(($(date +%s) + _s))
 	while [ "$(date +%s)" -le "$_end" ]; do
@@ -60,7 +60,7 @@ W1=$!
 "$HAWATCH" -i 0.2 "$DIR/n2/kea4.sock" > "$DIR/w2.out" 2> "$DIR/w2.err" &
 W2=$!
 
-if wait_for 30 1 "$active and .state == \"hot-standby\" and .role == \"primary\"" \
+if wait_nodes 30 1 "$active and .state == \"hot-standby\" and .role == \"primary\"" \
 	       2 "$standby and .state == \"hot-standby\" and .role == \"standby\""; then
 	tap_pass "hot-standby: the primary is active, the standby is not"
 else
@@ -72,12 +72,12 @@ tap_is "Kea agrees: both nodes in hot-standby" \
 
 # the primary's Kea stops: its watcher loses contact, the standby takes over
 kea_lab_ha_kea4_down "$DIR/n1"
-if wait_for 5 1 "$standby and .state == \"unknown\""; then
+if wait_nodes 5 1 "$standby and .state == \"unknown\""; then
 	tap_pass "primary's Kea gone: its node stands by (contact lost is never active)"
 else
 	tap_fail "primary's Kea gone: its node stands by (contact lost is never active)"
 fi
-if wait_for 30 2 "$active and .state == \"partner-down\""; then
+if wait_nodes 30 2 "$active and .state == \"partner-down\""; then
 	tap_pass "standby goes partner-down and becomes active"
 else
 	tap_fail "standby goes partner-down and becomes active"
@@ -88,7 +88,7 @@ tap_ok "standby's counters: became-active 1, state-changes >= 2" \
 
 # the primary comes back: it syncs from the partner, then exactly one is active
 tap_ok "kea-dhcp4 node 1 back" kea_lab_ha_kea4_up "$DIR/n1" 1
-if wait_for 40 1 "$active and .state == \"hot-standby\"" 2 "$standby and .state == \"hot-standby\""; then
+if wait_nodes 40 1 "$active and .state == \"hot-standby\"" 2 "$standby and .state == \"hot-standby\""; then
 	tap_pass "primary back: the primary is active again, the standby stands by"
 else
 	tap_fail "primary back: the primary is active again, the standby stands by"

@@ -13,6 +13,7 @@
 # with no name held twice. The primary's metrics endpoint is scraped and
 # checked by promtool and against `--stats --json`. About 90 seconds.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
+. "$LS_TOP/tests/lib/lsrun.sh"
 need_root
 need_cmd kea-dhcp4 perfdhcp named jq dig ip perl curl promtool
 . "$LS_TOP/tools/lab/kea.sh"
@@ -40,34 +41,20 @@ SECRET=$(lab_dns_secret 32)
 MPORT=$(lab_dns_free_port)
 [ "$MPORT" = "$PORT" ] && MPORT=$((PORT + 2))
 
-ls_conf() { # NODE
-	cat > "$DIR/n$1/ls.conf" <<EOF
-{ "Leasesnoop": {
-  "interfaces": [],
-  "lease-files": { "v4": "$DIR/n$1/kea-leases4.csv" },
-  "state-dir": "$DIR/n$1/state",
-  "control-socket": "$DIR/n$1/ctl.sock",
-  "batching": { "backoff-max-ms": 1000, "timeout-ms": 500 },
-  "high-availability": { "control-socket": "$DIR/n$1/kea4.sock", "mode": "hot-standby",
-                         "interval": 0.2 },
-  $( [ "$1" = 1 ] && echo "\"metrics\": { \"listen\": \"127.0.0.1:$MPORT\" },")
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [ { "name": "$RZ4", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] }
-} }
-EOF
+node_conf() { # NODE
+	_m=
+	[ "$1" = 1 ] && _m="\"metrics\": { \"listen\": \"127.0.0.1:$MPORT\" }"
+	ls_conf -d "$DIR/n$1" -p "$PORT" -s "$SECRET" -4 "$DIR/n$1/kea-leases4.csv" -f "$FZ" -r "$RZ4" \
+		-x '"batching": { "backoff-max-ms": 1000, "timeout-ms": 500 }' \
+		-x "\"high-availability\": { \"control-socket\": \"$DIR/n$1/kea4.sock\", \"mode\": \"hot-standby\", \"interval\": 0.2 }" \
+		${_m:+-x "$_m"} > "$DIR/n$1/ls.conf"
 }
-ls_start() { # NODE
-	"$LS_BIN" -c "$DIR/n$1/ls.conf" >>"$DIR/n$1/ls.out" 2>>"$DIR/n$1/ls.err" &
-	eval "L$1=\$!"
-	for _i in $(seq 1 100); do
-		[ -S "$DIR/n$1/ctl.sock" ] && return 0
-		sleep 0.05
-	done
-	cat "$DIR/n$1/ls.err" >&2
-	return 1
+ls_start() { # NODE - leasesnoop -c of node NODE; its pid in L<NODE>
+	ls_daemon_start "$DIR/n$1"
+	_rc=$?
+	eval "L$1=\$LS_DPID"
+	[ $_rc = 0 ] || cat "$DIR/n$1/ls.err" >&2
+	return $_rc
 }
 st() { "$LS_BIN" --stats --json --control-socket "$DIR/n$1/ctl.sock" 2>/dev/null; }
 # wait_st SECONDS NODE JQ - until node's statistics satisfy JQ
@@ -122,8 +109,8 @@ if kea_lab_ha_kea4_up "$DIR/n1" 1 && kea_lab_ha_kea4_up "$DIR/n2" 2; then
 else
 	tap_fail "two kea-dhcp4 with the HA hook" "$(tail -5 "$DIR"/n*/kea-dhcp4.log)"
 fi
-ls_conf 1
-ls_conf 2
+node_conf 1
+node_conf 2
 if ls_start 1 && ls_start 2; then tap_pass "a leasesnoop -c per node"; else tap_fail "a leasesnoop -c per node"; fi
 
 # 1. the primary sends, the standby stands by
@@ -190,8 +177,12 @@ tap_is "the standby's leasesnoop sent nothing once the primary was back" \
 	"$(st 2 | jq -c '[.["adds-sent"], .["removes-sent"]]')" "$sent2"
 
 # 5. metrics of the primary's leasesnoop: promtool, and the same values as --stats
-sleep 1.2	# the registry mirrors the statistics once a second
-curl -sf "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.txt"
+# the registry mirrors the statistics once a second: fetch until it caught up
+mirrored() {
+	curl -sf "http://127.0.0.1:$MPORT/metrics" > "$DIR/metrics.txt" &&
+	[ "$(awk '/^leasesnoop_owned_records /{ print $2 }' "$DIR/metrics.txt")" = "$(st 1 | jq .store.records)" ]
+}
+WAIT_STEP=0.2 wait_for 10 mirrored
 s=$(st 1)
 got=$(awk '/^leasesnoop_owned_records /{ o = $2 } /^leasesnoop_ha_active /{ a = $2 }
 	/^leasesnoop_dns_changes_total\{/ && /result="applied"/ { ap += $2 }

@@ -13,17 +13,13 @@ need_cmd named dig jq perl promtool
 . "$LS_TOP/tools/lab/dns.sh"
 . "$LS_TOP/tests/lib/lsrun.sh"
 
-DIR=$(mktemp -d /tmp/ls-mburst-XXXXXX)
-PID= SPID= HPID=
-cleanup() {
+ls_bind_lab mburst
+SPID= HPID=
+scrapers_down() {
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	[ -n "$HPID" ] && kill "$HPID" 2>/dev/null
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	lab_bind_stop "$DIR/dns" 2>/dev/null
-	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+LS_LAB_DOWN=scrapers_down
 tap_plan 9
 
 N=20000
@@ -35,24 +31,10 @@ MPORT=$(lab_dns_free_port)
 SECRET=$(lab_dns_secret 32)
 lab_bind_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FZ" "$RZ" >/dev/null 2>&1
 tap_ok "BIND up" lab_dns_wait "$PORT" "$FZ"
-cat > "$DIR/ls.conf" <<CEOF
-{ "Leasesnoop": {
-  "interfaces": [],
-  "lease-files": { "v4": "$DIR/kea-leases4.csv" },
-  "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",
-  "log-level": "warn",
-  "metrics": { "listen": "127.0.0.1:$MPORT" },
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [ { "name": "$RZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] }
-} }
-CEOF
+ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -4 "$DIR/kea-leases4.csv" -f "$FZ" -r "$RZ" \
+	-x '"log-level": "warn"' -x "\"metrics\": { \"listen\": \"127.0.0.1:$MPORT\" }" > "$DIR/ls.conf"
 echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" > "$DIR/kea-leases4.csv"
 
-stats() { ls_daemon_stats "$DIR"; }
-settle() { ls_daemon_settle "$DIR" "$1"; }
 rows() {
 	awk -v a="$1" -v b="$2" -v lft="$3" -v now="$(date +%s)" 'BEGIN {
 		for (i = a; i <= b; i++) {
@@ -94,10 +76,7 @@ my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ARGV[0]) or 
 $s->autoflush(1); print $s "GET /metrics HTTP/1.1\r\nHost: loc"; sleep 600;
 PEOF
 
-"$LS_BIN" -c "$DIR/ls.conf" >>"$DIR/ls.out" 2>>"$DIR/ls.err" &
-PID=$!
-for _i in $(seq 1 100); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.05; done
-if [ -S "$DIR/ctl.sock" ]; then tap_pass "leasesnoop -c starts with metrics on"
+if start; then tap_pass "leasesnoop -c starts with metrics on"
 else tap_fail "leasesnoop -c starts with metrics on" "$(cat "$DIR/ls.err")"; fi
 
 mkdir "$DIR/s"
@@ -105,7 +84,7 @@ perl "$DIR/hold.pl" "$MPORT" 2>/dev/null &
 HPID=$!
 perl "$DIR/scrape.pl" "$MPORT" "$DIR/s" &
 SPID=$!
-sleep 0.3
+wait_for 10 test -s "$DIR/s/times"	# scraping before the burst starts
 rows 0 $((N - 1)) 3600 > "$DIR/burst.csv"
 t0=$(date +%s.%N)
 cat "$DIR/burst.csv" >> "$DIR/kea-leases4.csv"	# the whole burst at once
@@ -142,10 +121,14 @@ done
 tap_diag "$mid scrapes saw the burst part-way"
 tap_ok "scrapes saw the burst part-way ($mid) and applied only ever rose" [ "$mid" -ge 1 -a "$down" = 0 ]
 
-sleep 1.2	# the registry mirrors the statistics once a second
-mkdir "$DIR/f"
-perl "$DIR/scrape.pl" "$MPORT" "$DIR/f" 1
+# the registry mirrors the statistics once a second: scrape until it caught up
 final=$DIR/f/00000.txt
+mirrored() {
+	rm -rf "$DIR/f" && mkdir "$DIR/f" && perl "$DIR/scrape.pl" "$MPORT" "$DIR/f" 1 &&
+	[ "$(awk '/^leasesnoop_dns_update_latency_seconds_count\{/ { c += $2 } END { print c + 0 }' "$final")" = \
+	  "$(stats | jq '.dns.messages')" ]
+}
+WAIT_STEP=0.2 wait_for 10 mirrored
 s=$(stats)
 echo "$s" > "$DIR/stats.json"
 # the histogram: _count over every series equals dns.messages

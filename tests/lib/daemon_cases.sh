@@ -15,47 +15,19 @@ need_root
 need_cmd kea-dhcp4 kea-dhcp6 perfdhcp jq dig ip
 . "$LS_TOP/tools/lab/kea.sh"
 . "$LS_TOP/tools/lab/dns.sh"
+. "$LS_TOP/tests/lib/lsrun.sh"
 
 FZ=dyn.example.
 RZ4=64.10.in-addr.arpa.
 RZ6=0.0.0.0.0.0.0.0.4.6.0.0.0.0.d.f.ip6.arpa.
 
 dc_cleanup() {
-	[ -n "${DC_PID:-}" ] && kill -9 "$DC_PID" 2>/dev/null
+	[ -n "${LS_DPID:-}" ] && kill -9 "$LS_DPID" 2>/dev/null
 	for _p in ${DC_BG:-}; do kill "$_p" 2>/dev/null; done
 	[ -f "$DC_DIR/dns/daemon.pid" ] && kill -CONT "$(cat "$DC_DIR/dns/daemon.pid")" 2>/dev/null
 	[ -n "${DC_DNS_STOP:-}" ] && $DC_DNS_STOP "$DC_DIR/dns" 2>/dev/null
 	kea_lab_down
 	[ -n "${LS_KEEP:-}" ] && echo "# kept $DC_DIR" || rm -rf "$DC_DIR"
-}
-
-dc_start_ls() {
-	rm -f "$DC_DIR/ctl.sock"	# a kill -9 leaves it behind
-	"$LS_BIN" -c "$DC_DIR/ls.conf" >>"$DC_DIR/ls.out" 2>>"$DC_DIR/ls.err" &
-	DC_PID=$!
-	for _i in $(seq 1 100); do
-		[ -S "$DC_DIR/ctl.sock" ] && return 0
-		kill -0 "$DC_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-dc_stats() { "$LS_BIN" --stats --json --control-socket "$DC_DIR/ctl.sock"; }
-
-# dc_settle SECONDS - until the daemon is idle and has read everything (2 quiet polls)
-dc_settle() {
-	_quiet=0
-	for _i in $(seq 1 $(($1 * 5))); do
-		if [ "$(dc_stats | jq -r '.idle')" = true ]; then
-			_quiet=$((_quiet + 1))
-			[ $_quiet -ge 3 ] && return 0
-		else
-			_quiet=0
-		fi
-		sleep 0.2
-	done
-	return 1
 }
 
 # expected "name addr" lines of the active leases with names
@@ -80,6 +52,12 @@ dc_have_ptr() {
 			my @g = map { sprintf "%x", hex } ($h =~ /(....)/g);
 			my $a = join(":", @g); $a =~ s/(^|:)0(:0)+(:|$)/::/; print "$a $n\n" }' | sort
 }
+
+dc_no_dynamic() { [ -z "$(dc_have)" ] && [ -z "$(dc_have_ptr)" ]; }
+# dc_stat_above JQ N - the daemon's statistic JQ is above N
+dc_stat_above() { [ "$(ls_daemon_stats "$DC_DIR" | jq "$1")" -gt "$2" ] 2>/dev/null; }
+# dc_grew FILE SIZE - FILE is larger than SIZE bytes
+dc_grew() { [ "$(wc -c < "$1")" -gt "$2" ]; }
 
 # dc_exact NAME - DNS holds exactly the lease files' bindings, forward and reverse
 dc_exact() {
@@ -114,13 +92,14 @@ dc_outage() {
 	_acks=$(awk '/REQUEST-ACK/ { f = 1 } f && /received packets/ { print $NF; exit }' "$DC_DIR/perf4c.out")
 	if [ "${_acks:-0}" -ge 100 ]; then tap_pass "DNS down: Kea keeps granting leases ($_acks ACKs)"
 	else tap_fail "DNS down: Kea keeps granting leases" "$(tail -20 "$DC_DIR/perf4c.out")"; fi
-	sleep 1
+	# the daemon has met the outage (retried) before the server comes back
+	WAIT_STEP=0.1 wait_for 20 dc_stat_above '.dns.retries + ."dns-retry-reports"' 0
 	if [ "$DC_KIND" = knot ]; then kill -CONT "$(cat "$DC_DIR/dns/daemon.pid")"
 	else lab_bind_start "$DC_DIR/dns" "$DC_PORT" k hmac-sha256 "$DC_SECRET" "$FZ" "$RZ4" "$RZ6" >/dev/null 2>&1; fi
 	lab_dns_wait "$DC_PORT" "$FZ"
-	dc_settle 60
+	ls_daemon_settle "$DC_DIR" 60
 	dc_exact "DNS back: DNS equals the lease files"
-	_st=$(dc_stats)
+	_st=$(ls_daemon_stats "$DC_DIR")
 	if [ "$(printf '%s' "$_st" | jq '.dns.retries + ."dns-retry-reports"')" -gt 0 ]; then tap_pass "the outage was retried, not dropped"
 	else tap_fail "the outage was retried, not dropped" "$_st"; fi
 }
@@ -144,24 +123,12 @@ daemon_cases() {
 	if kea_lab_kea4_up "$DC_DIR" && kea_lab_kea6_up "$DC_DIR"; then tap_pass "kea-dhcp4 and kea-dhcp6 up (names generated, LFC every 4 s)"
 	else tap_fail "kea-dhcp4 and kea-dhcp6 up" "$(tail -5 "$DC_DIR"/kea-dhcp*.log)"; fi
 
-	cat > "$DC_DIR/ls.conf" <<CEOF
-// leasesnoop for the integ tier: lease files only
-{ "Leasesnoop": {
-  "interfaces": [],
-  "lease-files": { "v4": "$DC_DIR/kea-leases4.csv", "v6": "$DC_DIR/kea-leases6.csv" },
-  "state-dir": "$DC_DIR/state",
-  "control-socket": "$DC_DIR/ctl.sock",
-  "batching": { "backoff-max-ms": 1000, "timeout-ms": 500 },
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$DC_SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DC_PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [
-      { "name": "$RZ4", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DC_PORT } ] },
-      { "name": "$RZ6", "key-name": "k", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DC_PORT } ] } ] }
-} }
-CEOF
-	# not under tap_ok: DC_PID must survive (tap_ok runs in a subshell)
-	if dc_start_ls; then tap_pass "leasesnoop -c starts on lease files alone"
+	# leasesnoop for the integ tier: lease files only
+	ls_conf -d "$DC_DIR" -p "$DC_PORT" -s "$DC_SECRET" \
+		-4 "$DC_DIR/kea-leases4.csv" -6 "$DC_DIR/kea-leases6.csv" -f "$FZ" -r "$RZ4" -r "$RZ6" \
+		-x '"batching": { "backoff-max-ms": 1000, "timeout-ms": 500 }' > "$DC_DIR/ls.conf"
+	# not under tap_ok: LS_DPID must survive (tap_ok runs in a subshell)
+	if ls_daemon_start "$DC_DIR"; then tap_pass "leasesnoop -c starts on lease files alone"
 	else tap_fail "leasesnoop -c starts on lease files alone" "$(cat "$DC_DIR/ls.err")"; fi
 
 	# clients: grants, renewals and releases, v4 and v6, across LFC rotations
@@ -169,23 +136,27 @@ CEOF
 	DC_BG="$!"
 	kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
 	wait $DC_BG 2>/dev/null; DC_BG=
-	dc_settle 20
+	ls_daemon_settle "$DC_DIR" 20
 	dc_exact "leases, renewals and releases (LFC rotating): DNS equals the lease files"
 	dc_static_ok
-	_conf=$(dc_stats | jq '.conflicts')
+	_conf=$(ls_daemon_stats "$DC_DIR" | jq '.conflicts')
 	if [ "$_conf" -ge 1 ]; then tap_pass "conflicts counted at the static names ($_conf)"
 	else tap_fail "conflicts counted at the static names" "$_st"; fi
 
 
 	# kill -9 in the middle of a stream, restart: exact again
+	_adds=$(ls_daemon_stats "$DC_DIR" | jq '."adds-sent"')
 	kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
 	DC_BG="$!"
-	sleep 1.5
-	kill -9 "$DC_PID"; wait "$DC_PID" 2>/dev/null; DC_PID=
-	sleep 1
-	dc_start_ls
+	# mid-stream: the daemon is sending the new leases' records ...
+	WAIT_STEP=0.1 wait_for 20 dc_stat_above '."adds-sent"' "$_adds"
+	kill -9 "$LS_DPID"; wait "$LS_DPID" 2>/dev/null; LS_DPID=
+	# ... and Kea goes on writing leases while it is down
+	_size=$(wc -c < "$DC_DIR/kea-leases4.csv")
+	wait_for 20 dc_grew "$DC_DIR/kea-leases4.csv" "$_size"
+	ls_daemon_start "$DC_DIR"
 	wait $DC_BG 2>/dev/null; DC_BG=
-	dc_settle 20
+	ls_daemon_settle "$DC_DIR" 20
 	dc_exact "kill -9 mid-stream, restart: DNS equals the lease files"
 
 	# DNS down while clients keep getting leases (BIND: a core case for Knot is not)
@@ -196,15 +167,11 @@ CEOF
 	else tap_fail "--stats prints per-zone counters" "$("$LS_BIN" --stats --control-socket "$DC_DIR/ctl.sock" 2>&1 | head)"; fi
 
 	# every lease expires, Kea reclaims: only the static records are left
-	sleep 26
-	for _i in $(seq 1 40); do
-		[ -z "$(dc_have)" ] && [ -z "$(dc_have_ptr)" ] && break
-		sleep 0.5
-	done
+	WAIT_STEP=0.5 wait_for 60 dc_no_dynamic
 	tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(dc_have_ptr)" ""
 	dc_static_ok
 
-	kill -TERM "$DC_PID"; wait "$DC_PID"; _rc=$?; DC_PID=
+	kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 	tap_is "SIGTERM: clean exit" "$_rc" 0
 	tap_done
 }

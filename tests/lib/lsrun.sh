@@ -1,25 +1,27 @@
 # shellcheck shell=sh
-# tests/lib/lsrun.sh - run `leasesnoop --events` live inside a namespace for
-# the integ tier (sourced after tap.sh).
+# tests/lib/lsrun.sh - run leasesnoop for the integ tier (sourced after
+# tap.sh; brings ls_conf from tests/lib/lsconf.sh). `--events` live inside a
+# namespace:
 #   ls_events_start NS OUT ERR ARGS…  start it (stdout to OUT, stderr to ERR) and
 #                                   wait until it is attached; LS_PID is its pid
 #   ls_events_stop                   SIGINT, wait for a clean exit (returns its status)
 #   ls_strip_local FILE              its JSON lines without dir/ifindex (for comparing
 #                                    with an offline decode)
 
+. "$LS_TOP/tests/lib/lsconf.sh"
+
 ls_events_start() {
 	_ns=$1 _out=$2 _err=$3
 	shift 3
 	ip netns exec "$_ns" "$LS_BIN" -v --events --json --counters "$@" >"$_out" 2>"$_err" &
 	LS_PID=$!
-	for _t in $(seq 1 100); do
-		grep -q "listening on" "$_err" 2>/dev/null && return 0
-		kill -0 "$LS_PID" 2>/dev/null || { cat "$_err" >&2; return 1; }
-		sleep 0.05
-	done
+	wait_for 5 _ls_events_up_or_gone "$_err"
+	if ! kill -0 "$LS_PID" 2>/dev/null; then cat "$_err" >&2; return 1; fi
+	grep -q "listening on" "$_err" && return 0
 	echo "leasesnoop did not attach in 5 s" >&2
 	return 1
 }
+_ls_events_up_or_gone() { grep -q "listening on" "$1" 2>/dev/null || ! kill -0 "$LS_PID" 2>/dev/null; }
 
 ls_events_stop() {
 	kill -INT "$LS_PID" 2>/dev/null
@@ -39,19 +41,20 @@ ls_strip_local() {
 #                                for the socket; LS_DPID is its pid
 #   ls_daemon_stats DIR          its `--stats --json`
 #   ls_daemon_settle DIR SECS    until it reports idle 3 polls in a row
+#   ls_daemon_rows DIR           lease-file rows it has applied (v4 + v6)
+#   ls_daemon_has_read DIR N     it has applied N rows or more (for wait_for)
 ls_daemon_start() {
 	rm -f "$1/ctl.sock"	# a kill -9 leaves it behind
 	"$LS_BIN" -c "$1/ls.conf" >>"$1/ls.out" 2>>"$1/ls.err" &
 	LS_DPID=$!
-	for _i in $(seq 1 200); do
-		[ -S "$1/ctl.sock" ] && return 0
-		kill -0 "$LS_DPID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
+	wait_for 10 _ls_daemon_up_or_gone "$1"
+	[ -S "$1/ctl.sock" ] && kill -0 "$LS_DPID" 2>/dev/null
 }
+_ls_daemon_up_or_gone() { [ -S "$1/ctl.sock" ] || ! kill -0 "$LS_DPID" 2>/dev/null; }
 
 ls_daemon_stats() { "$LS_BIN" --stats --json --control-socket "$1/ctl.sock"; }
+ls_daemon_rows() { ls_daemon_stats "$1" | jq '[."lease-files"[]?.rows] | add // 0'; }
+ls_daemon_has_read() { [ "$(ls_daemon_rows "$1")" -ge "$2" ] 2>/dev/null; }
 
 ls_daemon_settle() {
 	_q=0
@@ -66,3 +69,25 @@ ls_daemon_settle() {
 	done
 	return 1
 }
+
+# The prologue of the daemon-against-BIND tests (42, 44, 45, 52), after
+# tools/lab/dns.sh:
+#   ls_bind_lab TAG   DIR: a new /tmp/ls-TAG-XXXXXX; PID: the daemon's, killed
+#                     at exit; then BIND (DIR/dns) is stopped and DIR removed
+#                     (kept with LS_KEEP). LS_LAB_DOWN: a command to run first.
+#   start / stats / settle SECS   ls_daemon_start (PID), _stats, _settle on DIR
+ls_bind_lab() {
+	DIR=$(mktemp -d "/tmp/ls-$1-XXXXXX")
+	PID=
+	trap _ls_bind_lab_down EXIT
+	trap 'exit 1' INT TERM
+}
+_ls_bind_lab_down() {
+	${LS_LAB_DOWN:-:}
+	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
+	lab_bind_stop "$DIR/dns" 2>/dev/null
+	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
+}
+start() { ls_daemon_start "$DIR"; _r=$?; PID=$LS_DPID; return $_r; }
+stats() { ls_daemon_stats "$DIR"; }
+settle() { ls_daemon_settle "$DIR" "$1"; }

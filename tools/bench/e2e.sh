@@ -85,6 +85,7 @@ export KEA_LAB_PREFIX=e2e$$ KEA_LAB_STATE="$WORK/lab.state"
 export KEA_LAB_DDNS=1 KEA_LAB_D2_PORT=53001 KEA_LAB_LFC=0 KEA_LAB_VALID=3600
 . "$LS_TOP/tools/lab/kea.sh"
 . "$LS_TOP/tools/lab/dns.sh"
+. "$LS_TOP/tests/lib/lsconf.sh"
 
 FZ=dyn.example.
 RZ=64.10.in-addr.arpa.
@@ -169,20 +170,9 @@ d2_start() { # DIR - kea-dhcp-ddns in the server netns; UPD_PID
 	for _i in $(seq 1 50); do grep -q DHCP_DDNS_STARTED "$1/d2.log" && return 0; sleep 0.1; done
 	die "kea-dhcp-ddns did not start: $(tail -3 "$1/d2.out" "$1/d2.log")"
 }
-ls_start() { # DIR IFACES LEASEFILE - leasesnoop -c in the server netns; UPD_PID
-	cat > "$1/ls.conf" <<EOF
-{ "Leasesnoop": {
-  "interfaces": [ $2 ],
-  "lease-files": { "v4": "$3" },
-  "state-dir": "$1/state", "control-socket": "$1/ctl.sock",
-  "log-level": "warn",
-  "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DPORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [ { "name": "$RZ", "key-name": "k",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $DPORT } ] } ] }
-} }
-EOF
+ls_start() { # DIR IFACE|"" LEASEFILE - leasesnoop -c in the server netns; UPD_PID
+	ls_conf -d "$1" -p "$DPORT" -s "$SECRET" ${2:+-i "$2"} -4 "$3" -f "$FZ" -r "$RZ" \
+		-x '"log-level": "warn"' > "$1/ls.conf"
 	ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$1/ls.conf" > "$1/ls.out" 2> "$1/ls.err" &
 	UPD_PID=$!; BG="$BG $UPD_PID"
 	for _i in $(seq 1 100); do
@@ -200,7 +190,7 @@ load() {
 	_d=$2
 	mkdir -p "$_d"
 	kea_lab_kea4_up "$_d" || die "kea-dhcp4 did not start"
-	if [ "$1" = ls ]; then ls_start "$_d" "\"$KEA_LAB_SRV_IF\"" "$_d/kea-leases4.csv"
+	if [ "$1" = ls ]; then ls_start "$_d" "$KEA_LAB_SRV_IF" "$_d/kea-leases4.csv"
 	else d2_start "$_d"; fi
 	ip netns exec "$KEA_LAB_SRV_NS" "$PROBE" -i "$KEA_LAB_SRV_IF" -p $DPORT -e "$EVERY" -q "$QUIET" \
 		-f "${FZ%.}" -r "${RZ%.}" -w $((SECS + 300)) > "$_d/probe.json" 2> "$_d/probe.err" &

@@ -24,6 +24,7 @@ CLIENTS=${DEMO_CLIENTS:-300}
 KEA_LAB_PREFIX=lsdemo
 . "$LS_TOP/tools/lab/kea.sh"
 . "$LS_TOP/tools/lab/dns.sh"
+. "$LS_TOP/tests/lib/lsconf.sh"
 DIR=$(mktemp -d /tmp/leasesnoop-demo-XXXXXX)
 LS_PID=""
 FZ=dyn.example.
@@ -63,23 +64,12 @@ kea_lab_kea4_up "$DIR" && kea_lab_kea6_up "$DIR" || exit 1
 echo "lease files: $DIR/kea-leases4.csv $DIR/kea-leases6.csv"
 
 say "4. leasesnoop attached to $KEA_LAB_SRV_IF (XDP ingress + tc egress)"
-cat >"$DIR/leasesnoop.conf" <<EOF
-// the demo's configuration: the same shape as an operator's
-{ "Leasesnoop": {
-  "interfaces": [ "$KEA_LAB_SRV_IF" ],
-  "lease-files": { "v4": "$DIR/kea-leases4.csv", "v6": "$DIR/kea-leases6.csv" },
-  "state-dir": "$DIR/state",
-  "control-socket": "$DIR/leasesnoop.sock",
-  "conflict-resolution-mode": "check-with-dhcid",
-  "ttl": { "percent": 33, "min": 10, "max": 86400 },
-  "tsig-keys": [ { "name": "demo-key", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
-  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "demo-key",
-      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
-  "reverse-ddns": { "ddns-domains": [
-      { "name": "$RZ4", "key-name": "demo-key", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] },
-      { "name": "$RZ6", "key-name": "demo-key", "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] }
-} }
-EOF
+# the demo's configuration: the same shape as an operator's
+ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -k demo-key -c "$DIR/leasesnoop.sock" \
+	-i "$KEA_LAB_SRV_IF" -4 "$DIR/kea-leases4.csv" -6 "$DIR/kea-leases6.csv" \
+	-f "$FZ" -r "$RZ4" -r "$RZ6" \
+	-x '"conflict-resolution-mode": "check-with-dhcid"' \
+	-x '"ttl": { "percent": 33, "min": 10, "max": 86400 }' > "$DIR/leasesnoop.conf"
 # ip execs leasesnoop: $! is the daemon itself (a shell function would fork)
 ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$DIR/leasesnoop.conf" >"$DIR/leasesnoop.log" 2>&1 &
 LS_PID=$!

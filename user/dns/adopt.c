@@ -19,6 +19,7 @@
 #include "user/dns/dnsmsg.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/dns/tsig.h"
 
 #define ADOPT_INFLIGHT_DEF 256
@@ -63,7 +64,7 @@ static bool rr_match(const struct slot *s, const struct adopt_item *it, const st
 	case Q_REV_DHCID:
 		return rr->rdlen == DHCID_RDATA_LEN && !memcmp(rr->rdata, it->dhcid, DHCID_RDATA_LEN);
 	case Q_FWD_ADDR:
-		return rr->rdlen == (it->family == 4 ? 4 : 16) &&
+		return rr->rdlen == util_addr_len(it->family) &&
 		       !memcmp(rr->rdata, it->addr, rr->rdlen);
 	case Q_REV_PTR:
 		return !strcmp(rr->name, it->fqdn);
@@ -156,7 +157,7 @@ static int issue(struct probe *p, size_t i, enum q_kind k)
 	if (k <= Q_FWD_ADDR) {
 		snprintf(s->qname, sizeof(s->qname), "%s", it->fqdn);
 	} else {
-		err = zones_reverse_name(it->family == 4 ? AF_INET : AF_INET6, it->addr, s->qname,
+		err = zones_reverse_name(it->family, it->addr, s->qname,
 					 sizeof(s->qname));
 		if (err)
 			goto fail;

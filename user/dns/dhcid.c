@@ -13,6 +13,7 @@
 #include "user/dns/dhcid.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 
 int dhcid_compute(enum dhcid_idtype type, const uint8_t *id, size_t id_len, const char *fqdn,
 		  uint8_t out[DHCID_RDATA_LEN])
@@ -55,28 +56,12 @@ int dhcid_compute(enum dhcid_idtype type, const uint8_t *id, size_t id_len, cons
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int dhcid_from_hex(const char *hex, uint8_t *out, size_t cap)
 {
-	size_t n = strlen(hex);
+	int n;
 
-	if (!n || n % 2 || n / 2 > cap)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval((unsigned char)hex[2 * i]), lo = hexval((unsigned char)hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
+	if (strchr(hex, ':'))
+		return -EINVAL;	/* Kea's NCRs carry plain hex */
+	n = util_hex_parse(hex, out, cap);
+	return n == 0 ? -EINVAL : n;
 }

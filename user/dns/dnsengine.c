@@ -26,6 +26,7 @@
 #include "user/dns/dnsmsg.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/dns/tsig.h"
 
 enum step {
@@ -465,9 +466,9 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 	struct change *ch;
 	const struct zones_domain *d;
 
-	if ((c->family != AF_INET && c->family != AF_INET6) || (!c->fwd && !c->rev) ||
+	if ((c->family != 4 && c->family != 6) || (!c->fwd && !c->rev) ||
 	    c->mode > DNSENGINE_NO_CHECK_WITHOUT_DHCID || c->op > DNSENGINE_REMOVE ||
-	    (c->prefix_len && (c->family != AF_INET6 || c->prefix_len > 127 || c->fwd)))
+	    (c->prefix_len && (c->family != 6 || c->prefix_len > 127 || c->fwd)))
 		return -EINVAL;
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
@@ -534,12 +535,12 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 
 static uint16_t addr_type(const struct change *ch)
 {
-	return ch->c.family == AF_INET ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
+	return ch->c.family == 4 ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
 }
 
 static size_t addr_len(const struct change *ch)
 {
-	return ch->c.family == AF_INET ? 4 : 16;
+	return util_addr_len(ch->c.family);
 }
 
 static bool with_dhcid(const struct change *ch)

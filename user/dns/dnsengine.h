@@ -57,13 +57,13 @@ struct dnsengine_change {
 	enum dnsengine_op op;
 	enum dnsengine_mode mode;
 	bool fwd, rev;			/* which sides to change */
-	int family;			/* AF_INET or AF_INET6 */
+	int family;			/* 4 or 6 */
 	uint8_t addr[16];		/* v4: first 4 bytes */
 	char fqdn[ZONES_NAME_MAX];	/* presentation form, trailing dot optional */
 	uint8_t dhcid[DHCID_RDATA_LEN];	/* RDATA (dhcid_compute()); unused without DHCID */
 	uint32_t ttl;			/* for added records */
 	/*
-	 * 0: @addr is an address. 1..127 (AF_INET6, reverse side only): @addr is
+	 * 0: @addr is an address. 1..127 (family 6, reverse side only): @addr is
 	 * a delegated prefix whose PTR (+ DHCID) lives at the prefix's
 	 * nibble-aligned reverse name (zones_reverse_prefix()).
 	 */

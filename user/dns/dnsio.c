@@ -23,6 +23,7 @@
 #include "user/dns/dnsio.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/wire_ctx.h"
 
 #define BREAKER_FAILS 3
 #define BREAKER_MIN_MS 500
@@ -358,15 +359,16 @@ int dnsio_send(struct dnsio *io, struct dnsio_peer *p, bool tcp, const uint8_t *
 /* Deliver one reply; returns true when it completed a request. */
 static void deliver(struct dnsio_peer *p, bool tcp, const uint8_t *msg, size_t len)
 {
+	struct wire_ctx w = wire_ctx_init_const(msg, len);
 	struct dnsio *io = p->io;
 	struct dnsio_req *r;
 	uint16_t id;
 
-	if (len < 12) {
-		io->st.unmatched++;
+	if (wire_ctx_can_read(&w, 12)) {
+		io->st.unmatched++;	/* shorter than a DNS header */
 		return;
 	}
-	id = (uint16_t)(msg[0] << 8 | msg[1]);
+	id = wire_ctx_read_u16(&w);
 	r = (tcp ? p->tmap : p->umap)[id];
 	if (!r) {
 		io->st.unmatched++;
@@ -465,17 +467,17 @@ static void tcp_event(struct dnsio_peer *p, uint32_t ev)
 			p->ilen += (size_t)n;
 			/* frames: 2-byte length, then the message (RFC 1035 §4.2.2) */
 			{
+				struct wire_ctx in = wire_ctx_init_const(p->ibuf, p->ilen), f;
 				size_t off = 0;
 
-				while (p->ilen - off >= 2) {
-					size_t fl = (size_t)(p->ibuf[off] << 8 | p->ibuf[off + 1]);
-
-					if (p->ilen - off < fl + 2)
-						break;
-					deliver(p, true, p->ibuf + off + 2, fl);
+				for (;;) {
+					f = wire_ctx_sub(&in, wire_ctx_read_u16(&in));
+					if (in.error)
+						break;	/* a partial frame: wait for the rest */
+					deliver(p, true, f.wire, f.size);
 					if (p->tfd < 0)
 						return;
-					off += fl + 2;
+					off = wire_ctx_offset(&in);
 				}
 				memmove(p->ibuf, p->ibuf + off, p->ilen - off);
 				p->ilen -= off;

@@ -18,6 +18,7 @@
 #include "user/dns/dnsmsg.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/wire_ctx.h"
 
 #define DNS_HDR 12
 #define CTAB_SIZE 8192		/* compression table slots (power of two) */
@@ -392,6 +393,7 @@ int dnsmsg_query_to_wire(const char *qname, uint16_t qtype, uint16_t id, size_t 
 			 uint8_t **buf, size_t *len)
 {
 	uint8_t wn[LDNS_MAX_DOMAINLEN + 1], *out;
+	struct wire_ctx w;
 	size_t wl, n;
 
 	if (name_wire(qname, wn, &wl))
@@ -400,14 +402,15 @@ int dnsmsg_query_to_wire(const char *qname, uint16_t qtype, uint16_t id, size_t 
 	out = calloc(1, n + room);
 	if (!out)
 		return -ENOMEM;
+	w = wire_ctx_init(out, n);
 	/* header: standard query, QDCOUNT 1; RD clear: we ask the authority */
-	out[0] = (uint8_t)(id >> 8);
-	out[1] = (uint8_t)id;
-	out[5] = 1;
-	memcpy(out + DNS_HDR, wn, wl);
-	out[DNS_HDR + wl] = (uint8_t)(qtype >> 8);
-	out[DNS_HDR + wl + 1] = (uint8_t)qtype;
-	out[DNS_HDR + wl + 3] = DNSMSG_CLASS_IN;
+	wire_ctx_write_u16(&w, id);
+	wire_ctx_write_u16(&w, 0);
+	wire_ctx_write_u16(&w, 1);
+	wire_ctx_clear(&w, 6);
+	wire_ctx_write(&w, wn, wl);
+	wire_ctx_write_u16(&w, qtype);
+	wire_ctx_write_u16(&w, DNSMSG_CLASS_IN);
 	*buf = out;
 	*len = n;
 	return 0;

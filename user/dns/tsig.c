@@ -22,6 +22,7 @@
 
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/wire_ctx.h"
 #include "user/dns/tsig.h"
 
 #define DNS_HDR 12
@@ -354,133 +355,101 @@ out:
 	return err;
 }
 
-static inline uint16_t get16(const uint8_t *p)
+/* Skip a possibly compressed name. */
+static void name_skip(struct wire_ctx *w)
 {
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+	for (int labels = 0; labels < 128 && !w->error; labels++) {
+		uint8_t l = wire_ctx_read_u8(w);
 
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-/* Skip a possibly compressed name at msg[*off]; bounds-checked. */
-static int skip_name(const uint8_t *msg, size_t len, size_t *off)
-{
-	size_t o = *off;
-
-	for (int labels = 0; labels < 128; labels++) {
-		uint8_t l;
-
-		if (o >= len)
-			return -1;
-		l = msg[o];
-		if (l == 0) {
-			*off = o + 1;
-			return 0;
-		}
+		if (w->error || l == 0)
+			return;
 		if ((l & 0xc0) == 0xc0) {
-			if (o + 2 > len)
-				return -1;
-			*off = o + 2;
-			return 0;
+			wire_ctx_skip(w, 1);	/* pointer: the name ends here */
+			return;
 		}
 		if (l & 0xc0)
-			return -1;
-		o += 1 + l;
+			break;		/* 0x40, 0x80: no such label types */
+		wire_ctx_skip(w, l);
 	}
-	return -1;
+	wire_ctx_fail(w, -EBADMSG);
 }
 
 long tsig_find(const uint8_t *msg, size_t len)
 {
-	size_t off = DNS_HDR, last = 0;
-	unsigned int qd, rrs;
+	struct wire_ctx w = wire_ctx_init_const(msg, len);
+	unsigned int qd, rrs, ar;
+	size_t last = 0;
 
-	if (len < DNS_HDR)
+	wire_ctx_skip(&w, 4);		/* ID, flags */
+	qd = wire_ctx_read_u16(&w);
+	rrs = wire_ctx_read_u16(&w);
+	rrs += wire_ctx_read_u16(&w);
+	ar = wire_ctx_read_u16(&w);
+	rrs += ar;
+	for (unsigned int i = 0; i < qd && !w.error; i++) {
+		name_skip(&w);
+		wire_ctx_skip(&w, 4);	/* QTYPE, QCLASS */
+	}
+	for (unsigned int i = 0; i < rrs && !w.error; i++) {
+		last = wire_ctx_offset(&w);
+		name_skip(&w);
+		wire_ctx_skip(&w, 8);	/* TYPE, CLASS, TTL */
+		wire_ctx_skip(&w, wire_ctx_read_u16(&w));
+	}
+	if (w.error)
 		return LS_EDNS_FORMAT;
-	qd = get16(msg + 4);
-	rrs = get16(msg + 6) + get16(msg + 8) + get16(msg + 10);
-	for (unsigned int i = 0; i < qd; i++) {
-		if (skip_name(msg, len, &off) || off + 4 > len)
-			return LS_EDNS_FORMAT;
-		off += 4;
-	}
-	for (unsigned int i = 0; i < rrs; i++) {
-		last = off;
-		if (skip_name(msg, len, &off) || off + 10 > len)
-			return LS_EDNS_FORMAT;
-		off += 10 + get16(msg + off + 8);
-		if (off > len)
-			return LS_EDNS_FORMAT;
-	}
-	if (!get16(msg + 10) || off != len)
-		return off == len ? 0 : LS_EDNS_FORMAT;
-	{
-		size_t o = last;
-
-		skip_name(msg, len, &o);
-		if (get16(msg + o) != TYPE_TSIG)
-			return 0;
-	}
+	if (!ar || wire_ctx_available(&w))
+		return wire_ctx_available(&w) ? LS_EDNS_FORMAT : 0;
+	/* RFC 8945 §5.1: the TSIG RR is the last additional record */
+	wire_ctx_set_offset(&w, last);
+	name_skip(&w);
+	if (wire_ctx_read_u16(&w) != TYPE_TSIG)
+		return 0;
 	return (long)last;
 }
 
-/* Read an uncompressed name at msg[*off] into lower-case wire form. */
-static int read_name_canon(const uint8_t *msg, size_t len, size_t *off, uint8_t *out, size_t *olen)
+/* Read an uncompressed name into lower-case wire form (@out: TSIG_NAME_MAX bytes). */
+static void name_read_canon(struct wire_ctx *w, uint8_t *out, size_t *olen)
 {
-	size_t o = *off, n = 0;
+	size_t n = 0;
 
+	*olen = 0;
 	for (;;) {
-		uint8_t l;
+		uint8_t l = wire_ctx_read_u8(w);
+		const uint8_t *p;
 
-		if (o >= len)
-			return -1;
-		l = msg[o];
-		if (l & 0xc0)
-			return -1;	/* RFC 8945 §4.2: TSIG names are not compressed */
-		if (n + 1 + l > TSIG_NAME_MAX || o + 1 + l > len)
-			return -1;
+		/* RFC 8945 §4.2: TSIG names are not compressed */
+		if (!w->error && ((l & 0xc0) || n + 1 + l > TSIG_NAME_MAX))
+			wire_ctx_fail(w, -EBADMSG);
+		p = wire_ctx_take(w, l);
+		if (w->error)
+			return;
 		out[n++] = l;
 		for (unsigned int i = 0; i < l; i++)
-			out[n++] = (uint8_t)tolower(msg[o + 1 + i]);
-		o += 1 + l;
+			out[n++] = (uint8_t)tolower(p[i]);
 		if (!l)
 			break;
 	}
-	*off = o;
 	*olen = n;
-	return 0;
 }
 
 /*
  * TSIG variables (RFC 8945 §4.3.3): key name, class ANY, TTL 0, algorithm
  * name, time signed (48 bit), fudge, error, other len, other data.
  */
-static size_t put_tsig_vars(uint8_t *p, const struct tsig_key *key, const uint8_t *walg,
-			    size_t walg_len, uint64_t t, uint16_t fudge, uint16_t error,
-			    const uint8_t *other, uint16_t other_len)
+static void put_tsig_vars(struct wire_ctx *w, const uint8_t *wkey, size_t wkey_len,
+			  const uint8_t *walg, size_t walg_len, uint64_t t, uint16_t fudge,
+			  uint16_t error, const uint8_t *other, uint16_t other_len)
 {
-	size_t o = 0;
-
-	memcpy(p, key->wname, key->wname_len);
-	o += key->wname_len;
-	put16(p + o, CLASS_ANY);
-	memset(p + o + 2, 0, 4);
-	o += 6;
-	memcpy(p + o, walg, walg_len);
-	o += walg_len;
-	put16(p + o, (uint16_t)(t >> 32));
-	put16(p + o + 2, (uint16_t)(t >> 16));
-	put16(p + o + 4, (uint16_t)t);
-	put16(p + o + 6, fudge);
-	put16(p + o + 8, error);
-	put16(p + o + 10, other_len);
-	o += 12;
-	if (other_len)
-		memcpy(p + o, other, other_len);
-	return o + other_len;
+	wire_ctx_write(w, wkey, wkey_len);
+	wire_ctx_write_u16(w, CLASS_ANY);
+	wire_ctx_write_u32(w, 0);
+	wire_ctx_write(w, walg, walg_len);
+	wire_ctx_write_u48(w, t);
+	wire_ctx_write_u16(w, fudge);
+	wire_ctx_write_u16(w, error);
+	wire_ctx_write_u16(w, other_len);
+	wire_ctx_write(w, other, other_len);
 }
 
 static int hmac(const struct tsig_key *key, const uint8_t *data, size_t len, uint8_t *out)
@@ -507,57 +476,58 @@ int tsig_sign(const struct tsig_key *key, uint8_t *buf, size_t *len, size_t cap,
 {
 	uint8_t walg[TSIG_NAME_MAX], full[TSIG_MAC_MAX];
 	uint8_t *scratch;
-	size_t walg_len, n = *len, vl, ml = mac_len_of(key), need;
+	size_t walg_len, n = *len, ml = mac_len_of(key), rdlen_at, scap;
+	struct wire_ctx w, s;
+	uint16_t arcount;
 	int err;
 
 	if (n < DNS_HDR)
 		return -EINVAL;
 	if (name_to_wire(algs[key->alg].dns, walg, sizeof(walg), &walg_len) < 0)
 		return -EINVAL;
-	need = key->wname_len + 10 + walg_len + 10 + ml + 6;
-	if (n + need > cap)
-		return -ENOSPC;
+	if (n + key->wname_len + 10 + walg_len + 10 + ml + 6 > cap)
+		return -ENOSPC;		/* before the HMAC: a full buffer costs nothing */
 	/* MAC input: message as is (before the TSIG RR and ARCOUNT bump), then the variables. */
-	scratch = malloc(n + key->wname_len + walg_len + 32);
+	scap = n + key->wname_len + walg_len + 32;
+	scratch = malloc(scap);
 	if (!scratch)
 		return -ENOMEM;
-	memcpy(scratch, buf, n);
-	vl = put_tsig_vars(scratch + n, key, walg, walg_len, (uint64_t)now, TSIG_FUDGE, 0, NULL, 0);
-	err = hmac(key, scratch, n + vl, full);
+	s = wire_ctx_init(scratch, scap);
+	wire_ctx_write(&s, buf, n);
+	put_tsig_vars(&s, key->wname, key->wname_len, walg, walg_len, (uint64_t)now, TSIG_FUDGE,
+		      0, NULL, 0);
+	err = s.error ? -ENOSPC : hmac(key, scratch, wire_ctx_offset(&s), full);
 	free(scratch);
 	if (err)
 		return err;
 
 	/* The TSIG RR itself. */
-	{
-		uint8_t *p = buf + n;
-		size_t o = 0, rdstart;
-
-		memcpy(p, key->wname, key->wname_len);
-		o += key->wname_len;
-		put16(p + o, TYPE_TSIG);
-		put16(p + o + 2, CLASS_ANY);
-		memset(p + o + 4, 0, 4);
-		o += 10;
-		rdstart = o;
-		memcpy(p + o, walg, walg_len);
-		o += walg_len;
-		put16(p + o, (uint16_t)((uint64_t)now >> 32));
-		put16(p + o + 2, (uint16_t)((uint64_t)now >> 16));
-		put16(p + o + 4, (uint16_t)now);
-		put16(p + o + 6, TSIG_FUDGE);
-		put16(p + o + 8, (uint16_t)ml);
-		o += 10;
-		memcpy(p + o, full, ml);
-		o += ml;
-		memcpy(p + o, buf, 2);		/* original ID */
-		put16(p + o + 2, 0);		/* error */
-		put16(p + o + 4, 0);		/* other len */
-		o += 6;
-		put16(p + rdstart - 2, (uint16_t)(o - rdstart));
-		*len = n + o;
-	}
-	put16(buf + 10, get16(buf + 10) + 1);
+	w = wire_ctx_init(buf, cap);
+	wire_ctx_set_offset(&w, n);
+	wire_ctx_write(&w, key->wname, key->wname_len);
+	wire_ctx_write_u16(&w, TYPE_TSIG);
+	wire_ctx_write_u16(&w, CLASS_ANY);
+	wire_ctx_write_u32(&w, 0);		/* TTL */
+	rdlen_at = wire_ctx_offset(&w);
+	wire_ctx_write_u16(&w, 0);		/* RDLENGTH, below */
+	wire_ctx_write(&w, walg, walg_len);
+	wire_ctx_write_u48(&w, (uint64_t)now);
+	wire_ctx_write_u16(&w, TSIG_FUDGE);
+	wire_ctx_write_u16(&w, (uint16_t)ml);
+	wire_ctx_write(&w, full, ml);
+	wire_ctx_write(&w, buf, 2);		/* original ID */
+	wire_ctx_write_u16(&w, 0);		/* error */
+	wire_ctx_write_u16(&w, 0);		/* other len */
+	if (w.error)
+		return -ENOSPC;
+	*len = wire_ctx_offset(&w);
+	/* fill in RDLENGTH and bump ARCOUNT */
+	wire_ctx_set_offset(&w, rdlen_at);
+	wire_ctx_write_u16(&w, (uint16_t)(*len - rdlen_at - 2));
+	wire_ctx_set_offset(&w, 10);
+	arcount = wire_ctx_read_u16(&w);
+	wire_ctx_set_offset(&w, 10);
+	wire_ctx_write_u16(&w, arcount + 1);
 	if (mac) {
 		memcpy(mac, full, ml);
 		*mac_len = ml;
@@ -565,14 +535,48 @@ int tsig_sign(const struct tsig_key *key, uint8_t *buf, size_t *len, size_t cap,
 	return 0;
 }
 
+/* The TSIG RR of a reply, as read by tsig_verify(). */
+struct tsig_rr {
+	uint8_t wkey[TSIG_NAME_MAX], walg[TSIG_NAME_MAX];
+	size_t wkey_len, walg_len;
+	uint64_t t;
+	uint16_t fudge, mac_len, orig_id, error, other_len;
+	uint16_t arcount;	/* the reply header's, TSIG RR included */
+	const uint8_t *mac, *other;
+};
+
+/* Read the TSIG RR at @at (RFC 8945 §4.2); LS_EDNS_FORMAT if it does not parse. */
+static int tsig_rr_read(const uint8_t *reply, size_t len, size_t at, struct tsig_rr *rr)
+{
+	struct wire_ctx w = wire_ctx_init_const(reply, len), rd;
+
+	wire_ctx_set_offset(&w, 10);
+	rr->arcount = wire_ctx_read_u16(&w);
+	wire_ctx_set_offset(&w, at);
+	name_read_canon(&w, rr->wkey, &rr->wkey_len);
+	wire_ctx_skip(&w, 8);		/* TYPE, CLASS, TTL */
+	rd = wire_ctx_sub(&w, wire_ctx_read_u16(&w));
+	name_read_canon(&rd, rr->walg, &rr->walg_len);
+	rr->t = wire_ctx_read_u48(&rd);
+	rr->fudge = wire_ctx_read_u16(&rd);
+	rr->mac_len = wire_ctx_read_u16(&rd);
+	rr->mac = wire_ctx_take(&rd, rr->mac_len);
+	rr->orig_id = wire_ctx_read_u16(&rd);
+	rr->error = wire_ctx_read_u16(&rd);
+	rr->other_len = wire_ctx_read_u16(&rd);
+	rr->other = wire_ctx_take(&rd, rr->other_len);
+	if (!rd.error && wire_ctx_available(&rd))
+		wire_ctx_fail(&rd, -EBADMSG);	/* bytes after other data */
+	return w.error || rd.error ? LS_EDNS_FORMAT : 0;
+}
+
 int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, const uint8_t *req_mac,
 		size_t req_mac_len, time_t now, int *tsig_error)
 {
-	uint8_t wkey[TSIG_NAME_MAX], walg[TSIG_NAME_MAX], full[TSIG_MAC_MAX];
-	size_t wkey_len, walg_len, off, rdend, mac_len, vl, flen = algs[key->alg].size;
-	const uint8_t *mac, *other;
-	uint16_t fudge, orig_id, error, other_len;
-	uint64_t t;
+	uint8_t full[TSIG_MAC_MAX];
+	size_t flen = algs[key->alg].size, scap;
+	struct tsig_rr rr;
+	struct wire_ctx s;
 	uint8_t *scratch;
 	long at;
 	int err;
@@ -584,80 +588,56 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 		return (int)at;
 	if (at == 0)
 		return LS_ETSIG_MISSING;
-	off = (size_t)at;
-	if (read_name_canon(reply, len, &off, wkey, &wkey_len) || off + 10 > len)
-		return LS_EDNS_FORMAT;
-	rdend = off + 10 + get16(reply + off + 8);
-	off += 10;
-	if (read_name_canon(reply, rdend, &off, walg, &walg_len) || off + 10 > rdend)
-		return LS_EDNS_FORMAT;
-	t = (uint64_t)get16(reply + off) << 32 | (uint64_t)get16(reply + off + 2) << 16 |
-	    get16(reply + off + 4);
-	fudge = get16(reply + off + 6);
-	mac_len = get16(reply + off + 8);
-	off += 10;
-	if (off + mac_len + 6 > rdend)
-		return LS_EDNS_FORMAT;
-	mac = reply + off;
-	off += mac_len;
-	orig_id = get16(reply + off);
-	error = get16(reply + off + 2);
-	other_len = get16(reply + off + 4);
-	off += 6;
-	if (off + other_len != rdend)
-		return LS_EDNS_FORMAT;
-	other = reply + off;
+	err = tsig_rr_read(reply, len, (size_t)at, &rr);
+	if (err)
+		return err;
 	if (tsig_error)
-		*tsig_error = error;
+		*tsig_error = rr.error;
 
 	{
 		uint8_t want_alg[TSIG_NAME_MAX];
 		size_t want_len;
 
 		name_to_wire(algs[key->alg].dns, want_alg, sizeof(want_alg), &want_len);
-		if (wkey_len != key->wname_len || memcmp(wkey, key->wname, wkey_len) ||
-		    walg_len != want_len || memcmp(walg, want_alg, want_len))
+		if (rr.wkey_len != key->wname_len || memcmp(rr.wkey, key->wname, rr.wkey_len) ||
+		    rr.walg_len != want_len || memcmp(rr.walg, want_alg, want_len))
 			return LS_ETSIG_BADKEY;
 	}
 	/* An error reply to a request the server could not authenticate is unsigned (§5.3.2). */
-	if (error == TSIG_ERR_BADKEY)
+	if (rr.error == TSIG_ERR_BADKEY)
 		return LS_ETSIG_BADKEY;
-	if (error == TSIG_ERR_BADSIG || (error && !mac_len))
+	if (rr.error == TSIG_ERR_BADSIG || (rr.error && !rr.mac_len))
 		return LS_ETSIG_BADSIG;
 	/* RFC 8945 §5.2.2.1: accept truncation down to max(10 bytes, half the MAC). */
-	if (mac_len > flen || mac_len < 10 || mac_len < flen / 2)
+	if (rr.mac_len > flen || rr.mac_len < 10 || rr.mac_len < flen / 2)
 		return LS_ETSIG_BADSIG;
 
-	scratch = malloc(2 + req_mac_len + (size_t)at + wkey_len + walg_len + 32 + other_len);
+	/* MAC input (§4.3): request MAC, reply with its original ID and without the TSIG RR, variables */
+	scap = 2 + req_mac_len + (size_t)at + rr.wkey_len + rr.walg_len + 32 + rr.other_len;
+	scratch = malloc(scap);
 	if (!scratch)
 		return -ENOMEM;
-	off = 0;
+	s = wire_ctx_init(scratch, scap);
 	if (req_mac_len) {
-		put16(scratch, (uint16_t)req_mac_len);
-		memcpy(scratch + 2, req_mac, req_mac_len);
-		off = 2 + req_mac_len;
+		wire_ctx_write_u16(&s, (uint16_t)req_mac_len);
+		wire_ctx_write(&s, req_mac, req_mac_len);
 	}
-	memcpy(scratch + off, reply, (size_t)at);
-	put16(scratch + off, orig_id);
-	put16(scratch + off + 10, get16(reply + 10) - 1);
-	off += (size_t)at;
-	{
-		struct tsig_key k = *key;
-
-		memcpy(k.wname, wkey, wkey_len);
-		vl = put_tsig_vars(scratch + off, &k, walg, walg_len, t, fudge, error, other,
-				   other_len);
-		OPENSSL_cleanse(k.secret, sizeof(k.secret));
-	}
-	err = hmac(key, scratch, off + vl, full);
+	wire_ctx_write_u16(&s, rr.orig_id);
+	wire_ctx_write(&s, reply + 2, 8);		/* flags, QD/AN/NS counts */
+	wire_ctx_write_u16(&s, rr.arcount - 1);		/* ARCOUNT without the TSIG RR */
+	wire_ctx_write(&s, reply + DNS_HDR, (size_t)at - DNS_HDR);
+	put_tsig_vars(&s, rr.wkey, rr.wkey_len, rr.walg, rr.walg_len, rr.t, rr.fudge, rr.error,
+		      rr.other, rr.other_len);
+	err = s.error ? -ENOSPC : hmac(key, scratch, wire_ctx_offset(&s), full);
 	free(scratch);
 	if (err)
 		return err;
-	if (CRYPTO_memcmp(full, mac, mac_len))
+	if (CRYPTO_memcmp(full, rr.mac, rr.mac_len))
 		return LS_ETSIG_BADSIG;
-	if (error == TSIG_ERR_BADTIME || (t > (uint64_t)now + fudge) || ((uint64_t)now > t + fudge))
+	if (rr.error == TSIG_ERR_BADTIME || (rr.t > (uint64_t)now + rr.fudge) ||
+	    ((uint64_t)now > rr.t + rr.fudge))
 		return LS_ETSIG_BADTIME;
-	if (error)
+	if (rr.error)
 		return LS_ETSIG_BADSIG;
 	return 0;
 }

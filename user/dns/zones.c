@@ -253,27 +253,15 @@ const struct zones_domain *zones_domain_at(const struct zones *z, bool reverse, 
 
 int zones_reverse_name(int family, const uint8_t *addr, char *buf, size_t cap)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (family == AF_INET) {
+	if (family == 4) {
 		int n = snprintf(buf, cap, "%u.%u.%u.%u.in-addr.arpa.", addr[3], addr[2], addr[1],
 				 addr[0]);
 
 		return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
 	}
-	if (family != AF_INET6)
+	if (family != 6)
 		return -EINVAL;
-	if (cap < 64 + sizeof("ip6.arpa."))
-		return -ENOSPC;
-	for (int i = 15; i >= 0; i--) {
-		buf[o++] = hex[addr[i] & 0xf];
-		buf[o++] = '.';
-		buf[o++] = hex[addr[i] >> 4];
-		buf[o++] = '.';
-	}
-	memcpy(buf + o, "ip6.arpa.", sizeof("ip6.arpa."));
-	return 0;
+	return zones_reverse_prefix(addr, 128, buf, cap);	/* all 32 nibbles */
 }
 
 int zones_reverse_prefix(const uint8_t *addr, unsigned int plen, char *buf, size_t cap)

@@ -96,8 +96,8 @@ int zones_reverse_prefix(const uint8_t *addr, unsigned int plen, char *buf, size
 
 /*
  * zones_reverse_name() - the reverse name of an address: "4.3.2.1.in-addr.arpa."
- * for @family AF_INET (@addr 4 bytes) or the 32-nibble ip6.arpa name for
- * AF_INET6 (@addr 16 bytes). Returns 0 or -EINVAL/-ENOSPC.
+ * for @family 4 (@addr 4 bytes) or the 32-nibble ip6.arpa name for
+ * family 6 (@addr 16 bytes). Returns 0 or -EINVAL/-ENOSPC.
  */
 int zones_reverse_name(int family, const uint8_t *addr, char *buf, size_t cap);
 

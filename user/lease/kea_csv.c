@@ -6,7 +6,6 @@
  * blank lines skipped, a row must have exactly as many fields as its file's
  * header, and columns are looked up by name so every schema version reads.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include "user/common/errcode.h"
 #include "user/lease/kea_csv.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 
 static const char *const col_names[KEA_COL_MAX_] = {
 	[KEA_COL_ADDRESS] = "address",
@@ -108,17 +108,6 @@ int kea_csv_parse_header(struct kea_csv_hdr *h, const char *line, size_t len,
 	return 0;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t kea_csv_unescape(char *s, size_t len)
 {
 	size_t i = 0, o = 0;
@@ -126,8 +115,8 @@ size_t kea_csv_unescape(char *s, size_t len)
 	while (i < len) {
 		/* "&#x" then exactly two hex digits, as CSVRow::unescapeCharacters */
 		if (s[i] == '&' && i + 4 < len && s[i + 1] == '#' && s[i + 2] == 'x' &&
-		    hexval(s[i + 3]) >= 0 && hexval(s[i + 4]) >= 0) {
-			s[o++] = (char)(hexval(s[i + 3]) << 4 | hexval(s[i + 4]));
+		    util_hex_val(s[i + 3]) >= 0 && util_hex_val(s[i + 4]) >= 0) {
+			s[o++] = (char)(util_hex_val(s[i + 3]) << 4 | util_hex_val(s[i + 4]));
 			i += 5;
 			continue;
 		}
@@ -160,62 +149,6 @@ size_t kea_csv_escape(const char *s, size_t len, char *buf, size_t size)
 				break;
 			buf[o++] = c;
 		}
-	}
-	buf[o] = '\0';
-	return o;
-}
-
-int kea_csv_hex_parse(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	if (!*s)
-		return 0;
-	if (strchr(s, ':')) {
-		/* "0:c:29:..." - every group one or two digits, none empty */
-		while (1) {
-			int a = hexval(s[0]), b;
-
-			if (a < 0 || n >= max)
-				return -EINVAL;
-			b = hexval(s[1]);
-			if (b >= 0) {
-				out[n++] = a << 4 | b;
-				s += 2;
-			} else {
-				out[n++] = a;
-				s += 1;
-			}
-			if (!*s)
-				return n;
-			if (*s != ':')
-				return -EINVAL;
-			s++;
-		}
-	}
-	while (*s) {
-		int a = hexval(s[0]), b = a < 0 ? -1 : hexval(s[1]);
-
-		if (a < 0 || b < 0 || n >= max)
-			return -EINVAL;
-		out[n++] = a << 4 | b;
-		s += 2;
-	}
-	return n;
-}
-
-size_t kea_csv_hex_format(const uint8_t *b, size_t len, char *buf, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (!size)
-		return 0;
-	for (size_t i = 0; i < len && o + 3 <= size - (i ? 1 : 0); i++) {
-		if (i)
-			buf[o++] = ':';
-		buf[o++] = hex[b[i] >> 4];
-		buf[o++] = hex[b[i] & 15];
 	}
 	buf[o] = '\0';
 	return o;
@@ -290,7 +223,7 @@ int kea_csv_parse_row(const struct kea_csv_hdr *h, char *line, size_t len, struc
 	memset(r, 0, offsetof(struct kea_row, hwaddr));
 	r->family = h->family;
 	r->cols = h->cols;
-	if (inet_pton(h->family == 4 ? AF_INET : AF_INET6, COL(KEA_COL_ADDRESS), r->addr) != 1)
+	if (util_addr_parse(COL(KEA_COL_ADDRESS), h->family, r->addr) < 0)
 		BAD(KEA_COL_ADDRESS);
 	if (parse_u32(COL(KEA_COL_VALID_LIFETIME), UINT32_MAX, &r->valid_lft))
 		BAD(KEA_COL_VALID_LIFETIME);
@@ -312,7 +245,7 @@ int kea_csv_parse_row(const struct kea_csv_hdr *h, char *line, size_t len, struc
 	if (parse_opt(h, f, KEA_COL_POOL_ID, UINT32_MAX, &r->pool_id))
 		BAD(KEA_COL_POOL_ID);
 	if (h->col[KEA_COL_HWADDR] >= 0) {
-		k = kea_csv_hex_parse(COL(KEA_COL_HWADDR), r->hwaddr, KEA_HWADDR_MAX);
+		k = util_hex_parse(COL(KEA_COL_HWADDR), r->hwaddr, KEA_HWADDR_MAX);
 		if (k < 0)
 			BAD(KEA_COL_HWADDR);
 		r->hwaddr_len = k;
@@ -322,12 +255,12 @@ int kea_csv_parse_row(const struct kea_csv_hdr *h, char *line, size_t len, struc
 		/* CSVLeaseFile4::next: a blank hwaddr is only valid when declined */
 		if (!r->hwaddr_len && r->state != KEA_STATE_DECLINED)
 			BAD(KEA_COL_HWADDR);
-		k = kea_csv_hex_parse(COL(KEA_COL_CLIENT_ID), r->id, KEA_ID_MAX);
+		k = util_hex_parse(COL(KEA_COL_CLIENT_ID), r->id, KEA_ID_MAX);
 		if (k < 0)
 			BAD(KEA_COL_CLIENT_ID);
 		r->id_len = k;
 	} else {
-		k = kea_csv_hex_parse(COL(KEA_COL_DUID), r->id, KEA_ID_MAX);
+		k = util_hex_parse(COL(KEA_COL_DUID), r->id, KEA_ID_MAX);
 		if (k <= 0)
 			BAD(KEA_COL_DUID);
 		r->id_len = k;

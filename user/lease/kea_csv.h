@@ -117,19 +117,6 @@ int kea_csv_parse_row(const struct kea_csv_hdr *h, char *line, size_t len, struc
  */
 size_t kea_csv_unescape(char *s, size_t len);
 
-/*
- * kea_csv_hex_parse() - decode a Kea hex identifier: colon separated 1-2
- * digit groups ("0:c:29") or one run of an even number of digits. Returns
- * the byte count (0 for ""), or -EINVAL when malformed or longer than @max.
- */
-int kea_csv_hex_parse(const char *s, uint8_t *out, size_t max);
-
-/*
- * kea_csv_hex_format() - write @len bytes as Kea does (lower-case, colon
- * separated) into @buf of @size bytes, NUL-terminated. Returns the length.
- */
-size_t kea_csv_hex_format(const uint8_t *b, size_t len, char *buf, size_t size);
-
 /* kea_csv_escape() - Kea's escapeCharacters() for output; returns length. */
 size_t kea_csv_escape(const char *s, size_t len, char *buf, size_t size);
 

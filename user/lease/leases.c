@@ -12,7 +12,6 @@
  * rebuilt from the live entries: bounded under churn, O(1) amortized, and
  * never run while the table only grows (a full load).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "user/lease/lease_tail.h"
 #include "user/lease/leases.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 
 #define NIL UINT32_MAX
 
@@ -640,13 +640,172 @@ static void note_due(struct leases *t, const struct ent *e)
 		t->next_due = due;
 }
 
+enum lease_change_kind leases_classify(const struct lease_transition *tr)
+{
+	switch (tr->new_state) {
+	case KEA_STATE_DECLINED:
+		return !tr->has_old || tr->old_state != tr->new_state ? LEASE_CH_DECLINED : 0;
+	case KEA_STATE_RELEASED:
+		return !tr->has_old || tr->old_state != tr->new_state ? LEASE_CH_RELEASED : 0;
+	case KEA_STATE_EXPIRED_RECLAIMED:
+		return !tr->has_old || tr->old_state != tr->new_state ? LEASE_CH_RECLAIMED : 0;
+	case KEA_STATE_DEFAULT:
+		if (tr->new_past)	/* already past its expiry when written or read */
+			return tr->has_old && tr->old_active ? LEASE_CH_EXPIRED : 0;
+		if (tr->has_old && tr->old_active) {
+			if (!tr->same_client)
+				return LEASE_CH_REASSIGNED;
+			return tr->same_name ? LEASE_CH_RENEWED : LEASE_CH_NAME_CHANGED;
+		}
+		return tr->other_active ? LEASE_CH_MOVED : LEASE_CH_NEW;
+	default:	/* registered (Kea 2.6+) and unknown states: kept, no DNS meaning */
+		return 0;
+	}
+}
+
+/* A lifetime-0 row: LeaseFileLoader::load removes the lease. */
+static int ent_delete(struct leases *t, uint32_t ei, uint32_t aslot)
+{
+	struct lease prev;
+
+	if (ei == NIL)
+		return 0;
+	if (!t->loading) {
+		decode(t, &t->ents[ei], &prev);
+		emit(t, LEASE_CH_DELETED, &prev, &prev, NULL);
+	}
+	str_drop(t, &t->ents[ei], NULL);
+	ent_remove(t, ei, aslot);
+	return 1;
+}
+
+/*
+ * Build the entry row @r stands for, interning its strings (decoded leases
+ * point into the store); @old is the address's current entry or NULL.
+ */
+static int ent_from_row(struct leases *t, const struct kea_row *r, const struct ent *old,
+			struct ent *e)
+{
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	memcpy(e->addr, r->addr, 16);
+	e->cltt = (uint32_t)(r->expire - r->valid_lft);
+	e->valid = r->valid_lft;
+	e->pref = r->pref_lft;
+	e->iaid = r->iaid;
+	e->subnet = r->subnet_id;
+	e->pool = r->pool_id;
+	e->hwtype = r->hwtype;
+	e->hwsrc = r->hwaddr_source;
+	e->state = r->state;
+	e->type = r->type;
+	e->plen = r->prefix_len;
+	e->flags = (r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0);
+	e->id_next = NIL;
+
+	if ((err = str_intern(t, r->id, r->id_len, &e->id)) ||
+	    (err = str_intern(t, r->user_context, r->user_context_len, &e->uctx)))
+		return err;
+	if (old && r->hostname_len) {
+		size_t ol;
+		const uint8_t *on = str_get(t, old->name, &ol);
+
+		/* a renewal repeats the name: keep the stored copy */
+		if (ol == r->hostname_len && !memcmp(on, r->hostname, ol))
+			e->name = old->name;
+	}
+	if (!e->name && (err = str_add(t, r->hostname, r->hostname_len, 0, &e->name)))
+		return err;
+	if (r->hwaddr_len && r->id_len > r->hwaddr_len &&
+	    !memcmp(r->id + r->id_len - r->hwaddr_len, r->hwaddr, r->hwaddr_len)) {
+		/*
+		 * The common cases: a v4 client-id of type + hwaddr (RFC 2132
+		 * 9.14), a v6 DUID-LLT or DUID-LL ending in the hwaddr. Keep
+		 * only the hwaddr's length.
+		 */
+		e->flags |= ENT_HW_TAIL;
+		e->hw = r->hwaddr_len;
+	} else if ((err = str_intern(t, r->hwaddr, r->hwaddr_len, &e->hw))) {
+		return err;
+	}
+	if (t->family == 6)
+		e->idk = IDK_DUID;
+	else if (r->id_len)
+		e->idk = IDK_CID;
+	else if (r->hwaddr_len)
+		e->idk = IDK_HW;
+	/*
+	 * Kea's reclamation (and release with lease affinity) blanks the
+	 * hostname but keeps the client: remember the last name it had.
+	 */
+	if (old && !e->name && old->name && same_identity(old, e) &&
+	    (e->state == KEA_STATE_EXPIRED_RECLAIMED || e->state == KEA_STATE_RELEASED)) {
+		e->name = old->name;
+		e->flags |= LEASE_F_NAME_KEPT;
+	}
+	return 0;
+}
+
+/* The same row again (or re-read): nothing changes. */
+static int ent_same(const struct ent *old, const struct ent *e)
+{
+	struct ent a = *old, b = *e;
+
+	a.flags |= ENT_USED;
+	b.flags |= ENT_USED | (a.flags & LEASE_F_CLOCK_EXPIRED);
+	a.id_next = b.id_next = 0;
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+/*
+ * The facts leases_classify() decides on; *@oi is the client's active lease
+ * at another address, or NIL.
+ */
+static void transition_of(const struct leases *t, const struct ent *old, const struct ent *e,
+			  int64_t now, struct lease_transition *tr, uint32_t *oi)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->has_old = !!old;
+	tr->old_state = old ? old->state : 0;
+	tr->old_active = old && ent_active(old, now);
+	tr->new_state = e->state;
+	tr->new_past = (int64_t)e->cltt + e->valid <= now;
+	tr->same_client = old && same_identity(old, e);
+	tr->same_name = old && old->name == e->name;
+	/* only a row that can start a lease needs the identity index walked */
+	*oi = !tr->old_active && e->state == KEA_STATE_DEFAULT ? other_active(t, e, now) : NIL;
+	tr->other_active = *oi != NIL;
+}
+
+/* Put @e at the address: a new entry, or in place of @old (*@ei). */
+static int ent_store(struct leases *t, uint32_t *ei, struct ent *old, struct ent *e)
+{
+	int relink, err;
+
+	if (!old) {
+		*ei = ent_insert(t, e);
+		return *ei == NIL ? -ENOMEM : 0;
+	}
+	relink = !same_identity(old, e);
+	if (relink)
+		iix_unlink(t, *ei);
+	e->id_next = old->id_next;
+	e->flags |= ENT_USED;
+	str_drop(t, old, e);
+	*old = *e;
+	if (relink && (err = iix_link(t, *ei)))
+		return err;
+	return 0;
+}
+
 int leases_apply(struct leases *t, const struct kea_row *r)
 {
 	struct lease prev, now_l, oth;
-	struct ent e = { 0 }, *old = NULL;
+	struct lease_transition tr;
+	struct ent e, *old;
 	uint32_t ei, aslot = 0, oi = NIL;
 	enum lease_change_kind kind = 0;
-	int64_t now;
 	int err;
 
 	if (!t->family)
@@ -657,152 +816,38 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 	err = maybe_compact(t);
 	if (err)
 		return err;
-	memcpy(e.addr, r->addr, 16);
-	ei = aix_find(t, e.addr, &aslot);
+	ei = aix_find(t, r->addr, &aslot);
 	t->st.rows++;
 
-	if (r->valid_lft == 0) {
-		/* LeaseFileLoader::load: lifetime 0 removes the lease */
-		if (ei == NIL)
-			return 0;
-		if (!t->loading) {
-			decode(t, &t->ents[ei], &prev);
-			emit(t, LEASE_CH_DELETED, &prev, &prev, NULL);
-		}
-		str_drop(t, &t->ents[ei], NULL);
-		ent_remove(t, ei, aslot);
-		return 1;
-	}
+	if (r->valid_lft == 0)
+		return ent_delete(t, ei, aslot);
 	if (r->expire - r->valid_lft > UINT32_MAX)
 		return -EINVAL;	/* cltt beyond 2106 */
-
-	e.cltt = (uint32_t)(r->expire - r->valid_lft);
-	e.valid = r->valid_lft;
-	e.pref = r->pref_lft;
-	e.iaid = r->iaid;
-	e.subnet = r->subnet_id;
-	e.pool = r->pool_id;
-	e.hwtype = r->hwtype;
-	e.hwsrc = r->hwaddr_source;
-	e.state = r->state;
-	e.type = r->type;
-	e.plen = r->prefix_len;
-	e.flags = (r->fqdn_fwd ? LEASE_F_FQDN_FWD : 0) | (r->fqdn_rev ? LEASE_F_FQDN_REV : 0);
-	e.id_next = NIL;
-
-	/* Intern everything first: decoded leases point into the store. */
-	if ((err = str_intern(t, r->id, r->id_len, &e.id)) ||
-	    (err = str_intern(t, r->user_context, r->user_context_len, &e.uctx)))
+	old = ei == NIL ? NULL : &t->ents[ei];
+	err = ent_from_row(t, r, old, &e);
+	if (err)
 		return err;
-	if (ei != NIL && r->hostname_len) {
-		size_t ol;
-		const uint8_t *on = str_get(t, t->ents[ei].name, &ol);
-
-		/* a renewal repeats the name: keep the stored copy */
-		if (ol == r->hostname_len && !memcmp(on, r->hostname, ol))
-			e.name = t->ents[ei].name;
-	}
-	if (!e.name && (err = str_add(t, r->hostname, r->hostname_len, 0, &e.name)))
-		return err;
-	if (r->hwaddr_len && r->id_len > r->hwaddr_len &&
-	    !memcmp(r->id + r->id_len - r->hwaddr_len, r->hwaddr, r->hwaddr_len)) {
-		/*
-		 * The common cases: a v4 client-id of type + hwaddr (RFC 2132
-		 * 9.14), a v6 DUID-LLT or DUID-LL ending in the hwaddr. Keep
-		 * only the hwaddr's length.
-		 */
-		e.flags |= ENT_HW_TAIL;
-		e.hw = r->hwaddr_len;
-	} else if ((err = str_intern(t, r->hwaddr, r->hwaddr_len, &e.hw))) {
-		return err;
-	}
-	if (t->family == 6)
-		e.idk = IDK_DUID;
-	else if (r->id_len)
-		e.idk = IDK_CID;
-	else if (r->hwaddr_len)
-		e.idk = IDK_HW;
-
-	if (ei != NIL)
-		old = &t->ents[ei];
-	/*
-	 * Kea's reclamation (and release with lease affinity) blanks the
-	 * hostname but keeps the client: remember the last name it had.
-	 */
-	if (old && !e.name && old->name && same_identity(old, &e) &&
-	    (e.state == KEA_STATE_EXPIRED_RECLAIMED || e.state == KEA_STATE_RELEASED)) {
-		e.name = old->name;
-		e.flags |= LEASE_F_NAME_KEPT;
-	}
-	if (old) {
-		struct ent a = *old, b = e;
-
-		a.flags |= ENT_USED;
-		b.flags |= ENT_USED | (a.flags & LEASE_F_CLOCK_EXPIRED);
-		a.id_next = b.id_next = 0;
-		if (!memcmp(&a, &b, sizeof(a)))
-			return 0;	/* the same row again (or re-read): nothing changes */
-	}
+	if (old && ent_same(old, &e))
+		return 0;
 
 	/* the initial load sends no changes: skip working out what they would be */
 	if (!t->loading) {
-		now = now_of(t);
-		switch (e.state) {
-		case KEA_STATE_DECLINED:
-		case KEA_STATE_RELEASED:
-		case KEA_STATE_EXPIRED_RECLAIMED:
-			if (!old || old->state != e.state)
-				kind = e.state == KEA_STATE_DECLINED ? LEASE_CH_DECLINED :
-				       e.state == KEA_STATE_RELEASED ? LEASE_CH_RELEASED :
-								       LEASE_CH_RECLAIMED;
-			break;
-		case KEA_STATE_DEFAULT:
-			if ((int64_t)e.cltt + e.valid <= now) {
-				/* already past its expiry when written or read */
-				kind = old && ent_active(old, now) ? LEASE_CH_EXPIRED : 0;
-				if (kind)
-					e.flags |= LEASE_F_CLOCK_EXPIRED;
-			} else if (old && ent_active(old, now)) {
-				if (!same_identity(old, &e))
-					kind = LEASE_CH_REASSIGNED;
-				else if (old->name != e.name)
-					kind = LEASE_CH_NAME_CHANGED;
-				else
-					kind = LEASE_CH_RENEWED;
-			} else {
-				oi = other_active(t, &e, now);
-				kind = oi != NIL ? LEASE_CH_MOVED : LEASE_CH_NEW;
-			}
-			break;
-		default:	/* registered (Kea 2.6+) and unknown states: kept, no DNS meaning */
-			break;
-		}
+		transition_of(t, old, &e, now_of(t), &tr, &oi);
+		kind = leases_classify(&tr);
 	}
-
+	if (kind == LEASE_CH_EXPIRED)
+		e.flags |= LEASE_F_CLOCK_EXPIRED;
 	if (old && kind)
 		decode(t, old, &prev);
-	if (oi != NIL)
+	if (kind == LEASE_CH_MOVED)
 		decode(t, &t->ents[oi], &oth);
-	if (!old) {
-		ei = ent_insert(t, &e);
-		if (ei == NIL)
-			return -ENOMEM;
-	} else {
-		int relink = !same_identity(old, &e);
-
-		if (relink)
-			iix_unlink(t, ei);
-		e.id_next = old->id_next;
-		e.flags |= ENT_USED;
-		str_drop(t, old, &e);
-		*old = e;
-		if (relink && (err = iix_link(t, ei)))
-			return err;
-	}
+	err = ent_store(t, &ei, old, &e);
+	if (err)
+		return err;
 	note_due(t, &t->ents[ei]);
 	if (kind) {
 		decode(t, &t->ents[ei], &now_l);
-		emit(t, kind, &now_l, old ? &prev : NULL, oi != NIL ? &oth : NULL);
+		emit(t, kind, &now_l, old ? &prev : NULL, kind == LEASE_CH_MOVED ? &oth : NULL);
 	}
 	return 1;
 }
@@ -1050,21 +1095,17 @@ static void json_str(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
-static void addr_text(const struct lease *l, char *buf, size_t size)
-{
-	inet_ntop(l->family == 4 ? AF_INET : AF_INET6, l->addr, buf, size);
-}
 
 int leases_print(const struct lease *l, uint32_t cols, int json, FILE *out)
 {
-	char a[INET6_ADDRSTRLEN], hw[3 * KEA_HWADDR_MAX + 1], id[3 * KEA_ID_MAX + 1];
+	char a[UTIL_ADDR_TEXT], hw[3 * KEA_HWADDR_MAX + 1], id[3 * KEA_ID_MAX + 1];
 	const char *name = l->flags & LEASE_F_NAME_KEPT ? "" : l->hostname;
 	size_t name_len = l->flags & LEASE_F_NAME_KEPT ? 0 : l->hostname_len;
 	const char *sep = "{";
 
-	addr_text(l, a, sizeof(a));
-	kea_csv_hex_format(l->hwaddr, l->hwaddr_len, hw, sizeof(hw));
-	kea_csv_hex_format(l->client_id, l->client_id_len, id, sizeof(id));
+	util_addr_text(l->family, l->addr, a, sizeof(a));
+	util_hex_format(l->hwaddr, l->hwaddr_len, ':', hw, sizeof(hw));
+	util_hex_format(l->client_id, l->client_id_len, ':', id, sizeof(id));
 	if (!json) {
 		struct tm tm;
 		time_t ex = (time_t)l->expire;

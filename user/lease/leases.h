@@ -143,6 +143,32 @@ int leases_apply(struct leases *t, const struct kea_row *row);
  */
 int leases_expire_scan(struct leases *t, time_t now);
 
+/*
+ * What leases_classify() is told about one row and the row it replaces at
+ * the same address; the table works these facts out, the classifier only
+ * decides.
+ */
+struct lease_transition {
+	uint8_t has_old;	/* a row for this address was in the table */
+	uint8_t old_state;	/* enum kea_state of that row */
+	uint8_t old_active;	/* ... and it was active at the row's time */
+	uint8_t new_state;	/* enum kea_state of the new row */
+	uint8_t new_past;	/* the new row's expire is already <= now */
+	uint8_t same_client;	/* old and new rows have the same client identity */
+	uint8_t same_name;	/* ... and the same hostname */
+	uint8_t other_active;	/* the client holds an active lease of this type at another
+				 * address (consulted only for a row that starts a lease) */
+};
+
+/*
+ * leases_classify() - what a new row (not the initial load, not a
+ * lifetime-0 delete, not an identical repeat) means for DNS: one of
+ * enum lease_change_kind, or 0 when it means nothing (a state Kea writes
+ * again, a lease already past expiry that was not active, registered and
+ * unknown states). Pure: no table, no clock.
+ */
+enum lease_change_kind leases_classify(const struct lease_transition *tr);
+
 /* leases_is_active() - state default, lifetime non-zero, expire > @now. */
 int leases_is_active(const struct lease *l, time_t now);
 

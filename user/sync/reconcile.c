@@ -17,6 +17,7 @@
 
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/sync/reconcile.h"
 
 #define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
@@ -152,8 +153,7 @@ uint64_t reconcile_hold_ms(unsigned int fails)
 
 static void addr_text(int family, const uint8_t *addr, char *buf, size_t cap)
 {
-	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, (socklen_t)cap))
-		snprintf(buf, cap, "?");
+	util_addr_text(family, addr, buf, cap);
 }
 
 static const char *ev_name(unsigned int type)
@@ -468,7 +468,7 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 			w->rz = NULL;
 	} else {
 		w->fz = zones_match(r->cfg->zones, w->fqdn, false);
-		if (zones_reverse_name(family == 4 ? AF_INET : AF_INET6, addr, rname,
+		if (zones_reverse_name(family, addr, rname,
 				       sizeof(rname)) == 0)
 			w->rz = zones_match(r->cfg->zones, rname, true);
 	}
@@ -551,7 +551,7 @@ static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op
 	c->mode = (enum dnsengine_mode)rec->mode;
 	c->fwd = rec->fwd;
 	c->rev = rec->rev;
-	c->family = rec->family == 4 ? AF_INET : AF_INET6;
+	c->family = rec->family;
 	memcpy(c->addr, rec->addr, 16);
 	snprintf(c->fqdn, sizeof(c->fqdn), "%s", rec->fqdn);
 	memcpy(c->dhcid, rec->dhcid, DHCID_RDATA_LEN);
@@ -802,7 +802,7 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 		enum dnsengine_outcome x = side ? res->rev : res->fwd;
 
 		if ((side ? c->rev : c->fwd) && (unsigned int)x < DNSENGINE_OUTCOME_MAX_)
-			r->st.changes[c->family == AF_INET6][c->op == DNSENGINE_REMOVE][side][x]++;
+			r->st.changes[c->family == 6][c->op == DNSENGINE_REMOVE][side][x]++;
 	}
 	addr_text(o.family, o.addr, a, sizeof(a));
 	o.updated = now_wall(r);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "user/common/util.h"
 #include "user/wire/evfmt.h"
 
 const char *evfmt_type_name(unsigned int type)
@@ -163,7 +164,7 @@ static void put_jstr(FILE *f, const char *s, size_t n)
 
 static void addr_str(const struct ls_event *ev, const unsigned char *a, char *buf, size_t n)
 {
-	inet_ntop(ev->family == 6 ? AF_INET6 : AF_INET, a, buf, n);
+	util_addr_text(ev->family == 6 ? 6 : 4, a, buf, n);
 }
 
 int evfmt_json(FILE *f, const struct ls_event *ev)

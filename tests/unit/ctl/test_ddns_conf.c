@@ -20,22 +20,15 @@
 #include "user/ctl/ddns_conf.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "tests/lib/unit.h"
 
 #define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQ="
 
-static char path[64];
+static char path[UNIT_PATH];
 
 static const char *write_file(const char *text, mode_t mode)
 {
-	int fd;
-
-	strcpy(path, "/tmp/ls-test-d2-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	fchmod(fd, mode);
-	close(fd);
-	return path;
+	return unit_temp_file(path, "d2", text, mode);
 }
 
 static void test_good(void **state)

@@ -25,6 +25,7 @@
 
 #include "user/common/errcode.h"
 #include "user/ctl/ha.h"
+#include "tests/lib/unit.h"
 
 /* real answers of Kea 2.2.0 (tools/lab/kea.sh kea_lab_ha_kea4_up) */
 static const char primary_hs[] =
@@ -393,7 +394,7 @@ static void poller_config(struct ha_config *c, const char *path)
 
 static void test_poller(void **state)
 {
-	char dir[] = "/tmp/test_ha.XXXXXX";
+	char dir[UNIT_PATH];
 	struct fake_kea k = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct ha_config c;
 	struct ha_stats st;
@@ -401,7 +402,7 @@ static void test_poller(void **state)
 	struct ha *h;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	unit_temp_dir(dir, "ha");
 	fake_kea_start(&k, dir);
 	fake_kea_set(&k, standby_hs);
 	poller_config(&c, k.path);
@@ -445,7 +446,7 @@ static void test_poller(void **state)
 
 static void test_poller_keep_and_timeout(void **state)
 {
-	char dir[] = "/tmp/test_ha.XXXXXX";
+	char dir[UNIT_PATH];
 	struct fake_kea k = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct ha_config c;
 	struct ha_stats st;
@@ -453,7 +454,7 @@ static void test_poller_keep_and_timeout(void **state)
 	long t0;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	unit_temp_dir(dir, "ha");
 	/* a standby that loses contact under "keep" stays standby */
 	fake_kea_start(&k, dir);
 	fake_kea_set(&k, standby_hs);

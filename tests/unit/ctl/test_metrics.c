@@ -25,6 +25,7 @@
 
 #include "user/common/errcode.h"
 #include "user/ctl/metrics.h"
+#include "tests/lib/unit.h"
 
 static const double lat_buckets[] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1 };
 
@@ -331,15 +332,12 @@ static char *http(int port, const char *method, const char *path)
 /* run promtool check metrics on @body; -1 if promtool is not installed */
 static int promtool(const char *body)
 {
-	char path[] = "/tmp/test_metrics.XXXXXX", cmd[160];
-	int fd, st;
+	char path[UNIT_PATH], cmd[160];
+	int st;
 
 	if (system("command -v promtool >/dev/null 2>&1"))
 		return -1;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
-	close(fd);
+	unit_temp_file(path, "metrics", body, 0600);
 	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 1>&2", path);
 	st = system(cmd);
 	unlink(path);

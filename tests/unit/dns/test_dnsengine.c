@@ -315,7 +315,7 @@ static void change(struct dnsengine_change *c, int i, const char *name)
 	c->op = DNSENGINE_ADD;
 	c->mode = DNSENGINE_CHECK_WITH_DHCID;
 	c->fwd = true;
-	c->family = AF_INET;
+	c->family = 4;
 	c->addr[0] = 10;
 	c->addr[2] = (uint8_t)(i >> 8);
 	c->addr[3] = (uint8_t)i;

@@ -25,6 +25,7 @@
 
 #include "user/common/errcode.h"
 #include "user/dns/tsig.h"
+#include "tests/lib/unit.h"
 
 #define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ1Njc4OTA="
 
@@ -142,6 +143,33 @@ static void roundtrip(const char *alg, const char *ldns_alg)
 		free(u);
 	}
 	assert_int_equal(tsig_verify(&k, rw, rlen - 1, mac, mlen, now, &terr), LS_EDNS_FORMAT);
+	/* every shorter prefix is refused, none read past its end (ASan) */
+	for (size_t cut = 0; cut < rlen; cut++) {
+		uint8_t *c = malloc(cut + 1);
+
+		memcpy(c, rw, cut);
+		assert_int_not_equal(tsig_verify(&k, c, cut, mac, mlen, now, &terr), 0);
+		free(c);
+	}
+	/* lengths inside the TSIG RDATA that do not add up */
+	{
+		long at = tsig_find(rw, rlen);
+		size_t alg_len = strlen(ldns_alg) + 1;	/* wire form of a dotted name */
+		size_t ml_at = (size_t)at + k.wname_len + 10 + alg_len + 8;
+
+		assert_true(at > 0);
+		assert_int_equal(rw[ml_at] << 8 | rw[ml_at + 1], mlen);
+		rw[ml_at] = 0xff;	/* MAC longer than the RDATA */
+		assert_int_equal(tsig_verify(&k, rw, rlen, mac, mlen, now, &terr), LS_EDNS_FORMAT);
+		rw[ml_at] = 0;
+		rw[rlen - 1] = 1;	/* other data longer than the RDATA */
+		assert_int_equal(tsig_verify(&k, rw, rlen, mac, mlen, now, &terr), LS_EDNS_FORMAT);
+		rw[rlen - 1] = 0;
+		rw[ml_at + 1]--;	/* MAC one byte short: a byte left over after other data */
+		assert_int_equal(tsig_verify(&k, rw, rlen, mac, mlen, now, &terr), LS_EDNS_FORMAT);
+		rw[ml_at + 1]++;
+		assert_int_equal(tsig_verify(&k, rw, rlen, mac, mlen, now, &terr), 0);
+	}
 
 	ldns_rdf_deep_free(req_mac);
 	ldns_pkt_free(p);
@@ -184,16 +212,9 @@ static void test_truncation(void **state)
 
 static const char *write_key(const char *text, mode_t mode)
 {
-	static char path[] = "/tmp/ls-test-key-XXXXXX";
-	int fd;
+	static char path[UNIT_PATH];
 
-	strcpy(path, "/tmp/ls-test-key-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	fchmod(fd, mode);
-	close(fd);
-	return path;
+	return unit_temp_file(path, "key", text, mode);
 }
 
 static void test_key_file(void **state)

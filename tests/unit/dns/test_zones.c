@@ -72,12 +72,12 @@ static void test_reverse(void **state)
 
 	(void)state;
 	inet_pton(AF_INET, "192.0.2.10", a4);
-	assert_int_equal(zones_reverse_name(AF_INET, a4, buf, sizeof(buf)), 0);
+	assert_int_equal(zones_reverse_name(4, a4, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "10.2.0.192.in-addr.arpa.");
 	inet_pton(AF_INET6, "2001:db8::5f", a6);
-	assert_int_equal(zones_reverse_name(AF_INET6, a6, buf, sizeof(buf)), 0);
+	assert_int_equal(zones_reverse_name(6, a6, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "f.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
-	assert_int_equal(zones_reverse_name(AF_INET6, a6, buf, 20), -ENOSPC);
+	assert_int_equal(zones_reverse_name(6, a6, buf, 20), -ENOSPC);
 	assert_int_equal(zones_reverse_name(99, a6, buf, sizeof(buf)), -EINVAL);
 
 	/* delegated prefixes: the length rounded down to a nibble */

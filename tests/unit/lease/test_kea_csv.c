@@ -275,28 +275,6 @@ static void test_escapes(void **state)
 	assert_string_equal(e, "a&#x2cb&#x26c");
 }
 
-static void test_hex(void **state)
-{
-	uint8_t b[8];
-	char s[32];
-
-	(void)state;
-	assert_int_equal(kea_csv_hex_parse("", b, 8), 0);
-	assert_int_equal(kea_csv_hex_parse("0:c:29:AB", b, 8), 4);
-	assert_memory_equal(b, "\x00\x0c\x29\xab", 4);
-	assert_int_equal(kea_csv_hex_parse("000c29ab", b, 8), 4);
-	assert_int_equal(kea_csv_hex_parse("000c29a", b, 8), -EINVAL);
-	assert_int_equal(kea_csv_hex_parse("00:", b, 8), -EINVAL);
-	assert_int_equal(kea_csv_hex_parse(":00", b, 8), -EINVAL);
-	assert_int_equal(kea_csv_hex_parse("001:02", b, 8), -EINVAL);
-	assert_int_equal(kea_csv_hex_parse("01:02:03", b, 2), -EINVAL);
-	assert_int_equal(kea_csv_hex_parse("0:c:29:ab", b, 8), 4);
-	assert_int_equal(kea_csv_hex_format(b, 4, s, sizeof(s)), 11);
-	assert_string_equal(s, "00:0c:29:ab");
-	assert_int_equal(kea_csv_hex_format(b, 4, s, 6), 5);
-	assert_string_equal(s, "00:0c");
-}
-
 /* ---- the line reader --------------------------------------------------- */
 
 struct rows {
@@ -418,7 +396,6 @@ int main(void)
 		cmocka_unit_test(test_row_bad),
 		cmocka_unit_test(test_row_v6),
 		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_reader_torn_and_bad),
 		cmocka_unit_test(test_reader_bad_header),
 		cmocka_unit_test(test_real_kea_files),

@@ -23,9 +23,9 @@
 #include "user/lease/lease_tail.h"
 #include "user/lease/leases.h"
 #include "user/common/log.h"
+#include "tests/lib/unit.h"
 
-#define H4 "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev," \
-	   "hostname,state,user_context\n"
+#define H4 UNIT_H4 "\n"
 
 struct seen {
 	int n;
@@ -93,8 +93,7 @@ static int setup(void **state)
 {
 	struct dir *d = calloc(1, sizeof(*d));
 
-	strcpy(d->path, "/tmp/ls-test-tail-XXXXXX");
-	assert_non_null(mkdtemp(d->path));
+	unit_temp_dir(d->path, "tail");
 	snprintf(d->live, sizeof(d->live), "%s/kea-leases4.csv", d->path);
 	*state = d;
 	return 0;

@@ -19,11 +19,10 @@
 #include "user/lease/kea_csv.h"
 #include "user/lease/leases.h"
 #include "user/common/log.h"
+#include "tests/lib/unit.h"
 
-#define H4 "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev," \
-	   "hostname,state,user_context"
-#define H6 "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid," \
-	   "prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source"
+#define H4 UNIT_H4
+#define H6 UNIT_H6_HW
 
 #define T0 1800000000	/* the test clock */
 
@@ -57,25 +56,6 @@ static void on_change(void *ctx, const struct lease_change *ch)
 	f->n++;
 }
 
-/* apply one row text under header @hdr */
-static int put(struct leases *t, const char *hdr, const char *fmt, ...)
-{
-	struct kea_csv_hdr h;
-	struct kea_row r;
-	enum kea_col miss;
-	const char *why;
-	char line[1024];
-	va_list ap;
-
-	assert_int_equal(kea_csv_parse_header(&h, hdr, strlen(hdr), &miss), 0);
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (kea_csv_parse_row(&h, line, strlen(line), &r, &why))
-		fail_msg("row '%s' does not parse (%s)", line, why);
-	return leases_apply(t, &r);
-}
-
 static struct leases *new_table(int family, struct feed *f, uint32_t grace)
 {
 	struct leases_opts o = { .grace = grace, .on_change = on_change, .ctx = f,
@@ -98,18 +78,18 @@ static void test_feed_v4(void **state)
 
 	(void)state;
 	/* new, then DDNS fills the name in: name changed */
-	assert_int_equal(put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,,0,", T0 + 3600), 1);
+	assert_int_equal(unit_row(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,,0,", T0 + 3600), 1);
 	assert_int_equal(LAST(&f), LEASE_CH_NEW);
 	assert_string_equal(f.prev_host[0], "-");
-	put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 3600);
+	unit_row(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 3600);
 	assert_int_equal(LAST(&f), LEASE_CH_NAME_CHANGED);
 	assert_string_equal(f.host[1], "a.example");
 	/* the same row again: nothing */
-	assert_int_equal(put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 3600), 0);
+	assert_int_equal(unit_row(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 3600), 0);
 	assert_int_equal(f.n, 2);
 	/* renewal */
 	f.now += 1800;
-	put(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 5400);
+	unit_row(t, H4, "10.0.0.1,00:00:00:00:00:01,01:00:00:00:00:00:01,3600,%d,1,1,1,a.example,0,", T0 + 5400);
 	assert_int_equal(LAST(&f), LEASE_CH_RENEWED);
 	assert_int_equal(leases_find_addr(t, a1, &l), 0);
 	assert_int_equal(l.expire, T0 + 5400);
@@ -119,39 +99,39 @@ static void test_feed_v4(void **state)
 	assert_memory_equal(l.hwaddr, "\0\0\0\0\0\1", 6);
 	assert_int_equal(l.client_id_len, 7);
 	/* another client takes the address while it is active */
-	put(t, H4, "10.0.0.1,00:00:00:00:00:02,,3600,%d,1,1,1,b.example,0,", T0 + 5400);
+	unit_row(t, H4, "10.0.0.1,00:00:00:00:00:02,,3600,%d,1,1,1,b.example,0,", T0 + 5400);
 	assert_int_equal(LAST(&f), LEASE_CH_REASSIGNED);
 	assert_string_equal(f.prev_host[f.n - 1], "a.example");
 	/* client b moves to .2 while .1 is still its active lease */
-	put(t, H4, "10.0.0.2,00:00:00:00:00:02,,3600,%d,1,1,1,b.example,0,", T0 + 5400);
+	unit_row(t, H4, "10.0.0.2,00:00:00:00:00:02,,3600,%d,1,1,1,b.example,0,", T0 + 5400);
 	assert_int_equal(LAST(&f), LEASE_CH_MOVED);
 	assert_string_equal(f.other_addr[f.n - 1], "10.0.0.1");
 	/* release with lease affinity keeps the row, without name: name remembered */
-	put(t, H4, "10.0.0.2,00:00:00:00:00:02,,3600,%d,1,0,0,,3,", T0 + 5400);
+	unit_row(t, H4, "10.0.0.2,00:00:00:00:00:02,,3600,%d,1,0,0,,3,", T0 + 5400);
 	assert_int_equal(LAST(&f), LEASE_CH_RELEASED);
 	assert_int_equal(leases_find_addr(t, (const uint8_t *)"\x0a\0\0\x02", &l), 0);
 	assert_string_equal(l.hostname, "b.example");
 	assert_true(l.flags & LEASE_F_NAME_KEPT);
 	assert_false(leases_is_active(&l, f.now));
 	/* reclaimed: name remembered too */
-	put(t, H4, "10.0.0.1,00:00:00:00:00:02,,3600,%d,1,0,0,,2,", T0 + 5400);
+	unit_row(t, H4, "10.0.0.1,00:00:00:00:00:02,,3600,%d,1,0,0,,2,", T0 + 5400);
 	assert_int_equal(LAST(&f), LEASE_CH_RECLAIMED);
 	assert_string_equal(f.host[f.n - 1], "b.example");
 	/* a later client at .1: new (the old lease is inactive), prev shows it */
-	put(t, H4, "10.0.0.1,00:00:00:00:00:03,,3600,%d,1,1,1,c.example,0,", T0 + 5400);
+	unit_row(t, H4, "10.0.0.1,00:00:00:00:00:03,,3600,%d,1,1,1,c.example,0,", T0 + 5400);
 	assert_int_equal(LAST(&f), LEASE_CH_NEW);
 	assert_string_equal(f.prev_host[f.n - 1], "b.example");
 	/* declined: Kea strips the identity and the name */
-	put(t, H4, "10.0.0.1,,,86400,%d,1,0,0,,1,", T0 + 86400);
+	unit_row(t, H4, "10.0.0.1,,,86400,%d,1,0,0,,1,", T0 + 86400);
 	assert_int_equal(LAST(&f), LEASE_CH_DECLINED);
 	assert_string_equal(f.prev_host[f.n - 1], "c.example");
 	assert_int_equal(leases_find_addr(t, a1, &l), 0);
 	assert_string_equal(l.hostname, "");
 	/* lifetime 0 deletes; deleting what is absent does nothing */
-	assert_int_equal(put(t, H4, "10.0.0.1,,,0,%d,1,0,0,,1,", T0), 1);
+	assert_int_equal(unit_row(t, H4, "10.0.0.1,,,0,%d,1,0,0,,1,", T0), 1);
 	assert_int_equal(LAST(&f), LEASE_CH_DELETED);
 	assert_int_equal(leases_find_addr(t, a1, &l), -ENOENT);
-	assert_int_equal(put(t, H4, "10.0.0.9,00:09,,0,%d,1,0,0,,0,", T0), 0);
+	assert_int_equal(unit_row(t, H4, "10.0.0.9,00:09,,0,%d,1,0,0,,0,", T0), 0);
 	assert_int_equal(leases_count(t), 1);
 	leases_close(t);
 }
@@ -164,8 +144,8 @@ static void test_expiry_clock(void **state)
 	struct lease l;
 
 	(void)state;
-	put(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a.example,0,", T0 + 100);
-	put(t, H4, "10.0.0.2,00:02,,200,%d,1,1,1,b.example,0,", T0 + 200);
+	unit_row(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a.example,0,", T0 + 100);
+	unit_row(t, H4, "10.0.0.2,00:02,,200,%d,1,1,1,b.example,0,", T0 + 200);
 	assert_int_equal(leases_expire_scan(t, T0 + 100), 0);
 	assert_int_equal(leases_expire_scan(t, T0 + 129), 0);
 	f.n = 0;
@@ -178,12 +158,12 @@ static void test_expiry_clock(void **state)
 	assert_true(l.flags & LEASE_F_CLOCK_EXPIRED);
 	assert_false(leases_is_active(&l, T0));
 	/* Kea reclaims it later: reclaimed, name remembered */
-	put(t, H4, "10.0.0.1,00:01,,100,%d,1,0,0,,2,", T0 + 100);
+	unit_row(t, H4, "10.0.0.1,00:01,,100,%d,1,0,0,,2,", T0 + 100);
 	assert_int_equal(LAST(&f), LEASE_CH_RECLAIMED);
 	assert_string_equal(f.host[f.n - 1], "a.example");
 	/* the client comes back after expiry: new */
 	f.now = T0 + 300;
-	put(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a.example,0,", T0 + 400);
+	unit_row(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a.example,0,", T0 + 400);
 	assert_int_equal(LAST(&f), LEASE_CH_NEW);
 	assert_int_equal(leases_expire_scan(t, T0 + 230), 1);
 	assert_int_equal(leases_expire_scan(t, T0 + 430), 1);
@@ -201,13 +181,13 @@ static void test_identity_v6(void **state)
 	uint8_t a[16] = { 0xfd, 0 };
 
 	(void)state;
-	put(t, H6, "fd00::1,00:01:00:01:aa:bb,4000,%d,1,3000,0,1,128,1,1,h.example.,,0,,,", T0 + 4000);
-	put(t, H6, "2001:db8:100::,00:01:00:01:aa:bb,4000,%d,1,3000,2,1,56,0,0,,,0,,,", T0 + 4000);
+	unit_row(t, H6, "fd00::1,00:01:00:01:aa:bb,4000,%d,1,3000,0,1,128,1,1,h.example.,,0,,,", T0 + 4000);
+	unit_row(t, H6, "2001:db8:100::,00:01:00:01:aa:bb,4000,%d,1,3000,2,1,56,0,0,,,0,,,", T0 + 4000);
 	assert_int_equal(f.kind[0], LEASE_CH_NEW);
 	assert_int_equal(f.kind[1], LEASE_CH_NEW);	/* a prefix does not "move" an address */
 	assert_int_equal(leases_find_client(t, LEASE_ID_DUID, duid, 6, 1, out, 4), 2);
 	assert_int_equal(leases_find_client(t, LEASE_ID_DUID, duid, 6, 2, out, 4), 0);
-	put(t, H6, "fd00::2,00:01:00:01:aa:bb,4000,%d,1,3000,0,1,128,1,1,h.example.,,0,,,", T0 + 4000);
+	unit_row(t, H6, "fd00::2,00:01:00:01:aa:bb,4000,%d,1,3000,0,1,128,1,1,h.example.,,0,,,", T0 + 4000);
 	assert_int_equal(LAST(&f), LEASE_CH_MOVED);
 	assert_int_equal(leases_find_client(t, LEASE_ID_DUID, duid, 6, 1, out, 1), 3);
 	a[15] = 2;
@@ -216,7 +196,7 @@ static void test_identity_v6(void **state)
 	assert_int_equal(out[0].type, KEA_TYPE_NA);
 	assert_string_equal(out[0].hostname, "h.example.");
 	/* a v4 row is refused by a v6 table */
-	assert_int_equal(put(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a,0,", T0 + 100), -EINVAL);
+	assert_int_equal(unit_row(t, H4, "10.0.0.1,00:01,,100,%d,1,1,1,a,0,", T0 + 100), -EINVAL);
 	leases_close(t);
 }
 
@@ -227,9 +207,9 @@ static void test_identity_v4(void **state)
 	struct lease out[4];
 
 	(void)state;
-	put(t, H4, "10.0.0.1,00:0c:01:02:03:04,01:00:0c:01:02:03:04,3600,%d,1,1,1,a,0,", T0 + 3600);
-	put(t, H4, "10.0.0.2,00:0c:01:02:03:05,,3600,%d,1,1,1,b,0,", T0 + 3600);
-	put(t, H4, "10.0.0.3,00:0c:01:02:03:06,ff:00:00:00:01:00,3600,%d,1,1,1,c,0,", T0 + 3600);
+	unit_row(t, H4, "10.0.0.1,00:0c:01:02:03:04,01:00:0c:01:02:03:04,3600,%d,1,1,1,a,0,", T0 + 3600);
+	unit_row(t, H4, "10.0.0.2,00:0c:01:02:03:05,,3600,%d,1,1,1,b,0,", T0 + 3600);
+	unit_row(t, H4, "10.0.0.3,00:0c:01:02:03:06,ff:00:00:00:01:00,3600,%d,1,1,1,c,0,", T0 + 3600);
 	assert_int_equal(leases_find_client(t, LEASE_ID_CLIENT_ID,
 					    (const uint8_t *)"\x01\x00\x0c\x01\x02\x03\x04", 7, 0,
 					    out, 4), 1);
@@ -267,7 +247,7 @@ static void test_churn_compaction(void **state)
 	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
 	for (int round = 0; round < 40; round++) {
 		for (int i = 0; i < 2000; i++)
-			put(t, H4, "10.1.%d.%d,00:00:00:00:%02x:%02x,,3600,%d,1,1,1,"
+			unit_row(t, H4, "10.1.%d.%d,00:00:00:00:%02x:%02x,,3600,%d,1,1,1,"
 				   "host-%d-round-%d-with-a-long-name.example.com,0,",
 			    i / 256, i % 256, i / 256, i % 256, T0 + 3600, i, round);
 		leases_get_stats(t, &st);
@@ -292,7 +272,7 @@ static void test_churn_compaction(void **state)
 	}
 	/* delete half, then re-add: indexes stay consistent */
 	for (int i = 0; i < 2000; i += 2)
-		put(t, H4, "10.1.%d.%d,00:00:00:00:%02x:%02x,,0,%d,1,1,1,,0,", i / 256, i % 256,
+		unit_row(t, H4, "10.1.%d.%d,00:00:00:00:%02x:%02x,,0,%d,1,1,1,,0,", i / 256, i % 256,
 		    i / 256, i % 256, T0);
 	assert_int_equal(leases_count(t), 1000);
 	for (int i = 0; i < 2000; i++) {
@@ -318,7 +298,7 @@ static void test_memory_per_lease(void **state)
 	f.now = T0;
 	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
 	for (int i = 0; i < n; i++)
-		put(t, H4, "10.%d.%d.%d,00:0c:29:%02x:%02x:%02x,01:00:0c:29:%02x:%02x:%02x,3600,%d,1,1,1,"
+		unit_row(t, H4, "10.%d.%d.%d,00:0c:29:%02x:%02x:%02x,01:00:0c:29:%02x:%02x:%02x,3600,%d,1,1,1,"
 			   "h-10-%d-%d-%d.dyn.example,0,",
 		    i >> 16, (i >> 8) & 255, i & 255, i >> 16, (i >> 8) & 255, i & 255, i >> 16,
 		    (i >> 8) & 255, i & 255, T0 + 3600, i >> 16, (i >> 8) & 255, i & 255);
@@ -418,9 +398,58 @@ static void test_real_v6_file(void **state)
 	leases_close(t);
 }
 
+/*
+ * leases_classify() on its own: every kind, and every row that means
+ * nothing, from the facts alone (no table, no clock).
+ */
+static void test_classify(void **state)
+{
+	enum { D = KEA_STATE_DEFAULT, DC = KEA_STATE_DECLINED, RC = KEA_STATE_EXPIRED_RECLAIMED,
+	       RL = KEA_STATE_RELEASED, RG = KEA_STATE_REGISTERED };
+	static const struct {
+		struct lease_transition tr;
+		int want;
+		const char *what;
+	} c[] = {
+		/* has_old, old_state, old_active, new_state, new_past, same_client, same_name, other */
+		{ { 0, 0, 0, D, 0, 0, 0, 0 }, LEASE_CH_NEW, "first lease at a free address" },
+		{ { 1, RL, 0, D, 0, 0, 0, 0 }, LEASE_CH_NEW, "address reused after a release" },
+		{ { 1, D, 0, D, 0, 1, 1, 0 }, LEASE_CH_NEW, "same client back after expiry" },
+		{ { 0, 0, 0, D, 0, 0, 0, 1 }, LEASE_CH_MOVED, "client active elsewhere" },
+		{ { 1, D, 0, D, 0, 0, 0, 1 }, LEASE_CH_MOVED, "client active elsewhere, address stale" },
+		{ { 1, D, 1, D, 0, 1, 1, 1 }, LEASE_CH_RENEWED, "renewal, even with another lease" },
+		{ { 1, D, 1, D, 0, 1, 0, 0 }, LEASE_CH_NAME_CHANGED, "same client, new hostname" },
+		{ { 1, D, 1, D, 0, 0, 1, 0 }, LEASE_CH_REASSIGNED, "active for another client" },
+		{ { 1, D, 1, D, 0, 0, 0, 1 }, LEASE_CH_REASSIGNED, "another client, any name" },
+		{ { 1, D, 1, D, 1, 1, 1, 0 }, LEASE_CH_EXPIRED, "row already past expiry, was active" },
+		{ { 1, D, 0, D, 1, 1, 1, 0 }, 0, "past expiry, was not active" },
+		{ { 0, 0, 0, D, 1, 0, 0, 1 }, 0, "past expiry, no previous row" },
+		{ { 0, 0, 0, RL, 0, 0, 0, 0 }, LEASE_CH_RELEASED, "release with no previous row" },
+		{ { 1, D, 1, RL, 0, 1, 1, 0 }, LEASE_CH_RELEASED, "release" },
+		{ { 1, RL, 0, RL, 0, 1, 1, 0 }, 0, "released again" },
+		{ { 1, D, 1, DC, 0, 0, 0, 0 }, LEASE_CH_DECLINED, "decline" },
+		{ { 1, DC, 0, DC, 0, 0, 0, 0 }, 0, "declined again" },
+		{ { 1, D, 0, RC, 0, 1, 1, 0 }, LEASE_CH_RECLAIMED, "reclamation" },
+		{ { 1, RL, 0, RC, 0, 1, 1, 0 }, LEASE_CH_RECLAIMED, "reclamation after release" },
+		{ { 1, RC, 0, RC, 0, 1, 1, 0 }, 0, "reclaimed again" },
+		{ { 1, D, 1, RG, 0, 1, 1, 0 }, 0, "registered (Kea 2.6+): no DNS meaning" },
+		{ { 0, 0, 0, 9, 0, 0, 0, 0 }, 0, "unknown state" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int got = leases_classify(&c[i].tr);
+
+		if (got != c[i].want)
+			fail_msg("%s: got %s, want %s", c[i].what, got ? leases_change_name(got) : "nothing",
+				 c[i].want ? leases_change_name(c[i].want) : "nothing");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_feed_v4),
 		cmocka_unit_test(test_expiry_clock),
 		cmocka_unit_test(test_identity_v6),

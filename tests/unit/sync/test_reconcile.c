@@ -27,9 +27,9 @@
 #include "user/common/log.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
+#include "tests/lib/unit.h"
 
-#define H4 "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev," \
-	   "hostname,state,user_context"
+#define H4 UNIT_H4
 #define T0 1800000000
 
 struct world {
@@ -83,7 +83,7 @@ static int w_submit(void *ctx, const struct dnsengine_change *c)
 
 	assert_true(w->nsent < 64);
 	/* the intent is in the store, committed, before the change leaves */
-	assert_int_equal(owner_get(w->owner, c->family == AF_INET ? 4 : 6, c->addr, &o), 0);
+	assert_int_equal(owner_get(w->owner, c->family, c->addr, &o), 0);
 	assert_int_equal(o.state, c->op == DNSENGINE_ADD ? OWNER_ADDING : OWNER_REMOVING);
 	owner_get_stats(w->owner, &st);
 	w->commits_at_submit[w->nsent] = st.commits;
@@ -102,19 +102,11 @@ static void lease_cb(void *ctx, const struct lease_change *ch)
 
 static void put4(struct world *w, const char *fmt, ...)
 {
-	struct kea_csv_hdr h;
-	struct kea_row row;
-	enum kea_col miss;
-	const char *why;
-	char line[512];
 	va_list ap;
 
-	assert_int_equal(kea_csv_parse_header(&h, H4, strlen(H4), &miss), 0);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	assert_true(unit_vrow(w->t4, H4, fmt, ap) >= 0);
 	va_end(ap);
-	assert_int_equal(kea_csv_parse_row(&h, line, strlen(line), &row, &why), 0);
-	assert_true(leases_apply(w->t4, &row) >= 0);
 }
 
 static void conf(struct world *w, const char *extra)
@@ -177,8 +169,7 @@ static int setup(void **state)
 {
 	struct world *w = calloc(1, sizeof(*w));
 
-	snprintf(w->dir, sizeof(w->dir), "/tmp/ls-test-reconcile-XXXXXX");
-	assert_non_null(mkdtemp(w->dir));
+	unit_temp_dir(w->dir, "reconcile");
 	w->now = T0;
 	w->ms = 1000;
 	conf(w, REV);
@@ -528,31 +519,22 @@ static void test_adopt_existing(void **state)
 	assert_int_equal(w->nprobed, 3);
 }
 
-#define H6 "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid," \
-	   "prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context"
+#define H6 UNIT_H6
 #define DUID "00:01:00:01:00:00:00:01:02:00:00:00:00:01"
 
 static void put6(struct world *w, const char *fmt, ...)
 {
 	struct leases_opts lo = { .on_change = lease_cb, .ctx = w, .clock = w_clock,
 				  .clock_ctx = w };
-	struct kea_csv_hdr h;
-	struct kea_row row;
-	enum kea_col miss;
-	const char *why;
-	char line[512];
 	va_list ap;
 
 	if (!w->t6) {
 		assert_int_equal(leases_open(&w->t6, NULL, 6, &lo), 0);
 		reconcile_set_leases(w->r, 6, w->t6);
 	}
-	assert_int_equal(kea_csv_parse_header(&h, H6, strlen(H6), &miss), 0);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	assert_true(unit_vrow(w->t6, H6, fmt, ap) >= 0);
 	va_end(ap);
-	assert_int_equal(kea_csv_parse_row(&h, line, strlen(line), &row, &why), 0);
-	assert_true(leases_apply(w->t6, &row) >= 0);
 }
 
 #define REV6(pd) ", \"reverse-ddns\": { \"ddns-domains\": [ { \"name\": \"8.b.d.0.1.0.0.2.ip6.arpa.\"," \
