@@ -813,7 +813,7 @@ int daemon_run(const struct daemon_args *a)
 			case TAG_HA:
 				err = ha_process(d.ha);
 				if (err)
-					pr_err("daemon: HA poller failed (%s)", ls_strerror(err));
+					pr_err_rl("daemon: HA poller failed (%s)", ls_strerror(err));
 				err = 0;
 				break;
 			case TAG_TIMER:

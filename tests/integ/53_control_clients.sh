@@ -55,8 +55,8 @@ rows() {
 count() { lab_dns_axfr "$PORT" "$FZ" k hmac-sha256 "$SECRET" | awk '$3 == "A"' | wc -l; }
 # land WANT SECS: wait until the zone holds WANT A records; prints the seconds it took
 land() {
-	_t0=$(date +%s.%N)
-	for _i in $(seq 1 $(($2 * 5))); do
+	_t0=$(date +%s.%N) _end=$(($(date +%s) + $2))
+	while [ "$(date +%s)" -lt "$_end" ]; do
 		[ "$(count)" -ge "$1" ] && break
 		sleep 0.2
 	done
