@@ -105,9 +105,20 @@ $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(OUTPUT)/libls.a $(SKELS) | $(OUTPUT)/test
 $(OUTPUT)/tests/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(OUTPUT)/san/libls.a | $(OUTPUT)/tests/fuzz
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $< tests/fuzz/replay_main.c $(OUTPUT)/san/libls.a $(LDLIBS) -o $@
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(OUTPUT)/fuzz
+# libFuzzer: the library is built once with clang and coverage
+# instrumentation (fuzzer-no-link), then each target links it.
+FUZZ_SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_OBJS  := $(patsubst %.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS))
+$(OUTPUT)/fuzz/obj/%.o: %.c | $(OUTPUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+$(OUTPUT)/fuzz/obj/user/wire/loader.o: $(SKELS)
+$(OUTPUT)/fuzz/libls.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libls.a | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(filter-out -MMD -MP,$(CFLAGS)) $(FUZZ_SAN) -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libls.a $(LDLIBS) -o $@
 
 # The layering of user/ (DESIGN.md "Parts"): fails when a lower part
 # includes a higher one, e.g. the lease source including the DNS engine.
@@ -131,12 +142,25 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all test-bins
 	$(Q)sh tools/bench/run.sh
 
+# Every target runs for its whole FUZZ_SECONDS, findings or not: libFuzzer
+# in fork mode keeps going past a crash, leak or timeout and leaves each
+# input in $(OUTPUT)/fuzz/findings-<target>/; the targets with findings are
+# listed and the run fails at the end.
 fuzz: $(FUZZ_BINS)
-	$(Q)for f in $(FUZZ_BINS); do \
-		n=$$(basename $$f); seeds=tests/fuzz/seeds/$${n#fuzz_}; mkdir -p $(OUTPUT)/fuzz/corpus-$$n; \
+	$(Q)failed=""; for f in $(FUZZ_BINS); do \
+		n=$$(basename $$f); seeds=tests/fuzz/seeds/$${n#fuzz_}; \
+		mkdir -p $(OUTPUT)/fuzz/corpus-$$n $(OUTPUT)/fuzz/findings-$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(OUTPUT)/fuzz/corpus-$$n $$seeds || exit 1; \
-	done
+		rm -f $(OUTPUT)/fuzz/findings-$$n/*; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -fork=1 \
+			-ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+			-artifact_prefix=$(OUTPUT)/fuzz/findings-$$n/ \
+			$(OUTPUT)/fuzz/corpus-$$n $$seeds || failed="$$failed $$n"; \
+		[ -z "$$(ls -A $(OUTPUT)/fuzz/findings-$$n)" ] || \
+			case "$$failed " in *" $$n "*) ;; *) failed="$$failed $$n";; esac; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed (see $(OUTPUT)/fuzz/findings-*)"; exit 1; fi; \
+	echo "fuzz: every target ran $(FUZZ_SECONDS)s clean"
 
 clean:
 	$(call msg,CLEAN)

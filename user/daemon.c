@@ -329,16 +329,27 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		struct owner_stats os;
 		json_t *ifs = json_array();
 
+		struct control_stats cs;
+		json_t *st;
+
 		owner_get_stats(d->owner, &os);
-		for (int i = 0; i < d->cfg->n_ifaces; i++)
-			json_array_append_new(ifs, json_string(d->cfg->ifaces[i]));
-		return control_answer(CONTROL_OK, "leasesnoop running",
-			json_pack("{s:i,s:I,s:s,s:b,s:o,s:s?,s:s?,s:I,s:b,s:b}", "pid", (int)getpid(),
-				  "uptime", (json_int_t)(time(NULL) - d->started), "config",
-				  d->cfg->file, "dry-run", d->a->dry_run, "interfaces", ifs,
-				  "lease-file-v4", d->cfg->lease_file4, "lease-file-v6",
-				  d->cfg->lease_file6, "owned", (json_int_t)os.records, "idle",
-				  reconcile_idle(d->rec), "sending", may_send(d)));
+		/* what the loader really holds: interfaces change only at restart */
+		for (int i = 0; loader_iface(d->ldr, i); i++)
+			json_array_append_new(ifs, json_string(loader_iface(d->ldr, i)));
+		control_get_stats(d->ctl, &cs);
+		st = json_pack("{s:i,s:I,s:s,s:b,s:o,s:s?,s:s?,s:I,s:b,s:b}", "pid", (int)getpid(),
+			       "uptime", (json_int_t)(time(NULL) - d->started), "config",
+			       d->cfg->file, "dry-run", d->a->dry_run, "interfaces", ifs,
+			       "lease-file-v4", d->cfg->lease_file4, "lease-file-v6",
+			       d->cfg->lease_file6, "owned", (json_int_t)os.records, "idle",
+			       reconcile_idle(d->rec), "sending", may_send(d));
+		if (st)
+			json_object_set_new(st, "control", json_pack(
+				"{s:I,s:I,s:I,s:I,s:I,s:i}", "accepted", (json_int_t)cs.accepted,
+				"answered", (json_int_t)cs.answered, "evicted",
+				(json_int_t)cs.evicted, "timeouts", (json_int_t)cs.timeouts, "bad",
+				(json_int_t)cs.bad, "open", (int)cs.open));
+		return control_answer(CONTROL_OK, "leasesnoop running", st);
 	}
 	if (!strcmp(cmd, "statistic-get-all"))
 		return control_answer(CONTROL_OK, "statistics", stats_json(d));
@@ -398,6 +409,16 @@ static int same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+static int same_ifaces(const struct config *a, const struct config *b)
+{
+	if (a->n_ifaces != b->n_ifaces)
+		return 0;
+	for (int i = 0; i < a->n_ifaces; i++)
+		if (strcmp(a->ifaces[i], b->ifaces[i]))
+			return 0;
+	return 1;
+}
+
 static void reload(struct daemon *d)
 {
 	struct config *nc;
@@ -411,7 +432,7 @@ static void reload(struct daemon *d)
 	}
 	if (!same_str(nc->lease_file4, d->cfg->lease_file4) ||
 	    !same_str(nc->lease_file6, d->cfg->lease_file6) ||
-	    strcmp(nc->state_dir, d->cfg->state_dir) || nc->n_ifaces != d->cfg->n_ifaces ||
+	    strcmp(nc->state_dir, d->cfg->state_dir) || !same_ifaces(nc, d->cfg) ||
 	    !same_str(nc->control_socket, d->cfg->control_socket) ||
 	    memcmp(&nc->ha, &d->cfg->ha, sizeof(nc->ha)) ||
 	    memcmp(&nc->metrics, &d->cfg->metrics, sizeof(nc->metrics)))
@@ -779,15 +800,22 @@ int daemon_run(const struct daemon_args *a)
 		n = epoll_wait(d.ep, evs, 16, more ? 0 : 100);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
-			pr_err("daemon: epoll_wait failed (%s)", ls_strerror(err));
-			break;
+			pr_err("daemon: epoll_wait failed (%s); exiting so the service manager restarts us",
+			       ls_strerror(err));
+			goto fatal;
 		}
 		for (int i = 0; i < n; i++) {
 			uint64_t ticks;
 
 			switch (evs[i].data.u32) {
 			case TAG_RING:
-				consumer_poll(d.cons, 0);
+				err = consumer_poll(d.cons, 0);
+				if (err < 0 && err != -EINTR) {
+					pr_err("daemon: the event ring failed (%s); exiting so the service manager restarts us",
+					       ls_strerror(err));
+					goto fatal;
+				}
+				err = 0;
 				break;
 			case TAG_L4:
 			case TAG_L6:
@@ -799,7 +827,7 @@ int daemon_run(const struct daemon_args *a)
 			case TAG_HA:
 				err = ha_process(d.ha);
 				if (err)
-					pr_err("daemon: HA poller failed (%s)", ls_strerror(err));
+					pr_err_rl("daemon: HA poller failed (%s)", ls_strerror(err));
 				err = 0;
 				break;
 			case TAG_TIMER:
@@ -835,8 +863,11 @@ int daemon_run(const struct daemon_args *a)
 		 */
 		more = (may_send(&d) && reconcile_ready(d.rec)) || d.ndry;
 	}
-	err = 0;
 	pr_info("daemon: stopping");
+	goto out;
+fatal:
+	/* a fatal loop error must reach main() so it exits non-zero (Restart=on-failure) */
+	pr_err("daemon: stopping after a fatal error (%s)", ls_strerror(err));
 out:
 	close_all(&d);
 	return err;

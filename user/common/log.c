@@ -3,6 +3,7 @@
  * user/log.c - stderr/syslog logging backend with levels. Thread-safe in the
  * sense that each message is written with one write(2)-sized stdio call.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <syslog.h>
 #include <time.h>
@@ -51,4 +52,66 @@ void log_printf(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vprintf(lvl, fmt, ap);
 	va_end(ap);
+}
+
+static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int log_rl_decide(struct log_rl *rl, int64_t now, uint64_t *held)
+{
+	*held = 0;
+	if (!rl->window_start || now - rl->window_start >= LOG_RL_WINDOW_S) {
+		rl->window_start = now ? now : 1;
+		rl->printed = 0;
+	}
+	if (rl->printed >= LOG_RL_BURST) {
+		rl->suppressed++;
+		return 0;
+	}
+	rl->printed++;
+	*held = rl->suppressed;
+	rl->suppressed = 0;
+	return 1;
+}
+
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+void log_rl_printf(struct log_rl *rl, enum log_level lvl, const char *fmt, ...)
+{
+	char buf[900];
+	uint64_t held;
+	va_list ap;
+	int go;
+
+	if (lvl > cur_level)
+		return;
+	pthread_mutex_lock(&rl_lock);
+	go = log_rl_decide(rl, mono_s(), &held);
+	pthread_mutex_unlock(&rl_lock);
+	if (!go)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (held)
+		log_printf(lvl, "%s (%llu more like this)", buf, (unsigned long long)held);
+	else
+		log_printf(lvl, "%s", buf);
+}
+
+void log_rl_flush(struct log_rl *rl, enum log_level lvl, const char *what)
+{
+	uint64_t held;
+
+	pthread_mutex_lock(&rl_lock);
+	held = rl->suppressed;
+	rl->suppressed = 0;
+	pthread_mutex_unlock(&rl_lock);
+	if (held)
+		log_printf(lvl, "%s (%llu more like this)", what, (unsigned long long)held);
 }

@@ -9,6 +9,8 @@
 #define LS_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
 
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -23,6 +25,47 @@ void log_use_syslog(const char *ident);
 void log_printf(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vprintf(enum log_level lvl, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/*
+ * Rate limiting of repeated messages (STYLE.md 7: "one line, then a count").
+ * Each call site of pr_err_rl()/pr_warn_rl()/pr_info_rl() owns one static
+ * struct log_rl: at most LOG_RL_BURST lines per LOG_RL_WINDOW_S seconds go
+ * out; the rest are counted, and the first line of a later window carries
+ * "(N more like this)". A site that fails 500,000 times a second logs 3
+ * lines per 10 s, never a line per iteration.
+ */
+#define LOG_RL_WINDOW_S 10
+#define LOG_RL_BURST	3
+
+struct log_rl {
+	int64_t window_start;	/* CLOCK_MONOTONIC seconds; 0: never used */
+	unsigned int printed;	/* lines printed in the current window */
+	uint64_t suppressed;	/* lines held back since the last printed one */
+};
+
+/*
+ * log_rl_decide() - the pure decision behind the *_rl() macros: at time @now
+ * (seconds), may a line of @rl go out? Returns 1 and sets *@held to the number
+ * of lines held back before it (to report), or 0 when this one is held back
+ * (and counted). Not locked: log_rl_printf() serialises callers.
+ */
+int log_rl_decide(struct log_rl *rl, int64_t now, uint64_t *held);
+
+/* log_rl_printf() - log_printf() through @rl (its lock covers every site). */
+void log_rl_printf(struct log_rl *rl, enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* log_rl_flush() - when lines of @rl were held back, log "N more like this" now. */
+void log_rl_flush(struct log_rl *rl, enum log_level lvl, const char *what);
+
+#define LOG_RL_(lvl, ...)                                                                  \
+	do {                                                                               \
+		static struct log_rl log_rl_site_;                                         \
+		log_rl_printf(&log_rl_site_, (lvl), __VA_ARGS__);                          \
+	} while (0)
+#define pr_err_rl(...)	LOG_RL_(LOG_LVL_ERR, __VA_ARGS__)
+#define pr_warn_rl(...) LOG_RL_(LOG_LVL_WARN, __VA_ARGS__)
+#define pr_info_rl(...) LOG_RL_(LOG_LVL_INFO, __VA_ARGS__)
 
 #define pr_err(...)   log_printf(LOG_LVL_ERR, __VA_ARGS__)
 #define pr_warn(...)  log_printf(LOG_LVL_WARN, __VA_ARGS__)

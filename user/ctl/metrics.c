@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "user/common/errcode.h"
 #include "user/common/log.h"
@@ -510,6 +512,15 @@ const struct confread_item metrics_config_items[] = {
 	  .check = listen_check },
 	{ .key = "allow-remote", .type = CONFREAD_BOOL,
 	  .offset = CONFREAD_OFF(struct metrics_config, allow_remote) },
+	{ .key = "max-connections", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = CONFREAD_OFF(struct metrics_config, max_conns), .min = 1, .max = 4096,
+	  .def = METRICS_DEFAULT_MAX_CONNS },
+	{ .key = "max-connections-per-ip", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = CONFREAD_OFF(struct metrics_config, max_conns_per_ip), .min = 1, .max = 4096,
+	  .def = METRICS_DEFAULT_MAX_PER_IP },
+	{ .key = "connection-timeout", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = CONFREAD_OFF(struct metrics_config, conn_timeout_s), .min = 1, .max = 4096,
+	  .def = METRICS_DEFAULT_CONN_TIMEOUT_S },
 	{ .type = CONFREAD_END },
 };
 
@@ -530,12 +541,179 @@ int metrics_config_parse(const json_t *obj, const char *file, struct metrics_con
 	return confread_value(&cr, map[0].key, obj, &map[0], c);
 }
 
+/*
+ * Connections are tracked in MHD's own (single, internal) thread: it calls
+ * the accept policy, the notifiers and serve(), so the table needs no lock.
+ * A connection to drop is shut down; MHD sees the EOF and closes it.
+ */
+struct mconn {
+	struct mconn *next;
+	int fd;
+	struct metrics_slot s;
+	int dropped;		/* shut down, waiting for MHD to close it */
+};
+
 struct metrics_server {
 	struct MHD_Daemon *d;
 	struct metrics *m;
-	_Atomic uint64_t scrapes;
+	_Atomic uint64_t scrapes, evicted;
 	int port;
+	size_t max, per_ip;
+	struct mconn *conns;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int metrics_pick_victim(const struct metrics_slot *slots, size_t n, const uint8_t ip[16],
+			size_t max, size_t per_ip)
+{
+	const uint8_t *heavy = ip;
+	size_t mine = 0, most = 0;
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++)
+		mine += !memcmp(slots[i].ip, ip, 16);
+	if (mine < per_ip && n < max)
+		return -1;
+	if (mine < per_ip) {
+		for (size_t i = 0; i < n; i++) {
+			size_t k = 0;
+
+			if (slots[i].answering)
+				continue;
+			for (size_t j = 0; j < n; j++)
+				k += !memcmp(slots[j].ip, slots[i].ip, 16) && !slots[j].answering;
+			if (k > most) {
+				most = k;
+				heavy = slots[i].ip;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(slots[i].ip, heavy, 16) && !slots[i].answering &&
+		    (best < 0 || slots[i].since_ms < slots[best].since_ms))
+			best = (int)i;
+	return best >= 0 ? best : -2;
+}
+
+static void ip16(const struct sockaddr *sa, uint8_t ip[16])
+{
+	memset(ip, 0, 16);
+	if (sa && sa->sa_family == AF_INET) {
+		ip[10] = ip[11] = 0xff;
+		memcpy(ip + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(ip, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	}
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct metrics_server *srv = cls;
+	struct metrics_slot *slots;
+	struct mconn **byidx, *k;
+	uint8_t ip[16];
+	size_t n = 0;
+	int v;
+
+	(void)addrlen;
+	ip16(addr, ip);
+	for (k = srv->conns; k; k = k->next)
+		n += !k->dropped;
+	slots = calloc(n + 1, sizeof(*slots));
+	byidx = calloc(n + 1, sizeof(*byidx));
+	if (!slots || !byidx) {
+		free(slots);
+		free(byidx);
+		return MHD_NO;
+	}
+	n = 0;
+	for (k = srv->conns; k; k = k->next)
+		if (!k->dropped) {
+			slots[n] = k->s;
+			byidx[n++] = k;
+		}
+	v = metrics_pick_victim(slots, n, ip, srv->max, srv->per_ip);
+	if (v >= 0) {
+		byidx[v]->dropped = 1;
+		shutdown(byidx[v]->fd, SHUT_RDWR);
+		atomic_fetch_add(&srv->evicted, 1);
+		pr_warn_rl("metrics: connection limit reached, dropping the oldest idle connection");
+	}
+	free(slots);
+	free(byidx);
+	if (v == -2) {
+		atomic_fetch_add(&srv->evicted, 1);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_server *srv = cls;
+	struct mconn *k, **pp;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ca =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		*socket_context = NULL;
+		k = calloc(1, sizeof(*k));
+		if (!k || !fd) {
+			free(k);
+			return;
+		}
+		k->fd = fd->connect_fd;
+		ip16(ca ? ca->client_addr : NULL, k->s.ip);
+		k->s.since_ms = mono_ms();
+		k->next = srv->conns;
+		srv->conns = k;
+		*socket_context = k;
+		return;
+	}
+	/* closed */
+	for (pp = &srv->conns; *pp; pp = &(*pp)->next)
+		if (*pp == *socket_context) {
+			k = *pp;
+			*pp = k->next;
+			free(k);
+			break;
+		}
+	*socket_context = NULL;
+}
+
+static struct mconn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* a request answered: on keep-alive the connection waits (and may be dropped) again */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct mconn *k = conn_of(conn);
+
+	(void)cls;
+	(void)req;
+	(void)toe;
+	if (k) {
+		k->s.answering = 0;
+		k->s.since_ms = mono_ms();
+	}
+}
 
 static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
 			     const char *method, const char *version, const char *upload,
@@ -553,6 +731,12 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	(void)upload;
 	(void)upload_len;
 	(void)req;
+	{
+		struct mconn *k = conn_of(conn);
+
+		if (k)
+			k->s.answering = 1;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -605,10 +789,22 @@ int metrics_server_open(struct metrics_server **out, struct metrics *m,
 	srv->m = m;
 	if (la.ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, serve, srv,
+	srv->max = c->max_conns ? c->max_conns : METRICS_DEFAULT_MAX_CONNS;
+	srv->per_ip = c->max_conns_per_ip ? c->max_conns_per_ip : METRICS_DEFAULT_MAX_PER_IP;
+	/*
+	 * Our policy (on_accept) keeps max connections and max per address,
+	 * dropping idle ones to let new ones in; MHD's own limit only has room
+	 * for those dropped but not yet closed. An idle connection goes after
+	 * conn_timeout_s of silence.
+	 */
+	srv->d = MHD_start_daemon(flags, 0, on_accept, srv, serve, srv,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(2 * srv->max + 64),
+				  MHD_OPTION_CONNECTION_TIMEOUT,
+				  c->conn_timeout_s ? c->conn_timeout_s : METRICS_DEFAULT_CONN_TIMEOUT_S,
+				  MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				  MHD_OPTION_END);
 	if (!srv->d) {
 		pr_err("metrics: cannot listen on '%s' (%s)", c->listen, ls_strerror(LS_EHTTP));
@@ -633,10 +829,21 @@ uint64_t metrics_server_scrapes(const struct metrics_server *s)
 	return atomic_load(&s->scrapes);
 }
 
+uint64_t metrics_server_evicted(const struct metrics_server *s)
+{
+	return atomic_load(&s->evicted);
+}
+
 void metrics_server_close(struct metrics_server *s)
 {
 	if (!s)
 		return;
 	MHD_stop_daemon(s->d);
+	while (s->conns) {
+		struct mconn *k = s->conns;
+
+		s->conns = k->next;
+		free(k);
+	}
 	free(s);
 }

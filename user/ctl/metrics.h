@@ -89,7 +89,32 @@ struct metrics_config {
 	bool enabled;			/* the map is present */
 	char listen[64];		/* "listen": "ADDR:PORT" or "[ADDR6]:PORT", numeric */
 	bool allow_remote;		/* "allow-remote": listen beyond loopback */
+	unsigned int max_conns;		/* "max-connections", default 64 */
+	unsigned int max_conns_per_ip;	/* "max-connections-per-ip", default 8 */
+	unsigned int conn_timeout_s;	/* "connection-timeout" (s) of an idle connection, default 10 */
 };
+
+#define METRICS_DEFAULT_MAX_CONNS	64
+#define METRICS_DEFAULT_MAX_PER_IP	8
+#define METRICS_DEFAULT_CONN_TIMEOUT_S	10
+
+/* One held connection, as metrics_pick_victim() sees it. */
+struct metrics_slot {
+	uint8_t ip[16];		/* the client's address (v4 as ::ffff:a.b.c.d) */
+	int64_t since_ms;	/* waiting for a request since (CLOCK_MONOTONIC ms) */
+	int answering;		/* a request is being answered: never dropped */
+};
+
+/*
+ * metrics_pick_victim() - a client at @ip connects while @n connections are
+ * held: the index of the one to drop first, -1 when it may simply be added,
+ * -2 when it must be refused (nothing can be dropped). At @per_ip
+ * connections of @ip: that address's oldest waiting one; at @max: the
+ * oldest waiting one of the address holding the most. So idle connections,
+ * however many, never keep a scrape out. Pure.
+ */
+int metrics_pick_victim(const struct metrics_slot *slots, size_t n, const uint8_t ip[16],
+			size_t max, size_t per_ip);
 
 /*
  * metrics_config_items - the "metrics" map for user/ctl/confread.h (into a
@@ -127,6 +152,9 @@ int metrics_server_port(const struct metrics_server *s);
 
 /* metrics_server_scrapes() - how many /metrics requests were answered. */
 uint64_t metrics_server_scrapes(const struct metrics_server *s);
+
+/* metrics_server_evicted() - connections dropped at a limit to let a newer one in. */
+uint64_t metrics_server_evicted(const struct metrics_server *s);
 
 /* metrics_server_close() - stop the thread and close the socket; NULL is a no-op. */
 void metrics_server_close(struct metrics_server *s);

@@ -889,7 +889,7 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	if (dnsmsg_parse_reply(msg, len, &r) || !r.qr || r.opcode != DNSMSG_OPCODE_UPDATE ||
 	    (r.zone[0] && strcmp(r.zone, b->zq->dom->name))) {
 		e->st.rejected_replies++;
-		pr_warn("dnsengine: reply from '%s' for zone '%s' ignored (%s)",
+		pr_warn_rl("dnsengine: reply from '%s' for zone '%s' ignored (%s)",
 			dnsio_peer_name(b->peer), b->zq->dom->name, ls_strerror(LS_EDNS_ID));
 		return -1;
 	}
@@ -914,7 +914,7 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 		}
 		if (err) {
 			e->st.rejected_replies++;
-			pr_warn("dnsengine: reply from '%s' for zone '%s' ignored (%s)",
+			pr_warn_rl("dnsengine: reply from '%s' for zone '%s' ignored (%s)",
 				dnsio_peer_name(b->peer), b->zq->dom->name, ls_strerror(err));
 			return -1;
 		}

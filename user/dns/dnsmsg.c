@@ -360,13 +360,84 @@ fail:
 	return err;
 }
 
+#define WIRE_TYPE_OPT 41
+#define WIRE_TYPE_TSIG 250
+
+static inline uint16_t wire16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Skip a possibly compressed name at msg[*off]; bounds-checked, no pointer followed. */
+static int wire_skip_name(const uint8_t *msg, size_t len, size_t *off)
+{
+	size_t o = *off;
+
+	for (int labels = 0; labels < 128; labels++) {
+		uint8_t l;
+
+		if (o >= len)
+			return -1;
+		l = msg[o];
+		if (!l || (l & 0xc0) == 0xc0) {
+			*off = o + (l ? 2 : 1);
+			return *off > len ? -1 : 0;
+		}
+		if (l & 0xc0)
+			return -1;
+		o += 1 + l;
+	}
+	return -1;
+}
+
+int dnsmsg_reply_shape_ok(const uint8_t *buf, size_t len)
+{
+	size_t off = DNS_HDR;
+	unsigned int qd, an_ns, ar, opts = 0;
+
+	if (len < DNS_HDR)
+		return 0;
+	qd = wire16(buf + 4);
+	an_ns = wire16(buf + 6) + wire16(buf + 8);
+	ar = wire16(buf + 10);
+	for (unsigned int i = 0; i < qd; i++) {
+		if (wire_skip_name(buf, len, &off) || off + 4 > len)
+			return 0;
+		off += 4;
+	}
+	for (unsigned int i = 0; i < an_ns + ar; i++) {
+		uint16_t type;
+
+		if (wire_skip_name(buf, len, &off) || off + 10 > len)
+			return 0;
+		type = wire16(buf + off);
+		/*
+		 * RFC 8945 §5.1: the TSIG RR is the last of the additional section,
+		 * one per message; RFC 6891 §6.1.1: one OPT, additional section only.
+		 * ldns keeps only the last TSIG (or OPT) it sees and leaks the others.
+		 */
+		if (type == WIRE_TYPE_TSIG && i != an_ns + ar - 1)
+			return 0;
+		if (type == WIRE_TYPE_TSIG && i < an_ns)
+			return 0;
+		if (type == WIRE_TYPE_OPT && (i < an_ns || ++opts > 1))
+			return 0;
+		off += 10 + wire16(buf + off + 8);
+		if (off > len)
+			return 0;
+	}
+	return 1;
+}
+
 int dnsmsg_parse_reply(const uint8_t *buf, size_t len, struct dnsmsg_reply *r)
 {
 	ldns_pkt *p = NULL;
 	ldns_rr_list *q;
 
 	memset(r, 0, sizeof(*r));
-	if (len < 12 || ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK)
+	/* checked on our side first: ldns leaks what such replies carry */
+	if (len < 12 || !dnsmsg_reply_shape_ok(buf, len) ||
+	    ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK)
 		return LS_EDNS_FORMAT;
 	r->id = ldns_pkt_id(p);
 	r->qr = ldns_pkt_qr(p);

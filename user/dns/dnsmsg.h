@@ -65,8 +65,17 @@ struct dnsmsg_reply {
 };
 
 /*
+ * dnsmsg_reply_shape_ok() - 1 when @buf[0..len) walks as a DNS message whose
+ * sections hold at most one TSIG RR, as the very last RR (RFC 8945), and at
+ * most one OPT RR, in the additional section (RFC 6891); 0 otherwise. Checks
+ * the layout only, before ldns sees the bytes.
+ */
+int dnsmsg_reply_shape_ok(const uint8_t *buf, size_t len);
+
+/*
  * dnsmsg_parse_reply() - parse @buf[0..len) into @r. The TSIG RR, if any, is
- * not checked here (see tsig_verify()). Returns 0 or LS_EDNS_FORMAT.
+ * not checked here (see tsig_verify()). Returns 0 or LS_EDNS_FORMAT (also for
+ * a reply that fails dnsmsg_reply_shape_ok(), e.g. two TSIG RRs).
  */
 int dnsmsg_parse_reply(const uint8_t *buf, size_t len, struct dnsmsg_reply *r);
 

@@ -370,14 +370,14 @@ static int do_line(struct kea_csv_file *f, char *line, size_t len, kea_csv_row_f
 		if (err) {
 			f->hdr_ok = -1;
 			if (miss == KEA_COL_MAX_)
-				pr_err("kea_csv: not a Kea lease file header '%s' (line %llu)",
+				pr_err_rl("kea_csv: not a Kea lease file header '%s' (line %llu)",
 				       f->path, (unsigned long long)f->lineno);
 			else if (miss == KEA_COL_CLIENT_ID)
-				pr_err("kea_csv: header has neither column 'client_id' (v4) nor "
+				pr_err_rl("kea_csv: header has neither column 'client_id' (v4) nor "
 				       "'duid' (v6) in '%s' (line %llu)",
 				       f->path, (unsigned long long)f->lineno);
 			else
-				pr_err("kea_csv: header lacks column '%s' in '%s' (line %llu)",
+				pr_err_rl("kea_csv: header lacks column '%s' in '%s' (line %llu)",
 				       kea_csv_col_name(miss), f->path,
 				       (unsigned long long)f->lineno);
 			return err;
@@ -427,7 +427,7 @@ int kea_csv_read(struct kea_csv_file *f, kea_csv_row_fn fn, void *ctx)
 			if (errno == EINTR)
 				continue;
 			err = -errno;
-			pr_err("kea_csv: cannot read '%s' (%s)", f->path, ls_strerror(err));
+			pr_err_rl("kea_csv: cannot read '%s' (%s)", f->path, ls_strerror(err));
 			return err;
 		}
 		if (n == 0)

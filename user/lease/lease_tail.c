@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "user/common/errcode.h"
@@ -33,7 +34,26 @@ struct lease_tail {
 	kea_csv_row_fn fn;
 	void *ctx;
 	struct lease_tail_stats st;	/* of closed files; the live one is added on read */
+	unsigned int backoff_ms;	/* 0: the last read was good */
+	int64_t retry_at_ms;		/* CLOCK_MONOTONIC; no read before it */
 };
+
+static struct log_rl rl_open, rl_stat;
+
+unsigned int lease_tail_next_backoff(unsigned int prev_ms)
+{
+	if (!prev_ms)
+		return LEASE_TAIL_BACKOFF_MIN_MS;
+	return prev_ms >= LEASE_TAIL_BACKOFF_MAX_MS / 2 ? LEASE_TAIL_BACKOFF_MAX_MS : prev_ms * 2;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void account(struct lease_tail *t, const struct kea_csv_file *f)
 {
@@ -69,12 +89,20 @@ static int load_whole(struct lease_tail *t, const char *path)
 
 static int open_live(struct lease_tail *t)
 {
+	struct stat st;
 	int err = kea_csv_open(&t->live, t->path);
 
 	if (err == -ENOENT)
 		return 0;
+	/* a directory opens fine and fails at read(): refuse what is not a file */
+	if (!err && fstat(kea_csv_fd(t->live), &st) == 0 && !S_ISREG(st.st_mode)) {
+		kea_csv_close(t->live);
+		t->live = NULL;
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
 	if (err) {
-		pr_err("lease_tail: cannot open '%s' (%s)", t->path, ls_strerror(err));
+		log_rl_printf(&rl_open, LOG_LVL_ERR, "lease_tail: cannot open '%s' (%s)", t->path,
+			      ls_strerror(err));
 		return err;
 	}
 	t->st.files++;
@@ -106,7 +134,7 @@ static int live_replaced(struct lease_tail *t, const struct stat *st)
 	return 0;
 }
 
-int lease_tail_process(struct lease_tail *t)
+static int process(struct lease_tail *t)
 {
 	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	struct stat st;
@@ -127,7 +155,8 @@ int lease_tail_process(struct lease_tail *t)
 			if (errno == ENOENT)
 				return rows;
 			n = -errno;
-			pr_err("lease_tail: cannot stat '%s' (%s)", t->path, ls_strerror(n));
+			log_rl_printf(&rl_stat, LOG_LVL_ERR, "lease_tail: cannot stat '%s' (%s)",
+				      t->path, ls_strerror(n));
 			return n;
 		}
 		if (t->live && !live_replaced(t, &st))
@@ -147,6 +176,36 @@ int lease_tail_process(struct lease_tail *t)
 			return n;
 	}
 	return rows;
+}
+
+int lease_tail_process(struct lease_tail *t)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int64_t now;
+	int n;
+
+	if (t->backoff_ms) {
+		now = mono_ms();
+		if (now < t->retry_at_ms) {
+			/* keep the inotify queue empty meanwhile: it wakes us, it is not work */
+			while (t->ifd >= 0 && read(t->ifd, ev, sizeof(ev)) > 0)
+				;
+			return 0;
+		}
+	}
+	n = process(t);
+	if (n < 0) {
+		t->st.errors++;
+		t->backoff_ms = lease_tail_next_backoff(t->backoff_ms);
+		t->retry_at_ms = mono_ms() + t->backoff_ms;
+		pr_debug("lease_tail: '%s' unreadable, next attempt in %u ms", t->path, t->backoff_ms);
+	} else if (t->backoff_ms) {
+		t->backoff_ms = 0;
+		log_rl_flush(&rl_open, LOG_LVL_ERR, "lease_tail: cannot open the lease file");
+		log_rl_flush(&rl_stat, LOG_LVL_ERR, "lease_tail: cannot stat the lease file");
+		pr_info("lease_tail: reading '%s' again", t->path);
+	}
+	return n;
 }
 
 /* Identity of the history files, to see whether kea-lfc moved them meanwhile. */

@@ -25,7 +25,18 @@ struct lease_tail_stats {
 	uint64_t rotations;	/* live file replaced by a new one (LFC, restart) */
 	uint64_t truncations;	/* live file shrank in place: reread from its start */
 	uint64_t files;		/* files opened, history included */
+	uint64_t errors;	/* reads of the live file that failed (then backed off) */
 };
+
+/*
+ * lease_tail_next_backoff() - how long (ms) to leave the live file alone
+ * after a failed read, given the previous wait @prev_ms (0 after a good
+ * read): 1 s, doubling to 30 s. A lease file replaced by a directory costs
+ * one attempt (and at most one log line) per wait, not one per event.
+ */
+#define LEASE_TAIL_BACKOFF_MIN_MS 1000u
+#define LEASE_TAIL_BACKOFF_MAX_MS 30000u
+unsigned int lease_tail_next_backoff(unsigned int prev_ms);
 
 /*
  * lease_tail_open() - load @path's history and the live file, calling @fn for
@@ -47,7 +58,9 @@ int lease_tail_fd(const struct lease_tail *t);
  * lease_tail_process() - drain the inotify queue and read every row appended
  * since the last call, following a rotation if one happened. Safe to call at
  * any time, with or without events. Returns the number of rows handed to the
- * callback, or a negative errno / the callback's error.
+ * callback, or a negative errno / the callback's error. After an error the
+ * live file is not touched again before lease_tail_next_backoff() has passed
+ * (calls meanwhile return 0); the first good read after errors is logged.
  */
 int lease_tail_process(struct lease_tail *t);
 

@@ -1337,7 +1337,7 @@ int reconcile_flush(struct reconcile *r)
 	if (err) {
 		r->st.store_errors++;
 		set_error(r, "store commit failed (%s)", ls_strerror(err));
-		pr_err("reconcile: cannot commit the ownership store (%s); nothing sent",
+		pr_err_rl("reconcile: cannot commit the ownership store (%s); nothing sent",
 		       ls_strerror(err));
 		/* undo: the store did not take the intents, so send none of them */
 		for (size_t i = 0; i < r->nout; i++) {

@@ -292,6 +292,11 @@ out:
 	return err;
 }
 
+const char *loader_iface(const struct loader *l, int i)
+{
+	return l && i >= 0 && i < l->n ? l->at[i].name : NULL;
+}
+
 void loader_close(struct loader *l)
 {
 	if (!l)

@@ -42,6 +42,9 @@ int loader_events_fd(const struct loader *l);
 /* loader_counters() - sum of the per-CPU counters into @sum. Returns 0 or -errno. */
 int loader_counters(const struct loader *l, struct ls_counters *sum);
 
+/* loader_iface() - name of the @i-th attached interface, NULL past the last. */
+const char *loader_iface(const struct loader *l, int i);
+
 /* loader_close() - detach what loader_open() attached, unload. NULL is a no-op. */
 void loader_close(struct loader *l);
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -304,6 +305,15 @@ static void test_config(void **state)
 	assert_int_equal(parse_cfg("{\"listen\": 9547}", &c), LS_ECONFIG);
 	assert_int_equal(parse_cfg("{\"allow-remote\": \"yes\"}", &c), LS_ECONFIG);
 	assert_int_equal(parse_cfg("{\"port\": 9547}", &c), LS_ECONFIG);
+	assert_int_equal(parse_cfg("{}", &c), 0);
+	assert_int_equal(c.max_conns, METRICS_DEFAULT_MAX_CONNS);
+	assert_int_equal(c.max_conns_per_ip, METRICS_DEFAULT_MAX_PER_IP);
+	assert_int_equal(c.conn_timeout_s, METRICS_DEFAULT_CONN_TIMEOUT_S);
+	assert_int_equal(parse_cfg("{\"max-connections\": 100, \"max-connections-per-ip\": 4, "
+				   "\"connection-timeout\": 3}", &c), 0);
+	assert_int_equal(c.max_conns * 100 + c.max_conns_per_ip * 10 + c.conn_timeout_s, 10043);
+	assert_int_equal(parse_cfg("{\"max-connections\": 0}", &c), LS_ECONFIG);
+	assert_int_equal(parse_cfg("{\"connection-timeout\": \"5\"}", &c), LS_ECONFIG);
 }
 
 /* one HTTP/1.0 request over TCP; returns the whole response (free()) */
@@ -386,6 +396,79 @@ static void test_server(void **state)
 	metrics_free(m);
 }
 
+static void test_pick_victim(void **state)
+{
+	struct metrics_slot s[4] = { 0 };
+	uint8_t a[16] = { 0 }, b[16] = { 0 }, c[16] = { 0 };
+
+	(void)state;
+	a[15] = 1;
+	b[15] = 2;
+	c[15] = 3;
+	memcpy(s[0].ip, a, 16);
+	s[0].since_ms = 100;
+	memcpy(s[1].ip, a, 16);
+	s[1].since_ms = 50;
+	memcpy(s[2].ip, b, 16);
+	s[2].since_ms = 10;
+	memcpy(s[3].ip, c, 16);
+	s[3].since_ms = 5;
+	s[3].answering = 1;
+	assert_int_equal(metrics_pick_victim(s, 4, a, 8, 3), -1);
+	/* a at its share: a's oldest idle one */
+	assert_int_equal(metrics_pick_victim(s, 4, a, 8, 2), 1);
+	/* full: the address holding the most idle ones (a) loses its oldest */
+	assert_int_equal(metrics_pick_victim(s, 4, c, 4, 8), 1);
+	/* a scrape being answered is never dropped */
+	s[0].answering = s[1].answering = s[2].answering = 1;
+	assert_int_equal(metrics_pick_victim(s, 4, c, 4, 8), -2);
+}
+
+/*
+ * 300 idle connections from the scraper's own address, then a scrape: it
+ * is answered (within 5 s: the socket times out otherwise), the idle ones
+ * having been dropped oldest first.
+ */
+static void test_idle_flood(void **state)
+{
+	struct metrics_config c = { .enabled = true, .listen = "127.0.0.1:0" };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct timeval tv = { 5, 0 };
+	struct metrics *m = sample_registry();
+	struct metrics_server *srv;
+	static const char req[] = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+	char buf[4096];
+	int idle[300], fd;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(parse_cfg("{}", &c), 0);
+	snprintf(c.listen, sizeof(c.listen), "127.0.0.1:0");	/* a free port */
+	assert_int_equal(metrics_server_open(&srv, m, &c), 0);
+	sa.sin_port = htons(metrics_server_port(srv));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 300; i++) {
+		idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(idle[i] >= 0);
+		assert_int_equal(connect(idle[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, " 200 "));
+	close(fd);
+	assert_true(metrics_server_evicted(srv) >= 300 - METRICS_DEFAULT_MAX_PER_IP);
+	for (int i = 0; i < 300; i++)
+		close(idle[i]);
+	metrics_server_close(srv);
+	metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +479,8 @@ int main(void)
 		cmocka_unit_test(test_race),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_pick_victim),
+		cmocka_unit_test(test_idle_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

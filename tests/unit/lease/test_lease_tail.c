@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -377,6 +378,58 @@ static void test_table_follows(void **state)
 	leases_close(t);
 }
 
+/*
+ * The live file replaced by a directory: one failed attempt, then the tail
+ * leaves it alone for the backoff (calls return 0 at once), and picks up
+ * the file when it comes back.
+ */
+static void test_dir_backs_off(void **state)
+{
+	struct dir *d = *state;
+	struct lease_tail *t;
+	struct lease_tail_stats st;
+	struct seen s = { 0 };
+	int n = 0;
+
+	write_to(d, "", "w", H4);
+	row(d, "", 1);
+	assert_int_equal(lease_tail_open(&t, d->live, 0, on_row, &s), 0);
+	assert_int_equal(s.n, 1);
+	mv(d, "", ".gone");
+	assert_int_equal(mkdir(d->live, 0700), 0);
+	assert_true(lease_tail_process(t) < 0);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(lease_tail_process(t), 0);
+	lease_tail_get_stats(t, &st);
+	assert_int_equal(st.errors, 1);
+	assert_int_equal(rmdir(d->live), 0);
+	write_to(d, "", "w", H4);
+	row(d, "", 2);
+	/* back within the first backoff (1 s); wait on the condition, not a sleep */
+	for (int i = 0; i < 400 && n <= 0; i++) {
+		n = lease_tail_process(t);
+		if (n <= 0)
+			usleep(10000);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(s.count[2], 1);
+	lease_tail_close(t);
+	rm(d, ".gone");
+}
+
+static void test_backoff_bounds(void **state)
+{
+	unsigned int ms = 0;
+
+	(void)state;
+	ms = lease_tail_next_backoff(ms);
+	assert_int_equal(ms, LEASE_TAIL_BACKOFF_MIN_MS);
+	assert_int_equal(lease_tail_next_backoff(ms), 2 * LEASE_TAIL_BACKOFF_MIN_MS);
+	for (int i = 0; i < 40; i++)
+		ms = lease_tail_next_backoff(ms);
+	assert_int_equal(ms, LEASE_TAIL_BACKOFF_MAX_MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +441,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rewritten_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inotify_wakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_follows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_backs_off, setup, teardown),
+		cmocka_unit_test(test_backoff_bounds),
 	};
 
 	log_set_level(LOG_LVL_ERR);
