@@ -7,6 +7,7 @@
 # out of the interface, with no lease behind them, are counted unconfirmed
 # and create nothing in DNS; detaching at SIGTERM leaves nothing behind.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
+. "$LS_TOP/tests/lib/lsrun.sh"
 need_root
 need_cmd kea-dhcp4 kea-dhcp6 perfdhcp named dig jq tcpreplay
 [ -x "$LS_BIN" ] || tap_skip_all "leasesnoop not built"
@@ -32,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 15
+tap_plan 17
 
 kea_lab_net_up
 srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_bind_start '$DIR/bind' $PORT k hmac-sha256 '$SECRET' $FZ $RZ4 $RZ6" >/dev/null 2>&1
@@ -61,6 +62,12 @@ ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$DIR/ls.conf" >"$DIR/ls.out" 2>"$D
 LS_PID=$!
 for _i in $(seq 1 100); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.05; done
 tap_ok "leasesnoop -c attached to $KEA_LAB_SRV_IF" sh -c "ip -n $KEA_LAB_SRV_NS link show $KEA_LAB_SRV_IF | grep -q xdp"
+# the hook in use per interface: --stats and the control command status-get
+tap_is "--stats names the hooks of $KEA_LAB_SRV_IF" \
+	"$(stats | jq -r --arg i "$KEA_LAB_SRV_IF" '.hooks[$i] | "\(.ingress) \(.egress)"')" "xdp-native $(ls_tc_hook)"
+tap_is "status-get names them too" \
+	"$(kea_lab_cmd "$DIR/ctl.sock" '{"command":"status-get"}' |
+	   jq -r --arg i "$KEA_LAB_SRV_IF" '.arguments.hooks[$i] | "\(.ingress) \(.egress)"')" "xdp-native $(ls_tc_hook)"
 
 kea_lab_perfdhcp4 -r 50 -R 100 -p 3 >/dev/null 2>&1
 kea_lab_perfdhcp6 -r 50 -R 100 -p 3 >/dev/null 2>&1
