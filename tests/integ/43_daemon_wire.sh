@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 17
+tap_plan 18
 
 kea_lab_net_up
 srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_bind_start '$DIR/bind' $PORT k hmac-sha256 '$SECRET' $FZ $RZ4 $RZ6" >/dev/null 2>&1
@@ -49,6 +49,7 @@ cat >"$DIR/ls.conf" <<CEOF
   "state-dir": "$DIR/state",
   "control-socket": "$DIR/ctl.sock",
   "pending-timeout": 1.5,
+  "metrics": { "listen": "127.0.0.1:9547" },
   "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
   "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "k",
       "dns-servers": [ { "ip-address": "127.0.0.1", "port": $PORT } ] } ] },
@@ -68,6 +69,11 @@ tap_is "--stats names the hooks of $KEA_LAB_SRV_IF" \
 tap_is "status-get names them too" \
 	"$(kea_lab_cmd "$DIR/ctl.sock" '{"command":"status-get"}' |
 	   jq -r --arg i "$KEA_LAB_SRV_IF" '.arguments.hooks[$i] | "\(.ingress) \(.egress)"')" "xdp-native $(ls_tc_hook)"
+for _i in $(seq 1 30); do srv curl -sf http://127.0.0.1:9547/metrics >"$DIR/metrics.txt" && grep -q bpf_hook "$DIR/metrics.txt" && break; sleep 0.1; done
+tap_is "and /metrics (in the server namespace's own loopback)" \
+	"$(grep "^leasesnoop_bpf_hook_info{interface=\"$KEA_LAB_SRV_IF\"" "$DIR/metrics.txt" | sort)" \
+	"$(printf 'leasesnoop_bpf_hook_info{interface="%s",direction="egress",hook="%s"} 1\nleasesnoop_bpf_hook_info{interface="%s",direction="ingress",hook="xdp-native"} 1' \
+		"$KEA_LAB_SRV_IF" "$(ls_tc_hook)" "$KEA_LAB_SRV_IF")"
 
 kea_lab_perfdhcp4 -r 50 -R 100 -p 3 >/dev/null 2>&1
 kea_lab_perfdhcp6 -r 50 -R 100 -p 3 >/dev/null 2>&1
