@@ -109,8 +109,8 @@ for mode in default no-tcx; do
 	replay_in
 	live_equal "plain XDP taken, $hook ingress" "$TMP/in-$mode.json"
 	x1=$(counter "$X") i1=$(counter "$I") e0=$(counter "$E")
-	tap_ok "$hook ingress events say dir ingress" \
-		sh -c "! grep -v '\"dir\":\"ingress\"' '$TMP/in-$mode.json'"
+	tap_is "$hook ingress: all $NOFF events say dir ingress" \
+		"$(grep -c '"dir":"ingress"' "$TMP/in-$mode.json")" "$NOFF"
 	replay_out
 	wait_lines "$TMP/in-$mode.json" $((NOFF * 2))
 	e1=$(counter "$E")

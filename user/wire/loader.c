@@ -40,6 +40,7 @@ struct attach {
 	enum hookplan_hook hook[2];		/* in use: [IN], [EG] */
 	unsigned int xdp_flags;			/* HOOK_XDP_*: the mode attached in */
 	struct xdp_program *mprog;		/* HOOK_XDP_MULTIPROG: ours in the chain */
+	enum xdp_attach_mode mp_mode;		/* the dispatcher's mode (native/generic) */
 	struct leasesnoop_bpf *twin;		/* and the object it was loaded from */
 	int tcx_fd[2];				/* HOOK_TCX: the links, -1 when none */
 	int tc_filter[2];			/* HOOK_CLSACT: our filter is attached */
@@ -48,6 +49,7 @@ struct attach {
 
 struct loader {
 	struct leasesnoop_bpf *skel;
+	struct leasesnoop_bpf *tc_in_twin;	/* ls_tc_ingress loaded late, for a fallback */
 	struct attach at[LOADER_MAX_IFACES];
 	int n;
 	int ncpu;
@@ -246,9 +248,11 @@ static int join_multiprog(struct attach *a, struct loader *l)
 		err = -errno;
 		goto fail;
 	}
+	/* in the dispatcher's own mode: libxdp swaps dispatchers with XDP_FLAGS_REPLACE */
 	err = xdp_program__attach(a->mprog, a->ifindex, mode, 0);
 	if (err)
 		goto fail;
+	a->mp_mode = mode;
 	pr_debug("loader: ls_xdp id %u joined the XDP dispatcher on '%s' (run priority %u)",
 		 xdp_program__id(a->mprog), a->name, xdp_program__run_prio(a->mprog));
 	return 0;
@@ -261,9 +265,25 @@ fail:
 	return LS_EBPF_ATTACH;
 }
 
+/*
+ * The tc program for @dir, loading ls_tc_ingress now (sharing our maps) when
+ * set_autoload() left it out and an XDP attach fell back to tc.
+ */
 static struct bpf_program *tc_prog(struct loader *l, int dir)
 {
-	return dir == IN ? l->skel->progs.ls_tc_ingress : l->skel->progs.ls_tc_egress;
+	if (dir == EG)
+		return l->skel->progs.ls_tc_egress;
+	if (bpf_program__fd(l->skel->progs.ls_tc_ingress) >= 0)
+		return l->skel->progs.ls_tc_ingress;
+	if (!l->tc_in_twin) {
+		l->tc_in_twin = twin_open(l, "ls_tc_ingress");
+		if (l->tc_in_twin && leasesnoop_bpf__load(l->tc_in_twin)) {
+			pr_err("loader: BPF program 'ls_tc_ingress' rejected by the kernel");
+			leasesnoop_bpf__destroy(l->tc_in_twin);
+			l->tc_in_twin = NULL;
+		}
+	}
+	return l->tc_in_twin ? l->tc_in_twin->progs.ls_tc_ingress : l->skel->progs.ls_tc_ingress;
 }
 
 /* A tcx link appends our program after the others on the hook; it goes when we do. */
@@ -345,10 +365,11 @@ static int attach_dir(struct loader *l, struct attach *a, int dir, const enum ho
 	int err = -EINVAL;
 
 	for (int i = 0; i < n; i++) {
-		/* the tc programs are loaded only when some interface needs them */
 		if ((plan[i] == HOOK_TCX || plan[i] == HOOK_CLSACT) &&
-		    bpf_program__fd(tc_prog(l, dir)) < 0)
+		    bpf_program__fd(tc_prog(l, dir)) < 0) {
+			err = LS_EBPF_LOAD;
 			break;
+		}
 		err = attach_hook(l, a, dir, plan[i]);
 		if (!err) {
 			a->hook[dir] = plan[i];
@@ -391,7 +412,7 @@ static void detach(struct loader *l, struct attach *a)
 	}
 	if (a->mprog) {
 		/* libxdp rebuilds the dispatcher without ours; the others keep their order */
-		int err = xdp_program__detach(a->mprog, a->ifindex, XDP_MODE_UNSPEC, 0);
+		int err = xdp_program__detach(a->mprog, a->ifindex, a->mp_mode, 0);
 
 		if (err)
 			pr_warn("loader: cannot leave the XDP dispatcher on '%s' (%s)", a->name,
@@ -474,6 +495,8 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 /*
  * Load only the programs some interface will use: each costs a verifier
  * pass of its own (about a second). ls_xdp_empty is `make bench`'s anchor.
+ * A fallback from XDP to tc loads ls_tc_ingress later (tc_prog()); a libxdp
+ * dispatcher loads its own copy of ls_xdp (join_multiprog()).
  */
 static void set_autoload(struct loader *l, unsigned int flags)
 {
@@ -482,10 +505,12 @@ static void set_autoload(struct loader *l, unsigned int flags)
 	for (int i = 0; i < LOADER_MAX_IFACES && l->at[i].ifindex; i++) {
 		const struct hookplan_seen *s = &l->at[i].seen;
 
-		if ((flags & LOADER_F_TC_INGRESS) || (s->xdp_id && !s->xdp_stale_ours))
+		if (flags & LOADER_F_TC_INGRESS)
 			tc_in = 1;
-		else
+		else if (!s->xdp_id || s->xdp_stale_ours)
 			xdp = 1;
+		else if (!(s->xdp_dispatcher && s->libxdp_ok))
+			tc_in = 1;
 	}
 	bpf_program__set_autoload(l->skel->progs.ls_xdp, xdp);
 	bpf_program__set_autoload(l->skel->progs.ls_tc_ingress, tc_in);
@@ -610,6 +635,7 @@ void loader_close(struct loader *l)
 		return;
 	for (int i = l->n - 1; i >= 0; i--)
 		detach(l, &l->at[i]);
+	leasesnoop_bpf__destroy(l->tc_in_twin);
 	leasesnoop_bpf__destroy(l->skel);
 	free(l);
 }
