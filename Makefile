@@ -5,7 +5,7 @@ CC      ?= gcc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-PKGS    := libbpf ldns libcrypto libpcap zlib lmdb jansson libmicrohttpd
+PKGS    := libbpf libxdp ldns libcrypto libpcap zlib lmdb jansson libmicrohttpd
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -Wmissing-prototypes -I. -I$(OUTPUT) -MMD -MP -D_GNU_SOURCE \
@@ -38,6 +38,8 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/unit/*/test_*.c))
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+# BPF objects the integ tier attaches as other tools' programs
+BPFT_OBJS  := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/tests/bpf/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BINS:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/tests/fuzz/replay_%,$(FUZZ_SRCS))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
@@ -62,6 +64,9 @@ $(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+$(OUTPUT)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c | $(OUTPUT)/tests/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
@@ -125,7 +130,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libls.a | $(OUTPUT)/fuzz
 layers:
 	$(Q)sh tools/layers.sh
 
-test-bins: layers leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(REPLAY_BINS) $(BPF_OBJS)
+test-bins: layers leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(BPFT_OBJS) $(REPLAY_BINS) $(BPF_OBJS)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory test-bins

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * bpf/leasesnoop.bpf.c - XDP (ingress) and tc clsact (egress) programs that
+ * bpf/leasesnoop.bpf.c - XDP (ingress) and tc (ingress, egress) programs that
  * turn DHCPv4/v6 lease messages crossing an interface into ls_event records
  * in the `events` ring buffer, with per-CPU outcome counters in `counters`.
- * Both programs always pass the packet (XDP_PASS / TC_ACT_OK): leasesnoop
- * observes, it never drops, delays or alters DHCP traffic.
+ * leasesnoop observes, it never drops, delays or alters DHCP traffic, and it
+ * shares the hooks: ls_xdp returns XDP_PASS, which a libxdp dispatcher's
+ * default chain-call actions take as "run the next program"; the tc programs
+ * return TC_ACT_UNSPEC (TCX_NEXT), which hands the packet to the next tcx
+ * program or clsact filter instead of ending classification as TC_ACT_OK
+ * would (with nobody after us, both mean "pass").
  *
  * Kernel features used: BPF ring buffer (5.8), bpf_loop (5.17),
  * bpf_xdp_load_bytes / bpf_xdp_get_buff_len (5.18), bpf_skb_load_bytes,
@@ -14,6 +18,16 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+
+/*
+ * XDP_RUN_CONFIG (xdp-tools' xdp_helpers.h, spelled out so the build needs no
+ * libxdp headers): the BTF metadata a libxdp dispatcher reads when ls_xdp
+ * joins another tool's program chain. Priority 1 runs it first, so a later
+ * program's XDP_DROP/TX/REDIRECT cannot hide DHCP from it; XDP_PASS is its
+ * only return and the only action that continues the chain.
+ */
+#define LS_XDP_RUN_CONFIG(f) _##f SEC(".xdp_run_config")
+#define LS_XDP_RUN_PRIO 1
 
 #define LS_LOOP(n, cb, ctx) bpf_loop((n), (cb), (ctx), 0)
 /* Map values may be read unaligned (no BPF_F_STRICT_ALIGNMENT). */
@@ -138,6 +152,11 @@ static __always_inline int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
 		}                                                                      \
 	})
 
+struct {
+	__uint(priority, LS_XDP_RUN_PRIO);
+	__uint(XDP_PASS, 1);
+} LS_XDP_RUN_CONFIG(ls_xdp);
+
 SEC("xdp")
 int ls_xdp(struct xdp_md *ctx)
 {
@@ -148,7 +167,9 @@ int ls_xdp(struct xdp_md *ctx)
 
 /*
  * On egress a VLAN tag the stack will insert in hardware is not in the data
- * yet but in skb->vlan_tci: report it as the outermost tag.
+ * yet but in skb->vlan_tci; on ingress the stack has already taken the
+ * outermost tag out of the data into skb->vlan_tci (skb_vlan_untag() runs
+ * before tc). Either way, report it as the outermost tag.
  */
 LS_INLINE void ls_skb_vlan(struct __sk_buff *skb, struct ls_hdr *h)
 {
@@ -165,7 +186,20 @@ int ls_tc_egress(struct __sk_buff *skb)
 {
 	LS_RUN(skb, bpf_skb_load_bytes, skb->len, skb->ifindex, LS_DIR_EGRESS,
 	       ls_skb_vlan(skb, &h));
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
+}
+
+/*
+ * Ingress at tc, where another program owns the XDP hook: the same frame XDP
+ * would see (the data starts at the MAC header, skb->len counts it), less
+ * the outer VLAN tag the stack moved to skb->vlan_tci.
+ */
+SEC("tc")
+int ls_tc_ingress(struct __sk_buff *skb)
+{
+	LS_RUN(skb, bpf_skb_load_bytes, skb->len, skb->ifindex, LS_DIR_INGRESS,
+	       ls_skb_vlan(skb, &h));
+	return TC_ACT_UNSPEC;
 }
 
 /* An empty XDP program: the anchor `make bench` measures beside ls_xdp. */

@@ -247,6 +247,19 @@ static json_t *servers_json(const struct dnsengine *eng)
 	return arr;
 }
 
+/* {"eth0": {"ingress": "xdp-native", "egress": "tcx"}, …}: the hook each interface uses */
+static json_t *hooks_json(struct daemon *d)
+{
+	json_t *o = json_object();
+	struct loader_iface li;
+
+	for (int i = 0; d->ldr && loader_iface_get(d->ldr, i, &li) == 0; i++)
+		json_object_set_new(o, li.name,
+				    json_pack("{s:s,s:s}", "ingress", hookplan_name(li.ingress),
+					      "egress", hookplan_name(li.egress)));
+	return o;
+}
+
 static json_t *stats_json(struct daemon *d)
 {
 	json_t *j = reconcile_stats_json(d->rec), *dns, *ring, *tabs, *store;
@@ -312,6 +325,7 @@ static json_t *stats_json(struct daemon *d)
 	json_object_set_new(j, "dns-retry-reports", json_integer((json_int_t)d->retries));
 	json_object_set_new(j, "last-success", json_integer((json_int_t)d->last_success));
 	json_object_set_new(j, "ring", ring);
+	json_object_set_new(j, "hooks", hooks_json(d));
 	json_object_set_new(j, "lease-files", tabs);
 	json_object_set_new(j, "store", store);
 	json_object_set_new(j, "idle", json_boolean(reconcile_idle(d->rec) &&
@@ -337,9 +351,10 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		for (int i = 0; loader_iface(d->ldr, i); i++)
 			json_array_append_new(ifs, json_string(loader_iface(d->ldr, i)));
 		control_get_stats(d->ctl, &cs);
-		st = json_pack("{s:i,s:I,s:s,s:b,s:o,s:s?,s:s?,s:I,s:b,s:b}", "pid", (int)getpid(),
+		st = json_pack("{s:i,s:I,s:s,s:b,s:o,s:o,s:s?,s:s?,s:I,s:b,s:b}", "pid", (int)getpid(),
 			       "uptime", (json_int_t)(time(NULL) - d->started), "config",
 			       d->cfg->file, "dry-run", d->a->dry_run, "interfaces", ifs,
+			       "hooks", hooks_json(d),
 			       "lease-file-v4", d->cfg->lease_file4, "lease-file-v6",
 			       d->cfg->lease_file6, "owned", (json_int_t)os.records, "idle",
 			       reconcile_idle(d->rec), "sending", may_send(d));
@@ -725,6 +740,16 @@ static void metrics_update(struct daemon *d)
 		met_set(m, METRICS_GAUGE, "leasesnoop_last_success_timestamp_seconds",
 			"When a DNS change was last applied (Unix time).", NULL, NULL,
 			(double)d->last_success);
+	json_object_foreach(json_object_get(st, "hooks"), k, o) {
+		static const char *const hook_l[] = { "interface", "direction", "hook", NULL };
+		static const char *const dirs[] = { "ingress", "egress" };
+
+		for (int r = 0; r < 2; r++)
+			met_set(m, METRICS_GAUGE, "leasesnoop_bpf_hook_info",
+				"The kernel hook leasesnoop sees each interface's traffic at (always 1).",
+				hook_l, (const char *const[]){ k, dirs[r],
+					json_string_value(json_object_get(o, dirs[r])) }, 1);
+	}
 	v = json_object_get(st, "ha");
 	met_set(m, METRICS_GAUGE, "leasesnoop_ha_active",
 		"1 when this node sends DNS changes (always 1 without HA).", NULL, NULL,

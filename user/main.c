@@ -38,7 +38,7 @@ static const char doc[] =
 	"  leasesnoop --kea-leases /var/lib/kea/kea-leases4.csv --json   active leases Kea holds\n";
 
 enum { OPT_EVENTS = 0x100, OPT_JSON, OPT_PCAP, OPT_XDP_SKB, OPT_NO_TC, OPT_COUNTERS,
-       OPT_RING_SIZE, OPT_KEA_LEASES, OPT_ALL, OPT_DRY_RUN, OPT_STATS, OPT_WATCH, OPT_SOCKET };
+       OPT_RING_SIZE, OPT_NO_TCX, OPT_TC_INGRESS, OPT_KEA_LEASES, OPT_ALL, OPT_DRY_RUN, OPT_STATS, OPT_WATCH, OPT_SOCKET };
 
 static const struct argp_option opts[] = {
 	{ "config", 'c', "FILE", 0, "Run the daemon with this configuration", 0 },
@@ -54,6 +54,8 @@ static const struct argp_option opts[] = {
 	{ "all", OPT_ALL, NULL, 0, "With --kea-leases: every lease's final state, not only active ones", 0 },
 	{ "xdp-generic", OPT_XDP_SKB, NULL, 0, "Attach XDP in generic (skb) mode", 0 },
 	{ "no-egress", OPT_NO_TC, NULL, 0, "Do not attach the tc egress program", 0 },
+	{ "no-tcx", OPT_NO_TCX, NULL, 0, "Attach tc programs as clsact filters even where the kernel has tcx links", 0 },
+	{ "tc-ingress", OPT_TC_INGRESS, NULL, 0, "See ingress at tc even when the XDP hook is free", 0 },
 	{ "counters", OPT_COUNTERS, NULL, 0, "At exit, print the parser counters as JSON on stderr", 0 },
 	{ "ring-size", OPT_RING_SIZE, "BYTES", 0, "BPF ring buffer size (power of 2, default 16 MiB)", 0 },
 	{ "verbose", 'v', NULL, 0, "More log output (repeatable)", 0 },
@@ -126,6 +128,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_TC:
 		env.loader_flags |= LOADER_F_NO_TC;
+		break;
+	case OPT_NO_TCX:
+		env.loader_flags |= LOADER_F_NO_TCX;
+		break;
+	case OPT_TC_INGRESS:
+		env.loader_flags |= LOADER_F_TC_INGRESS;
 		break;
 	case OPT_COUNTERS:
 		env.counters = 1;

@@ -2,8 +2,10 @@
 /*
  * tests/bpf/test_bpf_parse.c - the kernel build of the parser against the
  * gcc build (DESIGN.md's differential check). Loads the real skeleton, runs
- * frames through ls_xdp and ls_tc_egress with bpf_prog_test_run_opts, asserts
- * the verdict is always PASS/OK, drains the ring and compares every event
+ * frames through ls_xdp, ls_tc_ingress and ls_tc_egress with
+ * bpf_prog_test_run_opts, asserts the verdict is always XDP_PASS /
+ * TC_ACT_UNSPEC (pass, and let the next program on a shared hook run),
+ * drains the ring and compares every event
  * (all fields but ts_ns) and the per-CPU counter deltas (summed over CPUs)
  * with parse_frame() on the same bytes: the shared fixtures, every frame of
  * tests/corpus/data/tcpdump, and >= 100,000 generated and mutated frames from
@@ -94,13 +96,19 @@ static void hexdump(const uint8_t *f, size_t len)
  * Run one program on @f, returns 0 when the kernel ran it (and then compared
  * it with the gcc build), 1 when the kernel refused the frame size.
  */
-static int run_prog(const uint8_t *f, size_t len, int egress, const char *what)
+enum { XDP, TC_IN, TC_EG };
+static const char *const hook_name[] = { "xdp", "tc ingress", "tc egress" };
+
+static int run_prog(const uint8_t *f, size_t len, int hook, const char *what)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = len, .repeat = 1);
 	struct xdp_md xctx = { .data_end = len, .ingress_ifindex = xdp_ifindex };
 	struct __sk_buff sctx = { .ifindex = 1 };
 	struct ls_counters now, kd, ud, before;
-	struct parse *ps = egress ? ps_eg : ps_in;
+	int egress = hook != XDP;	/* an skb program: tc ingress or egress */
+	struct parse *ps = hook == TC_EG ? ps_eg : ps_in;
+	struct bpf_program *prog = hook == XDP ? skel->progs.ls_xdp
+				   : hook == TC_IN ? skel->progs.ls_tc_ingress : skel->progs.ls_tc_egress;
 	const char *why;
 	uint32_t ifindex;
 	int err, r;
@@ -115,8 +123,7 @@ static int run_prog(const uint8_t *f, size_t len, int egress, const char *what)
 		opts.ctx_size_in = sizeof(xctx);
 	}
 	kev.n = 0;
-	err = bpf_prog_test_run_opts(bpf_program__fd(egress ? skel->progs.ls_tc_egress
-							     : skel->progs.ls_xdp), &opts);
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	if (err) {
 		/*
 		 * The test-run harness takes 14 bytes .. about a page, and the
@@ -125,9 +132,9 @@ static int run_prog(const uint8_t *f, size_t len, int egress, const char *what)
 		 */
 		if (len < 14 || len > 3000 || (egress && len < 64))
 			return 1;
-		fail_msg("%s (%s): prog_test_run failed on a %zu-byte frame (%d)", what, egress ? "tc" : "xdp", len, err);
+		fail_msg("%s (%s): prog_test_run failed on a %zu-byte frame (%d)", what, hook_name[hook], len, err);
 	}
-	assert_int_equal(opts.retval, egress ? TC_ACT_OK : XDP_PASS);
+	assert_int_equal(opts.retval, egress ? (__u32)TC_ACT_UNSPEC : XDP_PASS);
 	ring_buffer__consume(rb);
 	kern_counters(&now);
 	for (int i = 0; i < LS_CNT_MAX; i++)
@@ -137,7 +144,7 @@ static int run_prog(const uint8_t *f, size_t len, int egress, const char *what)
 	ifindex = egress ? sctx.ifindex : (uint32_t)xdp_ifindex;
 	before = *parse_counters(ps);
 	uev.n = 0;
-	r = parse_frame(ps, f, len, ifindex, egress ? LS_DIR_EGRESS : LS_DIR_INGRESS, u_cb, &uev);
+	r = parse_frame(ps, f, len, ifindex, hook == TC_EG ? LS_DIR_EGRESS : LS_DIR_INGRESS, u_cb, &uev);
 	for (int i = 0; i < LS_CNT_MAX; i++)
 		ud.c[i] = parse_counters(ps)->c[i] - before.c[i];
 
@@ -152,12 +159,12 @@ static int run_prog(const uint8_t *f, size_t len, int egress, const char *what)
 	}
 	why = cnt_invariant(&kd, kev.n);
 	if (why)
-		fail_msg("%s (%s): counter invariant: %s", what, egress ? "tc" : "xdp", why);
+		fail_msg("%s (%s): counter invariant: %s", what, hook_name[hook], why);
 	return 0;
 
 mismatch:
 	fprintf(stderr, "# %s (%s): kernel and gcc builds differ: events %d vs %d\n", what,
-		egress ? "tc" : "xdp", kev.n, uev.n);
+		hook_name[hook], kev.n, uev.n);
 	for (int i = 0; i < LS_CNT_MAX; i++)
 		if (kd.c[i] != ud.c[i])
 			fprintf(stderr, "#   counter %d: kernel %llu gcc %llu\n", i,
@@ -173,10 +180,11 @@ mismatch:
 	return 0;
 }
 
-/* Both programs on one frame. */
+/* Every program on one frame. */
 static void diff_frame(const uint8_t *f, size_t len, const char *what)
 {
-	if (run_prog(f, len, 0, what) | run_prog(f, len, 1, what))
+	if (run_prog(f, len, XDP, what) | run_prog(f, len, TC_IN, what) |
+	    run_prog(f, len, TC_EG, what))
 		frames_skipped++;
 }
 
@@ -237,26 +245,31 @@ static void test_fixtures(void **state)
 	}
 	/* and a few exact expectations on the kernel side alone */
 	fx_v4_ack(&f);
-	assert_int_equal(run_prog(f.d, f.len, 0, "v4 ack"), 0);
+	assert_int_equal(run_prog(f.d, f.len, XDP, "v4 ack"), 0);
 	assert_int_equal(kev.n, 1);
 	assert_int_equal(kev.ev[0].type, LS_EV_V4_ACK);
 	assert_memory_equal(kev.ev[0].addr, "\xc0\x00\x02\x0a", 4);
 	assert_int_equal(kev.ev[0].dir, LS_DIR_INGRESS);
 	assert_int_equal(kev.ev[0].ifindex, xdp_ifindex);
-	assert_int_equal(run_prog(f.d, f.len, 1, "v4 ack"), 0);
+	assert_int_equal(run_prog(f.d, f.len, TC_IN, "v4 ack"), 0);
+	assert_int_equal(kev.n, 1);
+	assert_int_equal(kev.ev[0].type, LS_EV_V4_ACK);
+	assert_int_equal(kev.ev[0].dir, LS_DIR_INGRESS);
+	assert_int_equal(kev.ev[0].ifindex, 1);
+	assert_int_equal(run_prog(f.d, f.len, TC_EG, "v4 ack"), 0);
 	assert_int_equal(kev.n, 1);
 	assert_int_equal(kev.ev[0].dir, LS_DIR_EGRESS);
 	assert_int_equal(kev.ev[0].ifindex, 1);
 	fx_v6_relayed(&f);
-	assert_int_equal(run_prog(f.d, f.len, 0, "v6 relayed"), 0);
+	assert_int_equal(run_prog(f.d, f.len, XDP, "v6 relayed"), 0);
 	assert_int_equal(kev.n, 5);
 	assert_int_equal(kev.ev[4].prefix_len, 60);
 	assert_int_equal(kev.ev[4].relay_hops, 2);
 	fx_v6_many(&f);
-	assert_int_equal(run_prog(f.d, f.len, 1, "v6 many"), 0);
+	assert_int_equal(run_prog(f.d, f.len, TC_EG, "v6 many"), 0);
 	assert_int_equal(kev.n, 16);	/* LS_MAX_LEASES */
 	fx_udp_dns(&f);
-	assert_int_equal(run_prog(f.d, f.len, 0, "dns"), 0);
+	assert_int_equal(run_prog(f.d, f.len, XDP, "dns"), 0);
 	assert_int_equal(kev.n, 0);
 }
 

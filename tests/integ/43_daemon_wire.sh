@@ -32,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 15
+tap_plan 18
 
 kea_lab_net_up
 srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_bind_start '$DIR/bind' $PORT k hmac-sha256 '$SECRET' $FZ $RZ4 $RZ6" >/dev/null 2>&1
@@ -43,12 +43,24 @@ else tap_fail "kea-dhcp4 and kea-dhcp6 up"; fi
 
 ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -i "$KEA_LAB_SRV_IF" \
 	-4 "$DIR/kea-leases4.csv" -6 "$DIR/kea-leases6.csv" -f "$FZ" -r "$RZ4" -r "$RZ6" \
-	-x '"pending-timeout": 1.5' > "$DIR/ls.conf"
+	-x '"pending-timeout": 1.5' \
+	-x '"metrics": { "listen": "127.0.0.1:9547" }' > "$DIR/ls.conf"
 # ip execs leasesnoop: $! is the daemon itself (a shell function would fork)
 ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$DIR/ls.conf" >"$DIR/ls.out" 2>"$DIR/ls.err" &
 LS_PID=$!
 wait_for 10 test -S "$DIR/ctl.sock"
 tap_ok "leasesnoop -c attached to $KEA_LAB_SRV_IF" sh -c "ip -n $KEA_LAB_SRV_NS link show $KEA_LAB_SRV_IF | grep -q xdp"
+# the hook in use per interface: --stats and the control command status-get
+tap_is "--stats names the hooks of $KEA_LAB_SRV_IF" \
+	"$(stats | jq -r --arg i "$KEA_LAB_SRV_IF" '.hooks[$i] | "\(.ingress) \(.egress)"')" "xdp-native $(ls_tc_hook)"
+tap_is "status-get names them too" \
+	"$(kea_lab_cmd "$DIR/ctl.sock" '{"command":"status-get"}' |
+	   jq -r --arg i "$KEA_LAB_SRV_IF" '.arguments.hooks[$i] | "\(.ingress) \(.egress)"')" "xdp-native $(ls_tc_hook)"
+for _i in $(seq 1 30); do srv curl -sf http://127.0.0.1:9547/metrics >"$DIR/metrics.txt" && grep -q bpf_hook "$DIR/metrics.txt" && break; sleep 0.1; done
+tap_is "and /metrics (in the server namespace's own loopback)" \
+	"$(grep "^leasesnoop_bpf_hook_info{interface=\"$KEA_LAB_SRV_IF\"" "$DIR/metrics.txt" | sort)" \
+	"$(printf 'leasesnoop_bpf_hook_info{interface="%s",direction="egress",hook="%s"} 1\nleasesnoop_bpf_hook_info{interface="%s",direction="ingress",hook="xdp-native"} 1' \
+		"$KEA_LAB_SRV_IF" "$(ls_tc_hook)" "$KEA_LAB_SRV_IF")"
 
 kea_lab_perfdhcp4 -r 50 -R 100 -p 3 >/dev/null 2>&1
 kea_lab_perfdhcp6 -r 50 -R 100 -p 3 >/dev/null 2>&1

@@ -7,6 +7,8 @@
 #   ls_events_stop                   SIGINT, wait for a clean exit (returns its status)
 #   ls_strip_local FILE              its JSON lines without dir/ifindex (for comparing
 #                                    with an offline decode)
+#   ls_tc_hook                       the tc hook leasesnoop should pick on this kernel:
+#                                    tcx from Linux 6.6 on, tc-clsact before
 
 . "$LS_TOP/tests/lib/lsconf.sh"
 
@@ -29,6 +31,12 @@ ls_events_stop() {
 	_rc=$?
 	LS_PID=""
 	return $_rc
+}
+
+ls_tc_hook() {
+	_v=$(uname -r | sed 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+	set -- $_v
+	if [ "$1" -gt 6 ] || { [ "$1" -eq 6 ] && [ "$2" -ge 6 ]; }; then echo tcx; else echo tc-clsact; fi
 }
 
 ls_strip_local() {

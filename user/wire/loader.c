@@ -11,29 +11,49 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "leasesnoop.skel.h"
 #include "user/common/errcode.h"
+#include "user/wire/hookplan.h"
 #include "user/wire/loader.h"
 #include "user/common/log.h"
 
-/* Our tc filter's identity on clsact egress: handle 'LS', priority 0x4c53. */
+/* Our tc filters' identity on clsact ingress and egress: handle 'LS', priority 0x4c53. */
 #define LS_TC_HANDLE 0x4c53
 #define LS_TC_PRIO   0x4c53
+
+/*
+ * tcx (Linux 6.6) attach types; libbpf 1.1's UAPI copy predates them. The
+ * values are the kernel's ABI; support is probed at run time (probe_tcx()).
+ */
+#define LS_BPF_TCX_INGRESS 46
+#define LS_BPF_TCX_EGRESS  47
+
+enum { IN = 0, EG = 1 };
 
 struct attach {
 	int ifindex;
 	char name[IF_NAMESIZE];
-	unsigned int xdp_flags;	/* 0 when XDP is not attached */
-	int tc_attached;
-	int tc_hook_created;
+	struct hookplan_seen seen;
+	char xdp_owner[BPF_OBJ_NAME_LEN];	/* name of the program on the XDP hook */
+	enum hookplan_hook hook[2];		/* in use: [IN], [EG] */
+	unsigned int xdp_flags;			/* HOOK_XDP_*: the mode attached in */
+	struct xdp_program *mprog;		/* HOOK_XDP_MULTIPROG: ours in the chain */
+	enum xdp_attach_mode mp_mode;		/* the dispatcher's mode (native/generic) */
+	struct leasesnoop_bpf *twin;		/* and the object it was loaded from */
+	int tcx_fd[2];				/* HOOK_TCX: the links, -1 when none */
+	int tc_filter[2];			/* HOOK_CLSACT: our filter is attached */
+	int tc_hook_created;			/* we created the clsact qdisc */
 };
 
 struct loader {
 	struct leasesnoop_bpf *skel;
+	struct leasesnoop_bpf *tc_in_twin;	/* ls_tc_ingress loaded late, for a fallback */
 	struct attach at[LOADER_MAX_IFACES];
 	int n;
 	int ncpu;
+	int have_tcx;
 };
 
 static int prog_name_by_id(__u32 id, char *name, size_t n)
@@ -51,6 +71,16 @@ static int prog_name_by_id(__u32 id, char *name, size_t n)
 		return -errno;
 	snprintf(name, n, "%s", info.name);
 	return 0;
+}
+
+static __u32 prog_id_of_fd(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
 int loader_check_kernel(void)
@@ -76,10 +106,56 @@ int loader_check_kernel(void)
 	return 0;
 }
 
-/* Attach XDP, replacing a stale ls_xdp of a killed leasesnoop, never anyone else's. */
-static int attach_xdp(struct loader *l, struct attach *a, unsigned int flags)
+/*
+ * tcx links exist when the kernel takes a tc program at BPF_TCX_INGRESS:
+ * it then fails on the missing interface (ENODEV); a kernel without tcx
+ * rejects the attach type itself (EINVAL).
+ */
+static int probe_tcx(int tc_prog_fd)
+{
+	int fd;
+
+	if (tc_prog_fd < 0)
+		return 0;
+	fd = bpf_link_create(tc_prog_fd, 0, LS_BPF_TCX_INGRESS, NULL);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ENODEV;
+}
+
+/* Fill @a->seen with what is on the XDP hook now. */
+static void observe_xdp(struct attach *a)
+{
+	__u32 id = 0;
+
+	a->xdp_owner[0] = '\0';
+	if (bpf_xdp_query_id(a->ifindex, 0, &id) || !id)
+		return;
+	a->seen.xdp_id = id;
+	prog_name_by_id(id, a->xdp_owner, sizeof(a->xdp_owner));
+	a->seen.xdp_stale_ours = strcmp(a->xdp_owner, "ls_xdp") == 0;
+	/* libxdp's dispatcher program is called xdp_dispatcher (xdp-tools) */
+	a->seen.xdp_dispatcher = strcmp(a->xdp_owner, "xdp_dispatcher") == 0;
+	if (a->seen.xdp_dispatcher) {
+		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(a->ifindex);
+		long err = libxdp_get_error(mp);
+
+		a->seen.libxdp_ok = mp && !err && !xdp_multiprog__is_legacy(mp);
+		if (!a->seen.libxdp_ok)
+			pr_warn("loader: libxdp cannot manage the XDP dispatcher id %u on '%s' (%s; is bpffs mounted at /sys/fs/bpf or $LIBXDP_BPFFS?)",
+				id, a->name, err ? strerror((int)-err) : "not a dispatcher");
+		if (mp && !err)
+			xdp_multiprog__close(mp);
+	}
+}
+
+/* Attach ls_xdp alone to a free XDP hook, replacing a stale ls_xdp of a killed leasesnoop. */
+static int attach_xdp(struct loader *l, struct attach *a, enum hookplan_hook h)
 {
 	int fd = bpf_program__fd(l->skel->progs.ls_xdp);
+	unsigned int mode = h == HOOK_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 	__u32 old = 0;
 	char name[BPF_OBJ_NAME_LEN] = "";
 	int err;
@@ -90,37 +166,149 @@ static int attach_xdp(struct loader *l, struct attach *a, unsigned int flags)
 				a->name);
 			bpf_xdp_detach(a->ifindex, 0, NULL);
 		} else {
-			pr_err("loader: interface '%s' already has XDP program id %u '%s' (not ours, left alone)",
-			       a->name, old, name);
+			pr_warn("loader: interface '%s' now has XDP program id %u '%s' (not ours, left alone)",
+				a->name, old, name);
 			return -EEXIST;
 		}
 	}
-	if (!(flags & LOADER_F_XDP_SKB)) {
-		err = bpf_xdp_attach(a->ifindex, fd, XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
-				     NULL);
-		if (!err) {
-			a->xdp_flags = XDP_FLAGS_DRV_MODE;
-			pr_info("loader: XDP attached to '%s' in native mode", a->name);
-			return 0;
-		}
-		pr_debug("loader: native XDP on '%s' failed (%s), trying generic", a->name,
-			 strerror(-err));
-	}
-	err = bpf_xdp_attach(a->ifindex, fd, XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	err = bpf_xdp_attach(a->ifindex, fd, mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
 	if (err) {
-		pr_err("loader: cannot attach XDP to '%s' (%s)", a->name, strerror(-err));
+		pr_debug("loader: %s XDP on '%s' failed (%s)", hookplan_name(h), a->name,
+			 strerror(-err));
 		return LS_EBPF_ATTACH;
 	}
-	a->xdp_flags = XDP_FLAGS_SKB_MODE;
-	pr_info("loader: XDP attached to '%s' in generic mode", a->name);
+	a->xdp_flags = mode;
 	return 0;
 }
 
-static int attach_tc(struct loader *l, struct attach *a)
+/*
+ * A second copy of the object sharing our maps, loading only @prog: libxdp
+ * loads a dispatcher's member itself (as an freplace program aimed at that
+ * dispatcher), so it needs an object that is not loaded yet.
+ */
+static struct leasesnoop_bpf *twin_open(struct loader *l, const char *prog)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_EGRESS);
+	struct leasesnoop_bpf *t = leasesnoop_bpf__open();
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	if (!t)
+		return NULL;
+	bpf_object__for_each_map(m, t->obj) {
+		struct bpf_map *orig = bpf_object__find_map_by_name(l->skel->obj, bpf_map__name(m));
+
+		if (!orig || bpf_map__reuse_fd(m, bpf_map__fd(orig))) {
+			leasesnoop_bpf__destroy(t);
+			return NULL;
+		}
+	}
+	bpf_object__for_each_program(p, t->obj)
+		bpf_program__set_autoload(p, strcmp(bpf_program__name(p), prog) == 0);
+	return t;
+}
+
+/*
+ * Join the libxdp dispatcher on the XDP hook as one more program of its
+ * chain (xdp-tools' multi-program protocol: libxdp builds a dispatcher with
+ * the old programs plus ours, in run-priority order, and swaps it in
+ * atomically). A stale ls_xdp in the chain, left by a killed leasesnoop, is
+ * taken out first; no other program is touched.
+ */
+static int join_multiprog(struct attach *a, struct loader *l)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .prog_name = "ls_xdp");
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(a->ifindex);
+	enum xdp_attach_mode mode;
+	struct xdp_program *p = NULL;
+	int err;
+
+	if (!mp || libxdp_get_error(mp) || xdp_multiprog__is_legacy(mp)) {
+		if (mp && !libxdp_get_error(mp))
+			xdp_multiprog__close(mp);
+		return -ENOENT;
+	}
+	mode = xdp_multiprog__attach_mode(mp);
+	while ((p = xdp_multiprog__next_prog(p, mp))) {
+		if (strcmp(xdp_program__name(p), "ls_xdp"))
+			continue;
+		pr_warn("loader: removing stale leasesnoop program id %u from the XDP dispatcher on '%s'",
+			xdp_program__id(p), a->name);
+		err = xdp_program__detach(p, a->ifindex, mode, 0);
+		if (err)
+			pr_warn("loader: cannot remove it (%s)", strerror(-err));
+	}
+	xdp_multiprog__close(mp);
+
+	a->twin = twin_open(l, "ls_xdp");
+	if (!a->twin)
+		return -errno ? -errno : -ENOMEM;
+	opts.obj = a->twin->obj;
+	a->mprog = xdp_program__create(&opts);
+	if (!a->mprog) {
+		err = -errno;
+		goto fail;
+	}
+	/* in the dispatcher's own mode: libxdp swaps dispatchers with XDP_FLAGS_REPLACE */
+	err = xdp_program__attach(a->mprog, a->ifindex, mode, 0);
+	if (err)
+		goto fail;
+	a->mp_mode = mode;
+	pr_debug("loader: ls_xdp id %u joined the XDP dispatcher on '%s' (run priority %u)",
+		 xdp_program__id(a->mprog), a->name, xdp_program__run_prio(a->mprog));
+	return 0;
+fail:
+	pr_warn("loader: cannot join the XDP dispatcher on '%s' (%s)", a->name, strerror(-err));
+	xdp_program__close(a->mprog);
+	a->mprog = NULL;
+	leasesnoop_bpf__destroy(a->twin);
+	a->twin = NULL;
+	return LS_EBPF_ATTACH;
+}
+
+/*
+ * The tc program for @dir, loading ls_tc_ingress now (sharing our maps) when
+ * set_autoload() left it out and an XDP attach fell back to tc.
+ */
+static struct bpf_program *tc_prog(struct loader *l, int dir)
+{
+	if (dir == EG)
+		return l->skel->progs.ls_tc_egress;
+	if (bpf_program__fd(l->skel->progs.ls_tc_ingress) >= 0)
+		return l->skel->progs.ls_tc_ingress;
+	if (!l->tc_in_twin) {
+		l->tc_in_twin = twin_open(l, "ls_tc_ingress");
+		if (l->tc_in_twin && leasesnoop_bpf__load(l->tc_in_twin)) {
+			pr_err("loader: BPF program 'ls_tc_ingress' rejected by the kernel");
+			leasesnoop_bpf__destroy(l->tc_in_twin);
+			l->tc_in_twin = NULL;
+		}
+	}
+	return l->tc_in_twin ? l->tc_in_twin->progs.ls_tc_ingress : l->skel->progs.ls_tc_ingress;
+}
+
+/* A tcx link appends our program after the others on the hook; it goes when we do. */
+static int attach_tcx(struct loader *l, struct attach *a, int dir)
+{
+	int fd = bpf_link_create(bpf_program__fd(tc_prog(l, dir)), a->ifindex,
+				 dir == IN ? LS_BPF_TCX_INGRESS : LS_BPF_TCX_EGRESS, NULL);
+
+	if (fd < 0) {
+		pr_debug("loader: tcx %s on '%s' failed (%s)", dir == IN ? "ingress" : "egress",
+			 a->name, strerror(errno));
+		return LS_EBPF_ATTACH;
+	}
+	a->tcx_fd[dir] = fd;
+	return 0;
+}
+
+static int attach_clsact(struct loader *l, struct attach *a, int dir)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = dir == IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = LS_TC_HANDLE, .priority = LS_TC_PRIO);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LS_TC_HANDLE, .priority = LS_TC_PRIO);
+	const char *ours = bpf_program__name(tc_prog(l, dir));
+	const char *where = dir == IN ? "ingress" : "egress";
 	char name[BPF_OBJ_NAME_LEN] = "";
 	int err;
 
@@ -129,60 +317,139 @@ static int attach_tc(struct loader *l, struct attach *a)
 		pr_err("loader: cannot create clsact qdisc on '%s' (%s)", a->name, strerror(-err));
 		return LS_EBPF_ATTACH;
 	}
-	a->tc_hook_created = !err;
+	if (!err)
+		a->tc_hook_created = 1;
 	if (bpf_tc_query(&hook, &q) == 0) {
-		if (prog_name_by_id(q.prog_id, name, sizeof(name)) == 0 &&
-		    strcmp(name, "ls_tc_egress") == 0) {
-			pr_warn("loader: replacing stale leasesnoop tc program id %u on '%s'",
+		if (prog_name_by_id(q.prog_id, name, sizeof(name)) == 0 && strcmp(name, ours) == 0) {
+			pr_warn("loader: replacing stale leasesnoop tc %s program id %u on '%s'", where,
 				q.prog_id, a->name);
 			opts.flags = BPF_TC_F_REPLACE;
 		} else {
-			pr_err("loader: tc egress filter %#x/%#x on '%s' belongs to '%s' (left alone)",
+			pr_err("loader: tc %s filter %#x/%#x on '%s' belongs to '%s' (left alone)", where,
 			       LS_TC_HANDLE, LS_TC_PRIO, a->name, name);
 			return -EEXIST;
 		}
 	}
-	opts.prog_fd = bpf_program__fd(l->skel->progs.ls_tc_egress);
+	opts.prog_fd = bpf_program__fd(tc_prog(l, dir));
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		pr_err("loader: cannot attach tc egress to '%s' (%s)", a->name, strerror(-err));
+		pr_err("loader: cannot attach tc %s to '%s' (%s)", where, a->name, strerror(-err));
 		return LS_EBPF_ATTACH;
 	}
-	a->tc_attached = 1;
+	a->tc_filter[dir] = 1;
 	return 0;
+}
+
+static int attach_hook(struct loader *l, struct attach *a, int dir, enum hookplan_hook h)
+{
+	switch (h) {
+	case HOOK_XDP_NATIVE:
+	case HOOK_XDP_GENERIC:
+		return attach_xdp(l, a, h);
+	case HOOK_XDP_MULTIPROG:
+		return join_multiprog(a, l);
+	case HOOK_TCX:
+		return attach_tcx(l, a, dir);
+	case HOOK_CLSACT:
+		return attach_clsact(l, a, dir);
+	case HOOK_NONE:
+		break;
+	}
+	return -EINVAL;
+}
+
+/* Try the plan's hooks in order; the first that attaches is the one in use. */
+static int attach_dir(struct loader *l, struct attach *a, int dir, const enum hookplan_hook *plan,
+		      int n)
+{
+	int err = -EINVAL;
+
+	for (int i = 0; i < n; i++) {
+		if ((plan[i] == HOOK_TCX || plan[i] == HOOK_CLSACT) &&
+		    bpf_program__fd(tc_prog(l, dir)) < 0) {
+			err = LS_EBPF_LOAD;
+			break;
+		}
+		err = attach_hook(l, a, dir, plan[i]);
+		if (!err) {
+			a->hook[dir] = plan[i];
+			return 0;
+		}
+		if (err == -EEXIST && plan[i] == HOOK_CLSACT)
+			break;
+	}
+	if (err != -EEXIST)
+		pr_err("loader: cannot attach to '%s' %s at any hook (%s)", a->name,
+		       dir == IN ? "ingress" : "egress", ls_strerror(err));
+	return err;
+}
+
+/* Why ingress is where it is, for the one log line per interface. */
+static void log_hooks(const struct attach *a)
+{
+	char why[128] = "";
+
+	if (a->hook[IN] == HOOK_XDP_MULTIPROG)
+		snprintf(why, sizeof(why), " (joined the libxdp dispatcher id %u)", a->seen.xdp_id);
+	else if (a->seen.xdp_id && !a->seen.xdp_stale_ours &&
+		 (a->hook[IN] == HOOK_TCX || a->hook[IN] == HOOK_CLSACT))
+		snprintf(why, sizeof(why), " (XDP hook holds program id %u '%s': not ours, left alone)",
+			 a->seen.xdp_id, a->xdp_owner);
+	pr_info("loader: interface '%s': ingress at %s%s, egress at %s", a->name,
+		hookplan_name(a->hook[IN]), why, hookplan_name(a->hook[EG]));
 }
 
 static void detach(struct loader *l, struct attach *a)
 {
 	if (a->xdp_flags) {
 		__u32 id = 0;
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
 
 		/* detach only if the program there is still ours */
-		bpf_obj_get_info_by_fd(bpf_program__fd(l->skel->progs.ls_xdp), &info, &len);
-		if (bpf_xdp_query_id(a->ifindex, a->xdp_flags, &id) == 0 && id == info.id)
+		if (bpf_xdp_query_id(a->ifindex, a->xdp_flags, &id) == 0 &&
+		    id == prog_id_of_fd(bpf_program__fd(l->skel->progs.ls_xdp)))
 			bpf_xdp_detach(a->ifindex, a->xdp_flags, NULL);
 		a->xdp_flags = 0;
 	}
-	if (a->tc_attached) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-				    .attach_point = BPF_TC_EGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LS_TC_HANDLE,
-				    .priority = LS_TC_PRIO);
+	if (a->mprog) {
+		/* libxdp rebuilds the dispatcher without ours; the others keep their order */
+		int err = xdp_program__detach(a->mprog, a->ifindex, a->mp_mode, 0);
 
-		bpf_tc_detach(&hook, &opts);
-		/*
-		 * Remove the clsact qdisc only if we created it: a pre-existing one
-		 * may carry other tools' filters. (A filter another tool added to
-		 * our qdisc while we ran goes with it; clsact has no refcount.)
-		 */
-		if (a->tc_hook_created) {
-			hook.attach_point = BPF_TC_EGRESS | BPF_TC_INGRESS;
-			bpf_tc_hook_destroy(&hook);
-		}
-		a->tc_attached = 0;
+		if (err)
+			pr_warn("loader: cannot leave the XDP dispatcher on '%s' (%s)", a->name,
+				strerror(-err));
+		xdp_program__close(a->mprog);
+		a->mprog = NULL;
+		leasesnoop_bpf__destroy(a->twin);
+		a->twin = NULL;
 	}
+	for (int dir = IN; dir <= EG; dir++) {
+		if (a->tcx_fd[dir] >= 0) {
+			close(a->tcx_fd[dir]);	/* an unpinned link goes with its last fd */
+			a->tcx_fd[dir] = -1;
+		}
+		if (a->tc_filter[dir]) {
+			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+					    .attach_point = dir == IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = LS_TC_HANDLE,
+					    .priority = LS_TC_PRIO);
+
+			bpf_tc_detach(&hook, &opts);
+			a->tc_filter[dir] = 0;
+		}
+	}
+	/*
+	 * Remove the clsact qdisc only if we created it: a pre-existing one
+	 * may carry other tools' filters. (A filter another tool added to
+	 * our qdisc while we ran goes with it; clsact has no refcount.)
+	 */
+	if (a->tc_hook_created) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+				    .attach_point = BPF_TC_EGRESS | BPF_TC_INGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+		a->tc_hook_created = 0;
+	}
+	a->hook[IN] = a->hook[EG] = HOOK_NONE;
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -207,6 +474,50 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* libxdp's own messages (dispatcher rebuilds, retries): debug detail; we log the outcome. */
+__attribute__((format(printf, 2, 0)))
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)level;
+	if (LOG_LVL_DEBUG > log_get_level())
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	pr_debug("libxdp: %s", buf);
+	return 0;
+}
+
+/*
+ * Load only the programs some interface will use: each costs a verifier
+ * pass of its own (about a second). ls_xdp_empty is `make bench`'s anchor.
+ * A fallback from XDP to tc loads ls_tc_ingress later (tc_prog()); a libxdp
+ * dispatcher loads its own copy of ls_xdp (join_multiprog()).
+ */
+static void set_autoload(struct loader *l, unsigned int flags)
+{
+	int xdp = 0, tc_in = 0;
+
+	for (int i = 0; i < LOADER_MAX_IFACES && l->at[i].ifindex; i++) {
+		const struct hookplan_seen *s = &l->at[i].seen;
+
+		if (flags & LOADER_F_TC_INGRESS)
+			tc_in = 1;
+		else if (!s->xdp_id || s->xdp_stale_ours)
+			xdp = 1;
+		else if (!(s->xdp_dispatcher && s->libxdp_ok))
+			tc_in = 1;
+	}
+	bpf_program__set_autoload(l->skel->progs.ls_xdp, xdp);
+	bpf_program__set_autoload(l->skel->progs.ls_tc_ingress, tc_in);
+	bpf_program__set_autoload(l->skel->progs.ls_tc_egress, !(flags & LOADER_F_NO_TC));
+	bpf_program__set_autoload(l->skel->progs.ls_xdp_empty, 0);
+}
+
 int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned int flags,
 		unsigned long ring_bytes)
 {
@@ -221,6 +532,7 @@ int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned 
 	if (!l)
 		return -ENOMEM;
 	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
 	for (int i = 0; i < n; i++) {
 		struct attach *a = &l->at[i];
 
@@ -231,6 +543,8 @@ int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned 
 			err = -ENODEV;
 			goto fail;
 		}
+		a->tcx_fd[IN] = a->tcx_fd[EG] = -1;
+		observe_xdp(a);
 	}
 	err = loader_check_kernel();
 	if (err)
@@ -243,6 +557,7 @@ int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned 
 	}
 	if (ring_bytes)
 		bpf_map__set_max_entries(l->skel->maps.events, ring_bytes);
+	set_autoload(l, flags);
 	err = leasesnoop_bpf__load(l->skel);
 	if (err) {
 		pr_err("loader: BPF object rejected by the kernel (%s); run with -vv for the verifier log",
@@ -251,19 +566,41 @@ int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned 
 		goto fail;
 	}
 	l->ncpu = libbpf_num_possible_cpus();
+	l->have_tcx = probe_tcx(bpf_program__fd(l->skel->progs.ls_tc_egress)) ||
+		      probe_tcx(bpf_program__fd(l->skel->progs.ls_tc_ingress));
 	for (int i = 0; i < n; i++) {
-		err = attach_xdp(l, &l->at[i], flags);
+		struct attach *a = &l->at[i];
+		enum hookplan_hook plan[HOOKPLAN_MAX], eg[2];
+		int np;
+
+		a->seen.have_tcx = l->have_tcx;
+		np = hookplan_ingress(&a->seen, flags, plan);
+		eg[0] = hookplan_tc(&a->seen, flags);
+		eg[1] = HOOK_CLSACT;
 		l->n = i + 1;
+		err = attach_dir(l, a, IN, plan, np);
 		if (!err && !(flags & LOADER_F_NO_TC))
-			err = attach_tc(l, &l->at[i]);
+			err = attach_dir(l, a, EG, eg, eg[0] == HOOK_TCX ? 2 : 1);
 		if (err)
 			goto fail;
+		log_hooks(a);
 	}
 	*out = l;
 	return 0;
 fail:
 	loader_close(l);
 	return err;
+}
+
+int loader_iface_get(const struct loader *l, int i, struct loader_iface *out)
+{
+	if (!l || i < 0 || i >= l->n)
+		return -ENOENT;
+	out->name = l->at[i].name;
+	out->ifindex = l->at[i].ifindex;
+	out->ingress = l->at[i].hook[IN];
+	out->egress = l->at[i].hook[EG];
+	return 0;
 }
 
 int loader_events_fd(const struct loader *l)
@@ -303,6 +640,7 @@ void loader_close(struct loader *l)
 		return;
 	for (int i = l->n - 1; i >= 0; i--)
 		detach(l, &l->at[i]);
+	leasesnoop_bpf__destroy(l->tc_in_twin);
 	leasesnoop_bpf__destroy(l->skel);
 	free(l);
 }

@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * user/loader.h - loads the leasesnoop BPF object and attaches ls_xdp
- * (ingress; native mode where the driver has it, generic otherwise) and
- * ls_tc_egress (clsact egress) to each interface; detaches exactly what it
- * attached. A stale attachment of leasesnoop's own (left by a killed
- * process) is replaced; anyone else's program is never touched.
+ * user/wire/loader.h - loads the leasesnoop BPF object and attaches it to
+ * each interface, beside whatever programs are already there (hookplan.h
+ * decides where): ingress at XDP when the hook is free (native mode where
+ * the driver has it, generic otherwise), as one more program of a libxdp
+ * dispatcher's chain, or at tc; egress at tc (tcx links on Linux 6.6+,
+ * clsact filters elsewhere). Detaches exactly what it attached. A stale
+ * attachment of leasesnoop's own (left by a killed process) is replaced;
+ * anyone else's program is never replaced, detached or reordered.
  */
 #ifndef LS_LOADER_H
 #define LS_LOADER_H
 
 #include "ringbuf/event.h"
+#include "user/wire/hookplan.h"
 
 struct loader;
 
 #define LOADER_MAX_IFACES 64
 
 /* loader_open() flags */
-#define LOADER_F_XDP_SKB  0x1	/* force generic XDP */
-#define LOADER_F_NO_TC    0x2	/* ingress only */
+#define LOADER_F_XDP_SKB    HOOKPLAN_F_XDP_SKB	/* force generic XDP */
+#define LOADER_F_NO_TC      0x2			/* ingress only */
+#define LOADER_F_NO_TCX     HOOKPLAN_F_NO_TCX	/* clsact filters even where tcx exists */
+#define LOADER_F_TC_INGRESS HOOKPLAN_F_TC_IN	/* ingress at tc even on a free XDP hook */
 
 /*
  * loader_check_kernel() - verify the running kernel has what the programs
@@ -30,11 +36,24 @@ int loader_check_kernel(void);
  * loader_open() - load the object (@ring_bytes: ring buffer size, a power of
  * two multiple of the page size, 0 for the default 16 MiB) and attach to the
  * @n interfaces @ifaces. On any failure everything done so far is undone.
- * Returns 0, -ENODEV for an unknown interface, -EEXIST when another
- * program occupies the hook, LS_EBPF_LOAD / LS_EBPF_ATTACH, or -errno.
+ * Logs, per interface, the hook each direction uses and why. Returns 0,
+ * -ENODEV for an unknown interface, -EEXIST when another program holds
+ * leasesnoop's own clsact handle and priority, LS_EBPF_LOAD /
+ * LS_EBPF_ATTACH, or -errno.
  */
 int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned int flags,
 		unsigned long ring_bytes);
+
+/* One attached interface, for `--stats` and `status-get`. */
+struct loader_iface {
+	const char *name;		/* owned by the loader */
+	int ifindex;
+	enum hookplan_hook ingress;	/* HOOK_NONE: not attached */
+	enum hookplan_hook egress;
+};
+
+/* loader_iface_get() - the @i-th interface (0-based). Returns 0 or -ENOENT past the end. */
+int loader_iface_get(const struct loader *l, int i, struct loader_iface *out);
 
 /* loader_events_fd() - fd of the `events` ring buffer map. */
 int loader_events_fd(const struct loader *l);
