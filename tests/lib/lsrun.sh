@@ -12,12 +12,14 @@ ls_events_start() {
 	shift 3
 	ip netns exec "$_ns" "$LS_BIN" -v --events --json --counters "$@" >"$_out" 2>"$_err" &
 	LS_PID=$!
-	for _t in $(seq 1 100); do
+	# 30 s: loading takes well under a second natively, much longer under
+	# QEMU/TCG (tests/kernels/); the loop ends as soon as it is attached
+	for _t in $(seq 1 600); do
 		grep -q "listening on" "$_err" 2>/dev/null && return 0
-		kill -0 "$LS_PID" 2>/dev/null || { cat "$_err" >&2; return 1; }
+		kill -0 "$LS_PID" 2>/dev/null || { cat "$_err" >&2; LS_PID=""; return 1; }
 		sleep 0.05
 	done
-	echo "leasesnoop did not attach in 5 s" >&2
+	echo "leasesnoop did not attach in 30 s" >&2
 	return 1
 }
 

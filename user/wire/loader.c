@@ -15,6 +15,7 @@
 #include "leasesnoop.skel.h"
 #include "user/common/errcode.h"
 #include "user/wire/loader.h"
+#include "user/wire/vlog.h"
 #include "user/common/log.h"
 
 /* Our tc filter's identity on clsact egress: handle 'LS', priority 0x4c53. */
@@ -185,6 +186,17 @@ static void detach(struct loader *l, struct attach *a)
 	}
 }
 
+/* One log line per line of @text (the log backend appends the newline). */
+static void print_lines(enum log_level lvl, const char *prefix, const char *text)
+{
+	while (*text) {
+		const char *e = strchrnul(text, '\n');
+
+		log_printf(lvl, "%s%.*s", prefix, (int)(e - text), text);
+		text = *e ? e + 1 : e;
+	}
+}
+
 __attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -194,16 +206,19 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	/* bpf_tc_query() of our not-yet-existing filter is expected to fail */
 	if (strstr(fmt, "Kernel error message"))
 		lvl = LOG_LVL_DEBUG;
-	char buf[512];
-	size_t n;
+	char *msg = NULL;
 
-	if (lvl > log_get_level())
+	/* the verifier's log may be megabytes: whole, never cut at a buffer size */
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	log_printf(lvl > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : lvl, "libbpf: %s", buf);
+	if (lvl == LOG_LVL_WARN && vlog_is_load_log(msg)) {
+		/* the reason is at the end: its tail always, the whole log at -vv */
+		print_lines(LOG_LVL_ERR, "loader: verifier: ",
+			    log_get_level() > LOG_LVL_DEBUG ? msg : vlog_tail(msg, VLOG_TAIL_LINES));
+	} else if (lvl <= log_get_level()) {
+		print_lines(lvl > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : lvl, "libbpf: ", msg);
+	}
+	free(msg);
 	return 0;
 }
 
@@ -245,7 +260,7 @@ int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned 
 		bpf_map__set_max_entries(l->skel->maps.events, ring_bytes);
 	err = leasesnoop_bpf__load(l->skel);
 	if (err) {
-		pr_err("loader: BPF object rejected by the kernel (%s); run with -vv for the verifier log",
+		pr_err("loader: BPF object rejected by the kernel (%s); the verifier's reason is above, -vv shows its whole log",
 		       strerror(-err));
 		err = err == -EPERM ? -EPERM : LS_EBPF_LOAD;
 		goto fail;
