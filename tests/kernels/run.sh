@@ -14,7 +14,7 @@ need_root
 need_cmd qemu-system-x86_64 cpio gzip xz modprobe
 BUSYBOX=${LS_BUSYBOX:-/bin/busybox}
 LS_KERNEL_CACHE=${LS_KERNEL_CACHE:-/var/cache/leasesnoop/kernels}
-TIMEOUT=${LS_QEMU_TIMEOUT:-900}
+TIMEOUT=${LS_QEMU_TIMEOUT:-1200}
 MEM=${LS_QEMU_MEM:-1024}
 file "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || tap_skip_all "needs busybox-static (make deps)"
 KERNELS=${LS_KERNELS:-$(ls -d "$LS_KERNEL_CACHE"/linux-image-*/.done 2>/dev/null | sed 's|/.done$||;s|.*/||')}

@@ -69,10 +69,22 @@ int loader_check_kernel(void)
 		pr_err("loader: kernel lacks BPF_MAP_TYPE_RINGBUF (%s)", ls_strerror(LS_ENORINGBUF));
 		return LS_ENORINGBUF;
 	}
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_loop, NULL) != 1 ||
-	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) != 1) {
-		pr_err("loader: kernel lacks bpf_loop or bpf_xdp_load_bytes (needs Linux 5.18 or later)");
-		return LS_EBPF_LOAD;
+	/* each helper the programs call, newest last, named when missing */
+	static const struct {
+		enum bpf_func_id id;
+		const char *name, *since;
+	} helpers[] = {
+		{ BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns", "5.11" },
+		{ BPF_FUNC_loop, "bpf_loop", "5.17" },
+		{ BPF_FUNC_xdp_get_buff_len, "bpf_xdp_get_buff_len", "5.18" },
+		{ BPF_FUNC_xdp_load_bytes, "bpf_xdp_load_bytes", "5.18" },
+	};
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++) {
+		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, helpers[i].id, NULL) != 1) {
+			pr_err("loader: kernel lacks BPF helper %s (Linux %s; leasesnoop is tested on 6.1 and later)",
+			       helpers[i].name, helpers[i].since);
+			return LS_EBPF_LOAD;
+		}
 	}
 	return 0;
 }
