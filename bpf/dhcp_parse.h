@@ -463,8 +463,10 @@ LS_INLINE void ls_emit_one(struct ls_pctx *p)
 		LS_COUNT(p, LS_CNT_RB_FULL);
 		return;
 	}
+	/* one check, on the register that indexes (see LS_COUNT) */
+	LS_OPAQUE(idx);
 	if (idx <= LS_CNT_EV_V6_DECLINE)
-		LS_COUNT(p, idx);
+		p->cnt->c[idx]++;
 }
 
 LS_INLINE void ls_ev_reset(struct ls_pctx *p, const struct ls_hdr *h)

@@ -24,9 +24,11 @@ LS_KERNEL_CACHE=${LS_KERNEL_CACHE:-/var/cache/leasesnoop/kernels}
 # kernels_fetch: resolve each metapackage to its versioned image package and
 # unpack that (vmlinuz, modules, config) into LS_KERNEL_CACHE/<package>.
 kernels_fetch() {
+	keep=""
 	for meta in $KERNEL_PKGS; do
 		img=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
 		[ -n "$img" ] || { echo "deps: cannot resolve $meta" >&2; return 1; }
+		keep="$keep $img"
 		[ -f "$LS_KERNEL_CACHE/$img/.done" ] && continue
 		echo "deps: unpacking $img into $LS_KERNEL_CACHE"
 		rm -rf "$LS_KERNEL_CACHE/$img" "$LS_KERNEL_CACHE/.dl"
@@ -38,6 +40,11 @@ kernels_fetch() {
 		depmod -b "$LS_KERNEL_CACHE/$img" "$ver" || return 1
 		rm -rf "$LS_KERNEL_CACHE/.dl"
 		touch "$LS_KERNEL_CACHE/$img/.done"
+	done
+	# images a security update replaced: the tier boots what is current only
+	for d in "$LS_KERNEL_CACHE"/linux-image-*; do
+		[ -d "$d" ] || continue
+		case " $keep " in *" ${d##*/} "*) ;; *) echo "deps: removing old ${d##*/}"; rm -rf "$d" ;; esac
 	done
 }
 kernels_present() {

@@ -25,6 +25,13 @@ mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
 mount -t bpf bpf $R/sys/fs/bpf
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+# the tree (and its build output) as shares of their own: they stay visible
+# wherever they are, /tmp included
+for s in top:$LS_TOP output:$LS_OUTPUT; do
+	mkdir -p "$R${s#*:}" 2>/dev/null
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro,cache=loose "${s%%:*}" "$R${s#*:}" ||
+		echo "init: cannot mount ${s#*:}"
+done
 mkdir -p $R/tmp/out
 mount --bind /out $R/tmp/out
 # The kernel's module autoloader runs /sbin/modprobe in this root, not the

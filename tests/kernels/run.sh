@@ -6,7 +6,8 @@
 # attachments), all kernels in parallel, one vCPU each. The guest sees the
 # host's files read-only over virtio-9p (init.sh), so the tests run from the
 # same tree, with the same tools, as on the host; nothing leaves the guest but
-# the TAP it writes to its own share, and it has no network card.
+# the TAP it writes to its own share, and it has no network card. The tree
+# and its build output are read-only in the guest.
 # One "ok" per kernel for the boot, one per kernel and test; the verifier's
 # instruction counts of each program on each kernel are printed as diagnostics.
 . "${LS_TOP:-$(dirname "$0")/../..}/tests/lib/tap.sh"
@@ -16,7 +17,8 @@ BUSYBOX=${LS_BUSYBOX:-/bin/busybox}
 LS_KERNEL_CACHE=${LS_KERNEL_CACHE:-/var/cache/leasesnoop/kernels}
 TIMEOUT=${LS_QEMU_TIMEOUT:-1200}
 MEM=${LS_QEMU_MEM:-1024}
-file "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || tap_skip_all "needs busybox-static (make deps)"
+# the initramfs has no libraries: busybox must be the static one
+[ -x "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || tap_skip_all "needs busybox-static (make deps)"
 KERNELS=${LS_KERNELS:-$(ls -d "$LS_KERNEL_CACHE"/linux-image-*/.done 2>/dev/null | sed 's|/.done$||;s|.*/||')}
 TESTS=${LS_GUEST_TESTS:-$(grep -v '^ *#' "$LS_TOP/tests/kernels/guest.list" | grep -v '^ *$')}
 nk=$(echo $KERNELS | wc -w)
@@ -73,6 +75,8 @@ boot() {
 		-append "console=ttyS0 panic=-1 quiet" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$2/out,mount_tag=out,security_model=none" \
+		-virtfs "local,path=$LS_TOP,mount_tag=top,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$LS_OUTPUT,mount_tag=output,security_model=none,readonly=on,multidevs=remap" \
 		</dev/null >"$2/console.log" 2>&1
 	echo $? >"$2/qemu.rc"
 }
