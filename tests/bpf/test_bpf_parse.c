@@ -30,6 +30,7 @@
 #include "user/wire/evfmt.h"
 #include "user/wire/parse.h"
 #include "user/wire/pcapsrc.h"
+#include "user/wire/vlog.h"
 #include "tests/lib/cntcheck.h"
 #include "tests/lib/pktbuild.h"
 #include "tests/lib/pktfix.h"
@@ -180,36 +181,35 @@ static void diff_frame(const uint8_t *f, size_t len, const char *what)
 		frames_skipped++;
 }
 
-/* libbpf's messages, kept to show the verifier's reason when the load fails */
-static char libbpf_msgs[1 << 16];
-static size_t libbpf_msgs_len;
+/* the verifier's log libbpf hands over when a load fails, whole */
+static char *load_log;
 
 __attribute__((format(printf, 2, 0)))
 static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	size_t room = sizeof(libbpf_msgs) - libbpf_msgs_len;
-	int n;
+	char *msg;
 
-	if (level == LIBBPF_DEBUG || room < 2)
+	if (level == LIBBPF_DEBUG || vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	n = vsnprintf(libbpf_msgs + libbpf_msgs_len, room, fmt, ap);
-	libbpf_msgs_len += n < 0 ? 0 : (size_t)n < room ? (size_t)n : room - 1;
+	if (vlog_is_load_log(msg)) {
+		free(load_log);
+		load_log = msg;
+	} else {
+		fputs(msg, stderr);
+		free(msg);
+	}
 	return 0;
 }
 
-/* Print the last @lines lines of what libbpf said, as TAP diagnostics. */
-static void libbpf_msgs_tail(int lines)
+/* The verifier's reason (the tail of its log), as TAP diagnostics. */
+static void load_log_tail(void)
 {
-	const char *p = libbpf_msgs + libbpf_msgs_len;
+	const char *l = load_log ? vlog_tail(load_log, 25) : "";
 
-	while (p > libbpf_msgs && lines >= 0)
-		if (*--p == '\n')
-			lines--;
-	for (const char *l = p; *l;) {
+	while (*l) {
 		const char *e = strchrnul(l, '\n');
 
-		if (e > l)
-			printf("# %.*s\n", (int)(e - l), l);
+		printf("# %.*s\n", (int)(e - l), l);
 		l = *e ? e + 1 : e;
 	}
 }
@@ -263,8 +263,8 @@ static int setup(void)
 	skel = leasesnoop_bpf__open_and_load();
 	if (!skel) {
 		err = -errno;
+		load_log_tail();
 		printf("Bail out! bpf_parse: the kernel rejected the BPF object (%s)\n", strerror(-err));
-		libbpf_msgs_tail(40);
 		return -1;
 	}
 	verifier_report();
