@@ -44,18 +44,22 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BINS:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/tests/fuzz/replay_%,$(FUZZ_SRCS))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 TOOL_BINS  := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(wildcard tools/*.c))
-SHELL_TESTS = $(sort $(wildcard tests/corpus/*.sh)) tests/fuzz/seeds.sh $(sort $(wildcard tests/integ/*.sh))
+SHELL_TESTS = $(sort $(wildcard tests/corpus/*.sh)) tests/fuzz/seeds.sh $(sort $(wildcard tests/integ/*.sh)) \
+              $(KERNEL_TESTS)
+# The QEMU tier: the kernel-side tests (tests/kernels/guest.list) on Debian's
+# 6.1 and 6.12 kernel images, both guests at once, one vCPU each.
+KERNEL_TESTS := tests/kernels/run.sh
 FUZZ_SECONDS ?= 60
 
 export LS_TOP := $(CURDIR)
 export LS_OUTPUT := $(CURDIR)/$(OUTPUT)
 export CMOCKA_MESSAGE_OUTPUT := TAP
 
-.PHONY: all deps check check-fast bench demo fuzz clean help test-bins layers
+.PHONY: all deps check check-fast check-kernels bench demo fuzz clean help test-bins layers
 all: leasesnoop $(TOOL_BINS)
 
 help:
-	@echo "targets: deps all check check-fast demo bench fuzz clean   (V=1 shows commands)"
+	@echo "targets: deps all check check-kernels check-fast demo bench fuzz clean   (V=1 shows commands)"
 
 deps:
 	$(Q)sh tools/deps.sh
@@ -135,6 +139,10 @@ test-bins: layers leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(BPFT_OBJS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(BPFT_BINS) $(SHELL_TESTS)
+
+check-kernels: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)prove -v $(KERNEL_TESTS)
 
 check-fast: test-bins
 	$(Q)prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/corpus/*.sh))

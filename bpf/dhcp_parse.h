@@ -141,7 +141,8 @@ struct ls_pctx {
  *   LS_LD64(ptr)              an 8-byte load from a possibly unaligned address
  *   LS_EMIT(pctx, ev)         hand one finished event on; returns 0 or < 0 (ring full)
  *   LS_MIN(v, max)            min() the verifier can follow
- *   LS_MIN(v, max)            min() the verifier can follow
+ *   LS_OPAQUE(x)              make @x one register the compiler cannot re-derive
+ *                             (bounds the verifier learns on it stay on it)
  */
 #ifndef LS_LOOP
 #include <string.h>
@@ -154,17 +155,24 @@ LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 }
 #define LS_LOOP(n, cb, ctx) ls_loop_user((n), (cb), (ctx))
 #define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
-#define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
+#define LS_OPAQUE(x) ((void)0)
 /* memcpy: an unaligned u64 dereference is undefined behaviour in C */
 #define LS_LD64(ptr) ({ __u64 _v; memcpy(&_v, (ptr), 8); _v; })
 int ls_emit_user(struct ls_pctx *p, const struct ls_event *ev);
 #define LS_EMIT(p, ev) ls_emit_user((p), (ev))
 #endif
 
-/* The bound check folds away for constant indexes; the verifier needs it for the rest. */
+/*
+ * The bound check folds away for constant indexes; the verifier needs it for
+ * the rest. A variable index is made opaque first: otherwise clang may test
+ * one register (type - 1 <= 6) and index with another derived from the same
+ * value (type + 4), and verifiers before 6.2 or so do not carry the bound over.
+ */
 #define LS_COUNT(p, idx)                                                  \
 	do {                                                              \
 		__u32 _ci = (idx);                                        \
+		if (!__builtin_constant_p(idx))                           \
+			LS_OPAQUE(_ci);                                   \
 		if (_ci < LS_CNT_MAX)                                     \
 			(p)->cnt->c[_ci]++;                               \
 	} while (0)
@@ -455,8 +463,10 @@ LS_INLINE void ls_emit_one(struct ls_pctx *p)
 		LS_COUNT(p, LS_CNT_RB_FULL);
 		return;
 	}
+	/* one check, on the register that indexes (see LS_COUNT) */
+	LS_OPAQUE(idx);
 	if (idx <= LS_CNT_EV_V6_DECLINE)
-		LS_COUNT(p, idx);
+		p->cnt->c[idx]++;
 }
 
 LS_INLINE void ls_ev_reset(struct ls_pctx *p, const struct ls_hdr *h)

@@ -44,6 +44,21 @@
 		(__u32)_mr;                                                                 \
 	})
 
+#define LS_OPAQUE(x) asm volatile("" : "+r"(x))
+/*
+ * bpf_ntohs() of a 16-bit packet field, bounded: before Linux 6.10 or so the
+ * verifier forgets all bounds of a register after a byte swap, and a value
+ * used in packet-pointer arithmetic must be bounded (6.1: "math between pkt
+ * pointer and register with unbounded min value"). The mask costs one ALU
+ * instruction; LS_OPAQUE keeps clang from dropping it as redundant.
+ */
+#define LS_NTOHS_BOUNDED(v)                                                    \
+	({                                                                     \
+		__u32 _nb = bpf_ntohs(v);                                      \
+		LS_OPAQUE(_nb);                                                \
+		_nb & 0xffff;                                                  \
+	})
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24);	/* 16 MiB = 32k events; user space may resize */
@@ -88,7 +103,7 @@ static __always_inline int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
 		if (d + 34 > end || (d[14] >> 4) != 4)
 			return 0;
 		ihl = (d[14] & 0xf) * 4;
-		tot = bpf_ntohs(*(const __u16 *)(d + 16));
+		tot = LS_NTOHS_BOUNDED(*(const __u16 *)(d + 16));
 		if (ihl < 20 || tot < ihl || d + 14 + tot > end)
 			return 0;
 		if (d[23] != 17)
@@ -111,7 +126,7 @@ static __always_inline int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
 
 		if (d + 62 > end || (d[14] >> 4) != 6)
 			return 0;
-		if (d + 54 + bpf_ntohs(*(const __u16 *)(d + 18)) > end)
+		if (d + 54 + LS_NTOHS_BOUNDED(*(const __u16 *)(d + 18)) > end)
 			return 0;
 		nh = d[20];
 		if (nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51)

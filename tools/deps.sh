@@ -13,7 +13,46 @@ liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libmicrohttpd-dev
 linux-libc-dev iproute2 ethtool kmod procps psmisc tcpreplay tcpdump jq perl
 kea-dhcp4-server kea-dhcp6-server kea-dhcp-ddns-server kea-admin kea-common
 isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus curl gdb
+qemu-system-x86 busybox-static cpio xz-utils zstd
 "
+
+# The QEMU tier (tests/kernels/) boots these Debian kernel images; they are
+# unpacked into LS_KERNEL_CACHE, never installed on the host.
+KERNEL_PKGS="linux-image-amd64 linux-image-6.12-amd64"
+LS_KERNEL_CACHE=${LS_KERNEL_CACHE:-/var/cache/leasesnoop/kernels}
+
+# kernels_fetch: resolve each metapackage to its versioned image package and
+# unpack that (vmlinuz, modules, config) into LS_KERNEL_CACHE/<package>.
+kernels_fetch() {
+	keep=""
+	for meta in $KERNEL_PKGS; do
+		img=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+		[ -n "$img" ] || { echo "deps: cannot resolve $meta" >&2; return 1; }
+		keep="$keep $img"
+		[ -f "$LS_KERNEL_CACHE/$img/.done" ] && continue
+		echo "deps: unpacking $img into $LS_KERNEL_CACHE"
+		rm -rf "$LS_KERNEL_CACHE/$img" "$LS_KERNEL_CACHE/.dl"
+		mkdir -p "$LS_KERNEL_CACHE/.dl"
+		(cd "$LS_KERNEL_CACHE/.dl" && apt-get download -q "$img") || return 1
+		dpkg-deb -x "$LS_KERNEL_CACHE"/.dl/"$img"_*.deb "$LS_KERNEL_CACHE/$img" || return 1
+		# modules.dep, so modprobe works inside the guest
+		ver=$(ls "$LS_KERNEL_CACHE/$img/lib/modules")
+		depmod -b "$LS_KERNEL_CACHE/$img" "$ver" || return 1
+		rm -rf "$LS_KERNEL_CACHE/.dl"
+		touch "$LS_KERNEL_CACHE/$img/.done"
+	done
+	# images a security update replaced: the tier boots what is current only
+	for d in "$LS_KERNEL_CACHE"/linux-image-*; do
+		[ -d "$d" ] || continue
+		case " $keep " in *" ${d##*/} "*) ;; *) echo "deps: removing old ${d##*/}"; rm -rf "$d" ;; esac
+	done
+}
+kernels_present() {
+	for meta in $KERNEL_PKGS; do
+		img=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+		[ -n "$img" ] && [ -f "$LS_KERNEL_CACHE/$img/.done" ] || return 1
+	done
+}
 
 missing=""
 for p in $PKGS; do
@@ -21,7 +60,7 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-if [ -z "$missing" ]; then
+if [ -z "$missing" ] && kernels_present; then
 	echo "deps: all packages present"
 	exit 0
 fi
@@ -40,8 +79,11 @@ fi
 cleanup() { [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d; return 0; }
 trap cleanup EXIT
 
-echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+kernels_fetch

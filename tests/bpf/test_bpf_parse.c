@@ -32,6 +32,7 @@
 #include "user/wire/evfmt.h"
 #include "user/wire/parse.h"
 #include "user/wire/pcapsrc.h"
+#include "user/wire/vlog.h"
 #include "tests/lib/cntcheck.h"
 #include "tests/lib/pktbuild.h"
 #include "tests/lib/pktfix.h"
@@ -188,21 +189,98 @@ static void diff_frame(const uint8_t *f, size_t len, const char *what)
 		frames_skipped++;
 }
 
-static int setup(void **state)
+/* the verifier's log libbpf hands over when a load fails, whole */
+static char *load_log;
+
+__attribute__((format(printf, 2, 0)))
+static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (level == LIBBPF_DEBUG || vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	if (vlog_is_load_log(msg)) {
+		free(load_log);
+		load_log = msg;
+	} else {
+		fputs(msg, stderr);
+		free(msg);
+	}
+	return 0;
+}
+
+/* The verifier's reason (the tail of its log), as TAP diagnostics. */
+static void load_log_tail(void)
+{
+	const char *l = load_log ? vlog_tail(load_log, 25) : "";
+
+	while (*l) {
+		const char *e = strchrnul(l, '\n');
+
+		printf("# %.*s\n", (int)(e - l), l);
+		l = *e ? e + 1 : e;
+	}
+}
+
+#define VERIFIER_INSN_LIMIT 1000000u	/* BPF_COMPLEXITY_LIMIT_INSNS */
+
+/*
+ * The verifier's work per program on this kernel (bpf_prog_info.verified_insns,
+ * Linux 5.16+): printed, and a warning when any program needs more than half
+ * the limit, so headroom lost to a change shows in the test's output.
+ */
+static void verifier_report(void)
+{
+	const struct bpf_program *progs[] = { skel->progs.ls_xdp, skel->progs.ls_tc_egress };
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len)) {
+			printf("# verifier: %s: no bpf_prog_info (%s)\n", bpf_program__name(progs[i]),
+			       strerror(errno));
+			continue;
+		}
+		printf("# verifier: %s %u instructions processed (limit %u)\n",
+		       bpf_program__name(progs[i]), info.verified_insns, VERIFIER_INSN_LIMIT);
+		if (info.verified_insns > VERIFIER_INSN_LIMIT / 2)
+			printf("# WARNING: verifier: %s needs %u instructions, over half the limit of %u\n",
+			       bpf_program__name(progs[i]), info.verified_insns, VERIFIER_INSN_LIMIT);
+	}
+}
+
+/*
+ * Not a cmocka group setup: when it fails the test must fail loudly with the
+ * reason (TAP "Bail out!"), never report a plan it did not run.
+ */
+static int setup(void)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	uint8_t probe[64] = { 0 };
 	struct xdp_md xctx = { .data_end = sizeof(probe), .ingress_ifindex = 1 };
+	int err;
 
-	(void)state;
 	ncpus = libbpf_num_possible_cpus();
 	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu) {
+		printf("Bail out! bpf_parse: out of memory\n");
+		return -1;
+	}
+	libbpf_set_print(libbpf_capture);
 	skel = leasesnoop_bpf__open_and_load();
-	if (!skel || !percpu)
+	if (!skel) {
+		err = -errno;
+		load_log_tail();
+		printf("Bail out! bpf_parse: the kernel rejected the BPF object (%s)\n", strerror(-err));
 		return -1;
+	}
+	verifier_report();
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), rb_cb, &kev, NULL);
-	if (!rb || parse_new(&ps_in) || parse_new(&ps_eg))
+	if (!rb || parse_new(&ps_in) || parse_new(&ps_eg)) {
+		printf("Bail out! bpf_parse: cannot set up the ring buffer or the gcc parser\n");
 		return -1;
+	}
 	/* an XDP test run may name a real receive queue: lo's */
 	opts.data_in = probe;
 	opts.data_size_in = sizeof(probe);
@@ -217,9 +295,8 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+static void teardown(void)
 {
-	(void)state;
 	printf("# %ld program runs compared, %ld events, %ld frames the test harness refused\n",
 	       frames_run, events_seen, frames_skipped);
 	printf("# kernel counters: ");
@@ -229,7 +306,6 @@ static int teardown(void **state)
 	parse_free(ps_in);
 	parse_free(ps_eg);
 	free(percpu);
-	return 0;
 }
 
 static void test_fixtures(void **state)
@@ -602,6 +678,8 @@ int main(void)
 		cmocka_unit_test(test_generated),
 	};
 
+	int err;
+
 	if (geteuid() != 0) {
 		const char *ci = getenv("CI");
 
@@ -613,5 +691,9 @@ int main(void)
 		printf("1..0 # SKIP needs root\n");
 		return 0;
 	}
-	return cmocka_run_group_tests_name("bpf_parse", tests, setup, teardown);
+	if (setup())
+		return 1;
+	err = cmocka_run_group_tests_name("bpf_parse", tests, NULL, NULL);
+	teardown();
+	return err;
 }

@@ -17,6 +17,7 @@
 #include "user/common/errcode.h"
 #include "user/wire/hookplan.h"
 #include "user/wire/loader.h"
+#include "user/wire/vlog.h"
 #include "user/common/log.h"
 
 /* Our tc filters' identity on clsact ingress and egress: handle 'LS', priority 0x4c53. */
@@ -98,10 +99,22 @@ int loader_check_kernel(void)
 		pr_err("loader: kernel lacks BPF_MAP_TYPE_RINGBUF (%s)", ls_strerror(LS_ENORINGBUF));
 		return LS_ENORINGBUF;
 	}
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_loop, NULL) != 1 ||
-	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) != 1) {
-		pr_err("loader: kernel lacks bpf_loop or bpf_xdp_load_bytes (needs Linux 5.18 or later)");
-		return LS_EBPF_LOAD;
+	/* each helper the programs call, newest last, named when missing */
+	static const struct {
+		enum bpf_func_id id;
+		const char *name, *since;
+	} helpers[] = {
+		{ BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns", "5.11" },
+		{ BPF_FUNC_loop, "bpf_loop", "5.17" },
+		{ BPF_FUNC_xdp_get_buff_len, "bpf_xdp_get_buff_len", "5.18" },
+		{ BPF_FUNC_xdp_load_bytes, "bpf_xdp_load_bytes", "5.18" },
+	};
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++) {
+		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, helpers[i].id, NULL) != 1) {
+			pr_err("loader: kernel lacks BPF helper %s (Linux %s; leasesnoop is tested on 6.1 and later)",
+			       helpers[i].name, helpers[i].since);
+			return LS_EBPF_LOAD;
+		}
 	}
 	return 0;
 }
@@ -452,6 +465,17 @@ static void detach(struct loader *l, struct attach *a)
 	a->hook[IN] = a->hook[EG] = HOOK_NONE;
 }
 
+/* One log line per line of @text (the log backend appends the newline). */
+static void print_lines(enum log_level lvl, const char *prefix, const char *text)
+{
+	while (*text) {
+		const char *e = strchrnul(text, '\n');
+
+		log_printf(lvl, "%s%.*s", prefix, (int)(e - text), text);
+		text = *e ? e + 1 : e;
+	}
+}
+
 __attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -461,16 +485,19 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	/* bpf_tc_query() of our not-yet-existing filter is expected to fail */
 	if (strstr(fmt, "Kernel error message"))
 		lvl = LOG_LVL_DEBUG;
-	char buf[512];
-	size_t n;
+	char *msg = NULL;
 
-	if (lvl > log_get_level())
+	/* the verifier's log may be megabytes: whole, never cut at a buffer size */
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	log_printf(lvl > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : lvl, "libbpf: %s", buf);
+	if (lvl == LOG_LVL_WARN && vlog_is_load_log(msg)) {
+		/* the reason is at the end: its tail always, the whole log at -vv */
+		print_lines(LOG_LVL_ERR, "loader: verifier: ",
+			    log_get_level() > LOG_LVL_DEBUG ? msg : vlog_tail(msg, VLOG_TAIL_LINES));
+	} else if (lvl <= log_get_level()) {
+		print_lines(lvl > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : lvl, "libbpf: ", msg);
+	}
+	free(msg);
 	return 0;
 }
 
@@ -560,7 +587,7 @@ int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned 
 	set_autoload(l, flags);
 	err = leasesnoop_bpf__load(l->skel);
 	if (err) {
-		pr_err("loader: BPF object rejected by the kernel (%s); run with -vv for the verifier log",
+		pr_err("loader: BPF object rejected by the kernel (%s); the verifier's reason is above, -vv shows its whole log",
 		       strerror(-err));
 		err = err == -EPERM ? -EPERM : LS_EBPF_LOAD;
 		goto fail;
