@@ -44,6 +44,10 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 TOOL_BINS  := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(wildcard tools/*.c))
 SHELL_TESTS = $(sort $(wildcard tests/corpus/*.sh)) tests/fuzz/seeds.sh $(sort $(wildcard tests/integ/*.sh))
 FUZZ_SECONDS ?= 60
+# Two test files at a time: every tier is parallel-safe (temp dirs from
+# mktemp, free ports from lab_dns_free_port, namespaces named per process,
+# fixed ports only inside a namespace the test created). PROVE_FLAGS= runs serially.
+PROVE_FLAGS ?= -j2
 
 export LS_TOP := $(CURDIR)
 export LS_OUTPUT := $(CURDIR)/$(OUTPUT)
