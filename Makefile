@@ -50,6 +50,10 @@ SHELL_TESTS = $(sort $(wildcard tests/corpus/*.sh)) tests/fuzz/seeds.sh $(sort $
 # 6.1 and 6.12 kernel images, both guests at once, one vCPU each.
 KERNEL_TESTS := tests/kernels/run.sh
 FUZZ_SECONDS ?= 60
+# Two test files at a time: every tier is parallel-safe (temp dirs from
+# mktemp, free ports from lab_dns_free_port, namespaces named per process,
+# fixed ports only inside a namespace the test created). PROVE_FLAGS= runs serially.
+PROVE_FLAGS ?= -j2
 
 export LS_TOP := $(CURDIR)
 export LS_OUTPUT := $(CURDIR)/$(OUTPUT)
