@@ -427,16 +427,22 @@ static const char *want(const struct confread_item *it, char *buf, size_t len)
 	return buf;
 }
 
+int confread_bad_value(struct confread *cr, const char *key, const char *what, const json_t *v)
+{
+	char d[64];
+
+	return confread_bad(cr, key, "must be %s, not %s", what, confread_describe(v, d, sizeof(d)));
+}
+
 /* "must be <want>, not <what @v is>" about @key (NULL: the current path) */
 static int bad_value(struct confread *cr, const char *key, const struct confread_item *it,
 		     const json_t *v)
 {
-	char w[WANT_MAX], d[64];
+	char w[WANT_MAX];
 
 	if ((it->flags & CONFREAD_SECRET) && json_is_string(v))
 		return confread_bad(cr, key, "must be %s", want(it, w, sizeof(w)));
-	return confread_bad(cr, key, "must be %s, not %s", want(it, w, sizeof(w)),
-			    confread_describe(v, d, sizeof(d)));
+	return confread_bad_value(cr, key, want(it, w, sizeof(w)), v);
 }
 
 /* storing */

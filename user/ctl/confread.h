@@ -179,6 +179,12 @@ unsigned int confread_line(const struct confread *cr, const char *key);
 int confread_bad(struct confread *cr, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * confread_bad_value() - confread_bad() saying "must be @what, not <@v as
+ * confread_describe() shows it>": for CONFREAD_FN readers. Returns LS_ECONFIG.
+ */
+int confread_bad_value(struct confread *cr, const char *key, const char *what, const json_t *v);
+
 /* confread_missing() - log "config: missing key '<path>.<key>' in …". Returns LS_ECONFIG. */
 int confread_missing(struct confread *cr, const char *key);
 

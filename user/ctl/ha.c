@@ -121,16 +121,12 @@ static int parse_rule(const char *s, struct ha_rule *r)
 	return r->state == HA_ST_UNKNOWN ? -EINVAL : 0;
 }
 
+#define RULE_WANT "\"state\" or \"role/state\" in Kea's names"
+
 static int rule_read(struct confread *cr, const json_t *v, void *field)
 {
-	static const struct confread_item rule = {
-		.type = CONFREAD_FN, .want = "\"state\" or \"role/state\" in Kea's names",
-	};
-	char d[64];
-
 	if (!json_is_string(v) || parse_rule(json_string_value(v), field))
-		return confread_bad(cr, NULL, "must be %s, not %s", rule.want,
-				    confread_describe(v, d, sizeof(d)));
+		return confread_bad_value(cr, NULL, RULE_WANT, v);
 	return 0;
 }
 
@@ -155,7 +151,7 @@ static const char *const unreachable_names[] = {
 };
 
 static const struct confread_item rule_entry[] = {
-	{ .type = CONFREAD_FN, .fn = rule_read },
+	{ .type = CONFREAD_FN, .fn = rule_read, .want = RULE_WANT },
 	{ .type = CONFREAD_END },
 };
 

@@ -56,7 +56,7 @@ static const char *const sizes[] = { "s", "m", "l" };
 static int odd_read(struct confread *cr, const json_t *v, void *field)
 {
 	if (!json_is_integer(v) || !(json_integer_value(v) & 1))
-		return confread_bad(cr, NULL, "must be an odd integer");
+		return confread_bad_value(cr, NULL, "an odd integer", v);
 	*(int *)field = (int)json_integer_value(v);
 	return 0;
 }
@@ -289,7 +289,7 @@ static void test_rejects(void **state)
 		   "config: bad key 'color' in 't.conf' (must be one of red, green, blue, not \"none\")");
 	expect_bad("{ \"size\": \"L\", " E1 " }",
 		   "config: bad key 'size' in 't.conf' (must be one of s, m, l, not \"L\")");
-	expect_bad("{ \"odd\": 2, " E1 " }", "config: bad key 'odd' in 't.conf' (must be an odd integer)");
+	expect_bad("{ \"odd\": 2, " E1 " }", "config: bad key 'odd' in 't.conf' (must be an odd integer, not 2)");
 	expect_bad("{ \"inner\": [], " E1 " }",
 		   "config: bad key 'inner' in 't.conf' (must be a map, not an empty list)");
 	expect_bad("{ \"inner\": { \"buf\": \"12345678\" }, " E1 " }",
