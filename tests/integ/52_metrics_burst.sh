@@ -103,11 +103,19 @@ tap_diag "$(sort -n "$DIR/s/times" | awk -v n="$ns" '{ t[NR] = $1 } END {
 	printf "%d scrapes: median %.1f ms, max %.1f ms", n, 1000 * t[int((n + 1) / 2)], 1000 * t[n] }')"
 tap_ok "$ns scrapes during the burst, every one 200 with a body within 1 s" [ "$ns" -ge 20 -a "$bad" = 0 ]
 
-pbad=0
+# promtool on at most 100 scrapes spread evenly over the burst, the first and
+# the last among them: a slow burst on a loaded machine gives thousands of
+# scrapes (one per ~10 ms), and one promtool run each would take longer than
+# the whole tier; every scrape's status and size are checked above
+pbad=0 nchk=0 i=0
+step=$(( (ns + 99) / 100 )); [ "$step" -ge 1 ] || step=1
 for f in "$DIR"/s/[0-9]*.txt; do
+	i=$((i + 1))
+	[ $(( (i - 1) % step )) -eq 0 ] || [ "$i" -eq "$ns" ] || continue
+	nchk=$((nchk + 1))
 	promtool check metrics < "$f" > "$DIR/promtool.err" 2>&1 || { pbad=$((pbad + 1)); cp "$f" "$DIR/bad.txt"; }
 done
-tap_is "every scrape passes promtool check metrics" "$pbad" 0
+tap_is "$nchk scrapes spread over the burst pass promtool check metrics" "$pbad" 0
 
 # the burst was visible part-way, and applied never went down between scrapes
 applied() { awk '/^leasesnoop_zone_changes_total\{/ && /result="applied"/ { a += $2 } END { print a + 0 }' "$1"; }
