@@ -84,7 +84,7 @@ snapshot() {
 # two answers of Kea agree (else Kea moved meanwhile: reclamation; try again)
 compare() {
 	_f=$1
-	for _try in 1 2 3 4 5; do
+	for _try in $(seq 1 20); do	# about 10 s: reclamation runs every 2 s
 		kea_lab_lease_all "$DIR/kea$_f.sock" "$_f" | kea_view "$_f" > "$DIR/kea$_f.a"
 		snapshot "$_f" || { echo "no snapshot from leasewatch"; return 1; }
 		our_view "$_f" > "$DIR/our$_f"
