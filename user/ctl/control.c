@@ -7,7 +7,7 @@
  * control.h): an internal epoll holds the listening socket, the
  * connections and a timerfd armed at the nearest deadline, and the daemon
  * watches that one epoll fd. The client side uses blocking sockets with
- * one-second timeouts.
+ * five-second timeouts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,9 +69,10 @@ static int set_addr(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
+/* client side: a daemon busy with a large burst may take a few seconds to answer */
 static void set_timeouts(int fd)
 {
-	struct timeval tv = { 1, 0 };
+	struct timeval tv = { 5, 0 };
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -287,7 +288,10 @@ static json_t *read_json(int fd, json_error_t *jerr)
 	return j;
 }
 
-static void accept_one(struct control *c, int cfd)
+static int on_readable(struct control *c, struct conn *k, int i);
+
+/* Take @cfd into a slot; returns the slot, or -1 when it was refused. */
+static int accept_one(struct control *c, int cfd)
 {
 	struct control_slot slots[CONTROL_MAX_CONNS];
 	int map[CONTROL_MAX_CONNS], n = 0, v, free_i = -1;
@@ -312,7 +316,7 @@ static void accept_one(struct control *c, int cfd)
 		/* every slot is writing an answer: this client tries again */
 		c->st.evicted++;
 		close(cfd);
-		return;
+		return -1;
 	}
 	if (v >= 0) {
 		c->st.evicted++;
@@ -330,27 +334,38 @@ static void accept_one(struct control *c, int cfd)
 	if (ep_mod(c, EPOLL_CTL_ADD, cfd, EPOLLIN, (uint64_t)free_i)) {
 		close(cfd);
 		k->fd = -1;
-		return;
+		return -1;
 	}
 	c->st.accepted++;
 	c->st.open++;
+	return free_i;
 }
 
-static void accept_all(struct control *c)
+/*
+ * Accept a bounded number per turn (a connect flood cannot hold the loop),
+ * and read each new connection at once: a client has usually sent its
+ * command with the connect, so it is answered in this turn, not the next.
+ * Returns the number of commands answered.
+ */
+static int accept_all(struct control *c, int budget)
 {
-	/* a bounded number per turn: a connect flood cannot hold the loop */
+	int answered = 0;
+
 	for (int i = 0; i < 2 * CONTROL_MAX_CONNS; i++) {
-		int cfd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int cfd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), k;
 
 		if (cfd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 			    errno != ECONNABORTED)
 				pr_warn_rl("control: accept failed on '%s' (%s)", c->path,
 					   ls_strerror(-errno));
-			return;
+			break;
 		}
-		accept_one(c, cfd);
+		k = accept_one(c, cfd);
+		if (k >= 0 && answered < budget)
+			answered += on_readable(c, &c->conns[k], k);
 	}
+	return answered;
 }
 
 /* Send what the socket takes; 1 when the answer is all out (or the client gone). */
@@ -475,7 +490,7 @@ int control_process(struct control *c)
 		struct conn *k;
 
 		if (tag == TAG_LISTEN) {
-			accept_all(c);
+			answered += accept_all(c, CONTROL_TURN_MAX - answered);
 			continue;
 		}
 		if (tag == TAG_TIMER) {
