@@ -33,6 +33,7 @@
 #include "user/ctl/metrics.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
+#include "user/stats.h"
 
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
@@ -216,35 +217,17 @@ static json_t *owned_json(struct daemon *d, const json_t *args)
 			      json_pack("{s:o}", "bindings", arr));
 }
 
-/*
- * Per zone and server: messages sent, verified replies, timeouts, network
- * errors, reply latency quantiles in ms and the buckets themselves (per
- * bucket; "latency-bounds" in seconds, the last bucket above them all),
- * which /metrics mirrors as leasesnoop_dns_update_latency_seconds.
- */
-static json_t *servers_json(const struct dnsengine *eng)
+/* ---- statistics: one walk (user/stats.c) for statistic-get-all and /metrics ---- */
+
+static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 {
-	json_t *arr = json_array();
-	struct dnsengine_server_stats ss;
+	const struct stats_sources src = {
+		.rec = d->rec, .eng = d->eng, .owner = d->owner, .tab = { d->tab[0], d->tab[1] },
+		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .adopt = &d->adopt_st,
+		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
+	};
 
-	for (size_t i = 0; arr && !dnsengine_server_stats(eng, i, &ss); i++) {
-		json_t *b = json_array(), *bounds = json_array();
-
-		for (int k = 0; k <= DNSENGINE_LAT_BUCKETS; k++)
-			json_array_append_new(b, json_integer((json_int_t)ss.lat[k]));
-		for (int k = 0; k < DNSENGINE_LAT_BUCKETS; k++)
-			json_array_append_new(bounds, json_real(dnsengine_lat_bounds[k]));
-		json_array_append_new(arr, json_pack(
-			"{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o}", "server", ss.server,
-			"zone", ss.zone, "messages", (json_int_t)ss.sent, "replies",
-			(json_int_t)ss.replies, "timeouts", (json_int_t)ss.timeouts, "network-errors",
-			(json_int_t)ss.neterrs, "latency-p50-ms",
-			1000 * dnsengine_lat_quantile(&ss, 0.5), "latency-p90-ms",
-			1000 * dnsengine_lat_quantile(&ss, 0.9), "latency-p99-ms",
-			1000 * dnsengine_lat_quantile(&ss, 0.99), "latency-sum-seconds", ss.lat_sum,
-			"latency-buckets", b, "latency-bounds", bounds));
-	}
-	return arr;
+	return stats_collect(s, &src);
 }
 
 /* {"eth0": {"ingress": "xdp-native", "egress": "tcx"}, …}: the hook each interface uses */
@@ -260,79 +243,23 @@ static json_t *hooks_json(struct daemon *d)
 	return o;
 }
 
-static json_t *stats_json(struct daemon *d)
+static json_t *stats_get(struct daemon *d)
 {
-	json_t *j = reconcile_stats_json(d->rec), *dns, *ring, *tabs, *store;
-	struct owner_stats os;
+	struct stats_snapshot s;
+	json_t *j = stats_snap(d, &s) ? NULL : stats_json(&s);
 
-	if (!j)
-		return NULL;
-	dns = json_object();
-	if (d->eng) {
-		struct dnsengine_stats es;
-
-		dnsengine_get_stats(d->eng, &es);
-		dns = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "submitted",
-				(json_int_t)es.submitted, "finished", (json_int_t)es.finished,
-				"applied", (json_int_t)es.applied, "conflicts", (json_int_t)es.conflicts,
-				"failed", (json_int_t)es.failed, "messages", (json_int_t)es.messages,
-				"bisections", (json_int_t)es.bisections, "retries", (json_int_t)es.retries,
-				"rejected-replies", (json_int_t)es.rejected_replies, "pending",
-				(json_int_t)es.pending);
-	}
-	if (d->eng) {
-		struct dnsengine_stats es;
-
-		dnsengine_get_stats(d->eng, &es);
-		json_object_set_new(dns, "server-holds", json_integer((json_int_t)es.server_holds));
-		json_object_set_new(dns, "servers", servers_json(d->eng));
-	}
-	json_object_set_new(dns, "adopt-queries", json_integer((json_int_t)d->adopt_st.queries));
-	json_object_set_new(dns, "adopt-failures", json_integer((json_int_t)d->adopt_st.failures));
-	ring = json_object();
-	if (d->ldr) {
-		struct ls_counters cnt;
-		struct consumer_stats cs;
-
-		if (!loader_counters(d->ldr, &cnt))
-			for (int i = 0; i < LS_CNT_MAX; i++)
-				json_object_set_new(ring, evfmt_counter_name((unsigned int)i),
-						    json_integer((json_int_t)cnt.c[i]));
-		consumer_get_stats(d->cons, &cs);
-		json_object_set_new(ring, "consumed", json_integer((json_int_t)cs.events));
-		json_object_set_new(ring, "bad-records",
-				    json_integer((json_int_t)(cs.bad_size + cs.bad_version)));
-	}
-	tabs = json_object();
-	for (int i = 0; i < 2; i++) {
-		struct leases_stats ls;
-
-		if (!d->tab[i])
-			continue;
-		leases_get_stats(d->tab[i], &ls);
-		json_object_set_new(tabs, i ? "v6" : "v4",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "leases", (json_int_t)ls.leases,
-					      "rows", (json_int_t)ls.rows, "bad-rows",
-					      (json_int_t)ls.bad_rows, "rotations",
-					      (json_int_t)ls.rotations, "mem-bytes",
-					      (json_int_t)ls.mem_bytes));
-	}
-	owner_get_stats(d->owner, &os);
-	store = json_pack("{s:I,s:I,s:I,s:I,s:I}", "records", (json_int_t)os.records, "puts",
-			  (json_int_t)os.puts, "dels", (json_int_t)os.dels, "commits",
-			  (json_int_t)os.commits, "map-bytes", (json_int_t)os.map_bytes);
-	json_object_set_new(j, "dns", dns);
-	json_object_set_new(j, "dns-retry-reports", json_integer((json_int_t)d->retries));
-	json_object_set_new(j, "last-success", json_integer((json_int_t)d->last_success));
-	json_object_set_new(j, "ring", ring);
-	json_object_set_new(j, "hooks", hooks_json(d));
-	json_object_set_new(j, "lease-files", tabs);
-	json_object_set_new(j, "store", store);
-	json_object_set_new(j, "idle", json_boolean(reconcile_idle(d->rec) &&
-						    (!d->eng || !dnsengine_pending(d->eng))));
-	if (d->ha)
-		json_object_set_new(j, "ha", ha_stats_json(d->ha));
+	stats_snapshot_fini(&s);
 	return j;
+}
+
+/* the registry mirrors the same walk: both always agree */
+static void metrics_update(struct daemon *d)
+{
+	struct stats_snapshot s;
+
+	if (!stats_snap(d, &s) && stats_metrics(&s, d->met))
+		pr_debug("daemon: a metric could not be set");
+	stats_snapshot_fini(&s);
 }
 
 static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
@@ -367,7 +294,7 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		return control_answer(CONTROL_OK, "leasesnoop running", st);
 	}
 	if (!strcmp(cmd, "statistic-get-all"))
-		return control_answer(CONTROL_OK, "statistics", stats_json(d));
+		return control_answer(CONTROL_OK, "statistics", stats_get(d));
 	if (!strcmp(cmd, "leases-owned"))
 		return owned_json(d, args);
 	if (!strcmp(cmd, "config-reload")) {
@@ -598,171 +525,6 @@ static int open_all(struct daemon *d)
 		err = err ?: metrics_server_open(&d->msrv, d->met, &d->cfg->metrics);
 	}
 	return err;
-}
-
-/* ---- metrics: a mirror of statistic-get-all, so both always agree ---- */
-
-static void met_set(struct metrics *m, enum metrics_type t, const char *name, const char *help,
-		    const char *const *labels, const char *const *values, double v)
-{
-	struct metrics_family *f;
-	struct metrics_series *s;
-
-	if (metrics_family_add(m, t, name, help, labels, NULL, 0, &f) ||
-	    metrics_series_get(f, values, &s))
-		return;
-	metrics_set(s, v);
-}
-
-#define MET_INT(j, k) ((double)json_integer_value(json_object_get((j), (k))))
-
-/* one element of "dns"/"servers": its latency histogram and counters */
-static void met_servers(struct metrics *m, const json_t *o)
-{
-	static const char *const sz_l[] = { "server", "zone", NULL };
-	static const char *const why_l[] = { "server", "zone", "reason", NULL };
-	const char *sv = json_string_value(json_object_get(o, "server"));
-	const char *zone = json_string_value(json_object_get(o, "zone"));
-	const json_t *b = json_object_get(o, "latency-buckets");
-	uint64_t counts[DNSENGINE_LAT_BUCKETS + 1];
-	struct metrics_family *f;
-	struct metrics_series *s;
-	size_t k;
-	json_t *v;
-
-	if (!sv || !zone || json_array_size(b) != DNSENGINE_LAT_BUCKETS + 1)
-		return;
-	json_array_foreach(b, k, v)
-		counts[k] = (uint64_t)json_integer_value(v);
-	if (!metrics_family_add(m, METRICS_HISTOGRAM, "leasesnoop_dns_update_latency_seconds",
-				"Time from sending an UPDATE to its verified reply, by the server "
-				"that answered and the zone.", sz_l, dnsengine_lat_bounds,
-				DNSENGINE_LAT_BUCKETS, &f) &&
-	    !metrics_series_get(f, (const char *const[]){ sv, zone }, &s))
-		metrics_histogram_set(s, counts, DNSENGINE_LAT_BUCKETS + 1,
-				      json_real_value(json_object_get(o, "latency-sum-seconds")));
-	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_messages_total",
-		"UPDATE messages sent, by server and zone.", sz_l,
-		(const char *const[]){ sv, zone }, MET_INT(o, "messages"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_failures_total",
-		"UPDATE messages without a reply, by server, zone and reason.", why_l,
-		(const char *const[]){ sv, zone, "timeout" }, MET_INT(o, "timeouts"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_failures_total",
-		"UPDATE messages without a reply, by server, zone and reason.", why_l,
-		(const char *const[]){ sv, zone, "network" }, MET_INT(o, "network-errors"));
-}
-
-static void metrics_update(struct daemon *d)
-{
-	static const char *const ev_l[] = { "family", "type", "source", NULL };
-	static const char *const ch_l[] = { "family", "op", "rr", "result", NULL };
-	static const char *const zone_l[] = { "zone", "result", NULL };
-	static const char *const q_l[] = { "queue", NULL };
-	struct metrics *m = d->met;
-	json_t *st = stats_json(d), *v, *o;
-	const char *k;
-	size_t i;
-
-	if (!st)
-		return;
-	json_object_foreach(json_object_get(st, "events"), k, v) {
-		/* "v4-ack" -> family 4, type ack */
-		const char *dash = strchr(k, '-');
-
-		if (!dash || dash - k != 2)
-			continue;
-		met_set(m, METRICS_COUNTER, "leasesnoop_events_total",
-			"Lease events by family, type and source.", ev_l,
-			(const char *const[]){ k[1] == '4' ? "4" : "6", dash + 1, "wire" },
-			(double)json_integer_value(v));
-	}
-	json_object_foreach(json_object_get(st, "lease-changes"), k, v)
-		met_set(m, METRICS_COUNTER, "leasesnoop_events_total",
-			"Lease events by family, type and source.", ev_l,
-			(const char *const[]){ "any", k, "lease-file" }, (double)json_integer_value(v));
-	json_array_foreach(json_object_get(st, "changes"), i, o) {
-		char fam[4];
-
-		snprintf(fam, sizeof(fam), "%d", (int)json_integer_value(json_object_get(o, "family")));
-		met_set(m, METRICS_COUNTER, "leasesnoop_dns_changes_total",
-			"DNS record changes with a final outcome, by family, operation, record type and result.",
-			ch_l, (const char *const[]){ fam,
-				json_string_value(json_object_get(o, "op")),
-				json_string_value(json_object_get(o, "rr")),
-				json_string_value(json_object_get(o, "result")) },
-			MET_INT(o, "count"));
-	}
-	json_object_foreach(json_object_get(st, "zones"), k, o) {
-		static const char *const res[] = { "applied", "conflict", "failed" };
-
-		for (int r = 0; r < 3; r++)
-			met_set(m, METRICS_COUNTER, "leasesnoop_zone_changes_total",
-				"DNS record changes with a final outcome, by zone.", zone_l,
-				(const char *const[]){ k, res[r] }, MET_INT(o, res[r]));
-	}
-	json_array_foreach(json_object_get(json_object_get(st, "dns"), "servers"), i, o)
-		met_servers(m, o);
-	met_set(m, METRICS_COUNTER, "leasesnoop_wire_confirmed_total",
-		"Wire events the lease file confirmed.", NULL, NULL, MET_INT(st, "confirmed"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_wire_unconfirmed_total",
-		"Wire events never confirmed by the lease file (no DNS change).", NULL, NULL,
-		MET_INT(st, "unconfirmed"));
-	met_set(m, METRICS_GAUGE, "leasesnoop_pending_changes",
-		"Addresses waiting to be synced (dirty) plus changes in flight.", NULL, NULL,
-		MET_INT(st, "queue-dirty") + MET_INT(st, "queue-inflight"));
-	met_set(m, METRICS_GAUGE, "leasesnoop_queue_depth", "Reconciler queues.", q_l,
-		(const char *const[]){ "dirty" }, MET_INT(st, "queue-dirty"));
-	met_set(m, METRICS_GAUGE, "leasesnoop_queue_depth", "Reconciler queues.", q_l,
-		(const char *const[]){ "inflight" }, MET_INT(st, "queue-inflight"));
-	met_set(m, METRICS_GAUGE, "leasesnoop_queue_depth", "Reconciler queues.", q_l,
-		(const char *const[]){ "pending-wire" }, MET_INT(st, "pending"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_ring_drops_total",
-		"Events the kernel could not put in the ring (ring full).", NULL, NULL,
-		MET_INT(json_object_get(st, "ring"), "rb_full"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_dns_retries_total",
-		"DNS messages sent again after a timeout or network error.", NULL, NULL,
-		MET_INT(json_object_get(st, "dns"), "retries"));
-	met_set(m, METRICS_GAUGE, "leasesnoop_owned_records",
-		"Bindings in the ownership store.", NULL, NULL,
-		MET_INT(json_object_get(st, "store"), "records"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_full_reconciliations_total",
-		"Full comparisons of desired and owned state.", NULL, NULL, MET_INT(st, "full-runs"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_dns_server_holds_total",
-		"Times a server was held back for a zone after rejecting our key or answering NOTAUTH.",
-		NULL, NULL, MET_INT(json_object_get(st, "dns"), "server-holds"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_retries_held_total",
-		"Full-pass retries of bindings refused in a row, held back.", NULL, NULL,
-		MET_INT(st, "retries-held"));
-	met_set(m, METRICS_COUNTER, "leasesnoop_names_unpublishable_total",
-		"Leases whose name cannot be published (root, empty or long label, over 255 octets).",
-		NULL, NULL, MET_INT(st, "names-unpublishable"));
-	if (d->last_success)
-		met_set(m, METRICS_GAUGE, "leasesnoop_last_success_timestamp_seconds",
-			"When a DNS change was last applied (Unix time).", NULL, NULL,
-			(double)d->last_success);
-	json_object_foreach(json_object_get(st, "hooks"), k, o) {
-		static const char *const hook_l[] = { "interface", "direction", "hook", NULL };
-		static const char *const dirs[] = { "ingress", "egress" };
-
-		for (int r = 0; r < 2; r++)
-			met_set(m, METRICS_GAUGE, "leasesnoop_bpf_hook_info",
-				"The kernel hook leasesnoop sees each interface's traffic at (always 1).",
-				hook_l, (const char *const[]){ k, dirs[r],
-					json_string_value(json_object_get(o, dirs[r])) }, 1);
-	}
-	v = json_object_get(st, "ha");
-	met_set(m, METRICS_GAUGE, "leasesnoop_ha_active",
-		"1 when this node sends DNS changes (always 1 without HA).", NULL, NULL,
-		may_send(d) ? 1 : 0);
-	if (v) {
-		met_set(m, METRICS_COUNTER, "leasesnoop_ha_state_changes_total",
-			"Changes of the local Kea HA state seen (contact lost counts as a change).",
-			NULL, NULL, MET_INT(v, "state-changes"));
-		met_set(m, METRICS_COUNTER, "leasesnoop_ha_poll_failures_total",
-			"Queries to Kea's control socket without a usable answer.", NULL, NULL,
-			MET_INT(v, "failures"));
-	}
-	json_decref(st);
 }
 
 static void close_all(struct daemon *d)

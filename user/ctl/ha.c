@@ -691,6 +691,11 @@ int ha_process(struct ha *h)
 	return 0;
 }
 
+const char *ha_control_socket(const struct ha *h)
+{
+	return h->cfg.control_socket;
+}
+
 json_t *ha_stats_json(const struct ha *h)
 {
 	const struct ha_status *s = &h->status;

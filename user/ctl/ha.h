@@ -187,6 +187,9 @@ bool ha_is_active(const struct ha *h);
 void ha_get_status(const struct ha *h, struct ha_status *st);
 void ha_get_stats(const struct ha *h, struct ha_stats *st);
 
+/* ha_control_socket() - the Kea control socket it polls (the configuration it was opened with). */
+const char *ha_control_socket(const struct ha *h);
+
 /* ha_stats_json() - status and counters as a new JSON object (NULL on -ENOMEM). */
 json_t *ha_stats_json(const struct ha *h);
 

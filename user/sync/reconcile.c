@@ -1397,63 +1397,19 @@ void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st)
 	st->inflight = r->ninflight;
 }
 
-json_t *reconcile_stats_json(const struct reconcile *r)
+int reconcile_zone_stats(const struct reconcile *r, size_t i, struct reconcile_zone_stats *st)
 {
-	struct reconcile_stats st;
-	json_t *j, *ev, *lc, *zs, *ch;
+	if (i >= r->nzs)
+		return -ENOENT;
+	st->name = r->zs[i].name;
+	st->domain = zones_match(r->cfg->zones, r->zs[i].name, strstr(r->zs[i].name, ".arpa.") != NULL);
+	st->applied = r->zs[i].applied;
+	st->conflict = r->zs[i].conflict;
+	st->failed = r->zs[i].failed;
+	return 0;
+}
 
-	reconcile_get_stats(r, &st);
-	ev = json_object();
-	for (int i = 1; i < LS_EV_TYPE_MAX_; i++)
-		json_object_set_new(ev, ev_name((unsigned int)i), json_integer((json_int_t)st.events[i]));
-	lc = json_object();
-	for (int i = 1; i < LEASE_CH_MAX_; i++)
-		json_object_set_new(lc, leases_change_name((enum lease_change_kind)i),
-				    json_integer((json_int_t)st.lease_changes[i]));
-	zs = json_object();
-	for (size_t i = 0; i < r->nzs; i++) {
-		const struct zones_domain *d = zones_match(r->cfg->zones, r->zs[i].name,
-							   strstr(r->zs[i].name, ".arpa.") != NULL);
-		json_t *srv = json_array();
-
-		for (size_t k = 0; d && k < d->nservers; k++)
-			json_array_append_new(srv, json_string(d->servers[k].text));
-		json_object_set_new(zs, r->zs[i].name,
-				    json_pack("{s:I,s:I,s:I,s:o}", "applied", (json_int_t)r->zs[i].applied,
-					      "conflict", (json_int_t)r->zs[i].conflict, "failed",
-					      (json_int_t)r->zs[i].failed, "servers", srv));
-	}
-	/* "changes": one entry per (family, op, record type, outcome) seen */
-	ch = json_array();
-	for (int v6 = 0; v6 < 2; v6++)
-		for (int op = 0; op < 2; op++)
-			for (int side = 0; side < 2; side++)
-				for (int x = 0; x < DNSENGINE_OUTCOME_MAX_; x++) {
-					if (!st.changes[v6][op][side][x])
-						continue;
-					json_array_append_new(ch, json_pack("{s:i,s:s,s:s,s:s,s:I}",
-						"family", v6 ? 6 : 4, "op", op ? "remove" : "add",
-						"rr", side ? "PTR" : v6 ? "AAAA" : "A", "result",
-						dnsengine_outcome_name(x),
-						"count", (json_int_t)st.changes[v6][op][side][x]));
-				}
-	j = json_pack("{s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s}",
-		      "adopted", (json_int_t)st.adopted, "adopt-probed", (json_int_t)st.adopt_probed,
-		      "changes", ch,
-		      "events", ev, "confirmed", (json_int_t)st.confirmed, "pending",
-		      (json_int_t)st.pending, "unconfirmed", (json_int_t)st.unconfirmed,
-		      "pending-dropped", (json_int_t)st.pending_dropped, "events-ignored",
-		      (json_int_t)st.ignored_events, "lease-changes", lc, "adds-sent",
-		      (json_int_t)st.adds, "removes-sent", (json_int_t)st.removes, "applied",
-		      (json_int_t)st.applied, "conflicts", (json_int_t)st.conflicts, "failed",
-		      (json_int_t)st.failed, "queue-dirty", (json_int_t)st.dirty, "queue-inflight",
-		      (json_int_t)st.inflight, "syncs", (json_int_t)st.syncs, "full-runs",
-		      (json_int_t)st.full_runs, "leases-without-name", (json_int_t)st.no_name,
-		      "leases-without-zone", (json_int_t)st.no_zone, "store-errors",
-		      (json_int_t)st.store_errors, "zones", zs, "last-error", r->last_error);
-	if (j) {
-		json_object_set_new(j, "names-unpublishable", json_integer((json_int_t)st.unpublishable));
-		json_object_set_new(j, "retries-held", json_integer((json_int_t)st.held));
-	}
-	return j;
+const char *reconcile_last_error(const struct reconcile *r)
+{
+	return r->last_error;
 }

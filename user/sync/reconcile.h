@@ -159,10 +159,20 @@ int reconcile_idle(const struct reconcile *r);
 /* reconcile_get_stats() - copy the counters. */
 void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st);
 
+/* Final outcomes of one zone, per side (its name is the domain's). */
+struct reconcile_zone_stats {
+	const char *name;			/* valid until the reconciler is freed */
+	const struct zones_domain *domain;	/* its configured domain (servers); NULL if gone */
+	uint64_t applied, conflict, failed;
+};
+
 /*
- * reconcile_stats_json() - the counters, per-zone outcomes and the last
- * error as a new JSON object (NULL on -ENOMEM).
+ * reconcile_zone_stats() - the outcomes of zone @i, zones in the order their
+ * first outcome came. Returns 0, or -ENOENT past the last zone.
  */
-json_t *reconcile_stats_json(const struct reconcile *r);
+int reconcile_zone_stats(const struct reconcile *r, size_t i, struct reconcile_zone_stats *st);
+
+/* reconcile_last_error() - the last error in words ("" if none), valid until the next call in. */
+const char *reconcile_last_error(const struct reconcile *r);
 
 #endif

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * user/stats.c - the statistics walk of user/stats.h and its two emitters.
+ * The walk is the only place that knows which counters exist, under which
+ * JSON key and which metric: stats_collect() copies (the doing),
+ * stats_walk() decides what is said (pure), the emitters only format.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "user/stats.h"
+#include "user/wire/evfmt.h"
+#include "user/wire/loader.h"
+
+/* ---- collecting ---- */
+
+int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
+{
+	struct reconcile_zone_stats z;
+	struct dnsengine_server_stats ss;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	reconcile_get_stats(src->rec, &s->rec);
+	s->last_error = reconcile_last_error(src->rec);
+	for (n = 0; !reconcile_zone_stats(src->rec, n, &z); n++)
+		;
+	if (n) {
+		s->zones = calloc(n, sizeof(*s->zones));
+		if (!s->zones)
+			return -ENOMEM;
+		for (; s->nzones < n && !reconcile_zone_stats(src->rec, s->nzones, &s->zones[s->nzones]);
+		     s->nzones++)
+			;
+	}
+	if (src->eng) {
+		s->engine = true;
+		dnsengine_get_stats(src->eng, &s->dns);
+		for (n = 0; !dnsengine_server_stats(src->eng, n, &ss); n++)
+			;
+		if (n) {
+			s->servers = calloc(n, sizeof(*s->servers));
+			if (!s->servers)
+				return -ENOMEM;
+			for (; s->nservers < n &&
+			       !dnsengine_server_stats(src->eng, s->nservers, &s->servers[s->nservers]);
+			     s->nservers++)
+				;
+		}
+	}
+	if (src->adopt)
+		s->adopt = *src->adopt;
+	s->retry_reports = src->retry_reports;
+	s->last_success = src->last_success > 0 ? (uint64_t)src->last_success : 0;
+	if (src->ldr) {
+		struct loader_iface li;
+
+		for (n = 0; !loader_iface_get(src->ldr, (int)n, &li); n++)
+			;
+		if (n) {
+			s->hooks = calloc(n, sizeof(*s->hooks));
+			if (!s->hooks)
+				return -ENOMEM;
+			for (; s->nhooks < n && !loader_iface_get(src->ldr, (int)s->nhooks, &li); s->nhooks++)
+				s->hooks[s->nhooks] = (struct stats_hook){ li.name, hookplan_name(li.ingress),
+									   hookplan_name(li.egress) };
+		}
+		s->ring = true;
+		s->ring_counters = !loader_counters(src->ldr, &s->cnt);
+		if (src->cons)
+			consumer_get_stats(src->cons, &s->cons);
+	}
+	for (int i = 0; i < 2; i++) {
+		s->table[i] = src->tab[i] != NULL;
+		if (src->tab[i])
+			leases_get_stats(src->tab[i], &s->leases[i]);
+	}
+	owner_get_stats(src->owner, &s->store);
+	s->idle = reconcile_idle(src->rec) && (!src->eng || !dnsengine_pending(src->eng));
+	s->sending = src->sending;
+	if (src->ha) {
+		s->ha = true;
+		s->ha_socket = ha_control_socket(src->ha);
+		ha_get_status(src->ha, &s->ha_status);
+		ha_get_stats(src->ha, &s->ha_stats);
+	}
+	return 0;
+}
+
+void stats_snapshot_fini(struct stats_snapshot *s)
+{
+	free(s->zones);
+	free(s->servers);
+	free(s->hooks);
+	s->zones = NULL;
+	s->servers = NULL;
+	s->hooks = NULL;
+	s->nzones = s->nservers = s->nhooks = 0;
+}
+
+/* ---- the metric families (names and help are the /metrics contract) ---- */
+
+static const char *const L_EVENT[] = { "family", "type", "source", NULL };
+static const char *const L_CHANGE[] = { "family", "op", "rr", "result", NULL };
+static const char *const L_ZONE[] = { "zone", "result", NULL };
+static const char *const L_QUEUE[] = { "queue", NULL };
+static const char *const L_SZ[] = { "server", "zone", NULL };
+static const char *const L_SZR[] = { "server", "zone", "reason", NULL };
+static const char *const L_HOOK[] = { "interface", "direction", "hook", NULL };
+
+static const struct stats_metric
+	M_EVENTS = { "leasesnoop_events_total", "Lease events by family, type and source.",
+		     METRICS_COUNTER, L_EVENT },
+	M_CHANGES = { "leasesnoop_dns_changes_total",
+		      "DNS record changes with a final outcome, by family, operation, record type and result.",
+		      METRICS_COUNTER, L_CHANGE },
+	M_ZONE = { "leasesnoop_zone_changes_total",
+		   "DNS record changes with a final outcome, by zone.", METRICS_COUNTER, L_ZONE },
+	M_LATENCY = { "leasesnoop_dns_update_latency_seconds",
+		      "Time from sending an UPDATE to its verified reply, by the server that answered and the zone.",
+		      METRICS_HISTOGRAM, L_SZ },
+	M_SRV_MSG = { "leasesnoop_dns_server_messages_total",
+		      "UPDATE messages sent, by server and zone.", METRICS_COUNTER, L_SZ },
+	M_SRV_FAIL = { "leasesnoop_dns_server_failures_total",
+		       "UPDATE messages without a reply, by server, zone and reason.",
+		       METRICS_COUNTER, L_SZR },
+	M_CONFIRMED = { "leasesnoop_wire_confirmed_total", "Wire events the lease file confirmed.",
+			METRICS_COUNTER, NULL },
+	M_UNCONFIRMED = { "leasesnoop_wire_unconfirmed_total",
+			  "Wire events never confirmed by the lease file (no DNS change).",
+			  METRICS_COUNTER, NULL },
+	M_PENDING = { "leasesnoop_pending_changes",
+		      "Addresses waiting to be synced (dirty) plus changes in flight.", METRICS_GAUGE,
+		      NULL },
+	M_QUEUE = { "leasesnoop_queue_depth", "Reconciler queues.", METRICS_GAUGE, L_QUEUE },
+	M_RING_DROPS = { "leasesnoop_ring_drops_total",
+			 "Events the kernel could not put in the ring (ring full).", METRICS_COUNTER,
+			 NULL },
+	M_RETRIES = { "leasesnoop_dns_retries_total",
+		      "DNS messages sent again after a timeout or network error.", METRICS_COUNTER,
+		      NULL },
+	M_OWNED = { "leasesnoop_owned_records", "Bindings in the ownership store.", METRICS_GAUGE,
+		    NULL },
+	M_FULL = { "leasesnoop_full_reconciliations_total",
+		   "Full comparisons of desired and owned state.", METRICS_COUNTER, NULL },
+	M_LAST_OK = { "leasesnoop_last_success_timestamp_seconds",
+		      "When a DNS change was last applied (Unix time).", METRICS_GAUGE, NULL },
+	M_HA_ACTIVE = { "leasesnoop_ha_active",
+			"1 when this node sends DNS changes (always 1 without HA).", METRICS_GAUGE,
+			NULL },
+	M_HA_CHANGES = { "leasesnoop_ha_state_changes_total",
+			 "Changes of the local Kea HA state seen (contact lost counts as a change).",
+			 METRICS_COUNTER, NULL },
+	M_HOLDS = { "leasesnoop_dns_server_holds_total",
+		    "Times a server was held back for a zone after rejecting our key or answering NOTAUTH.",
+		    METRICS_COUNTER, NULL },
+	M_HELD = { "leasesnoop_retries_held_total",
+		   "Full-pass retries of bindings refused in a row, held back.", METRICS_COUNTER, NULL },
+	M_UNPUB = { "leasesnoop_names_unpublishable_total",
+		    "Leases whose name cannot be published (root, empty or long label, over 255 octets).",
+		    METRICS_COUNTER, NULL },
+	M_HOOK = { "leasesnoop_bpf_hook_info",
+		   "The kernel hook leasesnoop sees each interface's traffic at (always 1).",
+		   METRICS_GAUGE, L_HOOK },
+	M_HA_FAIL = { "leasesnoop_ha_poll_failures_total",
+		      "Queries to Kea's control socket without a usable answer.", METRICS_COUNTER,
+		      NULL };
+
+/* ---- the walk ---- */
+
+struct walk {
+	const struct stats_emitter *em;
+	void *ctx;
+};
+
+static void w_open(const struct walk *w, const char *key, bool array)
+{
+	w->em->open(w->ctx, key, array);
+}
+
+static void w_close(const struct walk *w)
+{
+	w->em->close(w->ctx);
+}
+
+static void w_val(const struct walk *w, struct stats_value v)
+{
+	w->em->value(w->ctx, &v);
+}
+
+/* an unsigned counter; exported as @m with label values @lv when @m is set */
+static void w_uint(const struct walk *w, const char *key, uint64_t v, const struct stats_metric *m,
+		   const char *const *lv)
+{
+	w_val(w, (struct stats_value){ .key = key, .kind = STATS_UINT, .u = v, .metric = m, .lv = lv });
+}
+
+/* a value only /metrics shows (derived, or a part that is off) */
+static void w_metric(const struct walk *w, uint64_t v, const struct stats_metric *m,
+		     const char *const *lv)
+{
+	w_val(w, (struct stats_value){ .metric_only = true, .kind = STATS_UINT, .u = v, .metric = m,
+				       .lv = lv });
+}
+
+static void w_str(const struct walk *w, const char *key, const char *s)
+{
+	w_val(w, (struct stats_value){ .key = key, .kind = STATS_STR, .s = s });
+}
+
+static void w_real(const struct walk *w, const char *key, double r)
+{
+	w_val(w, (struct stats_value){ .key = key, .kind = STATS_REAL, .r = r });
+}
+
+static void w_bool(const struct walk *w, const char *key, bool b)
+{
+	w_val(w, (struct stats_value){ .key = key, .kind = STATS_BOOL, .b = b });
+}
+
+/* wire event types: the JSON key is "v<family>-<type>", the metric labels the parts */
+static const struct {
+	const char *family, *type;
+} ev_types[LS_EV_TYPE_MAX_] = {
+	[LS_EV_V4_ACK] = { "4", "ack" },	 [LS_EV_V4_NAK] = { "4", "nak" },
+	[LS_EV_V4_RELEASE] = { "4", "release" }, [LS_EV_V4_DECLINE] = { "4", "decline" },
+	[LS_EV_V6_REPLY] = { "6", "reply" },	 [LS_EV_V6_RELEASE] = { "6", "release" },
+	[LS_EV_V6_DECLINE] = { "6", "decline" },
+};
+
+/* "changes": one entry per (family, op, record type, outcome) seen */
+static void walk_changes(const struct walk *w, const struct reconcile_stats *st)
+{
+	w_open(w, "changes", true);
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int op = 0; op < 2; op++)
+			for (int side = 0; side < 2; side++)
+				for (int x = 0; x < DNSENGINE_OUTCOME_MAX_; x++) {
+					const char *opn = op ? "remove" : "add";
+					const char *rr = side ? "PTR" : v6 ? "AAAA" : "A";
+					const char *res = dnsengine_outcome_name(x);
+					uint64_t n = st->changes[v6][op][side][x];
+
+					if (!n)
+						continue;
+					w_open(w, NULL, false);
+					w_uint(w, "family", v6 ? 6 : 4, NULL, NULL);
+					w_str(w, "op", opn);
+					w_str(w, "rr", rr);
+					w_str(w, "result", res);
+					w_uint(w, "count", n, &M_CHANGES,
+					       (const char *const[]){ v6 ? "6" : "4", opn, rr, res });
+					w_close(w);
+				}
+	w_close(w);
+}
+
+static void walk_events(const struct walk *w, const struct reconcile_stats *st)
+{
+	w_open(w, "events", false);
+	for (int i = 1; i < LS_EV_TYPE_MAX_; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "v%s-%s", ev_types[i].family, ev_types[i].type);
+		w_uint(w, key, st->events[i], &M_EVENTS,
+		       (const char *const[]){ ev_types[i].family, ev_types[i].type, "wire" });
+	}
+	w_close(w);
+}
+
+static void walk_lease_changes(const struct walk *w, const struct reconcile_stats *st)
+{
+	w_open(w, "lease-changes", false);
+	for (int i = 1; i < LEASE_CH_MAX_; i++) {
+		const char *k = leases_change_name((enum lease_change_kind)i);
+
+		w_uint(w, k, st->lease_changes[i], &M_EVENTS,
+		       (const char *const[]){ "any", k, "lease-file" });
+	}
+	w_close(w);
+}
+
+static void walk_zones(const struct walk *w, const struct stats_snapshot *s)
+{
+	w_open(w, "zones", false);
+	for (size_t i = 0; i < s->nzones; i++) {
+		const struct reconcile_zone_stats *z = &s->zones[i];
+
+		w_open(w, z->name, false);
+		w_uint(w, "applied", z->applied, &M_ZONE, (const char *const[]){ z->name, "applied" });
+		w_uint(w, "conflict", z->conflict, &M_ZONE,
+		       (const char *const[]){ z->name, "conflict" });
+		w_uint(w, "failed", z->failed, &M_ZONE, (const char *const[]){ z->name, "failed" });
+		w_open(w, "servers", true);
+		for (size_t k = 0; z->domain && k < z->domain->nservers; k++)
+			w_str(w, NULL, z->domain->servers[k].text);
+		w_close(w);
+		w_close(w);
+	}
+	w_close(w);
+}
+
+static void walk_reconcile(const struct walk *w, const struct stats_snapshot *s)
+{
+	const struct reconcile_stats *st = &s->rec;
+
+	w_uint(w, "adopted", st->adopted, NULL, NULL);
+	w_uint(w, "adopt-probed", st->adopt_probed, NULL, NULL);
+	walk_changes(w, st);
+	walk_events(w, st);
+	w_uint(w, "confirmed", st->confirmed, &M_CONFIRMED, NULL);
+	w_uint(w, "pending", st->pending, &M_QUEUE, (const char *const[]){ "pending-wire" });
+	w_uint(w, "unconfirmed", st->unconfirmed, &M_UNCONFIRMED, NULL);
+	w_uint(w, "pending-dropped", st->pending_dropped, NULL, NULL);
+	w_uint(w, "events-ignored", st->ignored_events, NULL, NULL);
+	walk_lease_changes(w, st);
+	w_uint(w, "adds-sent", st->adds, NULL, NULL);
+	w_uint(w, "removes-sent", st->removes, NULL, NULL);
+	w_uint(w, "applied", st->applied, NULL, NULL);
+	w_uint(w, "conflicts", st->conflicts, NULL, NULL);
+	w_uint(w, "failed", st->failed, NULL, NULL);
+	w_uint(w, "queue-dirty", st->dirty, &M_QUEUE, (const char *const[]){ "dirty" });
+	w_uint(w, "queue-inflight", st->inflight, &M_QUEUE, (const char *const[]){ "inflight" });
+	w_metric(w, st->dirty + st->inflight, &M_PENDING, NULL);
+	w_uint(w, "syncs", st->syncs, NULL, NULL);
+	w_uint(w, "full-runs", st->full_runs, &M_FULL, NULL);
+	w_uint(w, "leases-without-name", st->no_name, NULL, NULL);
+	w_uint(w, "leases-without-zone", st->no_zone, NULL, NULL);
+	w_uint(w, "store-errors", st->store_errors, NULL, NULL);
+	w_uint(w, "names-unpublishable", st->unpublishable, &M_UNPUB, NULL);
+	w_uint(w, "retries-held", st->held, &M_HELD, NULL);
+	walk_zones(w, s);
+	w_str(w, "last-error", s->last_error ? s->last_error : "");
+}
+
+/*
+ * Per zone and server: messages sent, verified replies, timeouts, network
+ * errors, reply latency quantiles in ms and the buckets themselves (per
+ * bucket; "latency-bounds" in seconds, the last bucket above them all),
+ * which /metrics shows as the histogram leasesnoop_dns_update_latency_seconds.
+ */
+static void walk_server(const struct walk *w, const struct dnsengine_server_stats *ss)
+{
+	const char *const sz[] = { ss->server, ss->zone };
+
+	w_open(w, NULL, false);
+	w_str(w, "server", ss->server);
+	w_str(w, "zone", ss->zone);
+	w_uint(w, "messages", ss->sent, &M_SRV_MSG, sz);
+	w_uint(w, "replies", ss->replies, NULL, NULL);
+	w_uint(w, "timeouts", ss->timeouts, &M_SRV_FAIL,
+	       (const char *const[]){ ss->server, ss->zone, "timeout" });
+	w_uint(w, "network-errors", ss->neterrs, &M_SRV_FAIL,
+	       (const char *const[]){ ss->server, ss->zone, "network" });
+	w_real(w, "latency-p50-ms", 1000 * dnsengine_lat_quantile(ss, 0.5));
+	w_real(w, "latency-p90-ms", 1000 * dnsengine_lat_quantile(ss, 0.9));
+	w_real(w, "latency-p99-ms", 1000 * dnsengine_lat_quantile(ss, 0.99));
+	w_real(w, "latency-sum-seconds", ss->lat_sum);
+	w_val(w, (struct stats_value){ .key = "latency-buckets", .kind = STATS_HIST, .hist = ss->lat,
+				       .hist_sum = ss->lat_sum, .metric = &M_LATENCY, .lv = sz });
+	w_open(w, "latency-bounds", true);
+	for (int k = 0; k < DNSENGINE_LAT_BUCKETS; k++)
+		w_real(w, NULL, dnsengine_lat_bounds[k]);
+	w_close(w);
+	w_close(w);
+}
+
+static void walk_dns(const struct walk *w, const struct stats_snapshot *s)
+{
+	const struct dnsengine_stats *es = &s->dns;
+
+	w_open(w, "dns", false);
+	if (s->engine) {
+		w_uint(w, "submitted", es->submitted, NULL, NULL);
+		w_uint(w, "finished", es->finished, NULL, NULL);
+		w_uint(w, "applied", es->applied, NULL, NULL);
+		w_uint(w, "conflicts", es->conflicts, NULL, NULL);
+		w_uint(w, "failed", es->failed, NULL, NULL);
+		w_uint(w, "messages", es->messages, NULL, NULL);
+		w_uint(w, "bisections", es->bisections, NULL, NULL);
+		w_uint(w, "retries", es->retries, &M_RETRIES, NULL);
+		w_uint(w, "rejected-replies", es->rejected_replies, NULL, NULL);
+		w_uint(w, "pending", es->pending, NULL, NULL);
+		w_uint(w, "server-holds", es->server_holds, &M_HOLDS, NULL);
+		w_open(w, "servers", true);
+		for (size_t i = 0; i < s->nservers; i++)
+			walk_server(w, &s->servers[i]);
+		w_close(w);
+	} else {
+		w_metric(w, 0, &M_RETRIES, NULL);	/* --dry-run: nothing is sent */
+		w_metric(w, 0, &M_HOLDS, NULL);
+	}
+	w_uint(w, "adopt-queries", s->adopt.queries, NULL, NULL);
+	w_uint(w, "adopt-failures", s->adopt.failures, NULL, NULL);
+	w_close(w);
+}
+
+static void walk_ring(const struct walk *w, const struct stats_snapshot *s)
+{
+	w_open(w, "ring", false);
+	if (s->ring_counters)
+		for (unsigned int i = 0; i < LS_CNT_MAX; i++)
+			w_uint(w, evfmt_counter_name(i), s->cnt.c[i],
+			       i == LS_CNT_RB_FULL ? &M_RING_DROPS : NULL, NULL);
+	else
+		w_metric(w, 0, &M_RING_DROPS, NULL);	/* no interfaces: no ring to fill */
+	if (s->ring) {
+		w_uint(w, "consumed", s->cons.events, NULL, NULL);
+		w_uint(w, "bad-records", s->cons.bad_size + s->cons.bad_version, NULL, NULL);
+	}
+	w_close(w);
+}
+
+/* {"eth0": {"ingress": "xdp-native", "egress": "tcx"}, …}: the hook each interface uses */
+static void walk_hooks(const struct walk *w, const struct stats_snapshot *s)
+{
+	w_open(w, "hooks", false);
+	for (size_t i = 0; i < s->nhooks; i++) {
+		const struct stats_hook *h = &s->hooks[i];
+
+		w_open(w, h->name, false);
+		w_str(w, "ingress", h->ingress);
+		w_str(w, "egress", h->egress);
+		w_metric(w, 1, &M_HOOK, (const char *const[]){ h->name, "ingress", h->ingress });
+		w_metric(w, 1, &M_HOOK, (const char *const[]){ h->name, "egress", h->egress });
+		w_close(w);
+	}
+	w_close(w);
+}
+
+static void walk_tables(const struct walk *w, const struct stats_snapshot *s)
+{
+	w_open(w, "lease-files", false);
+	for (int i = 0; i < 2; i++) {
+		const struct leases_stats *ls = &s->leases[i];
+
+		if (!s->table[i])
+			continue;
+		w_open(w, i ? "v6" : "v4", false);
+		w_uint(w, "leases", ls->leases, NULL, NULL);
+		w_uint(w, "rows", ls->rows, NULL, NULL);
+		w_uint(w, "bad-rows", ls->bad_rows, NULL, NULL);
+		w_uint(w, "rotations", ls->rotations, NULL, NULL);
+		w_uint(w, "mem-bytes", ls->mem_bytes, NULL, NULL);
+		w_close(w);
+	}
+	w_close(w);
+}
+
+static void walk_store(const struct walk *w, const struct owner_stats *os)
+{
+	w_open(w, "store", false);
+	w_uint(w, "records", os->records, &M_OWNED, NULL);
+	w_uint(w, "puts", os->puts, NULL, NULL);
+	w_uint(w, "dels", os->dels, NULL, NULL);
+	w_uint(w, "commits", os->commits, NULL, NULL);
+	w_uint(w, "map-bytes", os->map_bytes, NULL, NULL);
+	w_close(w);
+}
+
+static void walk_ha(const struct walk *w, const struct stats_snapshot *s)
+{
+	const struct ha_status *hs = &s->ha_status;
+	const struct ha_stats *st = &s->ha_stats;
+
+	w_open(w, "ha", false);
+	w_str(w, "control-socket", s->ha_socket);
+	w_str(w, "state", ha_state_name(hs->state));
+	w_str(w, "mode", ha_mode_name(hs->mode));
+	w_str(w, "role", ha_role_name(hs->role));
+	w_str(w, "partner-state", ha_state_name(hs->partner_state));
+	w_bool(w, "active", hs->active);
+	w_uint(w, "unsent-updates", hs->unsent_updates, NULL, NULL);
+	w_uint(w, "polls", st->polls, NULL, NULL);
+	w_uint(w, "answers", st->answers, NULL, NULL);
+	w_uint(w, "failures", st->failures, &M_HA_FAIL, NULL);
+	w_uint(w, "consecutive-failures", st->consecutive_failures, NULL, NULL);
+	w_uint(w, "state-changes", st->state_changes, &M_HA_CHANGES, NULL);
+	w_uint(w, "became-active", st->became_active, NULL, NULL);
+	w_uint(w, "became-standby", st->became_standby, NULL, NULL);
+	w_close(w);
+}
+
+void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, void *ctx)
+{
+	const struct walk w = { em, ctx };
+
+	w_open(&w, NULL, false);
+	walk_reconcile(&w, s);
+	walk_dns(&w, s);
+	w_uint(&w, "dns-retry-reports", s->retry_reports, NULL, NULL);
+	/* never applied: no timestamp series rather than 1970 */
+	w_uint(&w, "last-success", s->last_success, s->last_success ? &M_LAST_OK : NULL, NULL);
+	walk_ring(&w, s);
+	walk_hooks(&w, s);
+	walk_tables(&w, s);
+	walk_store(&w, &s->store);
+	w_bool(&w, "idle", s->idle);
+	if (s->ha)
+		walk_ha(&w, s);
+	w_metric(&w, s->sending, &M_HA_ACTIVE, NULL);
+	w_close(&w);
+}
+
+/* ---- the JSON emitter ---- */
+
+#define JSON_DEPTH 8	/* root, dns, servers, a server, its bounds: 5 deep today */
+
+struct json_em {
+	json_t *root;
+	json_t *stack[JSON_DEPTH];
+	int depth;		/* open containers; beyond JSON_DEPTH only counted */
+	bool bad;		/* out of memory, or nested too deep: no answer */
+};
+
+/* add @v (a new reference, taken even on failure) to the open container; false if it failed */
+static bool json_put(struct json_em *j, const char *key, json_t *v)
+{
+	json_t *top = j->depth > 0 && j->depth <= JSON_DEPTH ? j->stack[j->depth - 1] : NULL;
+
+	if (!v || !top) {
+		j->bad = true;
+		json_decref(v);
+		return false;
+	}
+	if (json_is_array(top) ? json_array_append_new(top, v)
+			       : json_object_set_new(top, key ? key : "", v)) {
+		j->bad = true;
+		return false;
+	}
+	return true;
+}
+
+static void json_em_open(void *ctx, const char *key, bool array)
+{
+	struct json_em *j = ctx;
+	json_t *c = array ? json_array() : json_object();
+
+	if (!j->depth && !j->root) {
+		j->root = c;	/* ours; the rest belong to their parents */
+		j->bad |= !c;
+	} else if (!json_put(j, key, c)) {
+		c = NULL;
+	}
+	if (j->depth < JSON_DEPTH)
+		j->stack[j->depth] = c;
+	j->depth++;
+}
+
+static void json_em_close(void *ctx)
+{
+	struct json_em *j = ctx;
+
+	if (j->depth)
+		j->depth--;
+}
+
+static void json_em_value(void *ctx, const struct stats_value *v)
+{
+	struct json_em *j = ctx;
+	json_t *x = NULL;
+
+	if (v->metric_only)
+		return;
+	switch (v->kind) {
+	case STATS_UINT:
+		x = json_integer((json_int_t)v->u);
+		break;
+	case STATS_REAL:
+		x = json_real(v->r);
+		break;
+	case STATS_BOOL:
+		x = json_boolean(v->b);
+		break;
+	case STATS_STR:
+		/* a last error may quote bytes from a lease file: never lose the whole answer */
+		x = json_string(v->s ? v->s : "");
+		if (!x)
+			x = json_string("(not UTF-8)");
+		break;
+	case STATS_HIST:
+		x = json_array();
+		for (int k = 0; x && k <= DNSENGINE_LAT_BUCKETS; k++)
+			if (json_array_append_new(x, json_integer((json_int_t)v->hist[k])))
+				j->bad = true;
+		break;
+	}
+	json_put(j, v->key, x);
+}
+
+json_t *stats_json(const struct stats_snapshot *s)
+{
+	static const struct stats_emitter em = { json_em_open, json_em_close, json_em_value };
+	struct json_em j = { 0 };
+
+	stats_walk(s, &em, &j);
+	if (j.bad || j.depth) {
+		json_decref(j.root);
+		return NULL;
+	}
+	return j.root;
+}
+
+/* ---- the metrics emitter ---- */
+
+struct metrics_em {
+	struct metrics *m;
+	int err;
+};
+
+static void metrics_em_open(void *ctx, const char *key, bool array)
+{
+	(void)ctx;
+	(void)key;
+	(void)array;
+}
+
+static void metrics_em_close(void *ctx)
+{
+	(void)ctx;
+}
+
+static void metrics_em_value(void *ctx, const struct stats_value *v)
+{
+	struct metrics_em *e = ctx;
+	const struct stats_metric *d = v->metric;
+	struct metrics_family *f;
+	struct metrics_series *s;
+	bool hist = v->kind == STATS_HIST;
+	int err;
+
+	if (!d)
+		return;
+	err = metrics_family_add(e->m, d->type, d->name, d->help, d->labels,
+				 hist ? dnsengine_lat_bounds : NULL, hist ? DNSENGINE_LAT_BUCKETS : 0,
+				 &f);
+	err = err ?: metrics_series_get(f, v->lv, &s);
+	if (!err && hist)
+		err = metrics_histogram_set(s, v->hist, DNSENGINE_LAT_BUCKETS + 1, v->hist_sum);
+	else if (!err)
+		metrics_set(s, v->kind == STATS_BOOL ? v->b : (double)v->u);
+	if (err && !e->err)
+		e->err = err;
+}
+
+int stats_metrics(const struct stats_snapshot *s, struct metrics *m)
+{
+	static const struct stats_emitter em = { metrics_em_open, metrics_em_close,
+						 metrics_em_value };
+	struct metrics_em e = { m, 0 };
+
+	stats_walk(s, &em, &e);
+	return e.err;
+}

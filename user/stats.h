@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * user/stats.h - the daemon's statistics: one typed walk over the counters of
+ * every part (reconciler, DNS engine, lease tables, ring, store, HA) and two
+ * emitters on it, the JSON tree of `statistic-get-all` (`--stats --json`)
+ * and the /metrics registry. Each value the walk yields carries its JSON key
+ * and, when it is exported, its metric family and label values, read from
+ * the same struct field: a counter added to the walk reaches both outputs,
+ * and a renamed JSON key cannot leave a metric reading 0 (as Knot dumps
+ * every counter through one stats_dump_ctr_f walk, src/knot/common/stats.h).
+ * It sits on top, beside the daemon, because it reads the structs of every
+ * part (the sync part's too); it holds no state.
+ */
+#ifndef LS_STATS_H
+#define LS_STATS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ringbuf/consumer.h"
+#include "ringbuf/event.h"
+#include "user/ctl/ha.h"
+#include "user/ctl/metrics.h"
+#include "user/dns/adopt.h"
+#include "user/dns/dnsengine.h"
+#include "user/lease/leases.h"
+#include "user/sync/owner.h"
+#include "user/sync/reconcile.h"
+
+struct loader;
+
+/* The objects the daemon feeds the statistics from; NULL where a part is off. */
+struct stats_sources {
+	const struct reconcile *rec;
+	const struct dnsengine *eng;		/* NULL in --dry-run */
+	struct owner *owner;
+	const struct leases *tab[2];		/* v4, v6 */
+	const struct loader *ldr;		/* NULL without interfaces */
+	const struct consumer *cons;
+	const struct ha *ha;			/* NULL without HA */
+	const struct adopt_stats *adopt;
+	uint64_t retry_reports;			/* engine reports that were not final */
+	time_t last_success;			/* a change last applied (0: never) */
+	bool sending;				/* this node sends DNS changes now */
+};
+
+/* One copy of every counter, taken at once: what the walk reads. */
+struct stats_snapshot {
+	struct reconcile_stats rec;
+	const char *last_error;
+	struct reconcile_zone_stats *zones;
+	size_t nzones;
+	bool engine;				/* dns and servers are set */
+	struct dnsengine_stats dns;
+	struct dnsengine_server_stats *servers;
+	size_t nservers;
+	struct adopt_stats adopt;
+	uint64_t retry_reports;
+	uint64_t last_success;
+	struct stats_hook {			/* the hooks of each interface (ifaces) */
+		const char *name;		/* owned by the loader */
+		const char *ingress, *egress;	/* hookplan_name() */
+	} *hooks;
+	size_t nhooks;
+	bool ring;				/* interfaces: cons is set */
+	bool ring_counters;			/* and the kernel counters could be read */
+	struct ls_counters cnt;
+	struct consumer_stats cons;
+	bool table[2];
+	struct leases_stats leases[2];
+	struct owner_stats store;
+	bool idle, sending;
+	bool ha;				/* the ha_ fields are set */
+	const char *ha_socket;
+	struct ha_status ha_status;
+	struct ha_stats ha_stats;
+};
+
+/*
+ * stats_collect() - copy every counter of @src into @s (zero it first). The
+ * zone and server lists are allocated: stats_snapshot_fini() frees them.
+ * Returns 0 or -ENOMEM (@s then holds what could be copied; fini it anyway).
+ */
+int stats_collect(struct stats_snapshot *s, const struct stats_sources *src);
+
+/* stats_snapshot_fini() - free what stats_collect() allocated. */
+void stats_snapshot_fini(struct stats_snapshot *s);
+
+/* How a value appears in /metrics: the family and its label names. */
+struct stats_metric {
+	const char *name;
+	const char *help;
+	enum metrics_type type;
+	const char *const *labels;		/* NULL-terminated; NULL: none */
+};
+
+enum stats_kind { STATS_UINT, STATS_REAL, STATS_BOOL, STATS_STR, STATS_HIST };
+
+/* One value of the walk (the parameters of Knot's stats_dump_ctr_f). */
+struct stats_value {
+	const char *key;			/* in its JSON object; NULL in an array */
+	bool metric_only;			/* derived for /metrics, not in the JSON */
+	enum stats_kind kind;
+	uint64_t u;
+	double r;
+	bool b;
+	const char *s;
+	const uint64_t *hist;			/* STATS_HIST: DNSENGINE_LAT_BUCKETS + 1 counts */
+	double hist_sum;
+	const struct stats_metric *metric;	/* NULL: not exported */
+	const char *const *lv;			/* the metric's label values */
+};
+
+/*
+ * An emitter: open() starts a JSON object or array (@key NULL inside an
+ * array), close() ends it, value() is one value. The walk opens the root
+ * object first and closes it last.
+ */
+struct stats_emitter {
+	void (*open)(void *ctx, const char *key, bool array);
+	void (*close)(void *ctx);
+	void (*value)(void *ctx, const struct stats_value *v);
+};
+
+/* stats_walk() - every value of @s, in the order of the JSON output, to @em. */
+void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, void *ctx);
+
+/* stats_json() - the JSON emitter: a new object (json_decref()), or NULL on -ENOMEM. */
+json_t *stats_json(const struct stats_snapshot *s);
+
+/*
+ * stats_metrics() - the metrics emitter: set every exported value of @s in
+ * @m (families and series are created the first time). Returns 0, or the
+ * first error of the registry (the other values are still set).
+ */
+int stats_metrics(const struct stats_snapshot *s, struct metrics *m);
+
+#endif
