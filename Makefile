@@ -44,10 +44,10 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BINS:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/tests/fuzz/replay_%,$(FUZZ_SRCS))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 TOOL_BINS  := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(wildcard tools/*.c))
-SHELL_TESTS = $(sort $(wildcard tests/corpus/*.sh)) tests/fuzz/seeds.sh $(sort $(wildcard tests/integ/*.sh)) \
-              $(KERNEL_TESTS)
+SHELL_TESTS = $(sort $(wildcard tests/corpus/*.sh)) tests/fuzz/seeds.sh $(sort $(wildcard tests/integ/*.sh))
 # The QEMU tier: the kernel-side tests (tests/kernels/guest.list) on Debian's
-# 6.1 and 6.12 kernel images, both guests at once, one vCPU each.
+# 6.1 and 6.12 kernel images, both guests at once, one vCPU each; `check` runs
+# it after the other tiers, alone, so its two guests do not starve timed tests.
 KERNEL_TESTS := tests/kernels/run.sh
 FUZZ_SECONDS ?= 60
 # Two test files at a time: every tier is parallel-safe (temp dirs from
@@ -143,6 +143,7 @@ test-bins: layers leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(BPFT_OBJS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(BPFT_BINS) $(SHELL_TESTS)
+	$(Q)prove -e '' $(KERNEL_TESTS)
 
 check-kernels: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
