@@ -72,7 +72,7 @@ boot() {
 	timeout "$TIMEOUT" qemu-system-x86_64 -M pc -accel tcg -cpu max -smp 1 -m "$MEM" \
 		-nographic -no-reboot -nic none \
 		-kernel "$(ls "$_kd"/boot/vmlinuz-*)" -initrd "$2/initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet" \
+		-append "console=ttyS0 panic=-1 quiet no_timer_check" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$2/out,mount_tag=out,security_model=none" \
 		-virtfs "local,path=$LS_TOP,mount_tag=top,security_model=none,readonly=on,multidevs=remap" \
