@@ -96,49 +96,54 @@ static __always_inline int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
 	__u32 ihl, tot, sport, dport;
 
 	/* 16-bit loads in network byte order, compared against swapped constants */
-	if (d + 14 > end)
+	if (d + ETH_HLEN > end)
 		return 0;
-	type = *(const __u16 *)(d + 12);
-	if (type == bpf_htons(0x0800)) {
-		if (d + 34 > end || (d[14] >> 4) != 4)
+	type = *(const __u16 *)(d + ETH_ALEN * 2);
+	if (type == bpf_htons(ETH_P_IP)) {
+		if (d + (ETH_HLEN + LS_IP4_HLEN) > end || (d[14] >> 4) != 4)
 			return 0;
 		ihl = (d[14] & 0xf) * 4;
 		tot = LS_NTOHS_BOUNDED(*(const __u16 *)(d + 16));
-		if (ihl < 20 || tot < ihl || d + 14 + tot > end)
+		if (ihl < LS_IP4_HLEN || tot < ihl || d + ETH_HLEN + tot > end)
 			return 0;
-		if (d[23] != 17)
+		if (d[23] != IPPROTO_UDP)
 			return 1;
-		if (*(const __u16 *)(d + 20) & bpf_htons(0x3fff))
+		if (*(const __u16 *)(d + 20) & bpf_htons(LS_IP4_FRAG))
 			return 0;
-		u = d + 14 + ihl;
+		u = d + ETH_HLEN + ihl;
 		/* keep clang from re-deriving u from d for each load: the verifier
 		 * tracks the bounds check on this register only */
 		asm volatile("" : "+r"(u));
-		if (u + 8 > end)
+		if (u + LS_UDP_HLEN > end)
 			return 0;
 		sport = *(const __u16 *)u;
 		dport = *(const __u16 *)(u + 2);
-		return !((sport == bpf_htons(67) || sport == bpf_htons(68)) &&
-			 (dport == bpf_htons(67) || dport == bpf_htons(68)));
+		return !((sport == bpf_htons(DHCP4_SERVER_PORT) ||
+			  sport == bpf_htons(DHCP4_CLIENT_PORT)) &&
+			 (dport == bpf_htons(DHCP4_SERVER_PORT) ||
+			  dport == bpf_htons(DHCP4_CLIENT_PORT)));
 	}
-	if (type == bpf_htons(0x86dd)) {
+	if (type == bpf_htons(ETH_P_IPV6)) {
 		__u32 nh;
 
-		if (d + 62 > end || (d[14] >> 4) != 6)
+		if (d + (ETH_HLEN + LS_IP6_HLEN + LS_UDP_HLEN) > end || (d[14] >> 4) != 6)
 			return 0;
-		if (d + 54 + LS_NTOHS_BOUNDED(*(const __u16 *)(d + 18)) > end)
+		if (d + (ETH_HLEN + LS_IP6_HLEN) + LS_NTOHS_BOUNDED(*(const __u16 *)(d + 18)) > end)
 			return 0;
 		nh = d[20];
-		if (nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51)
+		if (LS_IP6_EXT_HDR(nh))
 			return 0;
-		if (nh != 17)
+		if (nh != IPPROTO_UDP)
 			return 1;
-		sport = *(const __u16 *)(d + 54);
-		dport = *(const __u16 *)(d + 56);
-		return !((sport == bpf_htons(546) || sport == bpf_htons(547)) &&
-			 (dport == bpf_htons(546) || dport == bpf_htons(547)));
+		sport = *(const __u16 *)(d + (ETH_HLEN + LS_IP6_HLEN));
+		dport = *(const __u16 *)(d + (ETH_HLEN + LS_IP6_HLEN + 2));
+		return !((sport == bpf_htons(DHCP6_CLIENT_PORT) ||
+			  sport == bpf_htons(DHCP6_SERVER_PORT)) &&
+			 (dport == bpf_htons(DHCP6_CLIENT_PORT) ||
+			  dport == bpf_htons(DHCP6_SERVER_PORT)));
 	}
-	return type != bpf_htons(0x8100) && type != bpf_htons(0x88a8) && type != bpf_htons(0x9100);
+	return type != bpf_htons(ETH_P_8021Q) && type != bpf_htons(ETH_P_8021AD) &&
+	       type != bpf_htons(ETH_P_QINQ1);
 }
 
 /*
