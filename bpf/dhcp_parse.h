@@ -148,7 +148,8 @@ struct ls_pctx {
  * Build-specific primitives. The BPF build (leasesnoop.bpf.c) defines them
  * before including this file; the defaults are the user-space ones.
  *   LS_LOOP(n, cb, ctx)       bpf_loop(): run cb(i, ctx) until it returns 1
- *   LS_LD64(ptr)              an 8-byte load from a possibly unaligned address
+ *   LS_LD64(ptr), LS_LD16()   an 8-/2-byte load from a possibly unaligned address
+ *   LS_NTOHS_BOUNDED(v)       bpf_ntohs() of a packet field, with bounds the verifier keeps
  *   LS_EMIT(pctx, ev)         hand one finished event on; returns 0 or < 0 (ring full)
  *   LS_MIN(v, max)            min() the verifier can follow
  *   LS_OPAQUE(x)              make @x one register the compiler cannot re-derive
@@ -156,6 +157,7 @@ struct ls_pctx {
  */
 #ifndef LS_LOOP
 #include <string.h>
+#include <bpf/bpf_endian.h>
 LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 {
 	for (__u32 i = 0; i < n; i++)
@@ -166,8 +168,10 @@ LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 #define LS_LOOP(n, cb, ctx) ls_loop_user((n), (cb), (ctx))
 #define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
 #define LS_OPAQUE(x) ((void)0)
-/* memcpy: an unaligned u64 dereference is undefined behaviour in C */
+/* memcpy: an unaligned dereference is undefined behaviour in C */
 #define LS_LD64(ptr) ({ __u64 _v; memcpy(&_v, (ptr), 8); _v; })
+#define LS_LD16(ptr) ({ __u16 _v; memcpy(&_v, (ptr), 2); _v; })
+#define LS_NTOHS_BOUNDED(v) bpf_ntohs(v)
 int ls_emit_user(struct ls_pctx *p, const struct ls_event *ev);
 #define LS_EMIT(p, ev) ls_emit_user((p), (ev))
 #endif
@@ -895,6 +899,72 @@ LS_INLINE int ls_parse_dhcp(struct ls_pctx *p, struct ls_hdr *h)
 	if (h->family == 4)
 		return ls_parse_v4(p, h);
 	return ls_parse_v6(p, h);
+}
+
+/*
+ * ls_quick_not_dhcp() - the fast path for the traffic that is not DHCP:
+ * reads the linear head in place and returns 1 only where ls_parse_headers()
+ * would end in LS_CNT_PKT_NOT_DHCP (same checks, same order); anything it is
+ * not sure of (VLAN tags, extension headers, fragments, odd lengths, DHCP
+ * ports) takes the full path. The differential test holds the two to the same
+ * counters on every frame. Packet pointers, not offsets: the BPF build reads
+ * ctx->data in place, and the verifier follows only pointer compares.
+ */
+LS_INLINE int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
+{
+	const __u8 *u;
+	__u16 type;
+	__u32 ihl, tot, sport, dport;
+
+	/* 16-bit loads in network byte order, compared against swapped constants */
+	if (d + ETH_HLEN > end)
+		return 0;
+	type = LS_LD16(d + ETH_ALEN * 2);
+	if (type == bpf_htons(ETH_P_IP)) {
+		if (d + (ETH_HLEN + LS_IP4_HLEN) > end || (d[14] >> 4) != 4)
+			return 0;
+		ihl = (d[14] & 0xf) * 4;
+		tot = LS_NTOHS_BOUNDED(LS_LD16(d + 16));
+		if (ihl < LS_IP4_HLEN || tot < ihl || d + ETH_HLEN + tot > end)
+			return 0;
+		if (d[23] != IPPROTO_UDP)
+			return 1;
+		if (LS_LD16(d + 20) & bpf_htons(LS_IP4_FRAG))
+			return 0;
+		u = d + ETH_HLEN + ihl;
+		/* keep clang from re-deriving u from d for each load: the verifier
+		 * tracks the bounds check on this register only */
+		LS_OPAQUE(u);
+		if (u + LS_UDP_HLEN > end)
+			return 0;
+		sport = LS_LD16(u);
+		dport = LS_LD16(u + 2);
+		return !((sport == bpf_htons(DHCP4_SERVER_PORT) ||
+			  sport == bpf_htons(DHCP4_CLIENT_PORT)) &&
+			 (dport == bpf_htons(DHCP4_SERVER_PORT) ||
+			  dport == bpf_htons(DHCP4_CLIENT_PORT)));
+	}
+	if (type == bpf_htons(ETH_P_IPV6)) {
+		__u32 nh;
+
+		if (d + (ETH_HLEN + LS_IP6_HLEN + LS_UDP_HLEN) > end || (d[14] >> 4) != 6)
+			return 0;
+		if (d + (ETH_HLEN + LS_IP6_HLEN) + LS_NTOHS_BOUNDED(LS_LD16(d + 18)) > end)
+			return 0;
+		nh = d[20];
+		if (LS_IP6_EXT_HDR(nh))
+			return 0;
+		if (nh != IPPROTO_UDP)
+			return 1;
+		sport = LS_LD16(d + (ETH_HLEN + LS_IP6_HLEN));
+		dport = LS_LD16(d + (ETH_HLEN + LS_IP6_HLEN + 2));
+		return !((sport == bpf_htons(DHCP6_CLIENT_PORT) ||
+			  sport == bpf_htons(DHCP6_SERVER_PORT)) &&
+			 (dport == bpf_htons(DHCP6_CLIENT_PORT) ||
+			  dport == bpf_htons(DHCP6_SERVER_PORT)));
+	}
+	return type != bpf_htons(ETH_P_8021Q) && type != bpf_htons(ETH_P_8021AD) &&
+	       type != bpf_htons(ETH_P_QINQ1);
 }
 
 /*
