@@ -21,6 +21,15 @@
 #define LS_DHCP_PARSE_H
 
 #include <linux/types.h>
+#include <linux/if_ether.h>
+#ifdef __bpf__
+#include <linux/in.h>
+#include <linux/in6.h>
+#else
+/* the same IPPROTO_* names; <linux/in.h> clashes with it in user space */
+#include <netinet/in.h>
+#endif
+#include "bpf/dhcp_proto.h"
 #include "ringbuf/event.h"
 
 #define LS_INLINE static inline __attribute__((always_inline))
@@ -36,10 +45,11 @@
 /* Each option-walker step consumes at least one byte, so this bounds any walk. */
 #define LS_OPT_ITER_MAX (LS_BUF_SZ + LS_V6_RELAY_MAX * 4)
 
-#define DHCP4_SERVER_PORT 67
-#define DHCP4_CLIENT_PORT 68
-#define DHCP6_CLIENT_PORT 546
-#define DHCP6_SERVER_PORT 547
+#define LS_VLAN_HLEN   4       /* 802.1Q/802.1ad tag: TCI, then the inner EtherType */
+#define LS_IP4_HLEN    20      /* IPv4 header without options */
+#define LS_IP6_HLEN    40
+#define LS_UDP_HLEN    8
+#define LS_IP4_FRAG    0x3fff  /* MF | fragment offset (the kernel's IP_MF | IP_OFFSET, not UAPI) */
 
 struct ls_lease {
 	__u8  addr[16];
@@ -138,7 +148,8 @@ struct ls_pctx {
  * Build-specific primitives. The BPF build (leasesnoop.bpf.c) defines them
  * before including this file; the defaults are the user-space ones.
  *   LS_LOOP(n, cb, ctx)       bpf_loop(): run cb(i, ctx) until it returns 1
- *   LS_LD64(ptr)              an 8-byte load from a possibly unaligned address
+ *   LS_LD64(ptr), LS_LD16()   an 8-/2-byte load from a possibly unaligned address
+ *   LS_NTOHS_BOUNDED(v)       bpf_ntohs() of a packet field, with bounds the verifier keeps
  *   LS_EMIT(pctx, ev)         hand one finished event on; returns 0 or < 0 (ring full)
  *   LS_MIN(v, max)            min() the verifier can follow
  *   LS_OPAQUE(x)              make @x one register the compiler cannot re-derive
@@ -146,6 +157,7 @@ struct ls_pctx {
  */
 #ifndef LS_LOOP
 #include <string.h>
+#include <bpf/bpf_endian.h>
 LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 {
 	for (__u32 i = 0; i < n; i++)
@@ -156,8 +168,10 @@ LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 #define LS_LOOP(n, cb, ctx) ls_loop_user((n), (cb), (ctx))
 #define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
 #define LS_OPAQUE(x) ((void)0)
-/* memcpy: an unaligned u64 dereference is undefined behaviour in C */
+/* memcpy: an unaligned dereference is undefined behaviour in C */
 #define LS_LD64(ptr) ({ __u64 _v; memcpy(&_v, (ptr), 8); _v; })
+#define LS_LD16(ptr) ({ __u16 _v; memcpy(&_v, (ptr), 2); _v; })
+#define LS_NTOHS_BOUNDED(v) bpf_ntohs(v)
 int ls_emit_user(struct ls_pctx *p, const struct ls_event *ev);
 #define LS_EMIT(p, ev) ls_emit_user((p), (ev))
 #endif
@@ -222,6 +236,16 @@ LS_INLINE __u32 ls_copy_field(struct ls_pctx *p, __u8 *dst, const __u32 slot, __
 }
 
 /*
+ * An IPv6 extension header the walk steps over (RFC 8200 §4); a fragment
+ * header ends it (counted), and ESP or anything else is the upper layer.
+ * A macro, not an inline function: the programs' code must stay as the
+ * 6.1 verifier accepted it, and clang lays the walk out differently for a call.
+ */
+#define LS_IP6_EXT_HDR(nh)                                                        \
+	((nh) == IPPROTO_HOPOPTS || (nh) == IPPROTO_ROUTING || (nh) == IPPROTO_DSTOPTS || \
+	 (nh) == IPPROTO_FRAGMENT || (nh) == IPPROTO_AH)
+
+/*
  * ls_parse_headers() - Ethernet, up to two VLAN tags, IPv4 (options; fragments
  * counted and skipped) or IPv6 (a bounded extension header chain), UDP. Reads
  * only the first p->len bytes. Returns 1 when the frame is DHCP (h filled),
@@ -231,85 +255,93 @@ LS_INLINE __u32 ls_copy_field(struct ls_pctx *p, __u8 *dst, const __u32 slot, __
 LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
 {
 	const struct ls_scratch *s = p->s;
-	__u32 off = 12, len = p->len, l4, ulen, sport, dport;
+	__u32 off = ETH_ALEN * 2, len = p->len, l4, ulen, sport, dport;
 	__u32 eth_type;
 
-	if (len < 14)
+	if (len < ETH_HLEN)
 		goto trunc;
 	eth_type = rd16(s, off);
-	off = 14;
+	off = ETH_HLEN;
 	for (int i = 0; i < LS_VLAN_MAX; i++) {
-		if (eth_type != 0x8100 && eth_type != 0x88a8 && eth_type != 0x9100)
+		/* 802.1Q, 802.1ad, or 0x9100 (pre-standard QinQ) */
+		if (eth_type != ETH_P_8021Q && eth_type != ETH_P_8021AD && eth_type != ETH_P_QINQ1)
 			break;
-		if (off + 4 > len)
+		if (off + LS_VLAN_HLEN > len)
 			goto trunc;
 		if (h->n_vlan < LS_VLAN_MAX)
 			h->vlan[h->n_vlan++ & (LS_VLAN_MAX - 1)] = rd16(s, off) & 0x0fff;
 		eth_type = rd16(s, off + 2);
-		off += 4;
+		off += LS_VLAN_HLEN;
 	}
 	h->l3_off = off;
-	if (eth_type == 0x0800) {
+	if (eth_type == ETH_P_IP) {
 		__u32 ihl, tot;
 
-		if (off + 20 > len)
+		if (off + LS_IP4_HLEN > len)
 			goto trunc;
 		if ((rd8(s, off) >> 4) != 4)
 			goto bad_ip;
 		ihl = (rd8(s, off) & 0xf) * 4;
 		tot = rd16(s, off + 2);
-		if (ihl < 20 || tot < ihl || off + tot > p->wire_len)
+		if (ihl < LS_IP4_HLEN || tot < ihl || off + tot > p->wire_len)
 			goto bad_ip;
-		if (rd8(s, off + 9) != 17)
+		if (rd8(s, off + 9) != IPPROTO_UDP)
 			goto not_dhcp;
-		if (rd16(s, off + 6) & 0x3fff) {	/* MF or offset: a fragment */
+		if (rd16(s, off + 6) & LS_IP4_FRAG) {
 			LS_COUNT(p, LS_CNT_IP_FRAG);
 			return 0;
 		}
 		h->family = 4;
 		l4 = off + ihl;
 		ulen = tot - ihl;
-	} else if (eth_type == 0x86dd) {
+	} else if (eth_type == ETH_P_IPV6) {
 		__u32 plen, nh;
 
-		if (off + 40 > len)
+		if (off + LS_IP6_HLEN > len)
 			goto trunc;
 		if ((rd8(s, off) >> 4) != 6)
 			goto bad_ip;
 		plen = rd16(s, off + 4);
 		nh = rd8(s, off + 6);
-		if (off + 40 + plen > p->wire_len)
+		if (off + LS_IP6_HLEN + plen > p->wire_len)
 			goto bad_ip;
-		l4 = off + 40;
+		l4 = off + LS_IP6_HLEN;
 		for (int i = 0; i < LS_V6_EXT_MAX; i++) {
 			__u32 elen;
 
-			if (nh != 0 && nh != 43 && nh != 60 && nh != 44 && nh != 51)
+			/*
+			 * !LS_IP6_EXT_HDR(nh), written out: clang lays the walk
+			 * out differently for the negated form (fewer instructions
+			 * but new code for the verifier; see the commit)
+			 */
+			if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS &&
+			    nh != IPPROTO_FRAGMENT && nh != IPPROTO_AH)
 				break;
-			if (nh == 44) {
+			if (nh == IPPROTO_FRAGMENT) {
 				LS_COUNT(p, LS_CNT_IP_FRAG);
 				return 0;
 			}
-			if (l4 + 8 > len)
+			if (l4 + LS_UDP_HLEN > len)
 				goto need_more;
-			elen = nh == 51 ? (rd8(s, l4 + 1) + 2) * 4 : (rd8(s, l4 + 1) + 1) * 8;
+			/* RFC 4302 §2.2: AH counts 4-byte units less 2, the others 8-byte units less 1 */
+			elen = nh == IPPROTO_AH ? (rd8(s, l4 + 1) + 2) * 4 : (rd8(s, l4 + 1) + 1) * 8;
 			nh = rd8(s, l4);
 			l4 += elen;
 		}
-		if (nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51) {
+		if (LS_IP6_EXT_HDR(nh)) {
 			LS_COUNT(p, LS_CNT_MAL_EXT_HDRS);
 			return 0;
 		}
-		if (nh != 17)
+		if (nh != IPPROTO_UDP)
 			goto not_dhcp;
-		if (l4 > off + 40 + plen)
+		if (l4 > off + LS_IP6_HLEN + plen)
 			goto bad_ip;
 		h->family = 6;
-		ulen = off + 40 + plen - l4;
+		ulen = off + LS_IP6_HLEN + plen - l4;
 	} else {
 		goto not_dhcp;
 	}
-	if (l4 + 8 > len)
+	if (l4 + LS_UDP_HLEN > len)
 		goto need_more;
 	sport = rd16(s, l4);
 	dport = rd16(s, l4 + 2);
@@ -322,11 +354,11 @@ LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
 		    (dport != DHCP6_SERVER_PORT && dport != DHCP6_CLIENT_PORT))
 			goto not_dhcp;
 	}
-	if (rd16(s, l4 + 4) < 8 || rd16(s, l4 + 4) > ulen) {
+	if (rd16(s, l4 + 4) < LS_UDP_HLEN || rd16(s, l4 + 4) > ulen) {
 		LS_COUNT(p, LS_CNT_MAL_BAD_UDP);
 		return 0;
 	}
-	h->dhcp_off = l4 + 8;
+	h->dhcp_off = l4 + LS_UDP_HLEN;
 	h->dhcp_end = l4 + rd16(s, l4 + 4);
 	return 1;
 
@@ -359,11 +391,11 @@ static long ls_v4_opt_step(__u32 i, void *data)
 		return 1;
 	}
 	code = rd8(s, pos);
-	if (code == 0) {		/* PAD */
+	if (code == DHCP4_OPT_PAD) {
 		w->pos = pos + 1;
 		return 0;
 	}
-	if (code == 255) {		/* END */
+	if (code == DHCP4_OPT_END) {
 		w->done = 1;
 		return 1;
 	}
@@ -377,35 +409,37 @@ static long ls_v4_opt_step(__u32 i, void *data)
 	 * A fixed-size option of another size is ignored, not fatal: the lease is
 	 * still worth reporting (the lease file confirms it), the oddity counted.
 	 */
-	if (((code == 50 || code == 51 || code == 54) && olen != 4) || (code == 53 && olen != 1)) {
+	if (((code == DHCP4_OPT_REQUESTED_IP || code == DHCP4_OPT_LEASE_TIME ||
+	      code == DHCP4_OPT_SERVER_ID) && olen != 4) ||
+	    (code == DHCP4_OPT_MSG_TYPE && olen != 1)) {
 		LS_COUNT(p, LS_CNT_OPT_IGNORED);
-		code = 0;
+		code = DHCP4_OPT_PAD;
 	}
 	switch (code) {
-	case 53:
+	case DHCP4_OPT_MSG_TYPE:
 		w->msg_type = rd8(s, d);
 		break;
-	case 50:
+	case DHCP4_OPT_REQUESTED_IP:
 		w->req_addr = rd32(s, d);
 		w->have_req = 1;
 		break;
-	case 51:
+	case DHCP4_OPT_LEASE_TIME:
 		w->lease_time = rd32(s, d);
 		w->have_lt = 1;
 		break;
-	case 54:
+	case DHCP4_OPT_SERVER_ID:
 		w->server_id = rd32(s, d);
 		w->have_sid = 1;
 		break;
-	case 61:
+	case DHCP4_OPT_CLIENT_ID:
 		w->ci_off = d;
 		w->ci_len = olen;
 		break;
-	case 12:
+	case DHCP4_OPT_HOST_NAME:
 		w->hn_off = d;
 		w->hn_len = olen;
 		break;
-	case 81:
+	case DHCP4_OPT_CLIENT_FQDN:
 		/* RFC 4702: flags, RCODE1, RCODE2, then the domain name */
 		if (olen >= 3) {
 			w->fq_flags = rd8(s, d);
@@ -493,12 +527,13 @@ LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
 	struct ls_v4_walk *w = &s->w4;
 	__u32 off = h->dhcp_off, addr, hlen, giaddr;
 
-	if (off + 240 > h->dhcp_end || rd32(s, off + 236) != 0x63825363) {
+	if (off + DHCP4_OPTIONS_OFF > h->dhcp_end ||
+	    rd32(s, off + DHCP4_FIXED_LEN) != DHCP4_MAGIC_COOKIE) {
 		LS_COUNT(p, LS_CNT_MAL_DHCP_SHORT);
 		return 0;
 	}
 	ls_zero(w, sizeof(*w));
-	w->pos = off + 240;
+	w->pos = off + DHCP4_OPTIONS_OFF;
 	w->end = h->dhcp_end;
 	LS_LOOP(LS_OPT_ITER_MAX, ls_v4_opt_step, p);
 	if (ls_walk_failed(p, w->err, w->done))
@@ -509,19 +544,19 @@ LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
 	}
 	ls_ev_reset(p, h);
 	switch (w->msg_type) {
-	case 5:
+	case DHCP4_MSG_ACK:
 		ev->type = LS_EV_V4_ACK;
 		addr = rd32(s, off + 16);	/* yiaddr */
 		break;
-	case 6:
+	case DHCP4_MSG_NAK:
 		ev->type = LS_EV_V4_NAK;
 		addr = 0;
 		break;
-	case 7:
+	case DHCP4_MSG_RELEASE:
 		ev->type = LS_EV_V4_RELEASE;
 		addr = rd32(s, off + 12);	/* ciaddr */
 		break;
-	case 4:
+	case DHCP4_MSG_DECLINE:
 		ev->type = LS_EV_V4_DECLINE;
 		addr = w->have_req ? w->req_addr : 0;
 		break;
@@ -568,7 +603,7 @@ LS_INLINE int ls_parse_v4(struct ls_pctx *p, const struct ls_hdr *h)
 		ev->flags |= LS_EVF_FQDN;
 		ev->fqdn_flags = w->fq_flags;
 		/* RFC 4702 §2.1: E=0 is the deprecated ASCII encoding */
-		if (!(w->fq_flags & 0x04))
+		if (!(w->fq_flags & DHCP_FQDN_E))
 			ev->flags |= LS_EVF_FQDN_ASCII;
 		ev->fqdn_len = ls_copy_field(p, ev->fqdn, LS_FQDN_MAX, LS_FQDN_MAX, w->fq_off, w->fq_len);
 	}
@@ -583,18 +618,18 @@ LS_INLINE int ls_v6_enter_msg(struct ls_pctx *p, struct ls_v6_walk *w, __u32 off
 	struct ls_scratch *s = p->s;
 	__u32 t;
 
-	if (off + 4 > end) {
+	if (off + DHCP6_MSG_HDR_LEN > end) {
 		w->err = LS_CNT_MAL_DHCP_SHORT;
 		return 1;
 	}
 	t = rd8(s, off);
 	w->msg_end = end;
-	if (t == 12 || t == 13) {	/* RELAY-FORW, RELAY-REPL */
+	if (t == DHCP6_MSG_RELAY_FORW || t == DHCP6_MSG_RELAY_REPL) {
 		if (w->hops >= LS_V6_RELAY_MAX) {
 			w->err = LS_CNT_MAL_RELAY_DEPTH;
 			return 1;
 		}
-		if (off + 34 > end) {
+		if (off + DHCP6_RELAY_HDR_LEN > end) {
 			w->err = LS_CNT_MAL_DHCP_SHORT;
 			return 1;
 		}
@@ -603,18 +638,18 @@ LS_INLINE int ls_v6_enter_msg(struct ls_pctx *p, struct ls_v6_walk *w, __u32 off
 		w->relay_found = 0;
 		/* peer-address of the innermost relay: the client's link address */
 		for (int i = 0; i < 16; i++)
-			w->peer[i] = rd8(s, off + 18 + i);
-		w->pos = off + 34;
+			w->peer[i] = rd8(s, off + DHCP6_RELAY_PEER_OFF + i);
+		w->pos = off + DHCP6_RELAY_HDR_LEN;
 		return 0;
 	}
 	w->in_relay = 0;
 	w->msg_type = t;
-	if (t != 7 && t != 8 && t != 9) {	/* REPLY, RELEASE, DECLINE */
+	if (t != DHCP6_MSG_REPLY && t != DHCP6_MSG_RELEASE && t != DHCP6_MSG_DECLINE) {
 		w->err = LS_CNT_PKT_IGNORED;
 		return 1;
 	}
 	s->ev.xid = rd32(s, off) & 0xffffff;
-	w->pos = off + 4;
+	w->pos = off + DHCP6_MSG_HDR_LEN;
 	return 0;
 }
 
@@ -682,19 +717,19 @@ static long ls_v6_opt_step(__u32 i, void *data)
 	next = d + olen;
 	w->pos = next;
 	if (w->in_relay) {
-		if (code == 9) {		/* OPTION_RELAY_MSG */
+		if (code == DHCP6_OPT_RELAY_MSG) {
 			w->relay_off = d;
 			w->relay_len = olen;
 			w->relay_found = 1;
 		}
 		return 0;
 	}
-	if (code == 13) {			/* OPTION_STATUS_CODE */
+	if (code == DHCP6_OPT_STATUS_CODE) {
 		if (olen < 2) {
 			w->err = LS_CNT_MAL_OPT_LEN;
 			return 1;
 		}
-		if (rd16(s, d) != 0) {
+		if (rd16(s, d) != DHCP6_STATUS_SUCCESS) {
 			if (w->depth == 0)
 				w->msg_fail = 1;
 			else if (w->depth == 1) {
@@ -711,15 +746,15 @@ static long ls_v6_opt_step(__u32 i, void *data)
 	}
 	if (w->depth == 0) {
 		switch (code) {
-		case 1:				/* OPTION_CLIENTID */
+		case DHCP6_OPT_CLIENTID:
 			w->cid_off = d;
 			w->cid_len = olen > 255 ? 255 : olen;
 			break;
-		case 2:				/* OPTION_SERVERID */
+		case DHCP6_OPT_SERVERID:
 			w->sid_off = d;
 			w->sid_len = olen > 255 ? 255 : olen;
 			break;
-		case 39:			/* OPTION_CLIENT_FQDN: flags, then a wire name */
+		case DHCP6_OPT_CLIENT_FQDN:	/* flags, then a wire name */
 			if (olen >= 1) {
 				w->fq_flags = rd8(s, d);
 				w->fq_off = d + 1;
@@ -727,10 +762,10 @@ static long ls_v6_opt_step(__u32 i, void *data)
 				w->have_fq = 1;
 			}
 			break;
-		case 3:				/* IA_NA: IAID, T1, T2, options */
-		case 25:			/* IA_PD: IAID, T1, T2, options */
-		case 4:				/* IA_TA: IAID, options */
-			if (olen < (code == 4 ? 4u : 12u)) {
+		case DHCP6_OPT_IA_NA:
+		case DHCP6_OPT_IA_PD:
+		case DHCP6_OPT_IA_TA:
+			if (olen < (code == DHCP6_OPT_IA_TA ? DHCP6_IA_TA_LEN : DHCP6_IA_NA_LEN)) {
 				w->err = LS_CNT_MAL_OPT_LEN;
 				return 1;
 			}
@@ -738,33 +773,34 @@ static long ls_v6_opt_step(__u32 i, void *data)
 			w->ia_first = w->n;
 			w->ia_failed = 0;
 			w->iaid = rd32(s, d);
-			w->ia_type = code == 3 ? LS_IA_NA : code == 4 ? LS_IA_TA : LS_IA_PD;
+			w->ia_type = code == DHCP6_OPT_IA_NA ? LS_IA_NA
+				   : code == DHCP6_OPT_IA_TA ? LS_IA_TA : LS_IA_PD;
 			w->stk_end[1] = next;
 			w->depth = 1;
-			w->pos = d + (code == 4 ? 4 : 12);
+			w->pos = d + (code == DHCP6_OPT_IA_TA ? DHCP6_IA_TA_LEN : DHCP6_IA_NA_LEN);
 			break;
 		}
 		return 0;
 	}
 	if (w->depth == 1) {
-		if (code == 5 && w->ia_type != LS_IA_PD) {	/* IAADDR */
-			if (olen < 24) {
+		if (code == DHCP6_OPT_IAADDR && w->ia_type != LS_IA_PD) {
+			if (olen < DHCP6_IAADDR_LEN) {
 				w->err = LS_CNT_MAL_OPT_LEN;
 				return 1;
 			}
 			ls_v6_add_lease(s, w, d, 128, rd32(s, d + 16), rd32(s, d + 20));
 			w->stk_end[2] = next;
 			w->depth = 2;
-			w->pos = d + 24;
-		} else if (code == 26 && w->ia_type == LS_IA_PD) {	/* IAPREFIX */
-			if (olen < 25) {
+			w->pos = d + DHCP6_IAADDR_LEN;
+		} else if (code == DHCP6_OPT_IAPREFIX && w->ia_type == LS_IA_PD) {
+			if (olen < DHCP6_IAPREFIX_LEN) {
 				w->err = LS_CNT_MAL_OPT_LEN;
 				return 1;
 			}
 			ls_v6_add_lease(s, w, d + 9, rd8(s, d + 8), rd32(s, d), rd32(s, d + 4));
 			w->stk_end[2] = next;
 			w->depth = 2;
-			w->pos = d + 25;
+			w->pos = d + DHCP6_IAPREFIX_LEN;
 		}
 	}
 	/* depth 2: only status codes matter (handled above) */
@@ -818,8 +854,9 @@ LS_INLINE int ls_parse_v6(struct ls_pctx *p, const struct ls_hdr *h)
 		LS_COUNT(p, LS_CNT_V6_NO_LEASE);
 		return 0;
 	}
-	ev->type = w->msg_type == 7 ? LS_EV_V6_REPLY : w->msg_type == 8 ? LS_EV_V6_RELEASE
-								    : LS_EV_V6_DECLINE;
+	ev->type = w->msg_type == DHCP6_MSG_REPLY     ? LS_EV_V6_REPLY
+		 : w->msg_type == DHCP6_MSG_RELEASE ? LS_EV_V6_RELEASE
+						     : LS_EV_V6_DECLINE;
 	ev->flags |= LS_EVF_LEASE_TIME;
 	if (w->hops) {
 		ev->flags |= LS_EVF_RELAYED;
@@ -862,6 +899,72 @@ LS_INLINE int ls_parse_dhcp(struct ls_pctx *p, struct ls_hdr *h)
 	if (h->family == 4)
 		return ls_parse_v4(p, h);
 	return ls_parse_v6(p, h);
+}
+
+/*
+ * ls_quick_not_dhcp() - the fast path for the traffic that is not DHCP:
+ * reads the linear head in place and returns 1 only where ls_parse_headers()
+ * would end in LS_CNT_PKT_NOT_DHCP (same checks, same order); anything it is
+ * not sure of (VLAN tags, extension headers, fragments, odd lengths, DHCP
+ * ports) takes the full path. The differential test holds the two to the same
+ * counters on every frame. Packet pointers, not offsets: the BPF build reads
+ * ctx->data in place, and the verifier follows only pointer compares.
+ */
+LS_INLINE int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
+{
+	const __u8 *u;
+	__u16 type;
+	__u32 ihl, tot, sport, dport;
+
+	/* 16-bit loads in network byte order, compared against swapped constants */
+	if (d + ETH_HLEN > end)
+		return 0;
+	type = LS_LD16(d + ETH_ALEN * 2);
+	if (type == bpf_htons(ETH_P_IP)) {
+		if (d + (ETH_HLEN + LS_IP4_HLEN) > end || (d[14] >> 4) != 4)
+			return 0;
+		ihl = (d[14] & 0xf) * 4;
+		tot = LS_NTOHS_BOUNDED(LS_LD16(d + 16));
+		if (ihl < LS_IP4_HLEN || tot < ihl || d + ETH_HLEN + tot > end)
+			return 0;
+		if (d[23] != IPPROTO_UDP)
+			return 1;
+		if (LS_LD16(d + 20) & bpf_htons(LS_IP4_FRAG))
+			return 0;
+		u = d + ETH_HLEN + ihl;
+		/* keep clang from re-deriving u from d for each load: the verifier
+		 * tracks the bounds check on this register only */
+		LS_OPAQUE(u);
+		if (u + LS_UDP_HLEN > end)
+			return 0;
+		sport = LS_LD16(u);
+		dport = LS_LD16(u + 2);
+		return !((sport == bpf_htons(DHCP4_SERVER_PORT) ||
+			  sport == bpf_htons(DHCP4_CLIENT_PORT)) &&
+			 (dport == bpf_htons(DHCP4_SERVER_PORT) ||
+			  dport == bpf_htons(DHCP4_CLIENT_PORT)));
+	}
+	if (type == bpf_htons(ETH_P_IPV6)) {
+		__u32 nh;
+
+		if (d + (ETH_HLEN + LS_IP6_HLEN + LS_UDP_HLEN) > end || (d[14] >> 4) != 6)
+			return 0;
+		if (d + (ETH_HLEN + LS_IP6_HLEN) + LS_NTOHS_BOUNDED(LS_LD16(d + 18)) > end)
+			return 0;
+		nh = d[20];
+		if (LS_IP6_EXT_HDR(nh))
+			return 0;
+		if (nh != IPPROTO_UDP)
+			return 1;
+		sport = LS_LD16(d + (ETH_HLEN + LS_IP6_HLEN));
+		dport = LS_LD16(d + (ETH_HLEN + LS_IP6_HLEN + 2));
+		return !((sport == bpf_htons(DHCP6_CLIENT_PORT) ||
+			  sport == bpf_htons(DHCP6_SERVER_PORT)) &&
+			 (dport == bpf_htons(DHCP6_CLIENT_PORT) ||
+			  dport == bpf_htons(DHCP6_SERVER_PORT)));
+	}
+	return type != bpf_htons(ETH_P_8021Q) && type != bpf_htons(ETH_P_8021AD) &&
+	       type != bpf_htons(ETH_P_QINQ1);
 }
 
 /*

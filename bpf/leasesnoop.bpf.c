@@ -32,6 +32,7 @@
 #define LS_LOOP(n, cb, ctx) bpf_loop((n), (cb), (ctx), 0)
 /* Map values may be read unaligned (no BPF_F_STRICT_ALIGNMENT). */
 #define LS_LD64(ptr) (*(const __u64 *)(ptr))
+#define LS_LD16(ptr) (*(const __u16 *)(ptr))
 #define LS_EMIT(p, ev) bpf_ringbuf_output(&events, (ev), sizeof(struct ls_event), 0)
 /*
  * min(v, max) in a form the verifier keeps: clang otherwise compares one
@@ -80,66 +81,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ls_scratch);
 } scratch SEC(".maps");
-
-/*
- * ls_quick_not_dhcp() - the fast path for the traffic that is not DHCP:
- * reads the linear head in place and returns 1 only where ls_parse_headers()
- * would end in LS_CNT_PKT_NOT_DHCP (same checks, same order); anything it is
- * not sure of (VLAN tags, extension headers, fragments, odd lengths, DHCP
- * ports) takes the full path. The differential test holds the two to the same
- * counters on every frame.
- */
-static __always_inline int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
-{
-	const __u8 *u;
-	__u16 type;
-	__u32 ihl, tot, sport, dport;
-
-	/* 16-bit loads in network byte order, compared against swapped constants */
-	if (d + 14 > end)
-		return 0;
-	type = *(const __u16 *)(d + 12);
-	if (type == bpf_htons(0x0800)) {
-		if (d + 34 > end || (d[14] >> 4) != 4)
-			return 0;
-		ihl = (d[14] & 0xf) * 4;
-		tot = LS_NTOHS_BOUNDED(*(const __u16 *)(d + 16));
-		if (ihl < 20 || tot < ihl || d + 14 + tot > end)
-			return 0;
-		if (d[23] != 17)
-			return 1;
-		if (*(const __u16 *)(d + 20) & bpf_htons(0x3fff))
-			return 0;
-		u = d + 14 + ihl;
-		/* keep clang from re-deriving u from d for each load: the verifier
-		 * tracks the bounds check on this register only */
-		asm volatile("" : "+r"(u));
-		if (u + 8 > end)
-			return 0;
-		sport = *(const __u16 *)u;
-		dport = *(const __u16 *)(u + 2);
-		return !((sport == bpf_htons(67) || sport == bpf_htons(68)) &&
-			 (dport == bpf_htons(67) || dport == bpf_htons(68)));
-	}
-	if (type == bpf_htons(0x86dd)) {
-		__u32 nh;
-
-		if (d + 62 > end || (d[14] >> 4) != 6)
-			return 0;
-		if (d + 54 + LS_NTOHS_BOUNDED(*(const __u16 *)(d + 18)) > end)
-			return 0;
-		nh = d[20];
-		if (nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51)
-			return 0;
-		if (nh != 17)
-			return 1;
-		sport = *(const __u16 *)(d + 54);
-		dport = *(const __u16 *)(d + 56);
-		return !((sport == bpf_htons(546) || sport == bpf_htons(547)) &&
-			 (dport == bpf_htons(546) || dport == bpf_htons(547)));
-	}
-	return type != bpf_htons(0x8100) && type != bpf_htons(0x88a8) && type != bpf_htons(0x9100);
-}
 
 /*
  * LS_RUN() - the body both programs share: look up the per-CPU scratch and

@@ -8,6 +8,7 @@
  * (extension header chain) and Ethernet with 0..2 VLAN tags. IP and UDP
  * lengths are consistent unless a test corrupts them afterwards through the
  * offsets pb_frame() reports; checksums are left zero (the parser ignores them).
+ * Protocol numbers are the parser's own names: bpf/dhcp_proto.h, ETH_P_*, IPPROTO_*.
  */
 #ifndef LS_TEST_PKTBUILD_H
 #define LS_TEST_PKTBUILD_H
@@ -15,6 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+
+#include "bpf/dhcp_proto.h"
 
 #define PB_MAX 4096
 
@@ -111,7 +116,7 @@ struct pb_dhcp4 {
 	uint8_t chaddr[16];
 };
 
-/* A server reply skeleton: op 2, Ethernet hardware address 00:0c:29:1f:74:06. */
+/* A server reply skeleton: op 2 (BOOTREPLY), Ethernet hardware address 00:0c:29:1f:74:06. */
 static inline struct pb_dhcp4 pb_dhcp4_default(void)
 {
 	struct pb_dhcp4 h = {
@@ -138,7 +143,7 @@ static inline void pb_dhcp4_hdr(struct pb *b, const struct pb_dhcp4 *h)
 	pb_u32(b, h->giaddr);
 	pb_put(b, h->chaddr, 16);
 	pb_zero(b, 64 + 128);	/* sname, file */
-	pb_u32(b, 0x63825363);
+	pb_u32(b, DHCP4_MAGIC_COOKIE);
 }
 
 static inline void pb_opt4(struct pb *b, uint8_t code, const void *data, uint8_t len)
@@ -174,13 +179,13 @@ static inline void pb_opt4_fqdn(struct pb *b, uint8_t flags, const char *name)
 
 	x[0] = flags;
 	x[1] = x[2] = 0;
-	if (flags & 0x04) {
+	if (flags & DHCP_FQDN_E) {
 		n = pb_dname(x + 3, name);
 	} else {
 		n = strlen(name);
 		memcpy(x + 3, name, n);
 	}
-	pb_opt4(b, 81, x, 3 + n);
+	pb_opt4(b, DHCP4_OPT_CLIENT_FQDN, x, 3 + n);
 }
 
 static inline void pb_pad4(struct pb *b, size_t n)
@@ -190,7 +195,7 @@ static inline void pb_pad4(struct pb *b, size_t n)
 
 static inline void pb_end4(struct pb *b)
 {
-	pb_u8(b, 255);
+	pb_u8(b, DHCP4_OPT_END);
 }
 
 /* ---- DHCPv6 ---------------------------------------------------------- */
@@ -226,7 +231,7 @@ static inline void pb_opt6_end(struct pb *b, size_t off)
 }
 
 /*
- * A RELAY-REPL (13) or RELAY-FORW (12) header followed by an open option 9;
+ * A RELAY-REPL or RELAY-FORW header followed by an open OPTION_RELAY_MSG;
  * put the inner message, then pb_opt6_end() the returned offset.
  */
 static inline size_t pb_relay6_begin(struct pb *b, uint8_t type, uint8_t hops,
@@ -236,12 +241,12 @@ static inline size_t pb_relay6_begin(struct pb *b, uint8_t type, uint8_t hops,
 	pb_u8(b, hops);
 	pb_put(b, link, 16);
 	pb_put(b, peer, 16);
-	return pb_opt6_begin(b, 9);
+	return pb_opt6_begin(b, DHCP6_OPT_RELAY_MSG);
 }
 
 static inline size_t pb_ia_na_begin(struct pb *b, uint32_t iaid, uint32_t t1, uint32_t t2)
 {
-	size_t off = pb_opt6_begin(b, 3);
+	size_t off = pb_opt6_begin(b, DHCP6_OPT_IA_NA);
 
 	pb_u32(b, iaid);
 	pb_u32(b, t1);
@@ -251,7 +256,7 @@ static inline size_t pb_ia_na_begin(struct pb *b, uint32_t iaid, uint32_t t1, ui
 
 static inline size_t pb_ia_pd_begin(struct pb *b, uint32_t iaid, uint32_t t1, uint32_t t2)
 {
-	size_t off = pb_opt6_begin(b, 25);
+	size_t off = pb_opt6_begin(b, DHCP6_OPT_IA_PD);
 
 	pb_u32(b, iaid);
 	pb_u32(b, t1);
@@ -261,17 +266,17 @@ static inline size_t pb_ia_pd_begin(struct pb *b, uint32_t iaid, uint32_t t1, ui
 
 static inline size_t pb_ia_ta_begin(struct pb *b, uint32_t iaid)
 {
-	size_t off = pb_opt6_begin(b, 4);
+	size_t off = pb_opt6_begin(b, DHCP6_OPT_IA_TA);
 
 	pb_u32(b, iaid);
 	return off;
 }
 
-/* IAADDR (5) left open, for address-level options (status codes). */
+/* IAADDR left open, for address-level options (status codes). */
 static inline size_t pb_iaaddr_begin(struct pb *b, const uint8_t addr[16], uint32_t pref,
 				     uint32_t valid)
 {
-	size_t off = pb_opt6_begin(b, 5);
+	size_t off = pb_opt6_begin(b, DHCP6_OPT_IAADDR);
 
 	pb_put(b, addr, 16);
 	pb_u32(b, pref);
@@ -287,7 +292,7 @@ static inline void pb_iaaddr(struct pb *b, const uint8_t addr[16], uint32_t pref
 static inline size_t pb_iaprefix_begin(struct pb *b, const uint8_t prefix[16], uint8_t plen,
 				       uint32_t pref, uint32_t valid)
 {
-	size_t off = pb_opt6_begin(b, 26);
+	size_t off = pb_opt6_begin(b, DHCP6_OPT_IAPREFIX);
 
 	pb_u32(b, pref);
 	pb_u32(b, valid);
@@ -302,23 +307,23 @@ static inline void pb_iaprefix(struct pb *b, const uint8_t prefix[16], uint8_t p
 	pb_opt6_end(b, pb_iaprefix_begin(b, prefix, plen, pref, valid));
 }
 
-/* OPTION_STATUS_CODE (13): 0 is Success, e.g. 2 NoAddrsAvail, 6 NoPrefixAvail. */
+/* OPTION_STATUS_CODE: DHCP6_STATUS_SUCCESS, _NO_ADDRS_AVAIL, _NO_PREFIX_AVAIL, ... */
 static inline void pb_status6(struct pb *b, uint16_t code, const char *msg)
 {
-	size_t off = pb_opt6_begin(b, 13);
+	size_t off = pb_opt6_begin(b, DHCP6_OPT_STATUS_CODE);
 
 	pb_u16(b, code);
 	pb_put(b, msg, strlen(msg));
 	pb_opt6_end(b, off);
 }
 
-/* OPTION_CLIENT_FQDN (39): flags byte then a wire-format name. */
+/* OPTION_CLIENT_FQDN: flags byte then a wire-format name. */
 static inline void pb_fqdn6(struct pb *b, uint8_t flags, const char *name)
 {
 	uint8_t x[1 + 256];
 
 	x[0] = flags;
-	pb_opt6(b, 39, x, 1 + pb_dname(x + 1, name));
+	pb_opt6(b, DHCP6_OPT_CLIENT_FQDN, x, 1 + pb_dname(x + 1, name));
 }
 
 /* ---- frames ---------------------------------------------------------- */
@@ -328,16 +333,16 @@ static inline void pb_fqdn6(struct pb *b, uint8_t flags, const char *name)
 struct pb_net {
 	int family;			/* 4 or 6 */
 	int n_vlan;			/* 0..2 */
-	uint16_t tpid[2];		/* outermost first: 0x88a8 / 0x8100 / 0x9100 */
+	uint16_t tpid[2];		/* outermost first: ETH_P_8021AD / _8021Q / _QINQ1 */
 	uint16_t tci[2];
-	uint16_t ethertype;		/* 0: 0x0800 / 0x86dd from family */
+	uint16_t ethertype;		/* 0: ETH_P_IP / ETH_P_IPV6 from family */
 	uint8_t ip4_opts[40];		/* IPv4 header options, a multiple of 4 bytes */
 	size_t ip4_opt_len;
 	uint16_t frag;			/* IPv4 flags + fragment offset field */
-	uint8_t proto;			/* 0: UDP (17) */
+	uint8_t proto;			/* 0: IPPROTO_UDP */
 	uint16_t sport, dport;
 	int n_ext;			/* IPv6 extension headers, in order */
-	uint8_t ext_type[PB_EXT_MAX];	/* 0 hop-by-hop, 43 routing, 44 fragment, 60 dst opts, 51 AH */
+	uint8_t ext_type[PB_EXT_MAX];	/* IPPROTO_HOPOPTS, _ROUTING, _FRAGMENT, _DSTOPTS, _AH */
 	uint8_t ext_units[PB_EXT_MAX];	/* the header's length field */
 	uint8_t src[16], dst[16];
 };
@@ -351,7 +356,7 @@ struct pb_layout {
 static inline struct pb_net pb_net4(void)
 {
 	struct pb_net n = {
-		.family = 4, .sport = 67, .dport = 68,
+		.family = 4, .sport = DHCP4_SERVER_PORT, .dport = DHCP4_CLIENT_PORT,
 		.src = { 192, 0, 2, 1 }, .dst = { 192, 0, 2, 10 },
 	};
 
@@ -362,7 +367,7 @@ static inline struct pb_net pb_net4(void)
 static inline struct pb_net pb_net6(void)
 {
 	struct pb_net n = {
-		.family = 6, .sport = 547, .dport = 546,
+		.family = 6, .sport = DHCP6_SERVER_PORT, .dport = DHCP6_CLIENT_PORT,
 		.src = { 0xfe, 0x80, [15] = 1 }, .dst = { 0xfe, 0x80, [15] = 2 },
 	};
 
@@ -382,13 +387,13 @@ static inline void pb_net_ext(struct pb_net *n, uint8_t type, uint8_t units)
 {
 	if (n->n_ext < PB_EXT_MAX) {
 		n->ext_type[n->n_ext] = type;
-		n->ext_units[n->n_ext++] = type == 44 ? 0 : units;
+		n->ext_units[n->n_ext++] = type == IPPROTO_FRAGMENT ? 0 : units;
 	}
 }
 
 static inline size_t pb_ext_size(uint8_t type, uint8_t units)
 {
-	return type == 51 ? ((size_t)units + 2) * 4 : ((size_t)units + 1) * 8;
+	return type == IPPROTO_AH ? ((size_t)units + 2) * 4 : ((size_t)units + 1) * 8;
 }
 
 /*
@@ -400,8 +405,8 @@ static inline size_t pb_frame(struct pb *out, const struct pb_net *n, const void
 {
 	static const uint8_t dmac[6] = { 0x00, 0x0c, 0x29, 0x1f, 0x74, 0x06 };
 	static const uint8_t smac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-	uint8_t proto = n->proto ? n->proto : 17;
-	uint16_t et = n->ethertype ? n->ethertype : n->family == 6 ? 0x86dd : 0x0800;
+	uint8_t proto = n->proto ? n->proto : IPPROTO_UDP;
+	uint16_t et = n->ethertype ? n->ethertype : n->family == 6 ? ETH_P_IPV6 : ETH_P_IP;
 	size_t l3, l4, ulen = 8 + plen, ext = 0;
 
 	pb_reset(out);
@@ -441,7 +446,7 @@ static inline size_t pb_frame(struct pb *out, const struct pb_net *n, const void
 
 			pb_u8(out, i + 1 < n->n_ext ? n->ext_type[i + 1] : proto);
 			pb_u8(out, n->ext_units[i]);
-			if (n->ext_type[i] == 44) {	/* fragment: offset 0, M=1, id */
+			if (n->ext_type[i] == IPPROTO_FRAGMENT) {	/* offset 0, M=1, id */
 				pb_u16(out, 0x0001);
 				pb_u32(out, 0xabcd);
 			} else {

@@ -31,13 +31,13 @@ static inline void fx_v4_msg(struct pb *m, const struct pb_dhcp4 *h, uint8_t typ
 {
 	pb_reset(m);
 	pb_dhcp4_hdr(m, h);
-	pb_opt4_u8(m, 53, type);
+	pb_opt4_u8(m, DHCP4_OPT_MSG_TYPE, type);
 	if (full) {
-		pb_opt4_u32(m, 54, 0xc0000201);	/* 192.0.2.1 */
-		pb_opt4_u32(m, 51, 86400);
-		pb_opt4(m, 61, fx_cid4, sizeof(fx_cid4));
-		pb_opt4_str(m, 12, "laptop");
-		pb_opt4_fqdn(m, 0x05, "laptop.example.com.");
+		pb_opt4_u32(m, DHCP4_OPT_SERVER_ID, 0xc0000201);	/* 192.0.2.1 */
+		pb_opt4_u32(m, DHCP4_OPT_LEASE_TIME, 86400);
+		pb_opt4(m, DHCP4_OPT_CLIENT_ID, fx_cid4, sizeof(fx_cid4));
+		pb_opt4_str(m, DHCP4_OPT_HOST_NAME, "laptop");
+		pb_opt4_fqdn(m, DHCP_FQDN_E | DHCP_FQDN_S, "laptop.example.com.");
 	}
 	pb_end4(m);
 }
@@ -50,7 +50,7 @@ static inline void fx_v4_ack(struct pb *f)
 	struct pb m;
 
 	h.yiaddr = 0xc000020a;
-	fx_v4_msg(&m, &h, 5, 1);
+	fx_v4_msg(&m, &h, DHCP4_MSG_ACK, 1);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -63,9 +63,9 @@ static inline void fx_v4_ack_qinq(struct pb *f)
 
 	h.yiaddr = 0xc000020b;
 	h.giaddr = 0x0a000001;
-	fx_v4_msg(&m, &h, 5, 1);
-	pb_net_vlan(&n, 0x88a8, 0xe064);
-	pb_net_vlan(&n, 0x8100, 0x00c8);
+	fx_v4_msg(&m, &h, DHCP4_MSG_ACK, 1);
+	pb_net_vlan(&n, ETH_P_8021AD, 0xe064);
+	pb_net_vlan(&n, ETH_P_8021Q, 0x00c8);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -84,7 +84,7 @@ static inline void fx_v4_ack_ascii_ipopt(struct pb *f)
 	pb_end4(&m);
 	memcpy(n.ip4_opts, "\x01\x01\x01\x01\x94\x04\x00\x00", 8);
 	n.ip4_opt_len = 8;
-	pb_net_vlan(&n, 0x8100, 42);
+	pb_net_vlan(&n, ETH_P_8021Q, 42);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -94,7 +94,7 @@ static inline void fx_v4_ack_noaddr(struct pb *f)
 	struct pb_net n = pb_net4();
 	struct pb m;
 
-	fx_v4_msg(&m, &h, 5, 1);
+	fx_v4_msg(&m, &h, DHCP4_MSG_ACK, 1);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -122,12 +122,12 @@ static inline void fx_v4_release(struct pb *f)
 	h.op = 1;
 	h.ciaddr = 0xc0000214;
 	h.yiaddr = 0x01020304;
-	n.sport = 68;
-	n.dport = 67;
+	n.sport = DHCP4_CLIENT_PORT;
+	n.dport = DHCP4_SERVER_PORT;
 	pb_reset(&m);
 	pb_dhcp4_hdr(&m, &h);
-	pb_opt4_u8(&m, 53, 7);
-	pb_opt4(&m, 61, fx_cid4, sizeof(fx_cid4));
+	pb_opt4_u8(&m, DHCP4_OPT_MSG_TYPE, DHCP4_MSG_RELEASE);
+	pb_opt4(&m, DHCP4_OPT_CLIENT_ID, fx_cid4, sizeof(fx_cid4));
 	pb_end4(&m);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
@@ -140,13 +140,13 @@ static inline void fx_v4_decline(struct pb *f)
 	struct pb m;
 
 	h.op = 1;
-	n.sport = 68;
-	n.dport = 67;
+	n.sport = DHCP4_CLIENT_PORT;
+	n.dport = DHCP4_SERVER_PORT;
 	pb_reset(&m);
 	pb_dhcp4_hdr(&m, &h);
 	pb_pad4(&m, 300);
-	pb_opt4_u32(&m, 50, 0xc0000215);
-	pb_opt4_u8(&m, 53, 4);
+	pb_opt4_u32(&m, DHCP4_OPT_REQUESTED_IP, 0xc0000215);
+	pb_opt4_u8(&m, DHCP4_OPT_MSG_TYPE, DHCP4_MSG_DECLINE);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -157,9 +157,9 @@ static inline void fx_v4_discover(struct pb *f)
 	struct pb m;
 
 	h.op = 1;
-	n.sport = 68;
-	n.dport = 67;
-	fx_v4_msg(&m, &h, 1, 0);
+	n.sport = DHCP4_CLIENT_PORT;
+	n.dport = DHCP4_SERVER_PORT;
+	fx_v4_msg(&m, &h, DHCP4_MSG_DISCOVER, 0);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -184,8 +184,8 @@ static inline void fx_v6_reply_msg(struct pb *m, uint8_t type)
 	size_t ia;
 
 	pb_dhcp6_hdr(m, type, 0xabcdef);
-	pb_opt6(m, 1, fx_duid_c, sizeof(fx_duid_c));
-	pb_opt6(m, 2, fx_duid_s, sizeof(fx_duid_s));
+	pb_opt6(m, DHCP6_OPT_CLIENTID, fx_duid_c, sizeof(fx_duid_c));
+	pb_opt6(m, DHCP6_OPT_SERVERID, fx_duid_s, sizeof(fx_duid_s));
 	ia = pb_ia_na_begin(m, 0x02030405, 3600, 5400);
 	fx_a6(a, 5);
 	pb_iaaddr(m, a, 4500, 7200);
@@ -198,7 +198,7 @@ static inline void fx_v6_reply_msg(struct pb *m, uint8_t type)
 	pb_opt6_end(m, ia);
 	ia = pb_ia_pd_begin(m, 9, 0, 0);
 	pb_iaprefix(m, p1, 56, 1000, 2000);
-	pb_status6(m, 0, "ok");
+	pb_status6(m, DHCP6_STATUS_SUCCESS, "ok");
 	pb_iaprefix(m, p2, 60, 1001, 2001);
 	pb_opt6_end(m, ia);
 	pb_fqdn6(m, 0x01, "host.example.com.");
@@ -210,7 +210,7 @@ static inline void fx_v6_reply(struct pb *f)
 	struct pb m;
 
 	pb_reset(&m);
-	fx_v6_reply_msg(&m, 7);
+	fx_v6_reply_msg(&m, DHCP6_MSG_REPLY);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -225,16 +225,16 @@ static inline void fx_v6_relayed(struct pb *f)
 	size_t r1, r2;
 
 	pb_reset(&m);
-	r1 = pb_relay6_begin(&m, 13, 1, link, peer1);
-	r2 = pb_relay6_begin(&m, 13, 0, link, peer2);
-	fx_v6_reply_msg(&m, 7);
+	r1 = pb_relay6_begin(&m, DHCP6_MSG_RELAY_REPL, 1, link, peer1);
+	r2 = pb_relay6_begin(&m, DHCP6_MSG_RELAY_REPL, 0, link, peer2);
+	fx_v6_reply_msg(&m, DHCP6_MSG_REPLY);
 	pb_opt6_end(&m, r2);
 	pb_opt6_end(&m, r1);
-	pb_net_vlan(&n, 0x8100, 7);
-	pb_net_ext(&n, 0, 0);
-	pb_net_ext(&n, 60, 1);
-	pb_net_ext(&n, 43, 2);
-	pb_net_ext(&n, 51, 1);
+	pb_net_vlan(&n, ETH_P_8021Q, 7);
+	pb_net_ext(&n, IPPROTO_HOPOPTS, 0);
+	pb_net_ext(&n, IPPROTO_DSTOPTS, 1);
+	pb_net_ext(&n, IPPROTO_ROUTING, 2);
+	pb_net_ext(&n, IPPROTO_AH, 1);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -245,12 +245,12 @@ static inline void fx_v6_release(struct pb *f)
 	uint8_t a[16];
 	size_t ia;
 
-	n.sport = 546;
-	n.dport = 547;
+	n.sport = DHCP6_CLIENT_PORT;
+	n.dport = DHCP6_SERVER_PORT;
 	pb_reset(&m);
-	pb_dhcp6_hdr(&m, 8, 0x000102);
-	pb_opt6(&m, 1, fx_duid_c, sizeof(fx_duid_c));
-	pb_opt6(&m, 2, fx_duid_s, sizeof(fx_duid_s));
+	pb_dhcp6_hdr(&m, DHCP6_MSG_RELEASE, 0x000102);
+	pb_opt6(&m, DHCP6_OPT_CLIENTID, fx_duid_c, sizeof(fx_duid_c));
+	pb_opt6(&m, DHCP6_OPT_SERVERID, fx_duid_s, sizeof(fx_duid_s));
 	ia = pb_ia_na_begin(&m, 1, 0, 0);
 	fx_a6(a, 0x42);
 	pb_iaaddr(&m, a, 0, 0);
@@ -265,11 +265,11 @@ static inline void fx_v6_decline(struct pb *f)
 	uint8_t a[16];
 	size_t ia;
 
-	n.sport = 546;
-	n.dport = 547;
+	n.sport = DHCP6_CLIENT_PORT;
+	n.dport = DHCP6_SERVER_PORT;
 	pb_reset(&m);
-	pb_dhcp6_hdr(&m, 9, 0x000103);
-	pb_opt6(&m, 1, fx_duid_c, sizeof(fx_duid_c));
+	pb_dhcp6_hdr(&m, DHCP6_MSG_DECLINE, 0x000103);
+	pb_opt6(&m, DHCP6_OPT_CLIENTID, fx_duid_c, sizeof(fx_duid_c));
 	ia = pb_ia_na_begin(&m, 2, 0, 0);
 	fx_a6(a, 0x43);
 	pb_iaaddr(&m, a, 0, 0);
@@ -286,12 +286,12 @@ static inline void fx_v6_status(struct pb *f)
 	size_t ia, ad;
 
 	pb_reset(&m);
-	pb_dhcp6_hdr(&m, 7, 0x000104);
-	pb_opt6(&m, 1, fx_duid_c, sizeof(fx_duid_c));
+	pb_dhcp6_hdr(&m, DHCP6_MSG_REPLY, 0x000104);
+	pb_opt6(&m, DHCP6_OPT_CLIENTID, fx_duid_c, sizeof(fx_duid_c));
 	ia = pb_ia_na_begin(&m, 1, 0, 0);
 	fx_a6(a, 1);
 	pb_iaaddr(&m, a, 10, 20);
-	pb_status6(&m, 2, "NoAddrsAvail");
+	pb_status6(&m, DHCP6_STATUS_NO_ADDRS_AVAIL, "NoAddrsAvail");
 	pb_opt6_end(&m, ia);
 	ia = pb_ia_na_begin(&m, 2, 0, 0);
 	fx_a6(a, 2);
@@ -313,8 +313,8 @@ static inline void fx_v6_many(struct pb *f)
 	size_t ia;
 
 	pb_reset(&m);
-	pb_dhcp6_hdr(&m, 7, 0x000105);
-	pb_opt6(&m, 1, fx_duid_c, sizeof(fx_duid_c));
+	pb_dhcp6_hdr(&m, DHCP6_MSG_REPLY, 0x000105);
+	pb_opt6(&m, DHCP6_OPT_CLIENTID, fx_duid_c, sizeof(fx_duid_c));
 	ia = pb_ia_na_begin(&m, 5, 0, 0);
 	for (int i = 1; i <= 20; i++) {
 		fx_a6(a, i);
@@ -336,9 +336,9 @@ static inline void fx_v6_nested(struct pb *f, int depth)
 	pb_reset(&m);
 	for (int i = 0; i < depth && i < 64; i++) {
 		peer[15] = i + 1;
-		r[i] = pb_relay6_begin(&m, 13, depth - 1 - i, link, peer);
+		r[i] = pb_relay6_begin(&m, DHCP6_MSG_RELAY_REPL, depth - 1 - i, link, peer);
 	}
-	fx_v6_reply_msg(&m, 7);
+	fx_v6_reply_msg(&m, DHCP6_MSG_REPLY);
 	for (int i = (depth < 64 ? depth : 64) - 1; i >= 0; i--)
 		pb_opt6_end(&m, r[i]);
 	pb_frame(f, &n, m.d, m.len, NULL);
@@ -361,9 +361,9 @@ static inline void fx_v6_ext9(struct pb *f)
 	struct pb m;
 
 	pb_reset(&m);
-	fx_v6_reply_msg(&m, 7);
+	fx_v6_reply_msg(&m, DHCP6_MSG_REPLY);
 	for (int i = 0; i < 9; i++)
-		pb_net_ext(&n, 60, 0);
+		pb_net_ext(&n, IPPROTO_DSTOPTS, 0);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -373,9 +373,9 @@ static inline void fx_v6_frag(struct pb *f)
 	struct pb m;
 
 	pb_reset(&m);
-	fx_v6_reply_msg(&m, 7);
-	pb_net_ext(&n, 0, 0);
-	pb_net_ext(&n, 44, 0);
+	fx_v6_reply_msg(&m, DHCP6_MSG_REPLY);
+	pb_net_ext(&n, IPPROTO_HOPOPTS, 0);
+	pb_net_ext(&n, IPPROTO_FRAGMENT, 0);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
 
@@ -386,7 +386,7 @@ static inline void fx_v4_frag(struct pb *f)
 	struct pb m;
 
 	h.yiaddr = 0xc000020a;
-	fx_v4_msg(&m, &h, 5, 1);
+	fx_v4_msg(&m, &h, DHCP4_MSG_ACK, 1);
 	n.frag = 0x2000;	/* MF */
 	pb_frame(f, &n, m.d, m.len, NULL);
 }
@@ -399,7 +399,7 @@ static inline void fx_v4_big(struct pb *f)
 	struct pb m;
 
 	h.yiaddr = 0xc000020d;
-	fx_v4_msg(&m, &h, 5, 1);
+	fx_v4_msg(&m, &h, DHCP4_MSG_ACK, 1);
 	pb_zero(&m, 3000 - 42 - m.len);
 	pb_frame(f, &n, m.d, m.len, NULL);
 }

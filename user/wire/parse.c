@@ -70,6 +70,12 @@ int parse_frame(struct parse *ps, const uint8_t *frame, size_t len, uint32_t ifi
 	ps->cb = cb;
 	ps->arg = arg;
 	ps->events = 0;
+	/* the programs' fast path first, as LS_RUN does in leasesnoop.bpf.c */
+	if (ls_quick_not_dhcp(frame, frame + len)) {
+		ps->cnt.c[LS_CNT_PKTS]++;
+		ps->cnt.c[LS_CNT_PKT_NOT_DHCP]++;
+		return 0;
+	}
 	LS_RUN_FRAME(&p, &h, parse_load, ps, 0, (void)0);
 	return ps->events;
 }
