@@ -703,3 +703,15 @@ int confread_map(struct confread *cr, const json_t *obj, const struct confread_i
 			return confread_missing(cr, it->key);
 	return 0;
 }
+
+int confread_one(const struct confread_item *map, const json_t *obj, const char *file,
+		 void *base)
+{
+	struct confread cr;
+	int err = confread_defaults(map, base);
+
+	if (err || !obj)
+		return err;
+	confread_init(&cr, file, NULL);
+	return confread_value(&cr, map[0].key, obj, &map[0], base);
+}

@@ -155,6 +155,15 @@ int confread_map(struct confread *cr, const json_t *obj, const struct confread_i
 int confread_value(struct confread *cr, const char *key, const json_t *v,
 		   const struct confread_item *item, void *base);
 
+/*
+ * confread_one() - read the one-item table @map (its item names the map, as
+ * HA_CONFIG_ITEM does) from @obj of @file into @base: defaults first, then
+ * the value when @obj is not NULL. For the parts whose settings are read on
+ * their own (ha, metrics). Returns 0 or the reader's error.
+ */
+int confread_one(const struct confread_item *map, const json_t *obj, const char *file,
+		 void *base);
+
 /* confread_push() / confread_push_idx() / confread_pop() - walk the key path. */
 void confread_push(struct confread *cr, const char *key, bool wrapper);
 void confread_push_idx(struct confread *cr, size_t idx);

@@ -193,15 +193,9 @@ int ha_config_parse(const json_t *obj, const char *file, struct ha_config *c)
 		HA_CONFIG_ITEM("high-availability", 0),
 		{ .type = CONFREAD_END },
 	};
-	struct confread cr;
-	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = confread_defaults(map, c);
-	if (err || !obj)
-		return err;
-	confread_init(&cr, file, NULL);
-	return confread_value(&cr, map[0].key, obj, &map[0], c);
+	return confread_one(map, obj, file, c);
 }
 
 /* policy */

@@ -530,15 +530,9 @@ int metrics_config_parse(const json_t *obj, const char *file, struct metrics_con
 		METRICS_CONFIG_ITEM("metrics", 0),
 		{ .type = CONFREAD_END },
 	};
-	struct confread cr;
-	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = confread_defaults(map, c);
-	if (err || !obj)
-		return err;
-	confread_init(&cr, file, NULL);
-	return confread_value(&cr, map[0].key, obj, &map[0], c);
+	return confread_one(map, obj, file, c);
 }
 
 /*
