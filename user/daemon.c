@@ -234,7 +234,9 @@ static json_t *servers_json(const struct dnsengine *eng)
 			json_array_append_new(b, json_integer((json_int_t)ss.lat[k]));
 		for (int k = 0; k < DNSENGINE_LAT_BUCKETS; k++)
 			json_array_append_new(bounds, json_real(dnsengine_lat_bounds[k]));
-		json_array_append_new(arr, json_pack(
+		json_t *o;
+
+		o = json_pack(
 			"{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o}", "server", ss.server,
 			"zone", ss.zone, "messages", (json_int_t)ss.sent, "replies",
 			(json_int_t)ss.replies, "timeouts", (json_int_t)ss.timeouts, "network-errors",
@@ -242,7 +244,14 @@ static json_t *servers_json(const struct dnsengine *eng)
 			1000 * dnsengine_lat_quantile(&ss, 0.5), "latency-p90-ms",
 			1000 * dnsengine_lat_quantile(&ss, 0.9), "latency-p99-ms",
 			1000 * dnsengine_lat_quantile(&ss, 0.99), "latency-sum-seconds", ss.lat_sum,
-			"latency-buckets", b, "latency-bounds", bounds));
+			"latency-buckets", b, "latency-bounds", bounds);
+		/* the pace of this pair (user/dns/pace.h) */
+		if (o)
+			json_object_update_new(o, json_pack("{s:I,s:I,s:I,s:I,s:I}", "timeout-ms",
+				(json_int_t)ss.timeout_ms, "srtt-ms", (json_int_t)ss.srtt_ms,
+				"batch-size", (json_int_t)ss.batch, "window", (json_int_t)ss.window,
+				"pace-cuts", (json_int_t)ss.cuts));
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
@@ -285,6 +294,8 @@ static json_t *stats_json(struct daemon *d)
 
 		dnsengine_get_stats(d->eng, &es);
 		json_object_set_new(dns, "server-holds", json_integer((json_int_t)es.server_holds));
+		json_object_set_new(dns, "applied-checks", json_integer((json_int_t)es.applied_checks));
+		json_object_set_new(dns, "already-applied", json_integer((json_int_t)es.already_applied));
 		json_object_set_new(dns, "servers", servers_json(d->eng));
 	}
 	json_object_set_new(dns, "adopt-queries", json_integer((json_int_t)d->adopt_st.queries));
