@@ -199,7 +199,7 @@ void dnsengine_opts_default(struct dnsengine_opts *o)
 	o->max_msg_bytes = 65535;
 	o->max_inflight_per_zone = 4;
 	o->timeout_ms = 2000;
-	o->timeout_max_ms = 60000;
+	o->timeout_max_ms = 15000;
 	o->latency_target_ms = 1000;
 	o->backoff_base_ms = 100;
 	o->backoff_max_ms = 30000;
@@ -234,7 +234,7 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 	if (!e->o.latency_target_ms)
 		e->o.latency_target_ms = 1000;
 	if (e->o.timeout_max_ms < e->o.timeout_ms)
-		e->o.timeout_max_ms = e->o.timeout_ms > 60000 ? e->o.timeout_ms : 60000;
+		e->o.timeout_max_ms = e->o.timeout_ms > 15000 ? e->o.timeout_ms : 15000;
 	lim = (struct pace_limits){
 		.rto_init_ms = e->o.timeout_ms, .rto_min_ms = e->o.timeout_ms,
 		.rto_max_ms = e->o.timeout_max_ms,

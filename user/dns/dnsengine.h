@@ -98,7 +98,8 @@ struct dnsengine_opts {
 	 * Per message: the first timeout and the least one, default 2000. Each
 	 * (server, zone) then times out at its measured latency (RFC 6298:
 	 * smoothed RTT + 4 x variation), between timeout_ms and timeout_max_ms
-	 * (default 60000), doubling after each message left unanswered.
+	 * (default 15000), doubling after each message left unanswered. A
+	 * server slower than that gets smaller batches (latency_target_ms).
 	 */
 	unsigned int timeout_ms;
 	unsigned int timeout_max_ms;
