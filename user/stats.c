@@ -364,6 +364,12 @@ static void walk_server(const struct walk *w, const struct dnsengine_server_stat
 	for (int k = 0; k < DNSENGINE_LAT_BUCKETS; k++)
 		w_real(w, NULL, dnsengine_lat_bounds[k]);
 	w_close(w);
+	/* the pace of this pair (user/dns/pace.h) */
+	w_uint(w, "timeout-ms", ss->timeout_ms, NULL, NULL);
+	w_uint(w, "srtt-ms", ss->srtt_ms, NULL, NULL);
+	w_uint(w, "batch-size", ss->batch, NULL, NULL);
+	w_uint(w, "window", ss->window, NULL, NULL);
+	w_uint(w, "pace-cuts", ss->cuts, NULL, NULL);
 	w_close(w);
 }
 
@@ -384,6 +390,8 @@ static void walk_dns(const struct walk *w, const struct stats_snapshot *s)
 		w_uint(w, "rejected-replies", es->rejected_replies, NULL, NULL);
 		w_uint(w, "pending", es->pending, NULL, NULL);
 		w_uint(w, "server-holds", es->server_holds, &M_HOLDS, NULL);
+		w_uint(w, "applied-checks", es->applied_checks, NULL, NULL);
+		w_uint(w, "already-applied", es->already_applied, NULL, NULL);
 		w_open(w, "servers", true);
 		for (size_t i = 0; i < s->nservers; i++)
 			walk_server(w, &s->servers[i]);

@@ -7,6 +7,7 @@
 #   ls_conf -d DIR -p PORT -s SECRET [option…] > FILE
 #     -d DIR     state in DIR/state, control socket DIR/ctl.sock
 #     -p PORT    the DNS server's port on 127.0.0.1
+#     -a ADDR    the DNS server's address instead (one in a namespace the test made)
 #     -s SECRET  the TSIG secret (base64)
 #     -k NAME    the TSIG key's name (k)
 #     -c PATH    the control socket (DIR/ctl.sock)
@@ -18,25 +19,26 @@
 #     -x JSON    one more member of the Leasesnoop map, as text, e.g.
 #                -x '"log-level": "warn"' (repeat)
 
-# _ls_conf_domains KEY PORT ZONE… - a ddns-domains list; "pd:ZONE" for prefix delegation
+# _ls_conf_domains KEY ADDR PORT ZONE… - a ddns-domains list; "pd:ZONE" for prefix delegation
 _ls_conf_domains() {
-	_k=$1 _p=$2
-	shift 2
+	_k=$1 _a=$2 _p=$3
+	shift 3
 	_sep=
 	for _z; do
 		_pd=
 		case $_z in pd:*) _z=${_z#pd:} _pd=' "prefix-delegation": true,' ;; esac
-		printf '%s\n      { "name": "%s", "key-name": "%s",%s "dns-servers": [ { "ip-address": "127.0.0.1", "port": %s } ] }' \
-			"$_sep" "$_z" "$_k" "$_pd" "$_p"
+		printf '%s\n      { "name": "%s", "key-name": "%s",%s "dns-servers": [ { "ip-address": "%s", "port": %s } ] }' \
+			"$_sep" "$_z" "$_k" "$_pd" "$_a" "$_p"
 		_sep=,
 	done
 }
 
 ls_conf() {
-	_lc_d= _lc_p= _lc_s= _lc_k=k _lc_c= _lc_l= _lc_i= _lc_f= _lc_r= _lc_x=
+	_lc_d= _lc_p= _lc_s= _lc_k=k _lc_c= _lc_l= _lc_i= _lc_f= _lc_r= _lc_x= _lc_a=127.0.0.1
 	OPTIND=1
-	while getopts d:p:s:k:c:4:6:i:f:r:P:x: _lc_o; do
+	while getopts d:p:s:k:c:4:6:i:f:r:P:x:a: _lc_o; do
 		case $_lc_o in
+		a) _lc_a=$OPTARG ;;
 		d) _lc_d=$OPTARG ;;
 		p) _lc_p=$OPTARG ;;
 		s) _lc_s=$OPTARG ;;
@@ -66,8 +68,8 @@ ls_conf() {
   "state-dir": "$_lc_d/state",
   "control-socket": "${_lc_c:-$_lc_d/ctl.sock}",
 $_lc_x  "tsig-keys": [ { "name": "$_lc_k", "algorithm": "HMAC-SHA256", "secret": "$_lc_s" } ],
-  "forward-ddns": { "ddns-domains": [$(_ls_conf_domains "$_lc_k" "$_lc_p" $_lc_f) ] },
-  "reverse-ddns": { "ddns-domains": [$(_ls_conf_domains "$_lc_k" "$_lc_p" $_lc_r) ] }
+  "forward-ddns": { "ddns-domains": [$(_ls_conf_domains "$_lc_k" "$_lc_a" "$_lc_p" $_lc_f) ] },
+  "reverse-ddns": { "ddns-domains": [$(_ls_conf_domains "$_lc_k" "$_lc_a" "$_lc_p" $_lc_r) ] }
 } }
 EOF
 }

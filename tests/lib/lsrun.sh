@@ -48,14 +48,19 @@ ls_strip_local() {
 # The daemon on DIR/ls.conf with its control socket at DIR/ctl.sock
 # (the lease-file-driven integ tests):
 #   ls_daemon_start DIR          start it (log to DIR/ls.out, DIR/ls.err), wait
-#                                for the socket; LS_DPID is its pid
+#                                for the socket; LS_DPID is its pid; inside
+#                                network namespace $LS_NETNS when that is set
 #   ls_daemon_stats DIR          its `--stats --json`
 #   ls_daemon_settle DIR SECS    until it reports idle 3 polls in a row
 #   ls_daemon_rows DIR           lease-file rows it has applied (v4 + v6)
 #   ls_daemon_has_read DIR N     it has applied N rows or more (for wait_for)
 ls_daemon_start() {
 	rm -f "$1/ctl.sock"	# a kill -9 leaves it behind
-	"$LS_BIN" -c "$1/ls.conf" >>"$1/ls.out" 2>>"$1/ls.err" &
+	if [ -n "${LS_NETNS:-}" ]; then
+		ip netns exec "$LS_NETNS" "$LS_BIN" -c "$1/ls.conf" >>"$1/ls.out" 2>>"$1/ls.err" &
+	else
+		"$LS_BIN" -c "$1/ls.conf" >>"$1/ls.out" 2>>"$1/ls.err" &
+	fi
 	LS_DPID=$!
 	wait_for 10 _ls_daemon_up_or_gone "$1"
 	[ -S "$1/ctl.sock" ] && kill -0 "$LS_DPID" 2>/dev/null

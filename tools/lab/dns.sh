@@ -20,7 +20,8 @@
 # logging (its default); Knot runs with zonefile-sync -1 and journal-content
 # all. lab_dns_free_port prints a port P with P and P+1 free (TCP and UDP). Servers
 # run as the calling user (root in CI), in the foreground of a background
-# job whose pid is in DIR/daemon.pid.
+# job whose pid is in DIR/daemon.pid. LAB_DNS_LISTEN=ADDR: BIND also listens
+# on ADDR (an address in a namespace the caller made and runs it in).
 
 lab_dns_secret() {
 	head -c "${1:-32}" /dev/urandom | base64 | tr -d '\n'
@@ -53,7 +54,7 @@ lab_bind_start() {
 options {
 	directory "$_d";
 	pid-file "$_d/named.pid";
-	listen-on port $_port { 127.0.0.1; };
+	listen-on port $_port { 127.0.0.1; ${LAB_DNS_LISTEN:+$LAB_DNS_LISTEN;} };
 	listen-on-v6 { none; };
 	recursion no;
 	notify no;

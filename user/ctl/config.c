@@ -113,6 +113,10 @@ static const struct confread_item batching_items[] = {
 	  .min = 10, .max = 600000 },
 	{ .key = "backoff-max-ms", .type = CONFREAD_U32, .offset = OFF(engine.backoff_max_ms),
 	  .min = 10, .max = 3600000 },
+	{ .key = "timeout-max-ms", .type = CONFREAD_U32, .offset = OFF(engine.timeout_max_ms),
+	  .min = 10, .max = 3600000 },
+	{ .key = "latency-target-ms", .type = CONFREAD_U32,
+	  .offset = OFF(engine.latency_target_ms), .min = 1, .max = 600000 },
 	{ .type = CONFREAD_END },
 };
 

@@ -24,6 +24,7 @@
 #include "user/dns/dnsengine.h"
 #include "user/dns/dnsio.h"
 #include "user/dns/dnsmsg.h"
+#include "user/dns/pace.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 #include "user/common/util.h"
@@ -71,6 +72,9 @@ struct zq {
 	struct dnsio_peer **peers;
 	struct dnsengine_server_stats *sst;	/* per server, same index as peers */
 	struct hold *hold;			/* per server, same index as peers */
+	struct pace *pace;			/* per server, same index as peers */
+	unsigned int *silent;			/* per server: timeouts in a row */
+	struct batch *ready, *ready_tail;	/* built, waiting for an in-flight slot */
 };
 
 /*
@@ -94,6 +98,10 @@ struct batch {
 	const struct tsig_key *key;
 	uint8_t mac[TSIG_MAC_MAX];
 	size_t mac_len;
+	bool sent;			/* handed to the transport at least once */
+	bool resent;			/* an earlier send of it may have been applied */
+	bool verify;			/* this send only checks that it is already in place */
+	struct batch *qnext;		/* zq->ready link */
 	struct batch *bprev, *bnext;	/* every batch in flight, for dnsengine_free() */
 };
 
@@ -191,6 +199,8 @@ void dnsengine_opts_default(struct dnsengine_opts *o)
 	o->max_msg_bytes = 65535;
 	o->max_inflight_per_zone = 4;
 	o->timeout_ms = 2000;
+	o->timeout_max_ms = 15000;
+	o->latency_target_ms = 1000;
 	o->backoff_base_ms = 100;
 	o->backoff_max_ms = 30000;
 	o->udp_single = true;
@@ -201,6 +211,7 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 {
 	struct dnsengine *e;
 	size_t nf = zones_count(z, false), nr = zones_count(z, true);
+	struct pace_limits lim;
 	int err;
 
 	if (!cb)
@@ -218,6 +229,19 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 		free(e);
 		return -EINVAL;
 	}
+	if (!e->o.timeout_ms)
+		e->o.timeout_ms = 2000;
+	if (!e->o.latency_target_ms)
+		e->o.latency_target_ms = 1000;
+	if (e->o.timeout_max_ms < e->o.timeout_ms)
+		e->o.timeout_max_ms = e->o.timeout_ms > 15000 ? e->o.timeout_ms : 15000;
+	lim = (struct pace_limits){
+		.rto_init_ms = e->o.timeout_ms, .rto_min_ms = e->o.timeout_ms,
+		.rto_max_ms = e->o.timeout_max_ms,
+		.batch_min = e->o.max_changes_per_msg < 10 ? e->o.max_changes_per_msg : 10,
+		.batch_max = e->o.max_changes_per_msg, .window_max = e->o.max_inflight_per_zone,
+		.target_ms = e->o.latency_target_ms,
+	};
 	e->cb = cb;
 	e->cbarg = cbarg;
 	err = dnsio_new(&e->io);
@@ -235,7 +259,9 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 		q->peers = calloc(q->dom->nservers + 1, sizeof(*q->peers));
 		q->sst = calloc(q->dom->nservers + 1, sizeof(*q->sst));
 		q->hold = calloc(q->dom->nservers + 1, sizeof(*q->hold));
-		if (!q->peers || !q->sst || !q->hold) {
+		q->pace = calloc(q->dom->nservers + 1, sizeof(*q->pace));
+		q->silent = calloc(q->dom->nservers + 1, sizeof(*q->silent));
+		if (!q->peers || !q->sst || !q->hold || !q->pace || !q->silent) {
 			err = -ENOMEM;
 			goto fail;
 		}
@@ -246,6 +272,7 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 						     sv->addr_len, sv->text);
 			q->sst[s].server = sv->text;
 			q->sst[s].zone = q->dom->name;
+			pace_init(&q->pace[s], &lim);
 			if (!q->peers[s]) {
 				err = -ENOMEM;
 				goto fail;
@@ -277,6 +304,8 @@ void dnsengine_free(struct dnsengine *e)
 		free(e->zqs[i].peers);
 		free(e->zqs[i].sst);
 		free(e->zqs[i].hold);
+		free(e->zqs[i].pace);
+		free(e->zqs[i].silent);
 	}
 	while (e->batches) {
 		struct batch *b = e->batches;
@@ -666,6 +695,50 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 	return 0;
 }
 
+/*
+ * Emit into @m the prerequisites that hold once @u's step was applied
+ * (RFC 2136 §2.4: value-dependent "RRset exists" compares the whole RRset,
+ * and nothing else of ours touches a busy name meanwhile): our address and
+ * DHCID after an add, the address RRset or the name gone after a removal.
+ * A message of these alone, with no update, asks the server whether a batch
+ * that got no reply in time was applied after all.
+ */
+static int unit_emit_check(struct dnsmsg *m, const struct unit *u, size_t *size)
+{
+	const struct change *ch = u->ch;
+	const char *o = u->owner;
+	const uint8_t *dh = ch->c.dhcid;
+	size_t sz = 0, fl = strlen(ch->fqdn) + 1;
+
+	switch (u->step) {
+	case ST_FWD_ADD:
+	case ST_FWD_REPLACE:
+		ADD(DNSMSG_PREREQ, o, addr_type(ch), DNSMSG_CLASS_IN, 0, ch->c.addr, addr_len(ch));
+		if (with_dhcid(ch))
+			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, 0, dh,
+			    DHCID_RDATA_LEN);
+		break;
+	case ST_FWD_REM_ADDR:
+		/* the usual case, one address per name; another one left fails it: bisected */
+		ADD(DNSMSG_PREREQ, o, addr_type(ch), DNSMSG_CLASS_NONE, 0, NULL, 0);
+		break;
+	case ST_FWD_REM_RRS:
+		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_NONE, 0, NULL, 0);
+		break;
+	case ST_REV_ADD:
+		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_IN, 0, ch->fqdn, fl);
+		if (with_dhcid(ch))
+			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, 0, dh,
+			    DHCID_RDATA_LEN);
+		break;
+	case ST_REV_REM:
+		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_NONE, 0, NULL, 0);
+		break;
+	}
+	*size += sz + strlen(o) + 1 + 4;
+	return 0;
+}
+
 /* A unit's prerequisites failed while it was alone in its message. */
 static void unit_prereq_failed(struct dnsengine *e, struct unit *u, int rcode)
 {
@@ -746,13 +819,47 @@ static uint64_t backoff_ms(struct dnsengine *e, unsigned int attempt)
 	return d / 2 + (d ? r % (d + 1) : 0);
 }
 
-/* Transient failure: everything goes back to the queue head, next server, later. */
+/*
+ * Park @b, built, on its zone's ready list (at the head: it is older than
+ * anything still in the queue); its units stay busy, and zq_pump_one()
+ * sends it when an in-flight slot is free. Not counted in flight.
+ */
+static void ready_push(struct zq *q, struct batch *b)
+{
+	b->qnext = q->ready;
+	q->ready = b;
+	if (!q->ready_tail)
+		q->ready_tail = b;
+}
+
+static struct batch *ready_pop(struct zq *q)
+{
+	struct batch *b = q->ready;
+
+	if (b) {
+		q->ready = b->qnext;
+		if (!q->ready)
+			q->ready_tail = NULL;
+		b->qnext = NULL;
+	}
+	return b;
+}
+
+/*
+ * Transient failure: the batch waits whole on the ready list for the next
+ * server, later. Kept whole, so that a resend is exactly the message that
+ * may already have been applied (RFC 2136 §3.2: all or nothing), and one
+ * check tells.
+ */
 static void batch_retry(struct dnsengine *e, struct batch *b, enum dnsengine_outcome why)
 {
 	struct zq *q = b->zq;
 	uint64_t now = dnsio_now_ms();
 
-	batch_release(e, b);
+	q->inflight--;
+	if (b->sent)
+		b->resent = true;
+	b->verify = false;
 	q->attempt++;
 	e->st.retries++;
 	/* try each server once at once; back off when all have failed */
@@ -762,10 +869,10 @@ static void batch_retry(struct dnsengine *e, struct batch *b, enum dnsengine_out
 		if (at > q->retry_at)
 			q->retry_at = at;
 	}
-	pr_info("dnsengine: UPDATE for zone '%s' to '%s' failed (%s), %zu changes retried",
-		q->dom->name, b->peer ? dnsio_peer_name(b->peer) : "-", dnsengine_outcome_name(why),
-		b->n);
-	q_push_front(q, b->u, b->n);
+	pr_info_rl("dnsengine: UPDATE for zone '%s' to '%s' failed (%s), %zu changes retried",
+		   q->dom->name, b->peer ? dnsio_peer_name(b->peer) : "-",
+		   dnsengine_outcome_name(why), b->n);
+	ready_push(q, b);
 	for (size_t i = 0; i < b->n; i++) {
 		struct dnsengine_result r = b->u[i]->ch->res;
 
@@ -776,7 +883,6 @@ static void batch_retry(struct dnsengine *e, struct batch *b, enum dnsengine_out
 		r.final = false;
 		e->cb(e->cbarg, &b->u[i]->ch->c, &r);
 	}
-	batch_free(b);
 }
 
 static void batch_final_all(struct dnsengine *e, struct batch *b, enum dnsengine_outcome o)
@@ -787,7 +893,11 @@ static void batch_final_all(struct dnsengine *e, struct batch *b, enum dnsengine
 	batch_free(b);
 }
 
-/* Split @b in halves and send both; the units stay marked busy. */
+/*
+ * Split @b in halves: the first is sent in @b's in-flight slot, the second
+ * waits on the ready list for a slot of its own (never past
+ * max-inflight-per-zone). The units stay marked busy.
+ */
 static void batch_bisect(struct dnsengine *e, struct batch *b)
 {
 	size_t h = b->n / 2;
@@ -804,10 +914,10 @@ static void batch_bisect(struct dnsengine *e, struct batch *b)
 	memcpy(u2, b->u + h, (b->n - h) * sizeof(*u2));
 	*b2 = (struct batch){ .e = e, .zq = b->zq, .u = u2, .n = b->n - h };
 	b->n = h;
+	b->resent = b->verify = false;
 	batch_link(e, b2);
-	b->zq->inflight++;
+	ready_push(b->zq, b2);
 	batch_send(e, b);
-	batch_send(e, b2);
 }
 
 /*
@@ -869,6 +979,28 @@ static void lat_observe(struct batch *b)
 	st->lat[i]++;
 	st->lat_sum += sec;
 	st->replies++;
+	b->zq->silent[b->srv] = 0;
+	pace_reply(&b->zq->pace[b->srv], (uint32_t)(sec * 1000), dnsio_now_ms());
+}
+
+/*
+ * No reply in time: the (server, zone) pair's timeout doubles and its
+ * batches shrink. A server that answers slowly is not down: only a run of
+ * messages with no reply at all, each waiting twice as long, is worth a
+ * line, and the zone's own backoff (batch_retry()) holds its queue; other
+ * zones on the same server go on.
+ */
+static void timeout_observe(struct dnsengine *e, struct batch *b)
+{
+	struct zq *q = b->zq;
+	struct pace *p = &q->pace[b->srv];
+
+	(void)e;
+	q->sst[b->srv].timeouts++;
+	pace_timeout(p, dnsio_now_ms());
+	if (++q->silent[b->srv] == 3)
+		pr_warn_rl("dnsengine: server '%s' gave no reply for zone '%s' to 3 UPDATEs in a row; next timeout %u ms, %u changes per UPDATE",
+			   dnsio_peer_name(b->peer), q->dom->name, pace_rto(p), p->batch);
 }
 
 static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
@@ -880,7 +1012,7 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 
 	if (status) {
 		if (status == -ETIMEDOUT)
-			b->zq->sst[b->srv].timeouts++;
+			timeout_observe(e, b);
 		else
 			b->zq->sst[b->srv].neterrs++;
 		batch_retry(e, b, status == -ETIMEDOUT ? DNSENGINE_TIMEOUT : DNSENGINE_NETERR);
@@ -922,8 +1054,21 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	lat_observe(b);
 	if (r.rcode != 9)
 		server_ok(b);
+	if (b->verify && (r.rcode == 1 || r.rcode == 3 || r.rcode == 5 || r.rcode == 6 ||
+			  r.rcode == 7 || r.rcode == 8 || r.rcode == 10)) {
+		/* not in place: the resend's own failure stands; find its cause as usual */
+		pr_debug("dnsengine: %zu changes for zone '%s' not applied before (%s)", b->n,
+			 b->zq->dom->name, dnsmsg_rcode_name(r.rcode));
+		b->verify = b->resent = false;
+		r.rcode = 8;
+	}
 	switch (r.rcode) {
 	case 0:
+		if (b->verify) {
+			e->st.already_applied++;
+			pr_debug("dnsengine: %zu changes for zone '%s' were applied by an earlier send",
+				 b->n, b->zq->dom->name);
+		}
 		batch_release(e, b);
 		b->zq->attempt = 0;
 		for (size_t i = 0; i < b->n; i++)
@@ -931,6 +1076,17 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 		batch_free(b);
 		break;
 	case 3: case 6: case 7: case 8:	/* NXDOMAIN YXDOMAIN YXRRSET NXRRSET: prerequisites */
+		if (b->resent) {
+			/*
+			 * an earlier send got no reply in time and may have been
+			 * applied: ask before splitting anything (same slot)
+			 */
+			b->verify = true;
+			e->st.applied_checks++;
+			batch_send(e, b);
+			break;
+		}
+		/* fall through */
 	case 1: case 10:		/* FORMERR NOTZONE: find the change that causes it */
 	case 5:				/* REFUSED: may be one name (BIND check-names, update-policy) */
 		if (b->n > 1) {
@@ -966,6 +1122,20 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+/* The server @q's next message goes to: the first usable from q->attempt on, or -1. */
+static int zq_server(const struct zq *q)
+{
+	uint64_t now = dnsio_now_ms();
+
+	for (size_t k = 0; k < q->dom->nservers; k++) {
+		size_t s = (q->attempt + k) % q->dom->nservers;
+
+		if (dnsio_peer_usable(q->peers[s]) && q->hold[s].until <= now)
+			return (int)s;
+	}
+	return -1;
+}
+
 /* Pick a server, render, sign and send @b (already counted in zq->inflight). */
 static int batch_send(struct dnsengine *e, struct batch *b)
 {
@@ -977,15 +1147,12 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	uint16_t id;
 	int err;
 
-	for (size_t k = 0; k < q->dom->nservers; k++) {
-		size_t s = (q->attempt + k) % q->dom->nservers;
+	int s = zq_server(q);
 
-		if (dnsio_peer_usable(q->peers[s]) && q->hold[s].until <= dnsio_now_ms()) {
-			sv = &q->dom->servers[s];
-			b->peer = q->peers[s];
-			b->srv = s;
-			break;
-		}
+	if (s >= 0) {
+		sv = &q->dom->servers[s];
+		b->peer = q->peers[s];
+		b->srv = (size_t)s;
 	}
 	if (!sv) {
 		/* every server's breaker is open: wait, do not drop */
@@ -996,14 +1163,14 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	b->key = sv->key;
 	err = dnsmsg_new(&m, q->dom->name);
 	for (size_t i = 0; !err && i < b->n; i++)
-		err = unit_emit(m, b->u[i], &est);
+		err = b->verify ? unit_emit_check(m, b->u[i], &est) : unit_emit(m, b->u[i], &est);
 	id = dnsio_alloc_id(b->peer);
 	if (!err)
 		err = dnsmsg_to_wire(m, id, 512, &wire, &len);
 	dnsmsg_free(m);
-	pr_debug("dnsengine: UPDATE for zone '%s': %zu changes, %zu bytes (estimate %zu)",
-		 q->dom->name, b->n, len, est);
-	if (!err && len + TSIG_ROOM > e->o.max_msg_bytes && b->n > 1) {
+	pr_debug("dnsengine: UPDATE for zone '%s': %zu changes, %zu bytes (estimate %zu)%s",
+		 q->dom->name, b->n, len, est, b->verify ? ", check only" : "");
+	if (!err && len + TSIG_ROOM > e->o.max_msg_bytes && b->n > 1 && !b->verify) {
 		/* larger than estimated: send it as two */
 		free(wire);
 		batch_bisect(e, b);
@@ -1013,7 +1180,7 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 		err = tsig_sign(b->key, wire, &len, len + 512, time(NULL), b->mac, &b->mac_len);
 	if (!err)
 		err = dnsio_send(e->io, b->peer, !(e->o.udp_single && b->n == 1 && len <= 512), wire,
-				 len, id, e->o.timeout_ms, batch_reply, b);
+				 len, id, pace_rto(&q->pace[b->srv]), batch_reply, b);
 	free(wire);
 	if (err) {
 		pr_warn("dnsengine: cannot send UPDATE for zone '%s' to '%s' (%s)", q->dom->name,
@@ -1035,6 +1202,7 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	e->st.messages++;
 	q->sst[b->srv].sent++;
 	b->sent_ns = now_ns();
+	b->sent = true;
 	return 0;
 }
 
@@ -1046,7 +1214,26 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 	struct unit **prev, *u, *last_kept = NULL;
 	struct batch *b;
 
-	if (!q->head || q->inflight >= e->o.max_inflight_per_zone || q->retry_at > dnsio_now_ms())
+	int s;
+
+	if ((!q->head && !q->ready) || q->retry_at > dnsio_now_ms())
+		return false;
+	s = zq_server(q);
+	if (s >= 0) {
+		cap = q->pace[s].batch < cap ? q->pace[s].batch : cap;
+		if (q->inflight >= q->pace[s].window)
+			return false;
+	}
+	if (q->inflight >= e->o.max_inflight_per_zone)
+		return false;
+	if (q->ready) {
+		/* split or resent batches first: their names are busy, nothing else moves them */
+		b = ready_pop(q);
+		q->inflight++;
+		batch_send(e, b);
+		return true;
+	}
+	if (!q->head)
 		return false;
 	b = calloc(1, sizeof(*b));
 	if (!b || !(b->u = calloc(cap, sizeof(*b->u)))) {
@@ -1119,7 +1306,8 @@ int dnsengine_run(struct dnsengine *e, int timeout_ms)
 	for (size_t i = 0; i < e->nzq; i++) {
 		struct zq *q = &e->zqs[i];
 
-		if (q->head && q->retry_at > now && q->inflight < e->o.max_inflight_per_zone) {
+		if ((q->head || q->ready) && q->retry_at > now &&
+		    q->inflight < e->o.max_inflight_per_zone) {
 			int w = (int)(q->retry_at - now);
 
 			if (timeout_ms < 0 || w < timeout_ms)
@@ -1179,7 +1367,14 @@ int dnsengine_server_stats(const struct dnsengine *e, size_t i, struct dnsengine
 {
 	for (size_t k = 0; k < e->nzq; k++) {
 		if (i < e->zqs[k].dom->nservers) {
+			const struct pace *p = &e->zqs[k].pace[i];
+
 			*st = e->zqs[k].sst[i];
+			st->timeout_ms = pace_rto(p);
+			st->srtt_ms = p->srtt_ms;
+			st->batch = p->batch;
+			st->window = p->window;
+			st->cuts = p->cuts;
 			return 0;
 		}
 		i -= e->zqs[k].dom->nservers;

@@ -94,7 +94,22 @@ struct dnsengine_opts {
 	 * 1,000-change removal messages; 4 has been safe on Knot and BIND.
 	 */
 	unsigned int max_inflight_per_zone;
-	unsigned int timeout_ms;		/* per message, default 2000 */
+	/*
+	 * Per message: the first timeout and the least one, default 2000. Each
+	 * (server, zone) then times out at its measured latency (RFC 6298:
+	 * smoothed RTT + 4 x variation), between timeout_ms and timeout_max_ms
+	 * (default 15000), doubling after each message left unanswered. A
+	 * server slower than that gets smaller batches (latency_target_ms).
+	 */
+	unsigned int timeout_ms;
+	unsigned int timeout_max_ms;
+	/*
+	 * Queueing delay (reply latency above the least seen from that server
+	 * for that zone) past which changes per message and messages in flight
+	 * are halved, default 1000; below it they grow back (AIMD) up to
+	 * max_changes_per_msg and max_inflight_per_zone.
+	 */
+	unsigned int latency_target_ms;
 	unsigned int backoff_base_ms;		/* default 100 */
 	unsigned int backoff_max_ms;		/* default 30000 */
 	bool udp_single;			/* a lone change that fits 512 bytes goes over UDP */
@@ -103,6 +118,12 @@ struct dnsengine_opts {
 struct dnsengine_stats {
 	uint64_t submitted, finished, applied, conflicts, failed;
 	uint64_t messages, bisections, retries, rejected_replies, superseded;
+	/*
+	 * a resent batch whose prerequisites failed is checked first with one
+	 * prerequisite-only UPDATE (our address and DHCID in place?): checks
+	 * sent, and batches found already applied (not bisected)
+	 */
+	uint64_t applied_checks, already_applied;
 	uint64_t pending;
 	/*
 	 * times a server was held back for a zone after refusing a whole message
@@ -129,6 +150,9 @@ struct dnsengine_server_stats {
 	uint64_t sent, replies, timeouts, neterrs;
 	uint64_t lat[DNSENGINE_LAT_BUCKETS + 1];
 	double lat_sum;			/* seconds, over every reply */
+	/* the pace (user/dns/pace.h): timeout, smoothed RTT, changes per message, window */
+	unsigned int timeout_ms, srtt_ms, batch, window;
+	uint64_t cuts;			/* times batch and window were halved */
 };
 
 struct dnsengine;

@@ -5,8 +5,10 @@
  * that is being read. A reply is matched by (peer, transport, ID): the peer
  * is the connected socket it came in on, so address and port match by
  * construction. The circuit breaker opens after BREAKER_FAILS consecutive
- * failures for a cool-down that doubles up to BREAKER_MAX_MS; after it the
- * next request is the probe.
+ * connection failures (refused, reset, a connect that times out) for a
+ * cool-down that doubles up to BREAKER_MAX_MS; after it the next request is
+ * the probe. A request that merely got no reply in time does not count: a
+ * slow server is not a dead one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -528,12 +530,16 @@ static void expire(struct dnsio *io)
 		p = r->peer;
 		io->st.timeouts++;
 		pr_debug("dnsio: request ID '%u' to '%s' timed out", r->id, p->text);
-		/* a connect that never finished is abandoned with its requests */
+		/*
+		 * a connect that never finished is abandoned with its requests,
+		 * and counts against the server; a request without a reply does
+		 * not: the server may be slow, and the caller, who knows for
+		 * which zone, backs off its own timeout (user/dns/pace.h)
+		 */
 		if (r->tcp && p->connecting) {
 			tcp_close(p);
 			fail_all(p, true, -ETIMEDOUT);
 		}
-		peer_fail(p, -ETIMEDOUT);
 		io->ncb++;
 		r->cb(r->arg, -ETIMEDOUT, NULL, 0);
 		free(r);

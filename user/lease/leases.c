@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "user/common/errcode.h"
+#include "user/lease/dueheap.h"
 #include "user/lease/lease_tail.h"
 #include "user/lease/leases.h"
 #include "user/common/log.h"
@@ -63,6 +64,8 @@ struct leases {
 	uint32_t garbage;	/* estimated bytes of the store no entry uses any more */
 	uint32_t *six, smask, scount;
 	int64_t next_due;	/* earliest expire + grace not yet sent; INT64_MAX none */
+	struct dueheap due;	/* (expire + grace, entry) of active leases; stale items skipped */
+	bool due_failed;	/* a push failed (no memory): leases_expire_scan() rebuilds */
 	int loading;		/* initial load: no changes sent */
 	struct leases_stats st;
 };
@@ -632,12 +635,46 @@ static uint32_t other_active(const struct leases *t, const struct ent *e, int64_
 	return NIL;
 }
 
-static void note_due(struct leases *t, const struct ent *e)
+static int64_t ent_due(const struct leases *t, const struct ent *e)
 {
-	int64_t due = (int64_t)e->cltt + e->valid + t->o.grace;
+	return (int64_t)e->cltt + e->valid + t->o.grace;
+}
 
-	if (e->state == KEA_STATE_DEFAULT && e->valid && due < t->next_due)
+/* an entry that leases_expire_scan() will expire once its time comes */
+static bool ent_expirable(const struct ent *e)
+{
+	return (e->flags & ENT_USED) && e->state == KEA_STATE_DEFAULT && e->valid &&
+	       !(e->flags & LEASE_F_CLOCK_EXPIRED);
+}
+
+static void due_rebuild(struct leases *t);
+
+static void note_due(struct leases *t, uint32_t ei)
+{
+	const struct ent *e = &t->ents[ei];
+	int64_t due = ent_due(t, e);
+
+	if (!ent_expirable(e))
+		return;
+	if (dueheap_compact_needed(&t->due, t->count)) {
+		/* renewals left more stale items than live ones: rebuild (this entry too) */
+		due_rebuild(t);
+		return;
+	}
+	if (dueheap_push(&t->due, dueheap_sat(due), ei))
+		t->due_failed = true;
+	if (due < t->next_due)
 		t->next_due = due;
+}
+
+/* Rebuild the heap from the live entries: stale items dropped. */
+static void due_rebuild(struct leases *t)
+{
+	dueheap_clear(&t->due);
+	t->due_failed = false;
+	t->next_due = INT64_MAX;
+	for (uint32_t i = 0; i < t->n_ents; i++)
+		note_due(t, i);
 }
 
 enum lease_change_kind leases_classify(const struct lease_transition *tr)
@@ -844,7 +881,7 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 	err = ent_store(t, &ei, old, &e);
 	if (err)
 		return err;
-	note_due(t, &t->ents[ei]);
+	note_due(t, ei);
 	if (kind) {
 		decode(t, &t->ents[ei], &now_l);
 		emit(t, kind, &now_l, old ? &prev : NULL, kind == LEASE_CH_MOVED ? &oth : NULL);
@@ -852,21 +889,32 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 	return 1;
 }
 
+/*
+ * The heap pops entries in due order; an item whose entry has since been
+ * renewed, released, removed or reused (its due time no longer matches,
+ * or it is no longer expirable) is stale and dropped. Each lease costs
+ * O(log n) when its time comes; nothing is walked while nothing is due.
+ */
 int leases_expire_scan(struct leases *t, time_t now)
 {
-	int64_t next = INT64_MAX;
+	const struct dueheap_item *top;
 	int n = 0;
 
+	if (t->due_failed || dueheap_compact_needed(&t->due, t->count))
+		due_rebuild(t);
 	if (now < t->next_due)
 		return 0;
-	for (uint32_t i = 0; i < t->n_ents; i++) {
-		struct ent *e = &t->ents[i];
-		int64_t due = (int64_t)e->cltt + e->valid + t->o.grace;
+	while ((top = dueheap_top(&t->due)) && (int64_t)top->due <= (int64_t)now) {
+		struct dueheap_item it;
+		struct ent *e;
 
-		if (!(e->flags & ENT_USED) || e->state != KEA_STATE_DEFAULT || !e->valid ||
-		    (e->flags & LEASE_F_CLOCK_EXPIRED))
+		dueheap_pop(&t->due, &it);
+		if (it.idx >= t->n_ents)
 			continue;
-		if (due <= now) {
+		e = &t->ents[it.idx];
+		if (!ent_expirable(e) || dueheap_sat(ent_due(t, e)) != it.due || ent_due(t, e) > now)
+			continue;
+		{
 			struct lease prev, l;
 
 			decode(t, e, &prev);
@@ -874,11 +922,10 @@ int leases_expire_scan(struct leases *t, time_t now)
 			decode(t, e, &l);
 			emit(t, LEASE_CH_EXPIRED, &l, &prev, NULL);
 			n++;
-		} else if (due < next) {
-			next = due;
 		}
 	}
-	t->next_due = next;
+	top = dueheap_top(&t->due);
+	t->next_due = top ? (int64_t)top->due : INT64_MAX;
 	return n;
 }
 
@@ -941,6 +988,7 @@ void leases_close(struct leases *t)
 	free(t->iix);
 	free(t->arena);
 	free(t->six);
+	dueheap_fini(&t->due);
 	free(t);
 }
 
@@ -1040,7 +1088,8 @@ void leases_get_stats(const struct leases *t, struct leases_stats *st)
 	st->mem_bytes = sizeof(*t) + (uint64_t)t->n_ents * sizeof(struct ent) +
 			(t->aix ? (uint64_t)(t->amask + 1) * 4 : 0) +
 			(t->iix ? (uint64_t)(t->imask + 1) * 4 : 0) +
-			(t->six ? (uint64_t)(t->smask + 1) * 4 : 0) + t->alen;
+			(t->six ? (uint64_t)(t->smask + 1) * 4 : 0) + t->alen +
+			dueheap_bytes(&t->due);
 	if (t->tail) {
 		struct lease_tail_stats ts;
 

@@ -76,6 +76,8 @@ struct reconcile {
 	struct dnsengine_change *out;	/* changes of this flush, sent after the commit */
 	size_t nout, capout;
 	uint64_t next_full_ms;
+	uint64_t sum_at_ms;		/* the last summary line: when, and the counts then */
+	struct reconcile_stats sum_base;
 	struct zstat *zs;
 	size_t nzs;
 	uint64_t badname[BADNAME_SLOTS];	/* hashes of (address, name) already reported */
@@ -526,7 +528,8 @@ static void log_decision(struct reconcile *r, const char *what, const struct own
 	addr_text(rec->family, rec->addr, a, sizeof(a));
 	if (rec->prefix_len)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", rec->prefix_len);
-	pr_info("reconcile: %s %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (%s)", what, a,
+	/* one line per change only at debug: at 1M leases, info gets summaries (reconcile_tick()) */
+	pr_debug("reconcile: %s %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (%s)", what, a,
 		rec->fqdn, fwd ? rec->fwd_zone : "-", rev ? rec->rev_zone : "-",
 		server_of(r, fwd ? rec->fwd_zone : rec->rev_zone, !fwd), reason);
 }
@@ -1289,8 +1292,33 @@ int reconcile_retire_zones(struct reconcile *r, const struct zones *keep)
 	return cnt;
 }
 
+#define SUMMARY_MS 60000	/* at most one summary line a minute, and only after changes */
+
+/* One info line with the counts since the last one, if anything happened. */
+static void log_summary(struct reconcile *r)
+{
+	const struct reconcile_stats *b = &r->sum_base, *s = &r->st;
+	uint64_t now = now_ms(r);
+
+	if (now - r->sum_at_ms < SUMMARY_MS)
+		return;
+	if (s->adds != b->adds || s->removes != b->removes || s->applied != b->applied ||
+	    s->conflicts != b->conflicts || s->failed != b->failed)
+		pr_info("reconcile: last %llu s: %llu adds and %llu removes sent; %llu applied, %llu conflicts, %llu failed (per side); %llu queued, %llu in flight",
+			(unsigned long long)((now - r->sum_at_ms) / 1000),
+			(unsigned long long)(s->adds - b->adds),
+			(unsigned long long)(s->removes - b->removes),
+			(unsigned long long)(s->applied - b->applied),
+			(unsigned long long)(s->conflicts - b->conflicts),
+			(unsigned long long)(s->failed - b->failed), (unsigned long long)r->nqueued,
+			(unsigned long long)r->ninflight);
+	r->sum_base = *s;
+	r->sum_at_ms = now;
+}
+
 void reconcile_tick(struct reconcile *r)
 {
+	log_summary(r);
 	pend_recheck(r, 0);
 	if (now_ms(r) >= r->next_full_ms) {
 		r->next_full_ms = now_ms(r) + (uint64_t)r->cfg->full_reconcile_s * 1000;

@@ -7,7 +7,10 @@
  * server would. Checks batching, bisection down to the one failing change,
  * the forward-then-replace sequence, forged replies ignored, timeouts
  * retried, SERVFAIL retried, REFUSED final, BADSIG final, and that nothing
- * is lost. The real servers are exercised by tests/integ/3*_dns_*.sh.
+ * is lost; with the responder keeping what it applied (track), a resent
+ * batch that was applied before its reply got lost is found in place with
+ * one check, not bisected; bisection stays within max-inflight-per-zone.
+ * The real servers are exercised by tests/integ/3*_dns_*.sh.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,9 +51,42 @@ static struct {
 	const char *refuse_name;	/* answer REFUSED to a message that updates this name */
 	int forge_first;	/* send a reply signed with another key before the real one */
 	int badsig;		/* answer NOTAUTH/BADSIG unsigned */
+	int track;		/* remember names added; prerequisites see them */
+	int apply_drop_next;	/* apply this many messages but lose their replies */
 	/* counters */
-	int requests, max_rrs;
+	int requests, max_rrs, burst, max_burst;
+	char applied[512][64];
+	int napplied;
 } srv;
+
+static bool is_applied(const ldns_rdf *owner)
+{
+	char *s = ldns_rdf2str(owner);
+	bool t = false;
+
+	for (int i = 0; i < srv.napplied && !t; i++)
+		t = !strcmp(s, srv.applied[i]);
+	free(s);
+	return t;
+}
+
+/* the names a NOERROR message added records to */
+static void track_applied(ldns_pkt *q)
+{
+	ldns_rr_list *upd = ldns_pkt_authority(q);
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(upd); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(upd, i);
+		char *o;
+
+		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || is_applied(ldns_rr_owner(rr)))
+			continue;
+		assert_true(srv.napplied < 512);
+		o = ldns_rdf2str(ldns_rr_owner(rr));
+		snprintf(srv.applied[srv.napplied++], 64, "%s", o);
+		free(o);
+	}
+}
 
 static const char *const taken[] = { "taken.dyn.example.", "taken2.dyn.example." };
 
@@ -84,6 +120,16 @@ static int evaluate(ldns_pkt *q)
 	for (size_t i = 0; i < ldns_rr_list_rr_count(pre); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(pre, i);
 
+		if (srv.track && !is_taken(ldns_rr_owner(rr))) {
+			bool has = is_applied(ldns_rr_owner(rr));
+
+			/* ours: "not in use" fails, "our value is there" holds */
+			if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_NONE && has)
+				return LDNS_RCODE_YXDOMAIN;
+			if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN && !has)
+				return LDNS_RCODE_NXRRSET;
+			continue;
+		}
 		if (!is_taken(ldns_rr_owner(rr)))
 			continue;
 		if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_NONE)
@@ -108,6 +154,8 @@ static uint8_t *answer(const uint8_t *w, size_t len, size_t *rlen, const char *s
 		srv.max_rrs = ldns_pkt_ancount(q) + ldns_pkt_nscount(q);
 	mac = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(q), 3));
 	rc = srv.refuse ? LDNS_RCODE_REFUSED : evaluate(q);
+	if (srv.track && rc == LDNS_RCODE_NOERROR && !srv.servfail_next)
+		track_applied(q);
 	if (srv.servfail_next > 0) {
 		srv.servfail_next--;
 		rc = LDNS_RCODE_SERVFAIL;
@@ -197,6 +245,13 @@ static void reply_to(int fd, bool tcp, const uint8_t *w, size_t len, struct sock
 	size_t rl;
 
 	srv.requests++;
+	srv.burst++;
+	if (srv.apply_drop_next > 0) {
+		/* applied, but the reply never arrives (a server slower than our timeout) */
+		srv.apply_drop_next--;
+		free(answer(w, len, &rl, SECRET));
+		return;
+	}
 	if (srv.drop_next > 0) {
 		srv.drop_next--;
 		return;
@@ -232,6 +287,7 @@ static void srv_turn(void)
 	uint8_t buf[70000];
 	int fd;
 
+	srv.burst = 0;
 	while ((fd = accept4(srv.lst, NULL, NULL, 0)) >= 0) {
 		for (int i = 0; i < 8; i++) {
 			if (srv.conn[i] < 0) {
@@ -272,6 +328,9 @@ static void srv_turn(void)
 			reply_to(srv.conn[i], true, buf, fl, NULL, 0);
 		}
 	}
+	/* messages that were in flight at once, as far as one turn sees */
+	if (srv.burst > srv.max_burst)
+		srv.max_burst = srv.burst;
 }
 
 static struct {
@@ -460,6 +519,99 @@ static void test_timeout_retried(void **state)
 	assert_int_equal(n, 2);
 	/* a loopback answer takes well under the 100 ms timeout */
 	assert_true(ss.lat_sum > 0 && ss.lat_sum < 0.2);
+	teardown_all(e, z);
+}
+
+/*
+ * The server applies a 50-change batch but its reply is lost (as a reply
+ * slower than the timeout is): the resend fails its prerequisites (the
+ * names are in use, by us), and one check-only UPDATE finds every change
+ * in place: all applied, nothing bisected.
+ */
+static void test_resent_already_applied(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 1000, false);
+
+	(void)state;
+	srv.track = 1;
+	srv.apply_drop_next = 1;
+	for (int i = 0; i < 50; i++) {
+		change(&c, i, NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 3000);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.final, 50);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 50);
+	assert_int_equal(st.bisections, 0);
+	assert_int_equal(st.applied_checks, 1);
+	assert_int_equal(st.already_applied, 1);
+	assert_int_equal(srv.requests, 3);	/* sent, resent, checked */
+	teardown_all(e, z);
+}
+
+/*
+ * A batch whose prerequisites fail really was not applied (a name taken
+ * by someone else): the check says so, and bisection finds the one
+ * conflict; the other 49 land.
+ */
+static void test_resent_not_applied(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 1000, false);
+
+	(void)state;
+	srv.track = 1;
+	srv.drop_next = 1;	/* lost before it was applied */
+	for (int i = 0; i < 50; i++) {
+		change(&c, i, i == 20 ? "taken.dyn.example." : NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 3000);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 49);
+	assert_int_equal(seen.by[DNSENGINE_CONFLICT], 1);
+	assert_int_equal(st.applied_checks, 1);
+	assert_int_equal(st.already_applied, 0);
+	assert_true(st.bisections >= 5);
+	teardown_all(e, z);
+}
+
+/* Bisecting several batches at once never puts more than max-inflight-per-zone in flight. */
+static void test_bisect_within_inflight_cap(void **state)
+{
+	struct dnsengine_opts o;
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e;
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	srv_start();
+	z = zones_for(srv.port);
+	dnsengine_opts_default(&o);
+	o.max_changes_per_msg = 20;
+	o.max_inflight_per_zone = 2;
+	o.udp_single = false;
+	assert_int_equal(dnsengine_new(&e, z, &o, on_done, NULL), 0);
+	for (int i = 0; i < 200; i++) {
+		/* one taken name in each of the first two messages */
+		change(&c, i, i == 5 ? "taken.dyn.example." : i == 25 ? "taken2.dyn.example." : NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 3000);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 198);
+	assert_int_equal(seen.by[DNSENGINE_CONFLICT], 2);
+	assert_true(st.bisections >= 8);
+	assert_true(srv.max_burst >= 2);
+	assert_true(srv.max_burst <= 2);
 	teardown_all(e, z);
 }
 
@@ -664,8 +816,10 @@ int main(void)
 		cmocka_unit_test(test_badsig_final),   cmocka_unit_test(test_same_name_in_order),
 		cmocka_unit_test(test_superseded),     cmocka_unit_test(test_nozone_and_invalid),
 		cmocka_unit_test(test_refused_one_name), cmocka_unit_test(test_badsig_holds_server),
+		cmocka_unit_test(test_resent_already_applied), cmocka_unit_test(test_resent_not_applied),
+		cmocka_unit_test(test_bisect_within_inflight_cap),
 	};
 
-	log_set_level(LOG_LVL_ERR);
+	log_set_level(getenv("DBG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	return cmocka_run_group_tests_name("dnsengine", tests, NULL, NULL);
 }

@@ -172,6 +172,74 @@ static void test_expiry_clock(void **state)
 	leases_close(t);
 }
 
+/* expiry by heap: many leases, renewed and deleted ones among them */
+struct expiry_seen {
+	int n;
+	uint8_t hit[8192];
+};
+
+static void on_expire(void *ctx, const struct lease_change *ch)
+{
+	struct expiry_seen *x = ctx;
+	unsigned int i = (unsigned int)ch->lease->addr[2] << 8 | ch->lease->addr[3];
+
+	if (ch->kind != LEASE_CH_EXPIRED)
+		return;
+	assert_true(i < 8192);
+	assert_int_equal(x->hit[i], 0);		/* once only */
+	x->hit[i] = 1;
+	x->n++;
+}
+
+static void test_expiry_order_at_scale(void **state)
+{
+	enum { N = 6000 };
+	static int64_t due[N];
+	struct expiry_seen x = { 0 };
+	struct feed f = { 0 };
+	struct leases_opts o = { .grace = 0, .on_change = on_expire, .ctx = &x,
+				 .clock = test_clock, .clock_ctx = &f };
+	struct leases *t;
+	int total = 0;
+
+	(void)state;
+	f.now = T0;
+	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
+	for (int i = 0; i < N; i++) {
+		due[i] = T0 + 1 + (i * 7919) % 3000;
+		unit_row(t, H4, "10.2.%d.%d,00:00:00:02:%02x:%02x,,3000,%lld,1,1,1,h%d.example,0,",
+			 i >> 8, i & 255, i >> 8, i & 255, (long long)due[i], i);
+	}
+	/* renew every third to a later time, delete every seventh */
+	for (int i = 0; i < N; i += 3) {
+		due[i] += 1000;
+		unit_row(t, H4, "10.2.%d.%d,00:00:00:02:%02x:%02x,,3000,%lld,1,1,1,h%d.example,0,",
+			 i >> 8, i & 255, i >> 8, i & 255, (long long)due[i], i);
+	}
+	for (int i = 0; i < N; i += 7) {
+		due[i] = 0;
+		unit_row(t, H4, "10.2.%d.%d,00:00:00:02:%02x:%02x,,0,%d,1,0,0,,0,", i >> 8, i & 255,
+			 i >> 8, i & 255, T0);
+	}
+	for (int64_t now = T0; now <= T0 + 4100; now += 37) {
+		int want = 0, before = x.n;
+
+		for (int i = 0; i < N; i++)
+			if (due[i] && due[i] <= now && !x.hit[(i >> 8) << 8 | (i & 255)])
+				want++;
+		assert_int_equal(leases_expire_scan(t, (time_t)now), want);
+		assert_int_equal(x.n - before, want);
+		/* nothing left behind that is due */
+		for (int i = 0; i < N; i++)
+			if (due[i] && due[i] <= now)
+				assert_int_equal(x.hit[(i >> 8) << 8 | (i & 255)], 1);
+	}
+	for (int i = 0; i < N; i++)
+		total += due[i] != 0;
+	assert_int_equal(x.n, total);
+	leases_close(t);
+}
+
 static void test_identity_v6(void **state)
 {
 	struct feed f = { 0 };
@@ -451,7 +519,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_feed_v4),
-		cmocka_unit_test(test_expiry_clock),
+		cmocka_unit_test(test_expiry_clock), cmocka_unit_test(test_expiry_order_at_scale),
 		cmocka_unit_test(test_identity_v6),
 		cmocka_unit_test(test_identity_v4),
 		cmocka_unit_test(test_churn_compaction),

@@ -356,13 +356,15 @@ static void test_json_shape(void **state)
 	};
 	static const char *const dns[] = { "submitted", "finished", "applied", "conflicts",
 					   "failed", "messages", "bisections", "retries",
-					   "rejected-replies", "pending", "server-holds", "servers",
+					   "rejected-replies", "pending", "server-holds",
+					   "applied-checks", "already-applied", "servers",
 					   "adopt-queries",
 					   "adopt-failures" };
 	static const char *const server[] = { "server", "zone", "messages", "replies", "timeouts",
 					      "network-errors", "latency-p50-ms", "latency-p90-ms",
 					      "latency-p99-ms", "latency-sum-seconds",
-					      "latency-buckets", "latency-bounds" };
+					      "latency-buckets", "latency-bounds", "timeout-ms",
+					      "srtt-ms", "batch-size", "window", "pace-cuts" };
 	struct snap x;
 	const char *k;
 	json_t *j, *v;
