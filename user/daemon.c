@@ -33,11 +33,12 @@
 #include "user/ctl/metrics.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
+#include "user/sync/verify.h"
 
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
-enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA };
+enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY };
 #define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
@@ -46,6 +47,7 @@ struct daemon {
 	struct owner *owner;
 	struct dnsengine *eng;
 	struct reconcile *rec;
+	struct verify *ver;		/* "dns-verify-interval" and dns-verify */
 	struct leases *tab[2];
 	struct loader *ldr;
 	struct consumer *cons;
@@ -260,6 +262,55 @@ static json_t *hooks_json(struct daemon *d)
 	return o;
 }
 
+static int ep_add(struct daemon *d, int fd, uint32_t tag);
+
+static void ver_repair(void *ctx, int family, const uint8_t *addr)
+{
+	struct daemon *d = ctx;
+
+	reconcile_repair(d->rec, family, addr);
+}
+
+/* (Re)start the verifier over @cfg's zones (its counters start again on a reload). */
+static int open_verify(struct daemon *d, const struct config *cfg)
+{
+	struct verify_opts vo = { .zones = cfg->zones, .owner = d->owner,
+				  .interval_s = cfg->dns_verify_s,
+				  .timeout_ms = cfg->dns_verify_timeout_ms, .repair = ver_repair,
+				  .ctx = d };
+	struct verify *nv;
+	int err = verify_new(&nv, &vo);
+
+	if (err) {
+		pr_err("daemon: cannot start the DNS verifier (%s)", ls_strerror(err));
+		return err;
+	}
+	if (d->ver) {
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, verify_fd(d->ver), NULL);
+		verify_free(d->ver);
+	}
+	d->ver = nv;
+	return ep_add(d, verify_fd(nv), TAG_VERIFY);
+}
+
+/* Per zone: "verify": { zone: { runs, missing, wrong, repaired, foreign, … } } */
+static json_t *verify_json(const struct verify *v)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; v && i < verify_nzones(v); i++) {
+		const struct verify_zone_stats *z = verify_zone_at(v, i);
+
+		json_object_set_new(o, z->zone, json_pack(
+			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "runs", (json_int_t)z->runs,
+			"missing", (json_int_t)z->missing, "wrong", (json_int_t)z->wrong,
+			"repaired", (json_int_t)z->repaired, "foreign", (json_int_t)z->foreign,
+			"failures", (json_int_t)z->failures, "serial", (json_int_t)z->serial,
+			"last-time", (json_int_t)z->last_time));
+	}
+	return o;
+}
+
 static json_t *stats_json(struct daemon *d)
 {
 	json_t *j = reconcile_stats_json(d->rec), *dns, *ring, *tabs, *store;
@@ -332,6 +383,7 @@ static json_t *stats_json(struct daemon *d)
 						    (!d->eng || !dnsengine_pending(d->eng))));
 	if (d->ha)
 		json_object_set_new(j, "ha", ha_stats_json(d->ha));
+	json_object_set_new(j, "verify", verify_json(d->ver));
 	return j;
 }
 
@@ -370,13 +422,24 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		return control_answer(CONTROL_OK, "statistics", stats_json(d));
 	if (!strcmp(cmd, "leases-owned"))
 		return owned_json(d, args);
+	if (!strcmp(cmd, "dns-verify")) {
+		const char *zone = json_string_value(json_object_get(args, "zone"));
+		int n = d->ver ? verify_request(d->ver, zone) : -ENOENT;
+
+		if (n < 0)
+			return control_answer(CONTROL_ERROR, "no such zone", NULL);
+		if (d->ver)
+			verify_process(d->ver);	/* starts the first transfer now */
+		return control_answer(CONTROL_OK, "verification scheduled",
+				      json_pack("{s:i}", "zones", n));
+	}
 	if (!strcmp(cmd, "config-reload")) {
 		*d->a->reload = 1;
 		return control_answer(CONTROL_OK, "reload scheduled", NULL);
 	}
 	if (!strcmp(cmd, "list-commands"))
 		return control_answer(CONTROL_OK, "commands",
-				      json_pack("[s,s,s,s,s]", "config-reload", "leases-owned",
+				      json_pack("[s,s,s,s,s,s]", "config-reload", "dns-verify", "leases-owned",
 						"list-commands", "statistic-get-all", "status-get"));
 	return control_answer(CONTROL_UNSUPPORTED, "unsupported command", NULL);
 }
@@ -493,6 +556,7 @@ static void reload(struct daemon *d)
 	d->eng = ne;
 	if (d->eng)
 		ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+	open_verify(d, nc);	/* the old one points into the old configuration */
 	config_free(d->cfg);
 	d->cfg = nc;
 	set_level(d);
@@ -584,6 +648,8 @@ static int open_all(struct daemon *d)
 			return err;
 	}
 	err = ep_add(d, d->tfd, TAG_TIMER);
+	if (!err)
+		err = open_verify(d, d->cfg);
 	if (!err && d->eng)
 		err = ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
 	if (!err && d->cfg->ha.enabled) {
@@ -762,6 +828,31 @@ static void metrics_update(struct daemon *d)
 			"Queries to Kea's control socket without a usable answer.", NULL, NULL,
 			MET_INT(v, "failures"));
 	}
+	json_object_foreach(json_object_get(st, "verify"), k, o) {
+		static const char *const vz_l[] = { "zone", "result", NULL };
+		static const char *const vres[] = { "missing", "wrong", "repaired", "failures" };
+
+		met_set(m, METRICS_COUNTER, "leasesnoop_verify_runs_total",
+			"Zone verifications (AXFR compared with the ownership store) completed.",
+			(const char *const[]){ "zone", NULL }, (const char *const[]){ k },
+			MET_INT(o, "runs"));
+		for (int r = 0; r < 4; r++)
+			met_set(m, METRICS_COUNTER, "leasesnoop_verify_records_total",
+				"Verification findings by zone: owned records missing, owned RRsets wrong, bindings repaired, failed transfers.",
+				vz_l, (const char *const[]){ k, vres[r] }, MET_INT(o, vres[r]));
+		met_set(m, METRICS_GAUGE, "leasesnoop_verify_foreign_records",
+			"RRs of other types at owned names, last verification.",
+			(const char *const[]){ "zone", NULL }, (const char *const[]){ k },
+			MET_INT(o, "foreign"));
+		met_set(m, METRICS_GAUGE, "leasesnoop_verify_serial",
+			"SOA serial of the zone content last verified.",
+			(const char *const[]){ "zone", NULL }, (const char *const[]){ k },
+			MET_INT(o, "serial"));
+		met_set(m, METRICS_GAUGE, "leasesnoop_verify_last_timestamp_seconds",
+			"When the zone was last verified (Unix time, 0: never).",
+			(const char *const[]){ "zone", NULL }, (const char *const[]){ k },
+			MET_INT(o, "last-time"));
+	}
 	json_decref(st);
 }
 
@@ -787,6 +878,7 @@ static void close_all(struct daemon *d)
 	for (int i = 0; i < 2; i++)
 		leases_close(d->tab[i]);
 	dnsengine_free(d->eng);
+	verify_free(d->ver);
 	reconcile_free(d->rec);
 	owner_close(d->owner);	/* commits and syncs what is pending */
 	if (d->tfd >= 0)
@@ -849,6 +941,9 @@ int daemon_run(const struct daemon_args *a)
 			case TAG_CTL:
 				control_process(d.ctl);
 				break;
+			case TAG_VERIFY:
+				verify_process(d.ver);
+				break;
 			case TAG_HA:
 				err = ha_process(d.ha);
 				if (err)
@@ -866,6 +961,9 @@ int daemon_run(const struct daemon_args *a)
 					leases_expire_scan(d.tab[k], time(NULL));
 				}
 				reconcile_tick(d.rec);
+				/* a standby (HA) leaves DNS to the active node, repairs too */
+				if (may_send(&d))
+					verify_tick(d.ver);
 				if (d.met && ++d.ticks % METRICS_EVERY_TICKS == 0)
 					metrics_update(&d);
 				break;
