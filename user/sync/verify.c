@@ -39,6 +39,7 @@ struct verify {
 	struct xfr *x;
 	struct zdiff *content;
 	int64_t started;
+	uint64_t started_ms;
 	unsigned int logged;
 	uint64_t repaired;
 };
@@ -274,6 +275,7 @@ static void start_next(struct verify *v)
 		}
 		v->cur = z;
 		v->started = time(NULL);
+		v->started_ms = dnsio_now_ms();
 		v->logged = 0;
 		v->repaired = 0;
 	}
@@ -353,10 +355,12 @@ static void finish(struct verify *v)
 	z->st.foreign = cnt.foreign;
 	z->st.serial = xs.serial;
 	z->st.last_time = (int64_t)time(NULL);
+	z->st.last_ms = dnsio_now_ms() - v->started_ms;
 	pr_info("verify: zone '%s' serial %u: %zu RRs, %zu owned bindings, %llu missing, %llu wrong, "
-		"%llu foreign, %llu repairs", z->st.zone, xs.serial, zdiff_rrs(v->content), nb,
+		"%llu foreign, %llu repairs, %llu ms", z->st.zone, xs.serial, zdiff_rrs(v->content), nb,
 		(unsigned long long)cnt.missing, (unsigned long long)cnt.wrong,
-		(unsigned long long)cnt.foreign, (unsigned long long)v->repaired);
+		(unsigned long long)cnt.foreign, (unsigned long long)v->repaired,
+		(unsigned long long)z->st.last_ms);
 }
 
 void verify_process(struct verify *v)

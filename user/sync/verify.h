@@ -32,6 +32,7 @@ struct verify_zone_stats {
 	uint64_t failures;	/* transfers that failed (refused, timeout, bad TSIG) */
 	uint32_t serial;	/* SOA serial of the last verified content */
 	int64_t last_time;	/* Unix time of the last completed verification, 0: never */
+	uint64_t last_ms;	/* how long it took: transfer and comparison, ms */
 };
 
 /* One owned binding, as the comparison needs it. */
