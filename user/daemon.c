@@ -302,7 +302,8 @@ static json_t *verify_json(const struct verify *v)
 		const struct verify_zone_stats *z = verify_zone_at(v, i);
 
 		json_object_set_new(o, z->zone, json_pack(
-			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "runs", (json_int_t)z->runs,
+			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "runs", (json_int_t)z->runs,
+			"ixfr-runs", (json_int_t)z->ixfr_runs,
 			"missing", (json_int_t)z->missing, "wrong", (json_int_t)z->wrong,
 			"repaired", (json_int_t)z->repaired, "foreign", (json_int_t)z->foreign,
 			"failures", (json_int_t)z->failures, "serial", (json_int_t)z->serial,

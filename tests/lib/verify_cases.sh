@@ -72,7 +72,7 @@ verify_cases() {
 	PID=
 	trap vc_cleanup EXIT
 	trap 'exit 1' INT TERM
-	[ "$KIND" = bind ] && tap_plan 19 || tap_plan 17
+	[ "$KIND" = bind ] && tap_plan 20 || tap_plan 18
 	PORT=$(lab_dns_free_port)
 	SECRET=$(lab_dns_secret 32)
 	USECRET=$(lab_dns_secret 32)
@@ -121,6 +121,8 @@ NEOF
 		"$(vc_stat ".verify[\"$FZ\"] | \"\(.missing) \(.wrong) \(.repaired) \(.foreign)\"")" "3 1 3 1"
 	tap_is "reverse zone counters: missing 1, wrong 1, repaired 2, foreign 0" \
 		"$(vc_stat ".verify[\"$RZ\"] | \"\(.missing) \(.wrong) \(.repaired) \(.foreign)\"")" "1 1 2 0"
+	tap_ok "later verifications are IXFRs from the serial verified last" \
+		test "$(vc_stat "[.verify[].\"ixfr-runs\"] | add")" -ge 2
 	_lines=$(grep -c "verify: zone .* repairing" "$DIR/ls.err")
 	tap_is "each repair logged once with what was wrong (5 lines)" "$_lines" 5
 	grep -q "name 'c2.$FZ' .*A holds 10.99.0.3; repairing" "$DIR/ls.err" ||

@@ -40,10 +40,8 @@ struct xfr {
 	size_t in_len, in_cap;
 	uint8_t *unsig;		/* unsigned messages since the last signed one */
 	size_t unsig_len;
-	unsigned int soas;
+	struct xfr_parse p;
 	uint64_t deadline_ms;
-	xfr_rr_fn cb;
-	void *arg;
 	struct xfr_stats st;
 };
 
@@ -99,8 +97,37 @@ static int read_name(const uint8_t *msg, size_t len, struct wire_ctx *w, char *o
 	return w->error ? LS_EDNS_FORMAT : 0;
 }
 
-int xfr_parse_msg(const uint8_t *msg, size_t len, uint16_t id, xfr_rr_fn cb, void *arg,
-		  unsigned int *soas, uint32_t *serial, uint64_t *rrs)
+enum { PH_START = 0, PH_SECOND, PH_AXFR, PH_DEL, PH_ADD };
+
+/* One SOA of the reply: move between phases. 1: the closing SOA. */
+static int on_soa(struct xfr_parse *p, uint32_t serial)
+{
+	switch (p->phase) {
+	case PH_START:
+		p->serial = serial;
+		p->phase = p->ixfr ? PH_SECOND : PH_AXFR;
+		return 0;
+	case PH_SECOND:
+		if (serial == p->from && serial != p->serial) {
+			p->incremental = 1;	/* RFC 1995 §4: old SOA, deletions, new SOA, additions */
+			p->phase = PH_DEL;
+			return 0;
+		}
+		return 1;			/* a whole zone holding only its SOA */
+	case PH_AXFR:
+		return 1;
+	case PH_DEL:
+		p->phase = PH_ADD;
+		return 0;
+	default:	/* PH_ADD: the final SOA, or the start of the next difference */
+		if (serial == p->serial)
+			return 1;
+		p->phase = PH_DEL;
+		return 0;
+	}
+}
+
+int xfr_parse_msg(const uint8_t *msg, size_t len, struct xfr_parse *p)
 {
 	struct wire_ctx w = wire_ctx_init_const(msg, len);
 	uint16_t rid, flags, qd, an;
@@ -114,7 +141,7 @@ int xfr_parse_msg(const uint8_t *msg, size_t len, uint16_t id, xfr_rr_fn cb, voi
 	wire_ctx_skip(&w, 4);
 	if (w.error)
 		return LS_EDNS_FORMAT;
-	if (rid != id || !(flags & 0x8000) || ((flags >> 11) & 0xf) != 0)
+	if (rid != p->id || !(flags & 0x8000) || ((flags >> 11) & 0xf) != 0)
 		return LS_EDNS_ID;
 	if (flags & 0xf)
 		return flags & 0xf;
@@ -129,6 +156,8 @@ int xfr_parse_msg(const uint8_t *msg, size_t len, uint16_t id, xfr_rr_fn cb, voi
 		size_t at;
 		const uint8_t *rd;
 
+		if (p->done)
+			return LS_EDNS_FORMAT;	/* nothing follows the closing SOA */
 		if (read_name(msg, len, &w, owner, sizeof(owner)))
 			return LS_EDNS_FORMAT;
 		type = wire_ctx_read_u16(&w);
@@ -144,64 +173,104 @@ int xfr_parse_msg(const uint8_t *msg, size_t len, uint16_t id, xfr_rr_fn cb, voi
 		if (type == XFR_TYPE_SOA) {
 			/* serial: after MNAME and RNAME */
 			struct wire_ctx s = wire_ctx_init_const(msg, at + rdlen);
+			uint32_t serial;
 
 			wire_ctx_set_offset(&s, at);
 			if (read_name(msg, at + rdlen, &s, target, sizeof(target)) ||
 			    read_name(msg, at + rdlen, &s, target, sizeof(target)))
 				return LS_EDNS_FORMAT;
-			if (!*soas)
-				*serial = wire_ctx_read_u32(&s);
+			serial = wire_ctx_read_u32(&s);
 			if (s.error)
 				return LS_EDNS_FORMAT;
-			++*soas;
-			if (*soas >= 2) {
-				/* the closing SOA: RFC 5936 §2.2, nothing of the zone follows */
-				if (i + 1 != an)
-					return LS_EDNS_FORMAT;
-				return 0;
-			}
+			p->done = on_soa(p, serial);
 			continue;
 		}
-		if (!*soas)
+		if (p->phase == PH_START)
 			return LS_EDNS_FORMAT;	/* the first RR must be the SOA */
-		(*rrs)++;
+		if (p->phase == PH_SECOND) {
+			/* RFC 1995 §4: an IXFR answered with the whole zone */
+			err = p->cb(p->arg, XFR_RESET, NULL, 0, 0, NULL, 0);
+			if (err)
+				return err;
+			p->phase = PH_AXFR;
+		}
+		p->rrs++;
 		if (type == DNSMSG_TYPE_PTR) {
 			struct wire_ctx s = wire_ctx_init_const(msg, at + rdlen);
 
 			wire_ctx_set_offset(&s, at);
 			if (read_name(msg, at + rdlen, &s, target, sizeof(target)))
 				return LS_EDNS_FORMAT;
-			err = cb(arg, owner, type, ttl, (const uint8_t *)target, strlen(target) + 1);
+			err = p->cb(p->arg, p->phase == PH_DEL ? XFR_DEL : XFR_ADD, owner, type, ttl,
+				    (const uint8_t *)target, strlen(target) + 1);
 		} else {
-			err = cb(arg, owner, type, ttl, rd, rdlen);
+			err = p->cb(p->arg, p->phase == PH_DEL ? XFR_DEL : XFR_ADD, owner, type, ttl,
+				    rd, rdlen);
 		}
 		if (err)
 			return err;
 	}
-	return w.error ? LS_EDNS_FORMAT : 0;
+	if (w.error)
+		return LS_EDNS_FORMAT;
+	/*
+	 * RFC 1995 §4: a lone SOA: the server has nothing newer. At our serial
+	 * nothing changed; at another (older: the zone went back, e.g. to an
+	 * old file) the copy we hold is not the server's: -ESTALE, AXFR it.
+	 */
+	if (p->phase == PH_SECOND) {
+		p->done = 1;
+		if (p->serial != p->from)
+			return -ESTALE;
+	}
+	return 0;
 }
 
-int xfr_start(struct xfr **out, const char *zone, const struct zones_server *srv,
-	      unsigned int timeout_ms, xfr_rr_fn cb, void *arg)
+/*
+ * RFC 1995 §3: the IXFR query carries the serial we hold as an SOA in the
+ * authority section (MNAME and RNAME the root: only the serial counts).
+ */
+static void put_ixfr_soa(uint8_t *q, size_t *len, uint32_t from)
+{
+	struct wire_ctx w = wire_ctx_init(q, *len + 64);
+
+	wire_ctx_set_offset(&w, *len);
+	wire_ctx_write_u16(&w, 0xc00c);		/* the zone: the question's name */
+	wire_ctx_write_u16(&w, XFR_TYPE_SOA);
+	wire_ctx_write_u16(&w, DNSMSG_CLASS_IN);
+	wire_ctx_write_u32(&w, 0);
+	wire_ctx_write_u16(&w, 22);
+	wire_ctx_write_u8(&w, 0);
+	wire_ctx_write_u8(&w, 0);
+	wire_ctx_write_u32(&w, from);
+	wire_ctx_clear(&w, 16);
+	*len = wire_ctx_offset(&w);
+	q[9] = 1;				/* NSCOUNT */
+}
+
+int xfr_start(struct xfr **out, const char *zone, const struct zones_server *srv, int ixfr,
+	      uint32_t from, unsigned int timeout_ms, xfr_rr_fn cb, void *arg)
 {
 	struct xfr *x = calloc(1, sizeof(*x));
 	uint8_t *q = NULL;
-	size_t qlen;
+	size_t qlen, cap;
 	int err;
 
 	if (!x)
 		return -ENOMEM;
 	x->fd = -1;
 	x->key = srv->key;
-	x->cb = cb;
-	x->arg = arg;
 	x->deadline_ms = dnsio_now_ms() + timeout_ms;
 	x->id = (uint16_t)(rand() & 0xffff);
-	err = dnsmsg_query_to_wire(zone, XFR_TYPE_AXFR, x->id, 512, &q, &qlen);
+	x->p = (struct xfr_parse){ .id = x->id, .ixfr = ixfr, .from = from, .cb = cb, .arg = arg };
+	err = dnsmsg_query_to_wire(zone, ixfr ? XFR_TYPE_IXFR : XFR_TYPE_AXFR, x->id, 512, &q,
+				   &qlen);
 	if (err)
 		goto fail;
+	cap = qlen + 512;
+	if (ixfr)
+		put_ixfr_soa(q, &qlen, from);
 	if (x->key) {
-		err = tsig_sign(x->key, q, &qlen, qlen + 512, time(NULL), x->mac, &x->mac_len);
+		err = tsig_sign(x->key, q, &qlen, cap, time(NULL), x->mac, &x->mac_len);
 		if (err)
 			goto fail;
 	}
@@ -258,6 +327,9 @@ uint32_t xfr_events(const struct xfr *x)
 void xfr_get_stats(const struct xfr *x, struct xfr_stats *st)
 {
 	*st = x->st;
+	st->serial = x->p.serial;
+	st->rrs = x->p.rrs;
+	st->incremental = x->p.incremental;
 }
 
 /* Check one message's TSIG (first: over the query MAC; later: the stream rule). */
@@ -328,8 +400,7 @@ static int consume(struct xfr *x)
 		}
 		/* the answer section ends before the TSIG RR, which the parser stops at */
 		at = x->key ? tsig_find(m, flen) : 0;
-		err = xfr_parse_msg(m, at > 0 ? (size_t)at : flen, x->id, x->cb, x->arg, &x->soas,
-				    &x->st.serial, &x->st.rrs);
+		err = xfr_parse_msg(m, at > 0 ? (size_t)at : flen, &x->p);
 		x->st.messages++;
 		off += 2 + flen;
 		if (err > 0) {
@@ -341,7 +412,7 @@ static int consume(struct xfr *x)
 			ret = err;
 			break;
 		}
-		if (x->soas >= 2) {
+		if (x->p.done) {
 			ret = x->unsig_len ? LS_ETSIG_MISSING : 0;	/* the last one must be signed */
 			break;
 		}

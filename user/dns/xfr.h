@@ -16,32 +16,57 @@
 #include "user/dns/zones.h"
 
 #define XFR_TYPE_SOA 6
+#define XFR_TYPE_IXFR 251
 #define XFR_TYPE_AXFR 252
 
+enum xfr_op {
+	XFR_ADD = 0,	/* an RR of the zone (AXFR), or added (IXFR) */
+	XFR_DEL,	/* removed since the serial asked for (IXFR) */
+	XFR_RESET,	/* an IXFR answered with the whole zone: forget what you held */
+};
+
 /*
- * xfr_rr_fn - one RR of the zone: @owner (lower case, trailing dot), @type,
- * @rdata[0..rdlen) as on the wire except a PTR's, which is its target in
- * presentation form (lower case, trailing dot, NUL included in @rdlen).
- * Returns 0 or a negative errno that ends the transfer.
+ * xfr_rr_fn - one RR: @owner (lower case, trailing dot), @type, @rdata[0..
+ * rdlen) as on the wire except a PTR's, which is its target in presentation
+ * form (lower case, trailing dot, NUL included in @rdlen). For XFR_RESET
+ * only @op is set. Returns 0 or a negative errno that ends the transfer.
  */
-typedef int (*xfr_rr_fn)(void *arg, const char *owner, uint16_t type, uint32_t ttl,
-			 const uint8_t *rdata, size_t rdlen);
+typedef int (*xfr_rr_fn)(void *arg, enum xfr_op op, const char *owner, uint16_t type,
+			 uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 
 struct xfr_stats {
 	uint64_t messages, rrs, bytes;
-	uint32_t serial;	/* the zone's SOA serial (first SOA of the reply) */
+	uint32_t serial;	/* the zone's SOA serial now (first SOA of the reply) */
 	int rcode;		/* the server's rcode when it refused, else 0 */
+	int incremental;	/* 1: the reply was a set of differences (IXFR) */
+};
+
+/* The reader's state across the messages of one reply (xfr_parse_msg()). */
+struct xfr_parse {
+	uint16_t id;
+	int ixfr;		/* asked for IXFR from @from */
+	uint32_t from;
+	xfr_rr_fn cb;
+	void *arg;
+	/* out */
+	int phase;		/* 0 before the first SOA; then internal */
+	int done;		/* the closing SOA was read */
+	int incremental;
+	uint32_t serial;	/* first SOA's serial */
+	uint64_t rrs;
 };
 
 struct xfr;
 
 /*
- * xfr_start() - connect (non-blocking) to @srv and queue an AXFR of @zone
- * signed with @srv->key (unsigned without a key). RRs go to @cb(@arg).
- * @timeout_ms bounds the whole transfer. Returns 0 or a negative errno.
+ * xfr_start() - connect (non-blocking) to @srv and queue a transfer of
+ * @zone signed with @srv->key (unsigned without a key): IXFR from serial
+ * @from when @ixfr (the server may answer with the whole zone, then
+ * XFR_RESET comes first), else AXFR. RRs go to @cb(@arg). @timeout_ms
+ * bounds the whole transfer. Returns 0 or a negative errno.
  */
-int xfr_start(struct xfr **out, const char *zone, const struct zones_server *srv,
-	      unsigned int timeout_ms, xfr_rr_fn cb, void *arg);
+int xfr_start(struct xfr **out, const char *zone, const struct zones_server *srv, int ixfr,
+	      uint32_t from, unsigned int timeout_ms, xfr_rr_fn cb, void *arg);
 /* xfr_free() - close the connection; NULL is a no-op. */
 void xfr_free(struct xfr *x);
 /* xfr_fd() - the socket, for epoll. */
@@ -59,13 +84,14 @@ int xfr_step(struct xfr *x);
 /* xfr_get_stats() - messages, RRs, bytes, serial and rcode so far. */
 void xfr_get_stats(const struct xfr *x, struct xfr_stats *st);
 /*
- * xfr_parse_msg() - parse one reply message @msg[0..len) of a transfer for
- * @zone whose query had ID @id: check the header, skip the question, hand
- * each answer RR (up to a TSIG RR) to @cb. *@soas counts SOA RRs seen so far
- * (the transfer ends at the second); *@serial gets the first SOA's serial.
- * Pure but for @cb. Returns the rcode (>= 0; RRs only for 0), or
- * LS_EDNS_FORMAT / LS_EDNS_ID.
+ * xfr_parse_msg() - read one reply message @msg[0..len) (without its TSIG
+ * RR) of a transfer into @p's callback: check the header, skip the
+ * question, follow the SOAs (RFC 5936 §2.2 for AXFR; RFC 1995 §4 for IXFR:
+ * a lone SOA at our serial, a whole zone, or deletions and additions
+ * between SOAs) until the closing one (@p->done). Pure but for the
+ * callback. Returns the server's rcode (> 0), 0, LS_EDNS_FORMAT,
+ * LS_EDNS_ID, or -ESTALE for an IXFR answered by a lone SOA at another
+ * serial than ours (the server went back: the caller's copy is not its).
  */
-int xfr_parse_msg(const uint8_t *msg, size_t len, uint16_t id, xfr_rr_fn cb, void *arg,
-		  unsigned int *soas, uint32_t *serial, uint64_t *rrs);
+int xfr_parse_msg(const uint8_t *msg, size_t len, struct xfr_parse *p);
 #endif

@@ -103,10 +103,9 @@ static int grow(struct zdiff *z)
 	return 0;
 }
 
-int zdiff_add(void *arg, const char *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
-	      size_t len)
+int zdiff_add(struct zdiff *z, const char *owner, uint16_t type, uint32_t ttl,
+	      const uint8_t *rdata, size_t len)
 {
-	struct zdiff *z = arg;
 	struct zname *n = find(z, owner);
 	struct rr *r;
 
@@ -146,6 +145,23 @@ int zdiff_add(void *arg, const char *owner, uint16_t type, uint32_t ttl, const u
 	n->n++;
 	z->nrrs++;
 	return 0;
+}
+
+int zdiff_del(struct zdiff *z, const char *owner, uint16_t type, const uint8_t *rdata, size_t len)
+{
+	struct zname *n = find(z, owner);
+
+	for (size_t k = 0; n && k < n->n; k++) {
+		struct rr *r = &n->rrs[k];
+
+		if (r->type != type || r->len != len || memcmp(r->data, rdata, len))
+			continue;
+		free(r->data);
+		n->rrs[k] = n->rrs[--n->n];	/* order does not matter; the name stays, empty */
+		z->nrrs--;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 size_t zdiff_rrs(const struct zdiff *z)

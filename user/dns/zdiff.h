@@ -36,11 +36,16 @@ int zdiff_new(struct zdiff **out);
 /* zdiff_free() - NULL is a no-op. */
 void zdiff_free(struct zdiff *z);
 /*
- * zdiff_add() - one RR of the zone (an xfr_rr_fn: @ttl is ignored). @owner
+ * zdiff_add() - one RR of the zone (@ttl is ignored). @owner
  * must already be lower case with a trailing dot. Returns 0 or -ENOMEM.
  */
-int zdiff_add(void *z, const char *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
-	      size_t len);
+int zdiff_add(struct zdiff *z, const char *owner, uint16_t type, uint32_t ttl,
+	      const uint8_t *rdata, size_t len);
+/*
+ * zdiff_del() - remove one RR equal to (@type, @rdata) at @owner (an IXFR
+ * deletion). Returns 0, or -ENOENT when it was not held.
+ */
+int zdiff_del(struct zdiff *z, const char *owner, uint16_t type, const uint8_t *rdata, size_t len);
 /* zdiff_rrs() - RRs held. */
 size_t zdiff_rrs(const struct zdiff *z);
 /*

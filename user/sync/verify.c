@@ -26,6 +26,9 @@ struct vzone {
 	struct verify_zone_stats st;
 	const struct zones_domain *d;
 	bool queued;
+	bool ixfr;			/* the transfer under way is an IXFR */
+	struct zdiff *content;		/* as of @held, for the next IXFR; NULL: AXFR next */
+	uint32_t held;
 };
 
 struct verify {
@@ -37,7 +40,6 @@ struct verify {
 	/* the transfer under way */
 	struct vzone *cur;
 	struct xfr *x;
-	struct zdiff *content;
 	int64_t started;
 	uint64_t started_ms;
 	unsigned int logged;
@@ -169,9 +171,31 @@ static void end_xfr(struct verify *v)
 {
 	xfr_free(v->x);
 	v->x = NULL;
-	zdiff_free(v->content);
-	v->content = NULL;
 	v->cur = NULL;
+}
+
+/* The zone's copy no longer follows the server: the next transfer is a whole AXFR. */
+static void drop_content(struct vzone *z)
+{
+	zdiff_free(z->content);
+	z->content = NULL;
+}
+
+static int on_rr(void *arg, enum xfr_op op, const char *owner, uint16_t type, uint32_t ttl,
+		 const uint8_t *rdata, size_t len)
+{
+	struct vzone *z = arg;
+
+	switch (op) {
+	case XFR_RESET:
+		drop_content(z);
+		return zdiff_new(&z->content);
+	case XFR_DEL:
+		/* a deletion of an RR we do not hold: our copy went wrong, start over */
+		return zdiff_del(z->content, owner, type, rdata, len) ? -ESTALE : 0;
+	default:
+		return zdiff_add(z->content, owner, type, ttl, rdata, len);
+	}
 }
 
 void verify_free(struct verify *v)
@@ -179,6 +203,8 @@ void verify_free(struct verify *v)
 	if (!v)
 		return;
 	end_xfr(v);
+	for (size_t i = 0; i < v->nz; i++)
+		drop_content(&v->z[i]);
 	if (v->ep >= 0)
 		close(v->ep);
 	free(v->z);
@@ -256,10 +282,12 @@ static void start_next(struct verify *v)
 		z->queued = false;
 		if (!z->d->nservers)
 			continue;
-		err = zdiff_new(&v->content);
+		/* IXFR from the serial we verified, when we hold that content */
+		z->ixfr = z->content != NULL;
+		err = z->content ? 0 : zdiff_new(&z->content);
 		if (!err)
-			err = xfr_start(&v->x, z->d->name, &z->d->servers[0], v->o.timeout_ms,
-					zdiff_add, v->content);
+			err = xfr_start(&v->x, z->d->name, &z->d->servers[0], z->ixfr, z->held,
+					v->o.timeout_ms, on_rr, z);
 		if (!err) {
 			ev.events = xfr_events(v->x);
 			if (epoll_ctl(v->ep, EPOLL_CTL_ADD, xfr_fd(v->x), &ev))
@@ -267,8 +295,7 @@ static void start_next(struct verify *v)
 		}
 		if (err) {
 			refused(v, z, &z->d->servers[0], err, 0);
-			zdiff_free(v->content);
-			v->content = NULL;
+			drop_content(z);
 			xfr_free(v->x);
 			v->x = NULL;
 			continue;
@@ -308,6 +335,7 @@ static void finish(struct verify *v)
 	long r;
 
 	xfr_get_stats(v->x, &xs);
+	z->held = xs.serial;		/* the copy is complete, compared or not */
 	if (owner_keys(v->o.owner, &keys, &nk)) {
 		pr_warn_rl("verify: ownership store unreadable; zone '%s' not compared", z->st.zone);
 		return;
@@ -338,7 +366,7 @@ static void finish(struct verify *v)
 		nb++;
 	}
 	free(keys);
-	r = b ? verify_plan(v->content, z->st.zone, z->st.reverse, b, nb, on_item, v, &cnt) :
+	r = b ? verify_plan(z->content, z->st.zone, z->st.reverse, b, nb, on_item, v, &cnt) :
 		-ENOMEM;
 	free(b);
 	if (r < 0) {
@@ -349,6 +377,8 @@ static void finish(struct verify *v)
 		pr_info("verify: zone '%s': %u more repairs not logged one by one", z->st.zone,
 			v->logged - REPAIR_LOG_MAX);
 	z->st.runs++;
+	if (xs.incremental)
+		z->st.ixfr_runs++;
 	z->st.missing += cnt.missing;
 	z->st.wrong += cnt.wrong;
 	z->st.repaired += v->repaired;
@@ -356,8 +386,9 @@ static void finish(struct verify *v)
 	z->st.serial = xs.serial;
 	z->st.last_time = (int64_t)time(NULL);
 	z->st.last_ms = dnsio_now_ms() - v->started_ms;
-	pr_info("verify: zone '%s' serial %u: %zu RRs, %zu owned bindings, %llu missing, %llu wrong, "
-		"%llu foreign, %llu repairs, %llu ms", z->st.zone, xs.serial, zdiff_rrs(v->content), nb,
+	pr_info("verify: zone '%s' serial %u (%s): %zu RRs, %zu owned bindings, %llu missing, %llu wrong, "
+		"%llu foreign, %llu repairs, %llu ms", z->st.zone, xs.serial,
+		xs.incremental ? "IXFR" : z->ixfr ? "IXFR answered in full" : "AXFR", zdiff_rrs(z->content), nb,
 		(unsigned long long)cnt.missing, (unsigned long long)cnt.wrong,
 		(unsigned long long)cnt.foreign, (unsigned long long)v->repaired,
 		(unsigned long long)z->st.last_ms);
@@ -383,11 +414,18 @@ void verify_process(struct verify *v)
 	}
 	if (err == 0) {
 		finish(v);
+	} else if (v->cur->ixfr) {
+		/* RFC 1995 §2: a server may refuse IXFR; a whole AXFR at once instead */
+		pr_debug("verify: IXFR of zone '%s' failed (%s); AXFR instead", v->cur->st.zone,
+			 ls_strerror(err));
+		drop_content(v->cur);
+		v->cur->queued = true;
 	} else {
 		struct xfr_stats xs;
 
 		xfr_get_stats(v->x, &xs);
 		refused(v, v->cur, &v->cur->d->servers[0], err, xs.rcode);
+		drop_content(v->cur);
 	}
 	end_xfr(v);
 	start_next(v);

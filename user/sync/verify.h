@@ -3,7 +3,9 @@
  * user/sync/verify.h - DNS checked, not trusted: every dns-verify-interval
  * (or on the control command dns-verify) each configured zone is pulled by
  * a TSIG-signed AXFR (user/dns/xfr.h, non-blocking, inside the daemon's
- * event loop) and compared with what the ownership store says leasesnoop
+ * event loop), later ones by IXFR from the serial verified last applied to
+ * the copy kept from it (AXFR again when the server answers in full or
+ * refuses), and compared with what the ownership store says leasesnoop
  * put there (user/dns/zdiff.h). A binding whose records are missing or
  * altered is handed back to the reconciler for repair (its add sent again
  * through the engine, with the usual conflict rules); RRs of other types at
@@ -25,6 +27,7 @@ struct verify_zone_stats {
 	char zone[ZONES_NAME_MAX];
 	bool reverse;
 	uint64_t runs;		/* verifications completed */
+	uint64_t ixfr_runs;	/* of which by IXFR (differences since the last one) */
 	uint64_t missing;	/* owned RRs found missing */
 	uint64_t wrong;		/* owned RRsets found holding other data */
 	uint64_t repaired;	/* bindings handed back for repair */

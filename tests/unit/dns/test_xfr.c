@@ -7,6 +7,7 @@
  * message signed over the prior MAC and its timers, unsigned messages in
  * between, a tampered one refused).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -29,17 +30,26 @@ struct got {
 	int n;
 };
 
-static int on_rr(void *arg, const char *owner, uint16_t type, uint32_t ttl, const uint8_t *rd,
-		 size_t len)
+static int on_rr(void *arg, enum xfr_op op, const char *owner, uint16_t type, uint32_t ttl,
+		 const uint8_t *rd, size_t len)
 {
+	static const char *const ops[] = { "", "-", "reset" };
 	struct got *g = arg;
 
 	(void)ttl;
-	if (type == DNSMSG_TYPE_PTR)
-		snprintf(g->lines[g->n++], 300, "%s PTR %s", owner, (const char *)rd);
+	assert_true(g->n < 16);
+	if (op == XFR_RESET)
+		snprintf(g->lines[g->n++], 300, "reset");
+	else if (type == DNSMSG_TYPE_PTR)
+		snprintf(g->lines[g->n++], 300, "%s%s PTR %s", ops[op], owner, (const char *)rd);
 	else
-		snprintf(g->lines[g->n++], 300, "%s %u %zu", owner, type, len);
+		snprintf(g->lines[g->n++], 300, "%s%s %u %zu", ops[op], owner, type, len);
 	return 0;
+}
+
+static struct xfr_parse parser(uint16_t id, struct got *g, int ixfr, uint32_t from)
+{
+	return (struct xfr_parse){ .id = id, .cb = on_rr, .arg = g, .ixfr = ixfr, .from = from };
 }
 
 /* a message builder: header, question "Zone.Example." AXFR, then RRs */
@@ -126,9 +136,7 @@ static void test_parse(void **state)
 {
 	struct msg m;
 	struct got g = { 0 };
-	unsigned int soas = 0;
-	uint32_t serial = 0;
-	uint64_t rrs = 0;
+	struct xfr_parse p = parser(0x1234, &g, 0, 0);
 
 	(void)state;
 	start(&m, 0x1234, 0, 4);
@@ -136,10 +144,10 @@ static void test_parse(void **state)
 	a_rr(&m, "H1");
 	ptr_rr(&m);
 	soa(&m, 42);
-	assert_int_equal(xfr_parse_msg(m.b, m.n, 0x1234, on_rr, &g, &soas, &serial, &rrs), 0);
-	assert_int_equal(soas, 2);
-	assert_int_equal(serial, 42);
-	assert_int_equal(rrs, 2);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
+	assert_true(p.done);
+	assert_int_equal(p.serial, 42);
+	assert_int_equal(p.rrs, 2);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.lines[0], "h1.zone.example. 1 4");
 	assert_string_equal(g.lines[1], "zone.example. PTR host.zone.example.");
@@ -150,54 +158,111 @@ static void test_two_messages(void **state)
 {
 	struct msg m;
 	struct got g = { 0 };
-	unsigned int soas = 0;
-	uint32_t serial = 0;
-	uint64_t rrs = 0;
+	struct xfr_parse p = parser(7, &g, 0, 0);
 
 	(void)state;
 	start(&m, 7, 0, 2);
 	soa(&m, 9);
 	a_rr(&m, "a");
-	assert_int_equal(xfr_parse_msg(m.b, m.n, 7, on_rr, &g, &soas, &serial, &rrs), 0);
-	assert_int_equal(soas, 1);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
+	assert_false(p.done);
 	start(&m, 7, 0, 2);
 	a_rr(&m, "b");
 	soa(&m, 9);
-	assert_int_equal(xfr_parse_msg(m.b, m.n, 7, on_rr, &g, &soas, &serial, &rrs), 0);
-	assert_int_equal(soas, 2);
-	assert_int_equal(rrs, 2);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
+	assert_true(p.done);
+	assert_int_equal(p.rrs, 2);
+	/* nothing may follow the closing SOA */
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), LS_EDNS_FORMAT);
 }
 
 static void test_bad(void **state)
 {
 	struct msg m;
 	struct got g = { 0 };
-	unsigned int soas = 0;
-	uint32_t serial = 0;
-	uint64_t rrs = 0;
+	struct xfr_parse p = parser(7, &g, 0, 0), q;
 
 	(void)state;
 	start(&m, 7, 5, 0);	/* REFUSED */
-	assert_int_equal(xfr_parse_msg(m.b, m.n, 7, on_rr, &g, &soas, &serial, &rrs), 5);
+	q = p;
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &q), 5);
 	start(&m, 7, 0, 1);
 	soa(&m, 1);
-	assert_int_equal(xfr_parse_msg(m.b, m.n, 8, on_rr, &g, &soas, &serial, &rrs), LS_EDNS_ID);
-	soas = 0;
-	assert_int_equal(xfr_parse_msg(m.b, m.n - 3, 7, on_rr, &g, &soas, &serial, &rrs),
-			 LS_EDNS_FORMAT);
+	q = parser(8, &g, 0, 0);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &q), LS_EDNS_ID);
+	q = p;
+	assert_int_equal(xfr_parse_msg(m.b, m.n - 3, &q), LS_EDNS_FORMAT);
 	/* an A before any SOA */
 	start(&m, 7, 0, 1);
 	a_rr(&m, "a");
-	soas = 0;
-	assert_int_equal(xfr_parse_msg(m.b, m.n, 7, on_rr, &g, &soas, &serial, &rrs),
-			 LS_EDNS_FORMAT);
+	q = p;
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &q), LS_EDNS_FORMAT);
 	/* an owner that points at itself */
 	start(&m, 7, 0, 1);
 	u16(&m, (uint16_t)(0xc000 | m.n));
 	u16(&m, XFR_TYPE_SOA);
-	soas = 0;
-	assert_int_equal(xfr_parse_msg(m.b, m.n, 7, on_rr, &g, &soas, &serial, &rrs),
-			 LS_EDNS_FORMAT);
+	q = p;
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &q), LS_EDNS_FORMAT);
+}
+
+/* RFC 1995 §4: differences, a lone SOA, and a whole zone instead */
+static void test_ixfr(void **state)
+{
+	struct msg m;
+	struct got g = { 0 };
+	struct xfr_parse p = parser(7, &g, 1, 5);
+
+	(void)state;
+	/* 5 -> 6 (a deleted, b added) -> 7 (PTR added), split over two messages */
+	start(&m, 7, 0, 5);
+	soa(&m, 7);
+	soa(&m, 5);
+	a_rr(&m, "a");
+	soa(&m, 6);
+	a_rr(&m, "b");
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
+	assert_false(p.done);
+	start(&m, 7, 0, 4);
+	soa(&m, 6);
+	soa(&m, 7);
+	ptr_rr(&m);
+	soa(&m, 7);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
+	assert_true(p.done);
+	assert_true(p.incremental);
+	assert_int_equal(p.serial, 7);
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.lines[0], "-a.zone.example. 1 4");
+	assert_string_equal(g.lines[1], "b.zone.example. 1 4");
+	assert_string_equal(g.lines[2], "zone.example. PTR host.zone.example.");
+
+	/* up to date: one SOA at our serial */
+	memset(&g, 0, sizeof(g));
+	p = parser(7, &g, 1, 5);
+	start(&m, 7, 0, 1);
+	soa(&m, 5);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
+	assert_true(p.done);
+	assert_int_equal(g.n, 0);
+
+	/* a lone SOA at an older serial: the zone went back, our copy is stale */
+	p = parser(7, &g, 1, 5);
+	start(&m, 7, 0, 1);
+	soa(&m, 1);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), -ESTALE);
+
+	/* the server answers with the whole zone */
+	p = parser(7, &g, 1, 5);
+	start(&m, 7, 0, 3);
+	soa(&m, 9);
+	a_rr(&m, "a");
+	soa(&m, 9);
+	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
+	assert_true(p.done);
+	assert_false(p.incremental);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.lines[0], "reset");
+	assert_string_equal(g.lines[1], "a.zone.example. 1 4");
 }
 
 /* ---- TSIG over a stream ---- */
@@ -329,7 +394,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),	cmocka_unit_test(test_two_messages),
-		cmocka_unit_test(test_bad),	cmocka_unit_test(test_tsig_stream),
+		cmocka_unit_test(test_bad),	cmocka_unit_test(test_ixfr),
+		cmocka_unit_test(test_tsig_stream),
 	};
 
 	return cmocka_run_group_tests_name("xfr", tests, NULL, NULL);

@@ -4,6 +4,7 @@
  * what should be at a name: exact, missing, wrong data, foreign types,
  * several wanted RRs of one type, and a name that is not there at all.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -138,6 +139,13 @@ static void test_shared_name(void **state)
 	add(z, "host.example.", DNSMSG_TYPE_AAAA, six, 16);
 	zdiff_check(z, "host.example.", w, 4, &v);
 	assert_int_equal(v.state, ZDIFF_OK);
+	/* an IXFR deletion takes exactly that RR */
+	assert_int_equal(zdiff_del(z, "host.example.", DNSMSG_TYPE_DHCID, D1, 35), 0);
+	assert_int_equal(zdiff_del(z, "host.example.", DNSMSG_TYPE_DHCID, D1, 35), -ENOENT);
+	assert_int_equal(zdiff_del(z, "none.example.", DNSMSG_TYPE_A, A5, 4), -ENOENT);
+	zdiff_check(z, "host.example.", w, 4, &v);
+	assert_int_equal(v.state, ZDIFF_MISSING);
+	assert_int_equal(zdiff_rrs(z), 3);
 	zdiff_free(z);
 }
 
