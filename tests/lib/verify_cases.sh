@@ -32,6 +32,7 @@ vc_conf() {
   "lease-files": { "v4": "$DIR/kea-leases4.csv" },
   "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",
   "dns-verify-interval": $1,
+  "metrics": { "listen": "127.0.0.1:$((PORT + 1))" },
   "batching": { "timeout-ms": 1000, "backoff-max-ms": 1000 },
   "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" },
                  { "name": "u", "algorithm": "HMAC-SHA256", "secret": "$USECRET" } ],
@@ -72,7 +73,7 @@ verify_cases() {
 	PID=
 	trap vc_cleanup EXIT
 	trap 'exit 1' INT TERM
-	[ "$KIND" = bind ] && tap_plan 20 || tap_plan 18
+	[ "$KIND" = bind ] && tap_plan 21 || tap_plan 19
 	PORT=$(lab_dns_free_port)
 	SECRET=$(lab_dns_secret 32)
 	USECRET=$(lab_dns_secret 32)
@@ -123,6 +124,11 @@ NEOF
 		"$(vc_stat ".verify[\"$RZ\"] | \"\(.missing) \(.wrong) \(.repaired) \(.foreign)\"")" "1 1 2 0"
 	tap_ok "later verifications are IXFRs from the serial verified last" \
 		test "$(vc_stat "[.verify[].\"ixfr-runs\"] | add")" -ge 2
+	# the registry mirrors the statistics once a second
+	WAIT_STEP=0.2 wait_for 10 sh -c "curl -sf http://127.0.0.1:$((PORT + 1))/metrics | grep -q 'leasesnoop_verify_records_total{zone=\"$FZ\",result=\"repaired\"} 3'"
+	tap_is "/metrics: the same verify counters" \
+		"$(curl -sf "http://127.0.0.1:$((PORT + 1))/metrics" | grep "^leasesnoop_verify_records_total{zone=\"$FZ\"" | sort)" \
+		"$(printf 'leasesnoop_verify_records_total{zone="%s",result="%s"} %s\n' "$FZ" failures 0 "$FZ" missing 3 "$FZ" repaired 3 "$FZ" wrong 1)"
 	_lines=$(grep -c "verify: zone .* repairing" "$DIR/ls.err")
 	tap_is "each repair logged once with what was wrong (5 lines)" "$_lines" 5
 	grep -q "name 'c2.$FZ' .*A holds 10.99.0.3; repairing" "$DIR/ls.err" ||

@@ -89,7 +89,7 @@ verify_run() {
 	_c0=$(cpu)
 	_s=$(now)
 	cmd '{"command":"dns-verify"}' > /dev/null
-	until [ "$(stats | jq '[.verify[].runs] | add')" -ge $((_r0 + 2)) ]; do sleep 0.05; done
+	until [ "$(stats | jq '[.verify[].runs] | add')" -ge $((_r0 + 2)) ] 2> /dev/null; do sleep 0.05; done
 	# the daemon's own measure (transfer + comparison), not this loop's polling
 	v_s=$(stats | jq '[.verify[]."last-duration-ms"] | add / 1000')
 	v_cpu=$(awk -v a="$_c0" -v b="$(cpu)" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')

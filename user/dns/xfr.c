@@ -221,6 +221,7 @@ int xfr_parse_msg(const uint8_t *msg, size_t len, struct xfr_parse *p)
 		p->done = 1;
 		if (p->serial != p->from)
 			return -ESTALE;
+		p->incremental = 1;	/* no differences: the copy is current */
 	}
 	return 0;
 }

@@ -27,7 +27,7 @@ struct verify_zone_stats {
 	char zone[ZONES_NAME_MAX];
 	bool reverse;
 	uint64_t runs;		/* verifications completed */
-	uint64_t ixfr_runs;	/* of which by IXFR (differences since the last one) */
+	uint64_t ixfr_runs;	/* of which by IXFR (differences, or none, since the last one) */
 	uint64_t missing;	/* owned RRs found missing */
 	uint64_t wrong;		/* owned RRsets found holding other data */
 	uint64_t repaired;	/* bindings handed back for repair */

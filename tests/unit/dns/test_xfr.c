@@ -243,6 +243,7 @@ static void test_ixfr(void **state)
 	soa(&m, 5);
 	assert_int_equal(xfr_parse_msg(m.b, m.n, &p), 0);
 	assert_true(p.done);
+	assert_true(p.incremental);
 	assert_int_equal(g.n, 0);
 
 	/* a lone SOA at an older serial: the zone went back, our copy is stale */
