@@ -281,13 +281,16 @@ static int open_verify(struct daemon *d, const struct config *cfg)
 	struct verify *nv;
 	int err = verify_new(&nv, &vo);
 
-	if (err) {
-		pr_err("daemon: cannot start the DNS verifier (%s)", ls_strerror(err));
-		return err;
-	}
 	if (d->ver) {
+		/* it points into the configuration being replaced: never keep it */
 		epoll_ctl(d->ep, EPOLL_CTL_DEL, verify_fd(d->ver), NULL);
 		verify_free(d->ver);
+		d->ver = NULL;
+	}
+	if (err) {
+		pr_err("daemon: cannot start the DNS verifier (%s); DNS is not verified until a reload",
+		       ls_strerror(err));
+		return err;
 	}
 	d->ver = nv;
 	return ep_add(d, verify_fd(nv), TAG_VERIFY);
@@ -944,7 +947,8 @@ int daemon_run(const struct daemon_args *a)
 				control_process(d.ctl);
 				break;
 			case TAG_VERIFY:
-				verify_process(d.ver);
+				if (d.ver)
+					verify_process(d.ver);
 				break;
 			case TAG_HA:
 				err = ha_process(d.ha);
@@ -964,7 +968,7 @@ int daemon_run(const struct daemon_args *a)
 				}
 				reconcile_tick(d.rec);
 				/* a standby (HA) leaves DNS to the active node, repairs too */
-				if (may_send(&d))
+				if (d.ver && may_send(&d))
 					verify_tick(d.ver);
 				if (d.met && ++d.ticks % METRICS_EVERY_TICKS == 0)
 					metrics_update(&d);
