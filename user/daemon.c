@@ -34,11 +34,12 @@
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
 #include "user/stats.h"
+#include "user/sync/verify.h"
 
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
-enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA };
+enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY };
 #define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
@@ -47,6 +48,7 @@ struct daemon {
 	struct owner *owner;
 	struct dnsengine *eng;
 	struct reconcile *rec;
+	struct verify *ver;		/* "dns-verify-interval" and dns-verify */
 	struct leases *tab[2];
 	struct loader *ldr;
 	struct consumer *cons;
@@ -223,7 +225,7 @@ static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 {
 	const struct stats_sources src = {
 		.rec = d->rec, .eng = d->eng, .owner = d->owner, .tab = { d->tab[0], d->tab[1] },
-		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .adopt = &d->adopt_st,
+		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .adopt = &d->adopt_st,
 		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
 	};
 
@@ -241,6 +243,40 @@ static json_t *hooks_json(struct daemon *d)
 				    json_pack("{s:s,s:s}", "ingress", hookplan_name(li.ingress),
 					      "egress", hookplan_name(li.egress)));
 	return o;
+}
+
+static int ep_add(struct daemon *d, int fd, uint32_t tag);
+
+static void ver_repair(void *ctx, int family, const uint8_t *addr)
+{
+	struct daemon *d = ctx;
+
+	reconcile_repair(d->rec, family, addr);
+}
+
+/* (Re)start the verifier over @cfg's zones (its counters start again on a reload). */
+static int open_verify(struct daemon *d, const struct config *cfg)
+{
+	struct verify_opts vo = { .zones = cfg->zones, .owner = d->owner,
+				  .interval_s = cfg->dns_verify_s,
+				  .timeout_ms = cfg->dns_verify_timeout_ms, .repair = ver_repair,
+				  .ctx = d };
+	struct verify *nv;
+	int err = verify_new(&nv, &vo);
+
+	if (d->ver) {
+		/* it points into the configuration being replaced: never keep it */
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, verify_fd(d->ver), NULL);
+		verify_free(d->ver);
+		d->ver = NULL;
+	}
+	if (err) {
+		pr_err("daemon: cannot start the DNS verifier (%s); DNS is not verified until a reload",
+		       ls_strerror(err));
+		return err;
+	}
+	d->ver = nv;
+	return ep_add(d, verify_fd(nv), TAG_VERIFY);
 }
 
 static json_t *stats_get(struct daemon *d)
@@ -297,13 +333,24 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		return control_answer(CONTROL_OK, "statistics", stats_get(d));
 	if (!strcmp(cmd, "leases-owned"))
 		return owned_json(d, args);
+	if (!strcmp(cmd, "dns-verify")) {
+		const char *zone = json_string_value(json_object_get(args, "zone"));
+		int n = d->ver ? verify_request(d->ver, zone) : -ENOENT;
+
+		if (n < 0)
+			return control_answer(CONTROL_ERROR, "no such zone", NULL);
+		if (d->ver)
+			verify_process(d->ver);	/* starts the first transfer now */
+		return control_answer(CONTROL_OK, "verification scheduled",
+				      json_pack("{s:i}", "zones", n));
+	}
 	if (!strcmp(cmd, "config-reload")) {
 		*d->a->reload = 1;
 		return control_answer(CONTROL_OK, "reload scheduled", NULL);
 	}
 	if (!strcmp(cmd, "list-commands"))
 		return control_answer(CONTROL_OK, "commands",
-				      json_pack("[s,s,s,s,s]", "config-reload", "leases-owned",
+				      json_pack("[s,s,s,s,s,s]", "config-reload", "dns-verify", "leases-owned",
 						"list-commands", "statistic-get-all", "status-get"));
 	return control_answer(CONTROL_UNSUPPORTED, "unsupported command", NULL);
 }
@@ -420,6 +467,7 @@ static void reload(struct daemon *d)
 	d->eng = ne;
 	if (d->eng)
 		ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+	open_verify(d, nc);	/* the old one points into the old configuration */
 	config_free(d->cfg);
 	d->cfg = nc;
 	set_level(d);
@@ -511,6 +559,8 @@ static int open_all(struct daemon *d)
 			return err;
 	}
 	err = ep_add(d, d->tfd, TAG_TIMER);
+	if (!err)
+		err = open_verify(d, d->cfg);
 	if (!err && d->eng)
 		err = ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
 	if (!err && d->cfg->ha.enabled) {
@@ -549,6 +599,7 @@ static void close_all(struct daemon *d)
 	for (int i = 0; i < 2; i++)
 		leases_close(d->tab[i]);
 	dnsengine_free(d->eng);
+	verify_free(d->ver);
 	reconcile_free(d->rec);
 	owner_close(d->owner);	/* commits and syncs what is pending */
 	if (d->tfd >= 0)
@@ -611,6 +662,10 @@ int daemon_run(const struct daemon_args *a)
 			case TAG_CTL:
 				control_process(d.ctl);
 				break;
+			case TAG_VERIFY:
+				if (d.ver)
+					verify_process(d.ver);
+				break;
 			case TAG_HA:
 				err = ha_process(d.ha);
 				if (err)
@@ -628,6 +683,9 @@ int daemon_run(const struct daemon_args *a)
 					leases_expire_scan(d.tab[k], time(NULL));
 				}
 				reconcile_tick(d.rec);
+				/* a standby (HA) leaves DNS to the active node, repairs too */
+				if (d.ver && may_send(&d))
+					verify_tick(d.ver);
 				if (d.met && ++d.ticks % METRICS_EVERY_TICKS == 0)
 					metrics_update(&d);
 				break;

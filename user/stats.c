@@ -86,6 +86,14 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 		ha_get_status(src->ha, &s->ha_status);
 		ha_get_stats(src->ha, &s->ha_stats);
 	}
+	n = src->ver ? verify_nzones(src->ver) : 0;
+	if (n) {
+		s->verify = calloc(n, sizeof(*s->verify));
+		if (!s->verify)
+			return -ENOMEM;
+		for (; s->nverify < n; s->nverify++)
+			s->verify[s->nverify] = *verify_zone_at(src->ver, s->nverify);
+	}
 	return 0;
 }
 
@@ -94,10 +102,12 @@ void stats_snapshot_fini(struct stats_snapshot *s)
 	free(s->zones);
 	free(s->servers);
 	free(s->hooks);
+	free(s->verify);
 	s->zones = NULL;
 	s->servers = NULL;
 	s->hooks = NULL;
-	s->nzones = s->nservers = s->nhooks = 0;
+	s->verify = NULL;
+	s->nzones = s->nservers = s->nhooks = s->nverify = 0;
 }
 
 /* ---- the metric families (names and help are the /metrics contract) ---- */
@@ -109,6 +119,7 @@ static const char *const L_QUEUE[] = { "queue", NULL };
 static const char *const L_SZ[] = { "server", "zone", NULL };
 static const char *const L_SZR[] = { "server", "zone", "reason", NULL };
 static const char *const L_HOOK[] = { "interface", "direction", "hook", NULL };
+static const char *const L_Z[] = { "zone", NULL };
 
 static const struct stats_metric
 	M_EVENTS = { "leasesnoop_events_total", "Lease events by family, type and source.",
@@ -166,7 +177,20 @@ static const struct stats_metric
 		   METRICS_GAUGE, L_HOOK },
 	M_HA_FAIL = { "leasesnoop_ha_poll_failures_total",
 		      "Queries to Kea's control socket without a usable answer.", METRICS_COUNTER,
-		      NULL };
+		      NULL },
+	M_VER_RUNS = { "leasesnoop_verify_runs_total",
+		       "Zone verifications (AXFR compared with the ownership store) completed.",
+		       METRICS_COUNTER, L_Z },
+	M_VER_REC = { "leasesnoop_verify_records_total",
+		      "Verification findings by zone: owned records missing, owned RRsets wrong, bindings repaired, failed transfers.",
+		      METRICS_COUNTER, L_ZONE },
+	M_VER_FOREIGN = { "leasesnoop_verify_foreign_records",
+			  "RRs of other types at owned names, last verification.", METRICS_GAUGE,
+			  L_Z },
+	M_VER_SERIAL = { "leasesnoop_verify_serial", "SOA serial of the zone content last verified.",
+			 METRICS_GAUGE, L_Z },
+	M_VER_LAST = { "leasesnoop_verify_last_timestamp_seconds",
+		       "When the zone was last verified (Unix time, 0: never).", METRICS_GAUGE, L_Z };
 
 /* ---- the walk ---- */
 
@@ -491,6 +515,32 @@ static void walk_ha(const struct walk *w, const struct stats_snapshot *s)
 	w_close(w);
 }
 
+/* Per zone: "verify": { zone: { runs, ixfr-runs, missing, wrong, repaired, foreign, … } } */
+static void walk_verify(const struct walk *w, const struct stats_snapshot *s)
+{
+	w_open(w, "verify", false);
+	for (size_t i = 0; i < s->nverify; i++) {
+		const struct verify_zone_stats *z = &s->verify[i];
+		const char *const zl[] = { z->zone };
+
+		w_open(w, z->zone, false);
+		w_uint(w, "runs", z->runs, &M_VER_RUNS, zl);
+		w_uint(w, "ixfr-runs", z->ixfr_runs, NULL, NULL);
+		w_uint(w, "missing", z->missing, &M_VER_REC, (const char *const[]){ z->zone, "missing" });
+		w_uint(w, "wrong", z->wrong, &M_VER_REC, (const char *const[]){ z->zone, "wrong" });
+		w_uint(w, "repaired", z->repaired, &M_VER_REC,
+		       (const char *const[]){ z->zone, "repaired" });
+		w_uint(w, "foreign", z->foreign, &M_VER_FOREIGN, zl);
+		w_uint(w, "failures", z->failures, &M_VER_REC,
+		       (const char *const[]){ z->zone, "failures" });
+		w_uint(w, "serial", z->serial, &M_VER_SERIAL, zl);
+		w_uint(w, "last-time", z->last_time > 0 ? (uint64_t)z->last_time : 0, &M_VER_LAST, zl);
+		w_uint(w, "last-duration-ms", z->last_ms, NULL, NULL);
+		w_close(w);
+	}
+	w_close(w);
+}
+
 void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, void *ctx)
 {
 	const struct walk w = { em, ctx };
@@ -509,6 +559,7 @@ void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, 
 	if (s->ha)
 		walk_ha(&w, s);
 	w_metric(&w, s->sending, &M_HA_ACTIVE, NULL);
+	walk_verify(&w, s);
 	w_close(&w);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * user/stats.h - the daemon's statistics: one typed walk over the counters of
- * every part (reconciler, DNS engine, lease tables, ring, store, HA) and two
+ * every part (reconciler, DNS engine, lease tables, ring, store, HA, DNS
+ * verification) and two
  * emitters on it, the JSON tree of `statistic-get-all` (`--stats --json`)
  * and the /metrics registry. Each value the walk yields carries its JSON key
  * and, when it is exported, its metric family and label values, read from
@@ -29,6 +30,7 @@
 #include "user/lease/leases.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
+#include "user/sync/verify.h"
 
 struct loader;
 
@@ -41,6 +43,7 @@ struct stats_sources {
 	const struct loader *ldr;		/* NULL without interfaces */
 	const struct consumer *cons;
 	const struct ha *ha;			/* NULL without HA */
+	const struct verify *ver;		/* NULL: the verifier could not start */
 	const struct adopt_stats *adopt;
 	uint64_t retry_reports;			/* engine reports that were not final */
 	time_t last_success;			/* a change last applied (0: never) */
@@ -77,11 +80,13 @@ struct stats_snapshot {
 	const char *ha_socket;
 	struct ha_status ha_status;
 	struct ha_stats ha_stats;
+	struct verify_zone_stats *verify;	/* per zone (allocated) */
+	size_t nverify;
 };
 
 /*
  * stats_collect() - copy every counter of @src into @s (zero it first). The
- * zone and server lists are allocated: stats_snapshot_fini() frees them.
+ * zone, server, hook and verify lists are allocated: stats_snapshot_fini() frees them.
  * Returns 0 or -ENOMEM (@s then holds what could be copied; fini it anyway).
  */
 int stats_collect(struct stats_snapshot *s, const struct stats_sources *src);

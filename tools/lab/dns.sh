@@ -18,7 +18,11 @@
 # starting, they are appended to that zone's file. More keys allowed to
 # update: LAB_DNS_KEYS="name:algorithm:secret …". BIND keeps its update
 # logging (its default); Knot runs with zonefile-sync -1 and journal-content
-# all. lab_dns_free_port prints a port P with P and P+1 free (TCP and UDP). Servers
+# all, and zonefile-load difference: a restarted knotd keeps its journal's
+# zone (the zone file's serial 1 is older, so it is not applied). With
+# LAB_KNOT_ZONEFILE_LOAD=difference-no-serial a restart applies the
+# never-written zone file over the journal and wipes every record (a server
+# that lost its data, for the verify tests). lab_dns_free_port prints a port P with P and P+1 free (TCP and UDP). Servers
 # run as the calling user (root in CI), in the foreground of a background
 # job whose pid is in DIR/daemon.pid. LAB_DNS_LISTEN=ADDR: BIND also listens
 # on ADDR (an address in a namespace the caller made and runs it in).
@@ -124,7 +128,7 @@ template:
     storage: "$_d/zones"
     file: "%s.zone"
     zonefile-sync: -1
-    zonefile-load: difference-no-serial
+    zonefile-load: ${LAB_KNOT_ZONEFILE_LOAD:-difference}
     journal-content: all
     acl: upd
     semantic-checks: off

@@ -49,6 +49,8 @@ struct config {
 	uint32_t pending_timeout_ms;		/* "pending-timeout" (seconds, may be fractional) */
 	uint32_t full_reconcile_s;		/* "full-reconcile-interval" (s), 0 = start-up only */
 	uint32_t expire_grace_s;		/* "expire-grace" (s) */
+	uint32_t dns_verify_s;			/* "dns-verify-interval" (s), 0 = off */
+	uint32_t dns_verify_timeout_ms;		/* "dns-verify-timeout" (s): one zone transfer */
 	uint32_t max_pending_events;		/* "max-pending-events" */
 	uint32_t max_inflight;			/* "batching": "max-queued-changes" */
 	struct dnsengine_opts engine;		/* "batching": message limits and timeouts */

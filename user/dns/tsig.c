@@ -641,3 +641,79 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 		return LS_ETSIG_BADSIG;
 	return 0;
 }
+
+int tsig_verify_next(const struct tsig_key *key, const uint8_t *msg, size_t len,
+		     const uint8_t *prev_mac, size_t prev_mac_len, const uint8_t *unsigned_msgs,
+		     size_t unsigned_len, time_t now, uint8_t *mac, size_t *mac_len)
+{
+	uint8_t full[TSIG_MAC_MAX];
+	size_t flen = algs[key->alg].size, scap;
+	struct tsig_rr rr;
+	struct wire_ctx s;
+	uint8_t *scratch;
+	long at;
+	int err;
+
+	at = tsig_find(msg, len);
+	if (at < 0)
+		return (int)at;
+	if (at == 0)
+		return LS_ETSIG_MISSING;
+	err = tsig_rr_read(msg, len, (size_t)at, &rr);
+	if (err)
+		return err;
+	if (rr.wkey_len != key->wname_len || memcmp(rr.wkey, key->wname, rr.wkey_len))
+		return LS_ETSIG_BADKEY;
+	if (rr.error == TSIG_ERR_BADKEY)
+		return LS_ETSIG_BADKEY;
+	if (rr.error || rr.mac_len > flen || rr.mac_len < 10 || rr.mac_len < flen / 2)
+		return LS_ETSIG_BADSIG;
+	/*
+	 * RFC 8945 §5.3.1: a later message of a stream is signed over the prior
+	 * MAC, every unsigned message since it, this message without its TSIG
+	 * RR (original ID, ARCOUNT less one) and the timers only.
+	 */
+	scap = 2 + prev_mac_len + unsigned_len + (size_t)at + 8;
+	scratch = malloc(scap);
+	if (!scratch)
+		return -ENOMEM;
+	s = wire_ctx_init(scratch, scap);
+	wire_ctx_write_u16(&s, (uint16_t)prev_mac_len);
+	wire_ctx_write(&s, prev_mac, prev_mac_len);
+	wire_ctx_write(&s, unsigned_msgs, unsigned_len);
+	wire_ctx_write_u16(&s, rr.orig_id);
+	wire_ctx_write(&s, msg + 2, 8);
+	wire_ctx_write_u16(&s, rr.arcount - 1);
+	wire_ctx_write(&s, msg + DNS_HDR, (size_t)at - DNS_HDR);
+	wire_ctx_write_u48(&s, rr.t);
+	wire_ctx_write_u16(&s, rr.fudge);
+	err = s.error ? -ENOSPC : hmac(key, scratch, wire_ctx_offset(&s), full);
+	free(scratch);
+	if (err)
+		return err;
+	if (CRYPTO_memcmp(full, rr.mac, rr.mac_len))
+		return LS_ETSIG_BADSIG;
+	if (rr.t > (uint64_t)now + rr.fudge || (uint64_t)now > rr.t + rr.fudge)
+		return LS_ETSIG_BADTIME;
+	memcpy(mac, rr.mac, rr.mac_len);
+	*mac_len = rr.mac_len;
+	return 0;
+}
+
+int tsig_reply_mac(const uint8_t *msg, size_t len, uint8_t *mac, size_t *mac_len)
+{
+	struct tsig_rr rr;
+	long at = tsig_find(msg, len);
+	int err;
+
+	if (at <= 0)
+		return at < 0 ? (int)at : LS_ETSIG_MISSING;
+	err = tsig_rr_read(msg, len, (size_t)at, &rr);
+	if (err)
+		return err;
+	if (rr.mac_len > TSIG_MAC_MAX)
+		return LS_EDNS_FORMAT;
+	memcpy(mac, rr.mac, rr.mac_len);
+	*mac_len = rr.mac_len;
+	return 0;
+}

@@ -111,4 +111,23 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
  */
 long tsig_find(const uint8_t *msg, size_t len);
 
+/*
+ * tsig_verify_next() - verify a later message of a multi-message reply (a
+ * zone transfer, RFC 8945 §5.3.1): signed over @prev_mac (the MAC of the
+ * last signed message), the messages since it that came unsigned
+ * (@unsigned_msgs, concatenated as received) and this message's timers.
+ * The first message of a stream is checked with tsig_verify() and its MAC
+ * taken with tsig_reply_mac(). On success the message's MAC goes to
+ * @mac/@mac_len (TSIG_MAC_MAX bytes) for the next one. Returns 0,
+ * LS_ETSIG_MISSING, LS_ETSIG_BADKEY, LS_ETSIG_BADSIG, LS_ETSIG_BADTIME or
+ * LS_EDNS_FORMAT.
+ */
+int tsig_verify_next(const struct tsig_key *key, const uint8_t *msg, size_t len,
+		     const uint8_t *prev_mac, size_t prev_mac_len, const uint8_t *unsigned_msgs,
+		     size_t unsigned_len, time_t now, uint8_t *mac, size_t *mac_len);
+/*
+ * tsig_reply_mac() - copy the MAC of the TSIG RR ending @msg to @mac
+ * (TSIG_MAC_MAX bytes). Returns 0, LS_ETSIG_MISSING or LS_EDNS_FORMAT.
+ */
+int tsig_reply_mac(const uint8_t *msg, size_t len, uint8_t *mac, size_t *mac_len);
 #endif

@@ -38,7 +38,7 @@ struct ent {
 	uint8_t queued;		/* in the dirty FIFO */
 	uint8_t busy;		/* a change is with the DNS side */
 	uint8_t redirty;	/* triggered while busy: sync again when it returns */
-	uint8_t force;		/* update-on-renew: re-send the add even if unchanged */
+	uint8_t force;		/* re-send the add even if unchanged: 1 update-on-renew, 2 repair */
 	uint8_t full;		/* from a full reconciliation: retry failed adds */
 	uint8_t retire;		/* zones leaving the configuration: remove those sides */
 	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
@@ -651,7 +651,7 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 	struct owner_rec o;
 	struct want w;
 	char why[128];
-	int have, err;
+	int have, err, force;
 
 	r->st.syncs++;
 	err = owner_get(r->o.owner, e->family, e->addr, &o);
@@ -683,8 +683,10 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 			e->hold_ms = 0;
 			if (!e->force)
 				return 0;
+			force = e->force;
 			e->force = 0;
-			return start_add(r, e, &w, "renewed, update-on-renew");
+			return start_add(r, e, &w, force == 2 ? "repair, DNS lost or altered it" :
+					 "renewed, update-on-renew");
 		}
 		if (w.ok)
 			return start_remove(r, e, &o, e->why ? reason_of(e) :
@@ -1314,6 +1316,16 @@ static void log_summary(struct reconcile *r)
 			(unsigned long long)r->ninflight);
 	r->sum_base = *s;
 	r->sum_at_ms = now;
+}
+
+void reconcile_repair(struct reconcile *r, int family, const uint8_t *addr)
+{
+	struct ent *e;
+
+	mark(r, family, addr, 0, 0);
+	e = ent_get(r, family, addr, 0);
+	if (e)
+		e->force = 2;	/* an owned, unchanged binding: its add is sent again */
 }
 
 void reconcile_tick(struct reconcile *r)

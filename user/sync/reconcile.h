@@ -111,6 +111,14 @@ int reconcile_full(struct reconcile *r);
 int reconcile_retire_zones(struct reconcile *r, const struct zones *keep);
 
 /*
+ * reconcile_repair() - DNS lost or altered what the binding of (@family,
+ * @addr) put there (the verifier saw it): sync it again and, if desired
+ * and owned still agree, send its add again, through the engine's usual
+ * RFC 4703 steps (conflict rules included).
+ */
+void reconcile_repair(struct reconcile *r, int family, const uint8_t *addr);
+
+/*
  * reconcile_tick() - timers: pending wire events past their deadline become
  * unconfirmed; a full reconciliation every full-reconcile-interval.
  */

@@ -34,6 +34,7 @@ struct snap {
 	struct stats_snapshot s;
 	struct reconcile_zone_stats zones[2];
 	struct dnsengine_server_stats servers[2];
+	struct verify_zone_stats verify[1];
 };
 
 /* a daemon with everything on: engine, ring, both tables, HA; distinct values */
@@ -86,6 +87,19 @@ static void snap_full(struct snap *x)
 	s->sending = true;
 	s->ha = true;
 	s->ha_socket = "/run/kea/kea4-ctrl-socket";
+	snprintf(x->verify[0].zone, sizeof(x->verify[0].zone), "dyn.example.");
+	x->verify[0].runs = n++;
+	x->verify[0].ixfr_runs = n++;
+	x->verify[0].missing = n++;
+	x->verify[0].wrong = n++;
+	x->verify[0].repaired = n++;
+	x->verify[0].foreign = n++;
+	x->verify[0].failures = n++;
+	x->verify[0].serial = (uint32_t)n++;
+	x->verify[0].last_time = (int64_t)n++;
+	x->verify[0].last_ms = n++;
+	s->verify = x->verify;
+	s->nverify = 1;
 }
 
 /* the value at a dotted path ("dns.servers.1.messages"; keys may hold dots: zones by prefix) */
@@ -250,6 +264,19 @@ static void test_metrics_equal_json(void **state)
 			    json_real_value(at(j, path)));
 		expected++;	/* the histogram: one series */
 	}
+	SAME("leasesnoop_verify_runs_total", "zone=\"dyn.example.\"", "verify/dyn.example./runs");
+	for (int r = 0; r < 4; r++) {
+		static const char *const res[] = { "missing", "wrong", "repaired", "failures" };
+
+		snprintf(lbl, sizeof(lbl), "zone=\"dyn.example.\",result=\"%s\"", res[r]);
+		snprintf(path, sizeof(path), "verify/dyn.example./%s", res[r]);
+		SAME("leasesnoop_verify_records_total", lbl, path);
+	}
+	SAME("leasesnoop_verify_foreign_records", "zone=\"dyn.example.\"",
+	     "verify/dyn.example./foreign");
+	SAME("leasesnoop_verify_serial", "zone=\"dyn.example.\"", "verify/dyn.example./serial");
+	SAME("leasesnoop_verify_last_timestamp_seconds", "zone=\"dyn.example.\"",
+	     "verify/dyn.example./last-time");
 #undef SAME
 	/* and nothing else: a metric added to the walk needs a line above (a histogram
 	 * counted once above renders _sum and _count) */
@@ -352,7 +379,7 @@ static void test_json_shape(void **state)
 		"full-runs", "leases-without-name", "leases-without-zone", "store-errors",
 		"names-unpublishable", "retries-held", "zones", "last-error", "dns",
 		"dns-retry-reports", "last-success", "ring", "hooks", "lease-files",
-		"store", "idle", "ha",
+		"store", "idle", "ha", "verify",
 	};
 	static const char *const dns[] = { "submitted", "finished", "applied", "conflicts",
 					   "failed", "messages", "bisections", "retries",
@@ -365,6 +392,9 @@ static void test_json_shape(void **state)
 					      "latency-p99-ms", "latency-sum-seconds",
 					      "latency-buckets", "latency-bounds", "timeout-ms",
 					      "srtt-ms", "batch-size", "window", "pace-cuts" };
+	static const char *const vzone[] = { "runs", "ixfr-runs", "missing", "wrong", "repaired",
+					     "foreign", "failures", "serial", "last-time",
+					     "last-duration-ms" };
 	struct snap x;
 	const char *k;
 	json_t *j, *v;
@@ -399,6 +429,11 @@ static void test_json_shape(void **state)
 	assert_string_equal(json_string_value(at(j, "ha/state")), "hot-standby");
 	assert_string_equal(json_string_value(at(j, "last-error")), "dns: no reply");
 	assert_int_equal(json_object_size(at(j, "lease-files/v6")), 5);
+	i = 0;
+	json_object_foreach((json_t *)at(j, "verify/dyn.example."), k, v)
+		assert_string_equal(k, vzone[i++]);
+	assert_int_equal(i, sizeof(vzone) / sizeof(vzone[0]));
+	assert_int_equal(at_u(j, "verify/dyn.example./last-duration-ms"), x.verify[0].last_ms);
 	json_decref(j);
 }
 
