@@ -31,13 +31,14 @@
 #include "user/common/log.h"
 #include "user/common/util.h"
 #include "user/ctl/metrics.h"
+#include "user/kea/ncr_listen.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
 
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
-enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA };
+enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_NCR };
 #define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
@@ -53,6 +54,7 @@ struct daemon {
 	struct ha *ha;			/* NULL: no HA, this node always sends */
 	struct metrics *met;
 	struct metrics_server *msrv;
+	struct ncr_listen *ncr;		/* Kea's NCRs (kea-ddns-updates); NULL: not listening */
 	unsigned int ticks;
 	time_t last_success;		/* a change last applied by a DNS server */
 	int ep, tfd;
@@ -136,6 +138,15 @@ static void on_batch(const struct ls_event *ev, size_t n, void *arg)
 
 	for (size_t i = 0; i < n; i++)
 		reconcile_event(d->rec, &ev[i]);
+}
+
+/* Kea's NCR: a trigger; the lease table (read up to date first) decides */
+static void on_ncr(void *ctx, const struct ncr *n, const char *from)
+{
+	struct daemon *d = ctx;
+
+	(void)from;
+	reconcile_ncr(d->rec, n->family, n->addr, n->change == NCR_ADD);
 }
 
 /*
@@ -321,6 +332,17 @@ static json_t *stats_json(struct daemon *d)
 	store = json_pack("{s:I,s:I,s:I,s:I,s:I}", "records", (json_int_t)os.records, "puts",
 			  (json_int_t)os.puts, "dels", (json_int_t)os.dels, "commits",
 			  (json_int_t)os.commits, "map-bytes", (json_int_t)os.map_bytes);
+	if (d->ncr) {
+		struct ncr_listen_stats ns;
+
+		/* D2's statistic names, so its monitoring reads them as before */
+		ncr_listen_get_stats(d->ncr, &ns);
+		json_object_set_new(j, "ncr", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i}",
+			"ncr-received", (json_int_t)ns.accepted, "ncr-invalid", (json_int_t)ns.invalid,
+			"ncr-error", (json_int_t)ns.errors, "datagrams", (json_int_t)ns.received,
+			"unknown-fields", (json_int_t)ns.unknown_fields, "adds", (json_int_t)ns.adds,
+			"removes", (json_int_t)ns.removes, "receive-buffer", ns.rcvbuf));
+	}
 	json_object_set_new(j, "dns", dns);
 	json_object_set_new(j, "dns-retry-reports", json_integer((json_int_t)d->retries));
 	json_object_set_new(j, "last-success", json_integer((json_int_t)d->last_success));
@@ -450,8 +472,10 @@ static void reload(struct daemon *d)
 	    strcmp(nc->state_dir, d->cfg->state_dir) || !same_ifaces(nc, d->cfg) ||
 	    !same_str(nc->control_socket, d->cfg->control_socket) ||
 	    memcmp(&nc->ha, &d->cfg->ha, sizeof(nc->ha)) ||
-	    memcmp(&nc->metrics, &d->cfg->metrics, sizeof(nc->metrics)))
-		pr_warn("daemon: lease-files, interfaces, state-dir, control-socket, high-availability and metrics change only at restart");
+	    memcmp(&nc->metrics, &d->cfg->metrics, sizeof(nc->metrics)) ||
+	    nc->kea_ddns != d->cfg->kea_ddns || strcmp(nc->ncr_ip, d->cfg->ncr_ip) ||
+	    nc->ncr_port != d->cfg->ncr_port)
+		pr_warn("daemon: lease-files, interfaces, state-dir, control-socket, high-availability, metrics, kea-ddns-updates and ncr-listener change only at restart");
 	if (open_engine(d, nc, &ne)) {
 		config_free(nc);
 		return;
@@ -582,6 +606,16 @@ static int open_all(struct daemon *d)
 		err = ep_add(d, control_fd(d->ctl), TAG_CTL);
 		if (err)
 			return err;
+	}
+	if (d->cfg->kea_ddns) {
+		err = ncr_listen_open(&d->ncr, d->cfg->ncr_ip, (uint16_t)d->cfg->ncr_port, on_ncr, d);
+		if (err)
+			return err;
+		err = ep_add(d, ncr_listen_fd(d->ncr), TAG_NCR);
+		if (err)
+			return err;
+		pr_info("daemon: listening for Kea's NameChangeRequests on %s port %u",
+			d->cfg->ncr_ip, d->cfg->ncr_port);
 	}
 	err = ep_add(d, d->tfd, TAG_TIMER);
 	if (!err && d->eng)
@@ -771,6 +805,7 @@ static void close_all(struct daemon *d)
 	consumer_close(d->cons);
 	loader_close(d->ldr);
 	control_close(d->ctl);
+	ncr_listen_close(d->ncr);
 	metrics_server_close(d->msrv);
 	if (d->rec && d->owner) {
 		if (may_send(d))
@@ -848,6 +883,13 @@ int daemon_run(const struct daemon_args *a)
 				break;
 			case TAG_CTL:
 				control_process(d.ctl);
+				break;
+			case TAG_NCR:
+				/* Kea wrote the lease before it sent the NCR: read the files first */
+				for (int k = 0; k < 2; k++)
+					if (d.tab[k])
+						leases_process(d.tab[k]);
+				ncr_listen_process(d.ncr, 0);
 				break;
 			case TAG_HA:
 				err = ha_process(d.ha);

@@ -6,6 +6,7 @@
  * modules. The D2 sections are handed to ddns_conf, inline or from
  * "ddns-config-file".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,17 @@ static int suffix_check(struct confread *cr, const char *key, void *field, void 
 	return 0;
 }
 
+static int ip_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const char *s = *(char **)field;
+	uint8_t a[16];
+
+	(void)base;
+	if (inet_pton(AF_INET, s, a) != 1 && inet_pton(AF_INET6, s, a) != 1)
+		return confread_bad(cr, key, "must be an IP address, not \"%s\"", s);
+	return 0;
+}
+
 static const struct confread_item iface_entry[] = {
 	{ .type = CONFREAD_STR, .flags = CONFREAD_NONEMPTY },
 	{ .type = CONFREAD_END },
@@ -116,6 +128,12 @@ static const struct confread_item batching_items[] = {
 	{ .type = CONFREAD_END },
 };
 
+static const struct confread_item ncr_items[] = {
+	{ .key = "ip-address", .type = CONFREAD_STR, .offset = OFF(ncr_ip), .check = ip_check },
+	{ .key = "port", .type = CONFREAD_U32, .offset = OFF(ncr_port), .min = 1, .max = 65535 },
+	{ .type = CONFREAD_END },
+};
+
 static const struct confread_item ls_items[] = {
 	{ .key = "interfaces", .type = CONFREAD_LIST, .offset = OFF(ifaces), .sub = iface_entry,
 	  .elem_size = sizeof(char *), .count_offset = OFF(n_ifaces), .max = CONFIG_MAX_IFACES },
@@ -128,6 +146,9 @@ static const struct confread_item ls_items[] = {
 	{ .key = "control-socket", .type = CONFREAD_STR, .offset = OFF(control_socket) },
 	{ .key = "update-on-renew", .type = CONFREAD_BOOL, .offset = OFF(update_on_renew) },
 	{ .key = "adopt-existing", .type = CONFREAD_BOOL, .offset = OFF(adopt_existing) },
+	{ .key = "kea-ddns-updates", .type = CONFREAD_BOOL, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(kea_ddns), .def = 1 },
+	{ .key = "ncr-listener", .type = CONFREAD_MAP, .sub = ncr_items },
 	{ .key = "honor-fqdn-flags", .type = CONFREAD_BOOL, .offset = OFF(honor_fqdn_flags) },
 	{ .key = "generate-names", .type = CONFREAD_BOOL, .offset = OFF(generate_names) },
 	{ .key = "ddns-generated-prefix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
@@ -192,6 +213,22 @@ static int read_ddns(struct confread *cr, const json_t *m, struct config *c)
 	if (err)
 		return err;
 	c->zones = dc.zones;
+	/* the NCR listener: "ncr-listener", else where D2 listened, else D2's default */
+	if (!c->ncr_ip)
+		c->ncr_ip = strdup(dc.ncr_ip[0] ? dc.ncr_ip : "127.0.0.1");
+	if (!c->ncr_port)
+		c->ncr_port = dc.ncr_port ? dc.ncr_port : 53001;
+	if (!c->ncr_ip)
+		return -ENOMEM;
+	/* with Kea's DDNS on, Kea decides per lease: its flags are obeyed unless told otherwise */
+	if (!json_object_get(m, "honor-fqdn-flags"))
+		c->honor_fqdn_flags = c->kea_ddns;
+	/* and records live as long as the lease, as D2 makes them (TTL = NCR lease-length) */
+	if (c->kea_ddns && !json_object_get(m, "ttl")) {
+		c->ttl_percent = 100;
+		c->ttl_min = 0;
+		c->ttl_max = TTL_MAX;
+	}
 	if (dc.server_timeout_ms && !json_object_get(json_object_get(m, "batching"), "timeout-ms"))
 		c->engine.timeout_ms = dc.server_timeout_ms;
 	if (!zones_count(c->zones, false) && !zones_count(c->zones, true))
@@ -246,6 +283,7 @@ void config_free(struct config *c)
 	free(c->lease_file6);
 	free(c->state_dir);
 	free(c->control_socket);
+	free(c->ncr_ip);
 	free(c->generated_prefix);
 	free(c->qualifying_suffix);
 	zones_free(c->zones);

@@ -42,7 +42,18 @@ struct config {
 	 * added without sending an UPDATE. Anything else takes the normal add path.
 	 */
 	bool adopt_existing;
-	bool honor_fqdn_flags;			/* "honor-fqdn-flags": skip leases Kea marked no-DNS */
+	/*
+	 * "kea-ddns-updates" (default true): Kea runs with its dhcp-ddns
+	 * "enable-updates": true, as it did with D2. leasesnoop then listens for
+	 * Kea's NCRs where D2 did (a trigger), obeys the lease rows' fqdn_fwd /
+	 * fqdn_rev (Kea's per-lease decision) and, without a "ttl" map, gives
+	 * records the lease length as TTL, as D2 does. false: Kea's DDNS is off,
+	 * Kea writes 0 flags, names come from the lease file alone.
+	 */
+	bool kea_ddns;
+	char *ncr_ip;				/* "ncr-listener": "ip-address" (D2's; 127.0.0.1) */
+	uint32_t ncr_port;			/* "ncr-listener": "port" (D2's; 53001) */
+	bool honor_fqdn_flags;			/* "honor-fqdn-flags" (default: kea-ddns-updates) */
 	bool generate_names;			/* "generate-names": leases without a hostname */
 	char *generated_prefix;			/* "ddns-generated-prefix" (Kea: "myhost") */
 	char *qualifying_suffix;		/* "ddns-qualifying-suffix" ("" = none) */

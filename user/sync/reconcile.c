@@ -1092,6 +1092,21 @@ void reconcile_lease_change(void *ctx, const struct lease_change *ch)
 	}
 }
 
+void reconcile_ncr(struct reconcile *r, int family, const uint8_t *addr, int add)
+{
+	struct ent *e;
+
+	r->st.ncr_triggers++;
+	r->precheck = 1;
+	mark(r, family, addr, 0, 0);
+	/* Kea sent an add for a lease whose binding may be unchanged: its update-on-renew */
+	if (add) {
+		e = ent_get(r, family, addr, 0);
+		if (e)
+			e->force = 1;
+	}
+}
+
 struct full_ctx {
 	struct reconcile *r;
 	time_t now;
