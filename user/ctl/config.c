@@ -223,12 +223,9 @@ static int read_ddns(struct confread *cr, const json_t *m, struct config *c)
 	/* with Kea's DDNS on, Kea decides per lease: its flags are obeyed unless told otherwise */
 	if (!json_object_get(m, "honor-fqdn-flags"))
 		c->honor_fqdn_flags = c->kea_ddns;
-	/* and records live as long as the lease, as D2 makes them (TTL = NCR lease-length) */
-	if (c->kea_ddns && !json_object_get(m, "ttl")) {
-		c->ttl_percent = 100;
-		c->ttl_min = 0;
-		c->ttl_max = TTL_MAX;
-	}
+	/* and the TTL is Kea's lease-length, which D2 uses as it is (config_ttl()) */
+	if (c->kea_ddns && !json_object_get(m, "ttl"))
+		c->ttl_kea = true;
 	if (dc.server_timeout_ms && !json_object_get(json_object_get(m, "batching"), "timeout-ms"))
 		c->engine.timeout_ms = dc.server_timeout_ms;
 	if (!zones_count(c->zones, false) && !zones_count(c->zones, true))
@@ -296,6 +293,11 @@ uint32_t config_ttl(const struct config *c, uint32_t valid_lft)
 
 	if (c->ttl_fixed)
 		return c->ttl_fixed;
+	if (c->ttl_kea) {
+		/* Kea's calculateDdnsTtl(): RFC 4702 §5, a third of the lifetime, at least 10 min */
+		t = valid_lft / 3;
+		return t < 600 ? 600 : (uint32_t)t;
+	}
 	t = (uint64_t)valid_lft * c->ttl_percent / 100;
 	if (t < c->ttl_min)
 		t = c->ttl_min;

@@ -32,6 +32,7 @@ struct config {
 	enum dnsengine_mode mode;		/* "conflict-resolution-mode" */
 	uint32_t ttl_percent, ttl_min, ttl_max;	/* "ttl": { "percent", "min", "max" } */
 	uint32_t ttl_fixed;			/* "ttl": { "fixed" }; 0: use percent */
+	bool ttl_kea;				/* no "ttl" and kea-ddns-updates: Kea's NCR TTL */
 	bool update_on_renew;			/* "update-on-renew" */
 	/*
 	 * "adopt-existing" (default false): at start-up and each full
@@ -47,7 +48,7 @@ struct config {
 	 * "enable-updates": true, as it did with D2. leasesnoop then listens for
 	 * Kea's NCRs where D2 did (a trigger), obeys the lease rows' fqdn_fwd /
 	 * fqdn_rev (Kea's per-lease decision) and, without a "ttl" map, gives
-	 * records the lease length as TTL, as D2 does. false: Kea's DDNS is off,
+	 * records the TTL D2 would (Kea's lease-length). false: Kea's DDNS is off,
 	 * Kea writes 0 flags, names come from the lease file alone.
 	 */
 	bool kea_ddns;
@@ -87,7 +88,9 @@ void config_free(struct config *c);
 
 /*
  * config_ttl() - the TTL of records for a lease of @valid_lft seconds:
- * fixed, or percent of the lifetime clamped to [min, max].
+ * fixed, or percent of the lifetime clamped to [min, max], or (ttl_kea)
+ * what Kea puts in its NCR's lease-length and D2 uses: a third of the
+ * lifetime, at least 600 s.
  */
 uint32_t config_ttl(const struct config *c, uint32_t valid_lft);
 

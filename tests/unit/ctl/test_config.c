@@ -66,8 +66,10 @@ static void test_defaults_and_comments(void **state)
 	assert_true(c->honor_fqdn_flags);
 	assert_string_equal(c->ncr_ip, "127.0.0.1");
 	assert_int_equal(c->ncr_port, 53001);
-	assert_int_equal(config_ttl(c, 3600), 3600);	/* D2: TTL = the NCR's lease-length */
-	assert_int_equal(config_ttl(c, 60), 60);
+	/* D2: TTL = the NCR's lease-length, Kea's calculateDdnsTtl(): lifetime / 3, >= 600 */
+	assert_int_equal(config_ttl(c, 3600), 1200);
+	assert_int_equal(config_ttl(c, 60), 600);
+	assert_int_equal(config_ttl(c, 10000000), 3333333);
 	config_free(c);
 	/* Kea's DDNS off: names from the lease file, flags ignored, RFC 4702's third, clamped */
 	assert_int_equal(load("{ \"Leasesnoop\": { \"kea-ddns-updates\": false,"

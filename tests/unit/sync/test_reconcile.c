@@ -357,12 +357,12 @@ static void test_kea_ddns_mode(void **state)
 	assert_int_equal(step(w, OK, OK), 1);
 	assert_false(w->sent[0].fwd);
 	assert_true(w->sent[0].rev);
-	assert_int_equal(w->sent[0].ttl, 3600);	/* the lease length, as D2's TTL */
+	assert_int_equal(w->sent[0].ttl, 1200);	/* Kea's NCR lease-length, D2's TTL */
 	/* both: A and PTR; an NCR for it changes nothing already done... */
 	put4(w, "10.64.1.7,00:11:22:33:44:77,,7200,%d,1,1,1,h7.dyn.example.,0,", T0 + 7200);
 	assert_int_equal(step(w, OK, OK), 1);
 	assert_true(w->sent[1].fwd && w->sent[1].rev);
-	assert_int_equal(w->sent[1].ttl, 7200);
+	assert_int_equal(w->sent[1].ttl, 2400);
 	/* ...but an add NCR re-sends it (Kea asked: its update-on-renew), a remove one does not */
 	reconcile_ncr(w->r, 4, (const uint8_t[]){ 10, 64, 1, 7 }, 1);
 	assert_int_equal(step(w, OK, OK), 1);
