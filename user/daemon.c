@@ -7,6 +7,7 @@
  * send. While the reconciler has work it can do now, the loop does not
  * sleep; work that waits for a DNS reply or a backoff never keeps it awake.
  */
+#include <argp.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -357,6 +358,95 @@ static json_t *stats_json(struct daemon *d)
 	return j;
 }
 
+/* Kea's statistic form: "name": [ [ value, "YYYY-MM-DD HH:MM:SS.000000" ] ] */
+static void d2_stat(json_t *j, const char *name, uint64_t v, const char *ts)
+{
+	json_object_set_new(j, name, json_pack("[[I,s]]", (json_int_t)v, ts));
+}
+
+/*
+ * kea-dhcp-ddns's statistics under its own names, beside ours, so its
+ * monitoring keeps reading them: NCRs (ncr-received / -invalid / -error) and
+ * UPDATE messages (update-sent, update-success: a verified reply,
+ * update-timeout, update-error: network errors and rejected replies).
+ */
+static void d2_stats(struct daemon *d, json_t *j)
+{
+	struct ncr_listen_stats ns;
+	struct dnsengine_server_stats ss;
+	uint64_t sent = 0, ok = 0, to = 0, err = 0;
+	char ts[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S.000000", &tm);
+	ncr_listen_get_stats(d->ncr, &ns);
+	for (size_t i = 0; d->eng && !dnsengine_server_stats(d->eng, i, &ss); i++) {
+		sent += ss.sent;
+		ok += ss.replies;
+		to += ss.timeouts;
+		err += ss.neterrs;
+	}
+	if (d->eng) {
+		struct dnsengine_stats es;
+
+		dnsengine_get_stats(d->eng, &es);
+		err += es.rejected_replies;
+	}
+	d2_stat(j, "ncr-received", ns.accepted, ts);
+	d2_stat(j, "ncr-invalid", ns.invalid, ts);
+	d2_stat(j, "ncr-error", ns.errors, ts);
+	d2_stat(j, "update-sent", sent, ts);
+	d2_stat(j, "update-signed", sent, ts);	/* every UPDATE is TSIG-signed */
+	d2_stat(j, "update-unsigned", 0, ts);
+	d2_stat(j, "update-success", ok, ts);
+	d2_stat(j, "update-timeout", to, ts);
+	d2_stat(j, "update-error", err, ts);
+}
+
+/* D2's config-test: the map given (Leasesnoop or DhcpDdns), or the file we run with */
+static json_t *config_test(struct daemon *d, const json_t *args)
+{
+	char path[] = "/tmp/leasesnoop-config-test-XXXXXX";
+	struct config *c = NULL;
+	int fd = -1, err;
+
+	if (args && json_object_size(args)) {
+		fd = mkstemp(path);
+		if (fd < 0 || json_dumpfd(args, fd, 0)) {
+			if (fd >= 0)
+				close(fd);
+			unlink(path);
+			return control_answer(CONTROL_ERROR, "cannot write the configuration to test", NULL);
+		}
+		close(fd);
+		/* a bare DhcpDdns map: leasesnoop reads it through ddns-config-file */
+		if (!json_object_get(args, "Leasesnoop")) {
+			char wrap[sizeof(path) + 64];
+			FILE *f;
+
+			snprintf(wrap, sizeof(wrap), "%s.ls", path);
+			f = fopen(wrap, "w");
+			if (f) {
+				fprintf(f, "{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"/dev/null\" },"
+					" \"ddns-config-file\": \"%s\" } }", path);
+				fclose(f);
+			}
+			err = config_load(wrap, &c);
+			unlink(wrap);
+		} else {
+			err = config_load(path, &c);
+		}
+		unlink(path);
+	} else {
+		err = config_load(d->a->config, &c);
+	}
+	config_free(c);
+	return err ? control_answer(CONTROL_ERROR, "configuration rejected (the log says why)", NULL) :
+		     control_answer(CONTROL_OK, "Configuration seems sane.", NULL);
+}
+
 static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 {
 	struct daemon *d = ctx;
@@ -388,8 +478,18 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 				(json_int_t)cs.bad, "open", (int)cs.open));
 		return control_answer(CONTROL_OK, "leasesnoop running", st);
 	}
-	if (!strcmp(cmd, "statistic-get-all"))
-		return control_answer(CONTROL_OK, "statistics", stats_json(d));
+	if (!strcmp(cmd, "statistic-get-all")) {
+		json_t *j = stats_json(d);
+
+		if (j)
+			d2_stats(d, j);
+		return control_answer(CONTROL_OK, "statistics", j);
+	}
+	if (!strcmp(cmd, "version-get"))
+		return control_answer(CONTROL_OK, argp_program_version,
+				      json_pack("{s:s}", "extended", argp_program_version));
+	if (!strcmp(cmd, "config-test"))
+		return config_test(d, args);
 	if (!strcmp(cmd, "leases-owned"))
 		return owned_json(d, args);
 	if (!strcmp(cmd, "config-reload")) {
@@ -398,8 +498,9 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 	}
 	if (!strcmp(cmd, "list-commands"))
 		return control_answer(CONTROL_OK, "commands",
-				      json_pack("[s,s,s,s,s]", "config-reload", "leases-owned",
-						"list-commands", "statistic-get-all", "status-get"));
+				      json_pack("[s,s,s,s,s,s,s]", "config-reload", "config-test",
+						"leases-owned", "list-commands", "statistic-get-all",
+						"status-get", "version-get"));
 	return control_answer(CONTROL_UNSUPPORTED, "unsupported command", NULL);
 }
 

@@ -37,7 +37,7 @@ P1=5353 P2=5354		# inside the test's own namespace
 D2PORT=53001		# D2's default: where Kea sends, unchanged
 SECRET=$(lab_dns_secret 32)
 NMAC=6
-tap_plan 12
+tap_plan 14
 
 tap_ok "lab: namespaces and veth up" kea_lab_net_up
 kea_lab_srv ip link set lo up
@@ -138,6 +138,17 @@ for z in $FZ $RZ4; do
 		tap_fail "$z: leasesnoop's records = D2's" "$(diff "$DIR/d2.$z" "$DIR/ls.$z")"
 	fi
 done
+
+# kea-dhcp-ddns's commands that monitoring calls, on leasesnoop's socket
+cmd() { kea_lab_cmd "$DIR/ls/ctl.sock" "$1"; }
+tap_is "statistic-get-all: D2's names in Kea's form beside ours" \
+	"$(cmd '{"command":"statistic-get-all"}' | jq -c '.result, (.arguments | ."ncr-received"[0][0] >= '$NMAC', ."ncr-invalid"[0][0], ."update-sent"[0][0] > 0, ."update-timeout"[0][0], (."update-success"[0][0] == ."update-sent"[0][0]), (.store.records > 0))' | tr '\n' ' ')" \
+	"0 true 0 true 0 true true "
+tap_is "version-get, config-test (D2's own file: sane; TCP NCRs: refused)" \
+	"$(cmd '{"command":"version-get"}' | jq -r '.result, .text' | tr '\n' ' ')$(
+	   cmd "{\"command\":\"config-test\",\"arguments\":$(jq -c . "$DIR/d2ls.conf")}" | jq -r .result)$(
+	   cmd "{\"command\":\"config-test\",\"arguments\":$(jq -c '.DhcpDdns."ncr-protocol" = "TCP"' "$DIR/d2ls.conf")}" | jq -r .result)" \
+	"0 leasesnoop 0.1 01"
 
 # a bad NCR: counted, logged with its sender, the listener carries on
 kea_lab_srv perl -MIO::Socket::INET -e '
