@@ -150,6 +150,8 @@ static const struct confread_item ls_items[] = {
 	  .offset = OFF(kea_ddns), .def = 1 },
 	{ .key = "ncr-listener", .type = CONFREAD_MAP, .sub = ncr_items },
 	{ .key = "honor-fqdn-flags", .type = CONFREAD_BOOL, .offset = OFF(honor_fqdn_flags) },
+	{ .key = "ptr-without-forward-zone", .type = CONFREAD_BOOL, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(ptr_without_fwd_zone), .def = 1 },
 	{ .key = "generate-names", .type = CONFREAD_BOOL, .offset = OFF(generate_names) },
 	{ .key = "ddns-generated-prefix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
 	  .offset = OFF(generated_prefix), .def_str = "myhost", .check = label_check },

@@ -54,6 +54,7 @@ struct config {
 	bool kea_ddns;
 	char *ncr_ip;				/* "ncr-listener": "ip-address" (D2's; 127.0.0.1) */
 	uint32_t ncr_port;			/* "ncr-listener": "port" (D2's; 53001) */
+	bool ptr_without_fwd_zone;		/* "ptr-without-forward-zone" (true: as D2) */
 	bool honor_fqdn_flags;			/* "honor-fqdn-flags" (default: kea-ddns-updates) */
 	bool generate_names;			/* "generate-names": leases without a hostname */
 	char *generated_prefix;			/* "ddns-generated-prefix" (Kea: "myhost") */

@@ -478,6 +478,20 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 		if (!(l.flags & LEASE_F_FQDN_REV))
 			w->rz = NULL;
 	}
+	if (!pd && !w->fz && w->rz && (!r->cfg->honor_fqdn_flags || (l.flags & LEASE_F_FQDN_FWD))) {
+		/*
+		 * a name in no configured forward zone: D2 still does the reverse
+		 * side (its forward lookup fails, the PTR goes on), unless told not to
+		 */
+		char a[INET6_ADDRSTRLEN];
+
+		r->st.no_fwd_zone++;
+		addr_text(family, addr, a, sizeof(a));
+		pr_info_rl("reconcile: name '%s' of lease %s is in no configured forward zone: %s",
+			   w->fqdn, a, r->cfg->ptr_without_fwd_zone ? "PTR only, as D2" : "no records");
+		if (!r->cfg->ptr_without_fwd_zone)
+			w->rz = NULL;
+	}
 	if (!w->fz && !w->rz) {
 		w->why_not = pd ? "delegated prefix outside prefix-delegation domains" :
 			     "no configured zone";
@@ -1468,6 +1482,8 @@ json_t *reconcile_stats_json(const struct reconcile *r)
 		      (json_int_t)st.store_errors, "zones", zs, "last-error", r->last_error);
 	if (j) {
 		json_object_set_new(j, "names-unpublishable", json_integer((json_int_t)st.unpublishable));
+		json_object_set_new(j, "names-without-forward-zone",
+				    json_integer((json_int_t)st.no_fwd_zone));
 		json_object_set_new(j, "retries-held", json_integer((json_int_t)st.held));
 	}
 	return j;

@@ -53,6 +53,7 @@ struct reconcile_stats {
 	uint64_t events[LS_EV_TYPE_MAX_];	/* wire events by enum ls_event_type */
 	uint64_t confirmed, unconfirmed, pending_dropped, ignored_events;
 	uint64_t ncr_triggers;			/* Kea NCRs that marked an address dirty */
+	uint64_t no_fwd_zone;			/* syncs of a name in no forward zone (PTR only or nothing) */
 	uint64_t pending;			/* waiting for the lease file now */
 	uint64_t lease_changes[LEASE_CH_MAX_];
 	uint64_t adds, removes;			/* changes sent */

@@ -383,6 +383,31 @@ static void test_kea_ddns_mode(void **state)
 	owned(w, 5, 0, NULL);
 	reconcile_get_stats(w->r, &st);
 	assert_int_equal(st.ncr_triggers, 4);
+	/* a name in no configured forward zone: the PTR only, as D2, counted */
+	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.elsewhere.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_false(w->sent[5].fwd);
+	assert_true(w->sent[5].rev);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.no_fwd_zone, 1);
+}
+
+/* "ptr-without-forward-zone": false gives such a name nothing */
+static void test_no_forward_zone_nothing(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+
+	stop(w, 1);
+	conf(w, REV ", \"ptr-without-forward-zone\": false");
+	start(w);
+	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.elsewhere.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.no_fwd_zone, 1);
+	put4(w, "10.64.1.9,00:11:22:33:44:09,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_true(w->sent[0].fwd && w->sent[0].rev);
 }
 
 static void test_wire_events(void **state)
@@ -802,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conflict_and_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_on_renew, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kea_ddns_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_forward_zone_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
