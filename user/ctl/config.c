@@ -90,6 +90,20 @@ static int ip_check(struct confread *cr, const char *key, void *field, void *bas
 	return 0;
 }
 
+static int char_set_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	struct config *c = base;
+
+	(void)field;
+	if (c->name_re_ok)
+		regfree(&c->name_re);
+	c->name_re_ok = !names_compile(&c->name_re, c->name_char_set);
+	if (!c->name_re_ok)
+		return confread_bad(cr, key, "must be a regular expression, not \"%s\"",
+				    c->name_char_set);
+	return 0;
+}
+
 static const struct confread_item iface_entry[] = {
 	{ .type = CONFREAD_STR, .flags = CONFREAD_NONEMPTY },
 	{ .type = CONFREAD_END },
@@ -153,6 +167,10 @@ static const struct confread_item ls_items[] = {
 	{ .key = "ptr-without-forward-zone", .type = CONFREAD_BOOL, .flags = CONFREAD_DEFAULT,
 	  .offset = OFF(ptr_without_fwd_zone), .def = 1 },
 	{ .key = "generate-names", .type = CONFREAD_BOOL, .offset = OFF(generate_names) },
+	{ .key = "hostname-char-set", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(name_char_set), .def_str = NAMES_DEFAULT_CHAR_SET, .check = char_set_check },
+	{ .key = "hostname-char-replacement", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(name_char_repl), .def_str = "" },
 	{ .key = "ddns-generated-prefix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
 	  .offset = OFF(generated_prefix), .def_str = "myhost", .check = label_check },
 	{ .key = "ddns-qualifying-suffix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
@@ -222,6 +240,10 @@ static int read_ddns(struct confread *cr, const json_t *m, struct config *c)
 		c->ncr_port = dc.ncr_port ? dc.ncr_port : 53001;
 	if (!c->ncr_ip)
 		return -ENOMEM;
+	/* Kea's default hostname-char-set, when none was given */
+	if (!c->name_re_ok && names_compile(&c->name_re, c->name_char_set))
+		return confread_bad(cr, "hostname-char-set", "cannot be compiled");
+	c->name_re_ok = true;
 	/* with Kea's DDNS on, Kea decides per lease: its flags are obeyed unless told otherwise */
 	if (!json_object_get(m, "honor-fqdn-flags"))
 		c->honor_fqdn_flags = c->kea_ddns;
@@ -284,6 +306,10 @@ void config_free(struct config *c)
 	free(c->control_socket);
 	free(c->ncr_ip);
 	free(c->generated_prefix);
+	free(c->name_char_set);
+	free(c->name_char_repl);
+	if (c->name_re_ok)
+		regfree(&c->name_re);
 	free(c->qualifying_suffix);
 	zones_free(c->zones);
 	free(c);

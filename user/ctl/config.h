@@ -18,6 +18,7 @@
 #include "user/ctl/ha.h"
 #include "user/common/log.h"
 #include "user/ctl/metrics.h"
+#include "user/kea/names.h"
 #include "user/dns/zones.h"
 
 #define CONFIG_MAX_IFACES 64
@@ -57,6 +58,10 @@ struct config {
 	bool ptr_without_fwd_zone;		/* "ptr-without-forward-zone" (true: as D2) */
 	bool honor_fqdn_flags;			/* "honor-fqdn-flags" (default: kea-ddns-updates) */
 	bool generate_names;			/* "generate-names": leases without a hostname */
+	char *name_char_set;			/* "hostname-char-set" (Kea's default) */
+	char *name_char_repl;			/* "hostname-char-replacement" ("") */
+	regex_t name_re;			/* name_char_set, compiled */
+	bool name_re_ok;
 	char *generated_prefix;			/* "ddns-generated-prefix" (Kea: "myhost") */
 	char *qualifying_suffix;		/* "ddns-qualifying-suffix" ("" = none) */
 	uint32_t pending_timeout_ms;		/* "pending-timeout" (seconds, may be fractional) */

@@ -296,18 +296,13 @@ static int lease_name(const struct reconcile *r, const struct lease *l, char *ou
 	size_t n = 0, sl = strlen(r->cfg->qualifying_suffix);
 
 	if (l->hostname_len) {
-		for (size_t i = 0; i < l->hostname_len && n < ZONES_NAME_MAX; i++) {
-			char ch = l->hostname[i];
+		/* cleaned as Kea cleans (hostname-char-set / -replacement), lower case */
+		int k = names_sanitize(&r->cfg->name_re, r->cfg->name_char_repl, l->hostname,
+				       l->hostname_len, raw, ZONES_NAME_MAX);
 
-			if (ch >= 'A' && ch <= 'Z')
-				ch = (char)(ch - 'A' + 'a');
-			/* DNS label rules as Kea's hostname-char-set: letters, digits, '-', '.' */
-			if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-			      ch == '.'))
-				ch = '-';
-			raw[n++] = ch;
-		}
-		raw[n] = 0;
+		n = k < 0 ? strlen(raw) : (size_t)k;
+		if (!n)
+			return -ENOENT;
 	} else if (r->cfg->generate_names) {
 		/* Kea's generated name: prefix-<address with '.'/':' as '-'>.suffix */
 		addr_text(l->family, l->addr, a, sizeof(a));

@@ -408,6 +408,16 @@ static void test_no_forward_zone_nothing(void **state)
 	put4(w, "10.64.1.9,00:11:22:33:44:09,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
 	assert_int_equal(step(w, OK, OK), 1);
 	assert_true(w->sent[0].fwd && w->sent[0].rev);
+	/* a client's name cleaned as Kea's default hostname-char-set does: dropped, not '-' */
+	put4(w, "10.64.1.10,00:11:22:33:44:10,,3600,%d,1,1,1,Eve_s PC,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[1].fqdn, "evespc.dyn.example.");
+	stop(w, 1);
+	conf(w, REV ", \"hostname-char-replacement\": \"x\"");
+	start(w);
+	put4(w, "10.64.1.11,00:11:22:33:44:11,,3600,%d,1,1,1,my_host,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[2].fqdn, "myxhost.dyn.example.");
 }
 
 static void test_wire_events(void **state)
