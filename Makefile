@@ -28,7 +28,7 @@ endif
 # Every user/**/*.c except main.c is a module linked into libls.a; tests and
 # tools link that library, so adding a module needs no Makefile change.
 # The parts of user/ and their order are in tools/layers.sh (`make layers`).
-USER_PARTS := common wire lease dns ctl sync
+USER_PARTS := common wire lease kea dns ctl sync
 LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c)) \
               $(foreach p,$(USER_PARTS),$(wildcard user/$(p)/*.c)) $(wildcard ringbuf/*.c)
 LIB_OBJS   := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))

@@ -8,7 +8,7 @@
 #
 #   level 0  ringbuf/  user/common/           the event ABI, logging, helpers
 #   level 1  bpf/                             the parser (kernel and gcc builds)
-#   level 2  user/wire/  user/lease/  user/dns/   (independent of each other)
+#   level 2  user/wire/  user/lease/  user/kea/  user/dns/   (independent of each other)
 #   level 3  user/ctl/                        configuration, control, metrics
 #   level 4  user/sync/                       reconciler, ownership store
 #   level 5  user/*.c                         main and the daemon: wiring
@@ -19,7 +19,7 @@ level() {
 	case "$1" in
 	ringbuf|common) echo 0 ;;
 	bpf) echo 1 ;;
-	wire|lease|dns) echo 2 ;;
+	wire|lease|kea|dns) echo 2 ;;
 	ctl) echo 3 ;;
 	sync) echo 4 ;;
 	top) echo 5 ;;

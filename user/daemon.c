@@ -7,6 +7,7 @@
  * send. While the reconciler has work it can do now, the loop does not
  * sleep; work that waits for a DNS reply or a backoff never keeps it awake.
  */
+#include <argp.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "user/common/log.h"
 #include "user/common/util.h"
 #include "user/ctl/metrics.h"
+#include "user/kea/ncr_listen.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
 #include "user/stats.h"
@@ -39,7 +41,7 @@
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
-enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY };
+enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY, TAG_NCR };
 #define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
@@ -56,6 +58,7 @@ struct daemon {
 	struct ha *ha;			/* NULL: no HA, this node always sends */
 	struct metrics *met;
 	struct metrics_server *msrv;
+	struct ncr_listen *ncr;		/* Kea's NCRs (kea-ddns-updates); NULL: not listening */
 	unsigned int ticks;
 	time_t last_success;		/* a change last applied by a DNS server */
 	int ep, tfd;
@@ -139,6 +142,15 @@ static void on_batch(const struct ls_event *ev, size_t n, void *arg)
 
 	for (size_t i = 0; i < n; i++)
 		reconcile_event(d->rec, &ev[i]);
+}
+
+/* Kea's NCR: a trigger; the lease table (read up to date first) decides */
+static void on_ncr(void *ctx, const struct ncr *n, const char *from)
+{
+	struct daemon *d = ctx;
+
+	(void)from;
+	reconcile_ncr(d->rec, n->family, n->addr, n->change == NCR_ADD);
 }
 
 /*
@@ -225,7 +237,7 @@ static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 {
 	const struct stats_sources src = {
 		.rec = d->rec, .eng = d->eng, .owner = d->owner, .tab = { d->tab[0], d->tab[1] },
-		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .adopt = &d->adopt_st,
+		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .ncr = d->ncr, .adopt = &d->adopt_st,
 		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
 	};
 
@@ -298,6 +310,95 @@ static void metrics_update(struct daemon *d)
 	stats_snapshot_fini(&s);
 }
 
+/* Kea's statistic form: "name": [ [ value, "YYYY-MM-DD HH:MM:SS.000000" ] ] */
+static void d2_stat(json_t *j, const char *name, uint64_t v, const char *ts)
+{
+	json_object_set_new(j, name, json_pack("[[I,s]]", (json_int_t)v, ts));
+}
+
+/*
+ * kea-dhcp-ddns's statistics under its own names, beside ours, so its
+ * monitoring keeps reading them: NCRs (ncr-received / -invalid / -error) and
+ * UPDATE messages (update-sent, update-success: a verified reply,
+ * update-timeout, update-error: network errors and rejected replies).
+ */
+static void d2_stats(struct daemon *d, json_t *j)
+{
+	struct ncr_listen_stats ns;
+	struct dnsengine_server_stats ss;
+	uint64_t sent = 0, ok = 0, to = 0, err = 0;
+	char ts[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S.000000", &tm);
+	ncr_listen_get_stats(d->ncr, &ns);
+	for (size_t i = 0; d->eng && !dnsengine_server_stats(d->eng, i, &ss); i++) {
+		sent += ss.sent;
+		ok += ss.replies;
+		to += ss.timeouts;
+		err += ss.neterrs;
+	}
+	if (d->eng) {
+		struct dnsengine_stats es;
+
+		dnsengine_get_stats(d->eng, &es);
+		err += es.rejected_replies;
+	}
+	d2_stat(j, "ncr-received", ns.accepted, ts);
+	d2_stat(j, "ncr-invalid", ns.invalid, ts);
+	d2_stat(j, "ncr-error", ns.errors, ts);
+	d2_stat(j, "update-sent", sent, ts);
+	d2_stat(j, "update-signed", sent, ts);	/* every UPDATE is TSIG-signed */
+	d2_stat(j, "update-unsigned", 0, ts);
+	d2_stat(j, "update-success", ok, ts);
+	d2_stat(j, "update-timeout", to, ts);
+	d2_stat(j, "update-error", err, ts);
+}
+
+/* D2's config-test: the map given (Leasesnoop or DhcpDdns), or the file we run with */
+static json_t *config_test(struct daemon *d, const json_t *args)
+{
+	char path[] = "/tmp/leasesnoop-config-test-XXXXXX";
+	struct config *c = NULL;
+	int fd = -1, err;
+
+	if (args && json_object_size(args)) {
+		fd = mkstemp(path);
+		if (fd < 0 || json_dumpfd(args, fd, 0)) {
+			if (fd >= 0)
+				close(fd);
+			unlink(path);
+			return control_answer(CONTROL_ERROR, "cannot write the configuration to test", NULL);
+		}
+		close(fd);
+		/* a bare DhcpDdns map: leasesnoop reads it through ddns-config-file */
+		if (!json_object_get(args, "Leasesnoop")) {
+			char wrap[sizeof(path) + 64];
+			FILE *f;
+
+			snprintf(wrap, sizeof(wrap), "%s.ls", path);
+			f = fopen(wrap, "w");
+			if (f) {
+				fprintf(f, "{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"/dev/null\" },"
+					" \"ddns-config-file\": \"%s\" } }", path);
+				fclose(f);
+			}
+			err = config_load(wrap, &c);
+			unlink(wrap);
+		} else {
+			err = config_load(path, &c);
+		}
+		unlink(path);
+	} else {
+		err = config_load(d->a->config, &c);
+	}
+	config_free(c);
+	return err ? control_answer(CONTROL_ERROR, "configuration rejected (the log says why)", NULL) :
+		     control_answer(CONTROL_OK, "Configuration seems sane.", NULL);
+}
+
 static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 {
 	struct daemon *d = ctx;
@@ -329,8 +430,18 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 				(json_int_t)cs.bad, "open", (int)cs.open));
 		return control_answer(CONTROL_OK, "leasesnoop running", st);
 	}
-	if (!strcmp(cmd, "statistic-get-all"))
-		return control_answer(CONTROL_OK, "statistics", stats_get(d));
+	if (!strcmp(cmd, "statistic-get-all")) {
+		json_t *j = stats_get(d);
+
+		if (j)
+			d2_stats(d, j);	/* D2's names too, so its monitoring reads them as before */
+		return control_answer(CONTROL_OK, "statistics", j);
+	}
+	if (!strcmp(cmd, "version-get"))
+		return control_answer(CONTROL_OK, argp_program_version,
+				      json_pack("{s:s}", "extended", argp_program_version));
+	if (!strcmp(cmd, "config-test"))
+		return config_test(d, args);
 	if (!strcmp(cmd, "leases-owned"))
 		return owned_json(d, args);
 	if (!strcmp(cmd, "dns-verify")) {
@@ -350,8 +461,9 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 	}
 	if (!strcmp(cmd, "list-commands"))
 		return control_answer(CONTROL_OK, "commands",
-				      json_pack("[s,s,s,s,s,s]", "config-reload", "dns-verify", "leases-owned",
-						"list-commands", "statistic-get-all", "status-get"));
+				      json_pack("[s,s,s,s,s,s,s,s]", "config-reload", "config-test",
+						"dns-verify", "leases-owned", "list-commands",
+						"statistic-get-all", "status-get", "version-get"));
 	return control_answer(CONTROL_UNSUPPORTED, "unsupported command", NULL);
 }
 
@@ -424,8 +536,10 @@ static void reload(struct daemon *d)
 	    strcmp(nc->state_dir, d->cfg->state_dir) || !same_ifaces(nc, d->cfg) ||
 	    !same_str(nc->control_socket, d->cfg->control_socket) ||
 	    memcmp(&nc->ha, &d->cfg->ha, sizeof(nc->ha)) ||
-	    memcmp(&nc->metrics, &d->cfg->metrics, sizeof(nc->metrics)))
-		pr_warn("daemon: lease-files, interfaces, state-dir, control-socket, high-availability and metrics change only at restart");
+	    memcmp(&nc->metrics, &d->cfg->metrics, sizeof(nc->metrics)) ||
+	    nc->kea_ddns != d->cfg->kea_ddns || strcmp(nc->ncr_ip, d->cfg->ncr_ip) ||
+	    nc->ncr_port != d->cfg->ncr_port)
+		pr_warn("daemon: lease-files, interfaces, state-dir, control-socket, high-availability, metrics, kea-ddns-updates and ncr-listener change only at restart");
 	if (open_engine(d, nc, &ne)) {
 		config_free(nc);
 		return;
@@ -558,6 +672,16 @@ static int open_all(struct daemon *d)
 		if (err)
 			return err;
 	}
+	if (d->cfg->kea_ddns) {
+		err = ncr_listen_open(&d->ncr, d->cfg->ncr_ip, (uint16_t)d->cfg->ncr_port, on_ncr, d);
+		if (err)
+			return err;
+		err = ep_add(d, ncr_listen_fd(d->ncr), TAG_NCR);
+		if (err)
+			return err;
+		pr_info("daemon: listening for Kea's NameChangeRequests on %s port %u",
+			d->cfg->ncr_ip, d->cfg->ncr_port);
+	}
 	err = ep_add(d, d->tfd, TAG_TIMER);
 	if (!err)
 		err = open_verify(d, d->cfg);
@@ -583,6 +707,7 @@ static void close_all(struct daemon *d)
 	consumer_close(d->cons);
 	loader_close(d->ldr);
 	control_close(d->ctl);
+	ncr_listen_close(d->ncr);
 	metrics_server_close(d->msrv);
 	if (d->rec && d->owner) {
 		if (may_send(d))
@@ -665,6 +790,13 @@ int daemon_run(const struct daemon_args *a)
 			case TAG_VERIFY:
 				if (d.ver)
 					verify_process(d.ver);
+				break;
+			case TAG_NCR:
+				/* Kea wrote the lease before it sent the NCR: read the files first */
+				for (int k = 0; k < 2; k++)
+					if (d.tab[k])
+						leases_process(d.tab[k]);
+				ncr_listen_process(d.ncr, 0);
 				break;
 			case TAG_HA:
 				err = ha_process(d.ha);

@@ -86,6 +86,10 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 		ha_get_status(src->ha, &s->ha_status);
 		ha_get_stats(src->ha, &s->ha_stats);
 	}
+	if (src->ncr) {
+		s->ncr = true;
+		ncr_listen_get_stats(src->ncr, &s->ncr_st);
+	}
 	n = src->ver ? verify_nzones(src->ver) : 0;
 	if (n) {
 		s->verify = calloc(n, sizeof(*s->verify));
@@ -120,6 +124,7 @@ static const char *const L_SZ[] = { "server", "zone", NULL };
 static const char *const L_SZR[] = { "server", "zone", "reason", NULL };
 static const char *const L_HOOK[] = { "interface", "direction", "hook", NULL };
 static const char *const L_Z[] = { "zone", NULL };
+static const char *const L_RESULT[] = { "result", NULL };
 
 static const struct stats_metric
 	M_EVENTS = { "leasesnoop_events_total", "Lease events by family, type and source.",
@@ -178,6 +183,9 @@ static const struct stats_metric
 	M_HA_FAIL = { "leasesnoop_ha_poll_failures_total",
 		      "Queries to Kea's control socket without a usable answer.", METRICS_COUNTER,
 		      NULL },
+	M_NCR = { "leasesnoop_ncr_total",
+		  "Kea NameChangeRequests by result: accepted (a trigger), invalid (refused), error (socket read errors).",
+		  METRICS_COUNTER, L_RESULT },
 	M_VER_RUNS = { "leasesnoop_verify_runs_total",
 		       "Zone verifications (AXFR compared with the ownership store) completed.",
 		       METRICS_COUNTER, L_Z },
@@ -354,6 +362,8 @@ static void walk_reconcile(const struct walk *w, const struct stats_snapshot *s)
 	w_uint(w, "leases-without-zone", st->no_zone, NULL, NULL);
 	w_uint(w, "store-errors", st->store_errors, NULL, NULL);
 	w_uint(w, "names-unpublishable", st->unpublishable, &M_UNPUB, NULL);
+	w_uint(w, "names-without-forward-zone", st->no_fwd_zone, NULL, NULL);
+	w_uint(w, "ncr-triggers", st->ncr_triggers, NULL, NULL);
 	w_uint(w, "retries-held", st->held, &M_HELD, NULL);
 	walk_zones(w, s);
 	w_str(w, "last-error", s->last_error ? s->last_error : "");
@@ -515,6 +525,21 @@ static void walk_ha(const struct walk *w, const struct stats_snapshot *s)
 	w_close(w);
 }
 
+/* Kea's NameChangeRequests (kea-ddns-updates), under D2's names where D2 has one */
+static void walk_ncr(const struct walk *w, const struct ncr_listen_stats *ns)
+{
+	w_open(w, "ncr", false);
+	w_uint(w, "ncr-received", ns->accepted, &M_NCR, (const char *const[]){ "accepted" });
+	w_uint(w, "ncr-invalid", ns->invalid, &M_NCR, (const char *const[]){ "invalid" });
+	w_uint(w, "ncr-error", ns->errors, &M_NCR, (const char *const[]){ "error" });
+	w_uint(w, "datagrams", ns->received, NULL, NULL);
+	w_uint(w, "unknown-fields", ns->unknown_fields, NULL, NULL);
+	w_uint(w, "adds", ns->adds, NULL, NULL);
+	w_uint(w, "removes", ns->removes, NULL, NULL);
+	w_uint(w, "receive-buffer", ns->rcvbuf > 0 ? (uint64_t)ns->rcvbuf : 0, NULL, NULL);
+	w_close(w);
+}
+
 /* Per zone: "verify": { zone: { runs, ixfr-runs, missing, wrong, repaired, foreign, … } } */
 static void walk_verify(const struct walk *w, const struct stats_snapshot *s)
 {
@@ -559,6 +584,8 @@ void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, 
 	if (s->ha)
 		walk_ha(&w, s);
 	w_metric(&w, s->sending, &M_HA_ACTIVE, NULL);
+	if (s->ncr)
+		walk_ncr(&w, &s->ncr_st);
 	walk_verify(&w, s);
 	w_close(&w);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * user/stats.h - the daemon's statistics: one typed walk over the counters of
- * every part (reconciler, DNS engine, lease tables, ring, store, HA, DNS
- * verification) and two
+ * every part (reconciler, DNS engine, lease tables, ring, store, HA, Kea's
+ * NCRs, DNS verification) and two
  * emitters on it, the JSON tree of `statistic-get-all` (`--stats --json`)
  * and the /metrics registry. Each value the walk yields carries its JSON key
  * and, when it is exported, its metric family and label values, read from
@@ -27,6 +27,7 @@
 #include "user/ctl/metrics.h"
 #include "user/dns/adopt.h"
 #include "user/dns/dnsengine.h"
+#include "user/kea/ncr_listen.h"
 #include "user/lease/leases.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
@@ -44,6 +45,7 @@ struct stats_sources {
 	const struct consumer *cons;
 	const struct ha *ha;			/* NULL without HA */
 	const struct verify *ver;		/* NULL: the verifier could not start */
+	const struct ncr_listen *ncr;		/* NULL without kea-ddns-updates */
 	const struct adopt_stats *adopt;
 	uint64_t retry_reports;			/* engine reports that were not final */
 	time_t last_success;			/* a change last applied (0: never) */
@@ -80,6 +82,8 @@ struct stats_snapshot {
 	const char *ha_socket;
 	struct ha_status ha_status;
 	struct ha_stats ha_stats;
+	bool ncr;				/* ncr_st is set */
+	struct ncr_listen_stats ncr_st;
 	struct verify_zone_stats *verify;	/* per zone (allocated) */
 	size_t nverify;
 };

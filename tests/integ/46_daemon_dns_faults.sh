@@ -40,6 +40,7 @@ tap_ok "BIND up" lab_dns_wait "$PORT" "$FZ"
 conf() {
 	cat > "$DIR/ls.conf" <<CEOF
 { "Leasesnoop": {
+  "kea-ddns-updates": false,  // Kea's DDNS off: names from the lease file
   "interfaces": [],
   "lease-files": { "v4": "$DIR/kea-leases4.csv" },
   "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",

@@ -31,6 +31,7 @@ lab_bind_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FZ" >/dev/null 2>&1
 tap_ok "BIND up" lab_dns_wait "$PORT" "$FZ"
 cat > "$DIR/ls.conf" <<CEOF
 { "Leasesnoop": {
+  "kea-ddns-updates": false,  // Kea's DDNS off: names from the lease file
   "interfaces": [],
   "lease-files": { "v4": "$DIR/kea-leases4.csv" },
   "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",

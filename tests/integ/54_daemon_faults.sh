@@ -30,6 +30,7 @@ MPORT=$(lab_dns_free_port)
 LF=$DIR/kea-leases4.csv
 cat > "$DIR/ls.conf" <<CEOF
 { "Leasesnoop": {
+  "kea-ddns-updates": false,  // Kea's DDNS off: names from the lease file
   "interfaces": [],
   "lease-files": { "v4": "$LF" },
   "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",

@@ -29,6 +29,7 @@ ip -n "$NS" link set rlb up
 conf() {
 	cat > "$DIR/ls.conf" <<CEOF
 { "Leasesnoop": {
+  "kea-ddns-updates": false,  // Kea's DDNS off: names from the lease file
   "interfaces": [ "$1" ],
   "lease-files": { "v4": "$DIR/kea-leases4.csv" },
   "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",

@@ -185,6 +185,7 @@ crash_soak() {
 	cat > "$DC_DIR/ls.conf" <<CEOF
 // leasesnoop for the crash soak: lease files only
 { "Leasesnoop": {
+  "kea-ddns-updates": false,  // Kea's DDNS off: names from the lease file
   "interfaces": [],
   "lease-files": { "v4": "$DC_DIR/kea-leases4.csv", "v6": "$DC_DIR/kea-leases6.csv" },
   "state-dir": "$DC_DIR/state",

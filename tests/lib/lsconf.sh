@@ -16,6 +16,8 @@
 #     -f ZONE    a forward zone (repeat)
 #     -r ZONE    a reverse zone (repeat)
 #     -P ZONE    a reverse zone for delegated prefixes ("prefix-delegation": true)
+#     -N PORT    Kea's DDNS is on: listen for its NCRs on 127.0.0.1:PORT
+#                ("kea-ddns-updates": true); without -N, "kea-ddns-updates": false
 #     -x JSON    one more member of the Leasesnoop map, as text, e.g.
 #                -x '"log-level": "warn"' (repeat)
 
@@ -34,9 +36,9 @@ _ls_conf_domains() {
 }
 
 ls_conf() {
-	_lc_d= _lc_p= _lc_s= _lc_k=k _lc_c= _lc_l= _lc_i= _lc_f= _lc_r= _lc_x= _lc_a=127.0.0.1
+	_lc_d= _lc_p= _lc_s= _lc_k=k _lc_c= _lc_l= _lc_i= _lc_f= _lc_r= _lc_x= _lc_n= _lc_a=127.0.0.1
 	OPTIND=1
-	while getopts d:p:s:k:c:4:6:i:f:r:P:x:a: _lc_o; do
+	while getopts d:p:s:k:c:4:6:i:f:r:P:x:a:N: _lc_o; do
 		case $_lc_o in
 		a) _lc_a=$OPTARG ;;
 		d) _lc_d=$OPTARG ;;
@@ -50,6 +52,7 @@ ls_conf() {
 		f) _lc_f="$_lc_f $OPTARG" ;;
 		r) _lc_r="$_lc_r $OPTARG" ;;
 		P) _lc_r="$_lc_r pd:$OPTARG" ;;
+		N) _lc_n=$OPTARG ;;
 		x) _lc_x="$_lc_x  $OPTARG,
 " ;;
 		*) echo "ls_conf: bad option" >&2; return 1 ;;
@@ -67,6 +70,11 @@ ls_conf() {
   "lease-files": { $_lc_l },
   "state-dir": "$_lc_d/state",
   "control-socket": "${_lc_c:-$_lc_d/ctl.sock}",
+$(if [ -n "$_lc_n" ]; then
+	printf '  "kea-ddns-updates": true, "ncr-listener": { "ip-address": "127.0.0.1", "port": %s },' "$_lc_n"
+else
+	printf '  "kea-ddns-updates": false,'
+fi)
 $_lc_x  "tsig-keys": [ { "name": "$_lc_k", "algorithm": "HMAC-SHA256", "secret": "$_lc_s" } ],
   "forward-ddns": { "ddns-domains": [$(_ls_conf_domains "$_lc_k" "$_lc_a" "$_lc_p" $_lc_f) ] },
   "reverse-ddns": { "ddns-domains": [$(_ls_conf_domains "$_lc_k" "$_lc_a" "$_lc_p" $_lc_r) ] }

@@ -6,6 +6,7 @@
  * modules. The D2 sections are handed to ddns_conf, inline or from
  * "ddns-config-file".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,31 @@ static int suffix_check(struct confread *cr, const char *key, void *field, void 
 	return 0;
 }
 
+static int ip_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const char *s = *(char **)field;
+	uint8_t a[16];
+
+	(void)base;
+	if (inet_pton(AF_INET, s, a) != 1 && inet_pton(AF_INET6, s, a) != 1)
+		return confread_bad(cr, key, "must be an IP address, not \"%s\"", s);
+	return 0;
+}
+
+static int char_set_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	struct config *c = base;
+
+	(void)field;
+	if (c->name_re_ok)
+		regfree(&c->name_re);
+	c->name_re_ok = !names_compile(&c->name_re, c->name_char_set);
+	if (!c->name_re_ok)
+		return confread_bad(cr, key, "must be a regular expression, not \"%s\"",
+				    c->name_char_set);
+	return 0;
+}
+
 static const struct confread_item iface_entry[] = {
 	{ .type = CONFREAD_STR, .flags = CONFREAD_NONEMPTY },
 	{ .type = CONFREAD_END },
@@ -120,6 +146,12 @@ static const struct confread_item batching_items[] = {
 	{ .type = CONFREAD_END },
 };
 
+static const struct confread_item ncr_items[] = {
+	{ .key = "ip-address", .type = CONFREAD_STR, .offset = OFF(ncr_ip), .check = ip_check },
+	{ .key = "port", .type = CONFREAD_U32, .offset = OFF(ncr_port), .min = 1, .max = 65535 },
+	{ .type = CONFREAD_END },
+};
+
 static const struct confread_item ls_items[] = {
 	{ .key = "interfaces", .type = CONFREAD_LIST, .offset = OFF(ifaces), .sub = iface_entry,
 	  .elem_size = sizeof(char *), .count_offset = OFF(n_ifaces), .max = CONFIG_MAX_IFACES },
@@ -132,8 +164,17 @@ static const struct confread_item ls_items[] = {
 	{ .key = "control-socket", .type = CONFREAD_STR, .offset = OFF(control_socket) },
 	{ .key = "update-on-renew", .type = CONFREAD_BOOL, .offset = OFF(update_on_renew) },
 	{ .key = "adopt-existing", .type = CONFREAD_BOOL, .offset = OFF(adopt_existing) },
+	{ .key = "kea-ddns-updates", .type = CONFREAD_BOOL, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(kea_ddns), .def = 1 },
+	{ .key = "ncr-listener", .type = CONFREAD_MAP, .sub = ncr_items },
 	{ .key = "honor-fqdn-flags", .type = CONFREAD_BOOL, .offset = OFF(honor_fqdn_flags) },
+	{ .key = "ptr-without-forward-zone", .type = CONFREAD_BOOL, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(ptr_without_fwd_zone), .def = 1 },
 	{ .key = "generate-names", .type = CONFREAD_BOOL, .offset = OFF(generate_names) },
+	{ .key = "hostname-char-set", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(name_char_set), .def_str = NAMES_DEFAULT_CHAR_SET, .check = char_set_check },
+	{ .key = "hostname-char-replacement", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(name_char_repl), .def_str = "" },
 	{ .key = "ddns-generated-prefix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
 	  .offset = OFF(generated_prefix), .def_str = "myhost", .check = label_check },
 	{ .key = "ddns-qualifying-suffix", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
@@ -200,6 +241,23 @@ static int read_ddns(struct confread *cr, const json_t *m, struct config *c)
 	if (err)
 		return err;
 	c->zones = dc.zones;
+	/* the NCR listener: "ncr-listener", else where D2 listened, else D2's default */
+	if (!c->ncr_ip)
+		c->ncr_ip = strdup(dc.ncr_ip[0] ? dc.ncr_ip : "127.0.0.1");
+	if (!c->ncr_port)
+		c->ncr_port = dc.ncr_port ? dc.ncr_port : 53001;
+	if (!c->ncr_ip)
+		return -ENOMEM;
+	/* Kea's default hostname-char-set, when none was given */
+	if (!c->name_re_ok && names_compile(&c->name_re, c->name_char_set))
+		return confread_bad(cr, "hostname-char-set", "cannot be compiled");
+	c->name_re_ok = true;
+	/* with Kea's DDNS on, Kea decides per lease: its flags are obeyed unless told otherwise */
+	if (!json_object_get(m, "honor-fqdn-flags"))
+		c->honor_fqdn_flags = c->kea_ddns;
+	/* and the TTL is Kea's lease-length, which D2 uses as it is (config_ttl()) */
+	if (c->kea_ddns && !json_object_get(m, "ttl"))
+		c->ttl_kea = true;
 	if (dc.server_timeout_ms && !json_object_get(json_object_get(m, "batching"), "timeout-ms"))
 		c->engine.timeout_ms = dc.server_timeout_ms;
 	if (!zones_count(c->zones, false) && !zones_count(c->zones, true))
@@ -254,7 +312,12 @@ void config_free(struct config *c)
 	free(c->lease_file6);
 	free(c->state_dir);
 	free(c->control_socket);
+	free(c->ncr_ip);
 	free(c->generated_prefix);
+	free(c->name_char_set);
+	free(c->name_char_repl);
+	if (c->name_re_ok)
+		regfree(&c->name_re);
 	free(c->qualifying_suffix);
 	zones_free(c->zones);
 	free(c);
@@ -266,6 +329,11 @@ uint32_t config_ttl(const struct config *c, uint32_t valid_lft)
 
 	if (c->ttl_fixed)
 		return c->ttl_fixed;
+	if (c->ttl_kea) {
+		/* Kea's calculateDdnsTtl(): RFC 4702 §5, a third of the lifetime, at least 10 min */
+		t = valid_lft / 3;
+		return t < 600 ? 600 : (uint32_t)t;
+	}
 	t = (uint64_t)valid_lft * c->ttl_percent / 100;
 	if (t < c->ttl_min)
 		t = c->ttl_min;

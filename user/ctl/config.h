@@ -18,6 +18,7 @@
 #include "user/ctl/ha.h"
 #include "user/common/log.h"
 #include "user/ctl/metrics.h"
+#include "user/kea/names.h"
 #include "user/dns/zones.h"
 
 #define CONFIG_MAX_IFACES 64
@@ -32,6 +33,7 @@ struct config {
 	enum dnsengine_mode mode;		/* "conflict-resolution-mode" */
 	uint32_t ttl_percent, ttl_min, ttl_max;	/* "ttl": { "percent", "min", "max" } */
 	uint32_t ttl_fixed;			/* "ttl": { "fixed" }; 0: use percent */
+	bool ttl_kea;				/* no "ttl" and kea-ddns-updates: Kea's NCR TTL */
 	bool update_on_renew;			/* "update-on-renew" */
 	/*
 	 * "adopt-existing" (default false): at start-up and each full
@@ -42,8 +44,24 @@ struct config {
 	 * added without sending an UPDATE. Anything else takes the normal add path.
 	 */
 	bool adopt_existing;
-	bool honor_fqdn_flags;			/* "honor-fqdn-flags": skip leases Kea marked no-DNS */
+	/*
+	 * "kea-ddns-updates" (default true): Kea runs with its dhcp-ddns
+	 * "enable-updates": true, as it did with D2. leasesnoop then listens for
+	 * Kea's NCRs where D2 did (a trigger), obeys the lease rows' fqdn_fwd /
+	 * fqdn_rev (Kea's per-lease decision) and, without a "ttl" map, gives
+	 * records the TTL D2 would (Kea's lease-length). false: Kea's DDNS is off,
+	 * Kea writes 0 flags, names come from the lease file alone.
+	 */
+	bool kea_ddns;
+	char *ncr_ip;				/* "ncr-listener": "ip-address" (D2's; 127.0.0.1) */
+	uint32_t ncr_port;			/* "ncr-listener": "port" (D2's; 53001) */
+	bool ptr_without_fwd_zone;		/* "ptr-without-forward-zone" (true: as D2) */
+	bool honor_fqdn_flags;			/* "honor-fqdn-flags" (default: kea-ddns-updates) */
 	bool generate_names;			/* "generate-names": leases without a hostname */
+	char *name_char_set;			/* "hostname-char-set" (Kea's default) */
+	char *name_char_repl;			/* "hostname-char-replacement" ("") */
+	regex_t name_re;			/* name_char_set, compiled */
+	bool name_re_ok;
 	char *generated_prefix;			/* "ddns-generated-prefix" (Kea: "myhost") */
 	char *qualifying_suffix;		/* "ddns-qualifying-suffix" ("" = none) */
 	uint32_t pending_timeout_ms;		/* "pending-timeout" (seconds, may be fractional) */
@@ -78,7 +96,9 @@ void config_free(struct config *c);
 
 /*
  * config_ttl() - the TTL of records for a lease of @valid_lft seconds:
- * fixed, or percent of the lifetime clamped to [min, max].
+ * fixed, or percent of the lifetime clamped to [min, max], or (ttl_kea)
+ * what Kea puts in its NCR's lease-length and D2 uses: a third of the
+ * lifetime, at least 600 s.
  */
 uint32_t config_ttl(const struct config *c, uint32_t valid_lft);
 

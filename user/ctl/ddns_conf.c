@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * user/ddns_conf.c - Kea D2 configuration reader, on user/ctl/confread's
- * tables. Keys D2 knows but leasesnoop does not use (ip-address, port,
- * ncr-*, loggers, …) are accepted and ignored, so an existing
+ * tables. D2's NCR listener settings (ip-address, port, ncr-*) are read
+ * for leasesnoop's own listener; keys it does not use (loggers,
+ * control-socket, hooks) are accepted and ignored, so an existing
  * kea-dhcp-ddns.conf can be pointed at as is. The tables say what each map
  * holds; the functions below them only apply what was read to a struct
  * zones (a key, a domain, a server at a time), in table order, so a
@@ -47,7 +48,20 @@ struct d2_read {
 	struct zones *z;
 	struct d2_side fwd, rev;
 	uint32_t timeout_ms;
+	const char *ncr_ip, *ncr_protocol, *ncr_format;
+	uint32_t ncr_port;
 };
+
+/* D2 itself takes only UDP and JSON; so does leasesnoop's NCR listener */
+static int ncr_word_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const char *s = *(const char **)field, *want = strcmp(key, "ncr-protocol") ? "JSON" : "UDP";
+
+	(void)base;
+	if (s && strcmp(s, want))
+		return confread_bad(cr, key, "must be \"%s\", not \"%s\"", want, s);
+	return 0;
+}
 
 /* tsig-keys */
 
@@ -238,11 +252,15 @@ SIDE(side_rev, dom_rev);
 /* a kea-dhcp-ddns.conf's DhcpDdns map */
 static const struct confread_item d2_file[] = {
 	D2_ITEMS(side_d2, side_d2),
-	/* D2 settings about its NCR listener, logging and control: not ours, harmless */
-	{ .key = "ip-address", .type = CONFREAD_ANY },
-	{ .key = "port", .type = CONFREAD_ANY },
-	{ .key = "ncr-protocol", .type = CONFREAD_ANY },
-	{ .key = "ncr-format", .type = CONFREAD_ANY },
+	/* where D2 listened for Kea's NCRs: leasesnoop listens there in its place */
+	{ .key = "ip-address", .type = CONFREAD_CSTR, .offset = OFF(struct d2_read, ncr_ip) },
+	{ .key = "port", .type = CONFREAD_U32, .offset = OFF(struct d2_read, ncr_port), .min = 1,
+	  .max = 65535 },
+	{ .key = "ncr-protocol", .type = CONFREAD_CSTR, .offset = OFF(struct d2_read, ncr_protocol),
+	  .check = ncr_word_check },
+	{ .key = "ncr-format", .type = CONFREAD_CSTR, .offset = OFF(struct d2_read, ncr_format),
+	  .check = ncr_word_check },
+	/* D2's logging and control: not ours, harmless */
 	{ .key = "control-socket", .type = CONFREAD_ANY },
 	{ .key = "hooks-libraries", .type = CONFREAD_ANY },
 	{ .key = "loggers", .type = CONFREAD_ANY },
@@ -285,6 +303,9 @@ int ddns_conf_read(struct confread *cr, const json_t *obj, unsigned int flags,
 		return err;
 	}
 	conf->server_timeout_ms = r.timeout_ms;
+	if (r.ncr_ip)
+		snprintf(conf->ncr_ip, sizeof(conf->ncr_ip), "%s", r.ncr_ip);
+	conf->ncr_port = (uint16_t)r.ncr_port;
 	return 0;
 }
 

@@ -18,6 +18,8 @@
 struct ddns_conf {
 	struct zones *zones;
 	unsigned int server_timeout_ms;	/* D2's dns-server-timeout; 0 if absent */
+	char ncr_ip[64];		/* D2's "ip-address" (its NCR listener); "" if absent */
+	uint16_t ncr_port;		/* D2's "port"; 0 if absent */
 };
 
 /* When set, keys that are not D2's are left for the caller (the Leasesnoop map). */

@@ -298,18 +298,13 @@ static int lease_name(const struct reconcile *r, const struct lease *l, char *ou
 	size_t n = 0, sl = strlen(r->cfg->qualifying_suffix);
 
 	if (l->hostname_len) {
-		for (size_t i = 0; i < l->hostname_len && n < ZONES_NAME_MAX; i++) {
-			char ch = l->hostname[i];
+		/* cleaned as Kea cleans (hostname-char-set / -replacement), lower case */
+		int k = names_sanitize(&r->cfg->name_re, r->cfg->name_char_repl, l->hostname,
+				       l->hostname_len, raw, ZONES_NAME_MAX);
 
-			if (ch >= 'A' && ch <= 'Z')
-				ch = (char)(ch - 'A' + 'a');
-			/* DNS label rules as Kea's hostname-char-set: letters, digits, '-', '.' */
-			if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-			      ch == '.'))
-				ch = '-';
-			raw[n++] = ch;
-		}
-		raw[n] = 0;
+		n = k < 0 ? strlen(raw) : (size_t)k;
+		if (!n)
+			return -ENOENT;
 	} else if (r->cfg->generate_names) {
 		/* Kea's generated name: prefix-<address with '.'/':' as '-'>.suffix */
 		addr_text(l->family, l->addr, a, sizeof(a));
@@ -478,6 +473,20 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 		if (!(l.flags & LEASE_F_FQDN_FWD))
 			w->fz = NULL;
 		if (!(l.flags & LEASE_F_FQDN_REV))
+			w->rz = NULL;
+	}
+	if (!pd && !w->fz && w->rz && (!r->cfg->honor_fqdn_flags || (l.flags & LEASE_F_FQDN_FWD))) {
+		/*
+		 * a name in no configured forward zone: D2 still does the reverse
+		 * side (its forward lookup fails, the PTR goes on), unless told not to
+		 */
+		char a[INET6_ADDRSTRLEN];
+
+		r->st.no_fwd_zone++;
+		addr_text(family, addr, a, sizeof(a));
+		pr_info_rl("reconcile: name '%s' of lease %s is in no configured forward zone: %s",
+			   w->fqdn, a, r->cfg->ptr_without_fwd_zone ? "PTR only, as D2" : "no records");
+		if (!r->cfg->ptr_without_fwd_zone)
 			w->rz = NULL;
 	}
 	if (!w->fz && !w->rz) {
@@ -1092,6 +1101,21 @@ void reconcile_lease_change(void *ctx, const struct lease_change *ch)
 	mark(r, l->family, l->addr, ch->kind, 0);
 	if (ch->kind == LEASE_CH_RENEWED && r->cfg->update_on_renew) {
 		e = ent_get(r, l->family, l->addr, 0);
+		if (e)
+			e->force = 1;
+	}
+}
+
+void reconcile_ncr(struct reconcile *r, int family, const uint8_t *addr, int add)
+{
+	struct ent *e;
+
+	r->st.ncr_triggers++;
+	r->precheck = 1;
+	mark(r, family, addr, 0, 0);
+	/* Kea sent an add for a lease whose binding may be unchanged: its update-on-renew */
+	if (add) {
+		e = ent_get(r, family, addr, 0);
 		if (e)
 			e->force = 1;
 	}

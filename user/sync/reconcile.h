@@ -52,6 +52,8 @@ struct reconcile_opts {
 struct reconcile_stats {
 	uint64_t events[LS_EV_TYPE_MAX_];	/* wire events by enum ls_event_type */
 	uint64_t confirmed, unconfirmed, pending_dropped, ignored_events;
+	uint64_t ncr_triggers;			/* Kea NCRs that marked an address dirty */
+	uint64_t no_fwd_zone;			/* syncs of a name in no forward zone (PTR only or nothing) */
 	uint64_t pending;			/* waiting for the lease file now */
 	uint64_t lease_changes[LEASE_CH_MAX_];
 	uint64_t adds, removes;			/* changes sent */
@@ -88,6 +90,16 @@ void reconcile_set_config(struct reconcile *r, const struct config *cfg);
  * one) dirty and re-checks pending wire events.
  */
 void reconcile_lease_change(void *ctx, const struct lease_change *ch);
+
+/*
+ * reconcile_ncr() - Kea's NameChangeRequest for @addr (the third trigger):
+ * marks the address dirty, so it is synced from the lease table (which
+ * still decides whether the lease exists and, with honor-fqdn-flags, which
+ * sides Kea wants). @add: an add request, which re-sends an unchanged
+ * binding as D2 would (Kea only sends one on a renewal when its
+ * ddns-update-on-renew says so).
+ */
+void reconcile_ncr(struct reconcile *r, int family, const uint8_t *addr, int add);
 
 /* reconcile_event() - one wire event: confirmed, pending, or (ack-less types) counted. */
 void reconcile_event(struct reconcile *r, const struct ls_event *ev);

@@ -61,11 +61,38 @@ static void test_defaults_and_comments(void **state)
 	assert_false(c->adopt_existing);
 	assert_int_equal(zones_count(c->zones, false), 1);
 	assert_non_null(zones_match(c->zones, "a.dyn.example.", false));
-	/* RFC 4702: a third of the lifetime, clamped */
+	/* Kea's DDNS on (D2's place): NCRs where D2 listened, Kea's flags obeyed, TTL as D2's */
+	assert_true(c->kea_ddns);
+	assert_true(c->honor_fqdn_flags);
+	assert_string_equal(c->ncr_ip, "127.0.0.1");
+	assert_int_equal(c->ncr_port, 53001);
+	/* D2: TTL = the NCR's lease-length, Kea's calculateDdnsTtl(): lifetime / 3, >= 600 */
+	assert_int_equal(config_ttl(c, 3600), 1200);
+	assert_int_equal(config_ttl(c, 60), 600);
+	assert_int_equal(config_ttl(c, 10000000), 3333333);
+	config_free(c);
+	/* Kea's DDNS off: names from the lease file, flags ignored, RFC 4702's third, clamped */
+	assert_int_equal(load("{ \"Leasesnoop\": { \"kea-ddns-updates\": false,"
+			      "\"lease-files\": { \"v4\": \"/x/l4.csv\" }," ZONES " } }", &c), 0);
+	assert_false(c->kea_ddns);
+	assert_false(c->honor_fqdn_flags);
 	assert_int_equal(config_ttl(c, 3600), 1188);
 	assert_int_equal(config_ttl(c, 60), 300);
 	assert_int_equal(config_ttl(c, 10000000), 86400);
 	config_free(c);
+	/* each can be set on its own; the listener moves */
+	assert_int_equal(load("{ \"Leasesnoop\": { \"honor-fqdn-flags\": false, \"ttl\": {},"
+			      "\"ncr-listener\": { \"ip-address\": \"::1\", \"port\": 5301 },"
+			      "\"lease-files\": { \"v4\": \"/x/l4.csv\" }," ZONES " } }", &c), 0);
+	assert_true(c->kea_ddns);
+	assert_false(c->honor_fqdn_flags);
+	assert_string_equal(c->ncr_ip, "::1");
+	assert_int_equal(c->ncr_port, 5301);
+	assert_int_equal(config_ttl(c, 3600), 1188);
+	config_free(c);
+	assert_int_equal(load("{ \"Leasesnoop\": { \"ncr-listener\": { \"ip-address\": \"lo\" },"
+			      "\"lease-files\": { \"v4\": \"/x/l4.csv\" }," ZONES " } }", &c),
+			 LS_ECONFIG);
 }
 
 static void test_all_keys(void **state)

@@ -43,7 +43,7 @@ static void test_good(void **state)
 	snprintf(text, sizeof(text),
 		 "# Kea D2 file\n"
 		 "{ \"DhcpDdns\": {\n"
-		 "  \"ip-address\": \"127.0.0.1\", \"port\": 53001, // D2's own listener\n"
+		 "  \"ip-address\": \"127.0.0.2\", \"port\": 53011, // D2's own listener\n"
 		 "  \"dns-server-timeout\": 250, /* ms\n   multi-line */\n"
 		 "  \"ncr-protocol\": \"UDP\", \"ncr-format\": \"JSON\",\n"
 		 "  \"tsig-keys\": [ { \"name\": \"k1\", \"algorithm\": \"HMAC-SHA256\", \"digest-bits\": 128,\n"
@@ -59,6 +59,8 @@ static void test_good(void **state)
 	write_file(text, 0644);
 	assert_int_equal(ddns_conf_load(path, &c), 0);
 	assert_int_equal(c.server_timeout_ms, 250);
+	assert_string_equal(c.ncr_ip, "127.0.0.2");	/* leasesnoop's NCR listener goes there */
+	assert_int_equal(c.ncr_port, 53011);
 	d = zones_match(c.zones, "a.dyn.example.", false);
 	assert_non_null(d);
 	assert_int_equal(d->nservers, 2);
@@ -91,6 +93,8 @@ static void test_reject(void **state)
 {
 	(void)state;
 	expect_reject("{\"DhcpDdns\":{\"frobnicate\":1}}");
+	expect_reject("{\"DhcpDdns\":{\"ncr-protocol\":\"TCP\"}}");	/* D2 takes UDP only, and so do we */
+	expect_reject("{\"DhcpDdns\":{\"ncr-format\":\"XML\"}}");
 	expect_reject("{\"tsig-keys\":{}}");
 	expect_reject("{\"tsig-keys\":[{\"name\":\"k\",\"algorithm\":\"HMAC-FOO\",\"secret\":\"" SECRET "\"}]}");
 	expect_reject("{\"tsig-keys\":[{\"name\":\"k\",\"algorithm\":\"HMAC-MD5\"}]}");

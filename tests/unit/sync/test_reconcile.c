@@ -117,11 +117,13 @@ static void conf(struct world *w, const char *extra)
 	snprintf(path, sizeof(path), "%s/ls.conf", w->dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"/unused\" }, \"state-dir\": \"%s/state\","
+	/* Kea's DDNS off (names from the lease file) unless @extra says otherwise */
+	fprintf(f, "{ \"Leasesnoop\": { %s\"lease-files\": { \"v4\": \"/unused\" }, \"state-dir\": \"%s/state\","
 		"\"pending-timeout\": 2, \"max-pending-events\": 16, \"ddns-qualifying-suffix\": \"dyn.example.\","
 		"\"forward-ddns\": { \"ddns-domains\": [ { \"name\": \"dyn.example.\","
 		"  \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] } ] }"
-		"%s } }", w->dir, extra);
+		"%s } }", strstr(extra, "kea-ddns-updates") ? "" : "\"kea-ddns-updates\": false, ",
+		w->dir, extra);
 	fclose(f);
 	config_free(w->cfg);
 	w->cfg = NULL;
@@ -331,6 +333,91 @@ static void test_update_on_renew(void **state)
 	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3610);
 	assert_int_equal(step(w, OK, OK), 1);
 	assert_int_equal(w->sent[1].op, DNSENGINE_ADD);
+}
+
+/*
+ * Kea's DDNS on (the default): the lease rows' flags are Kea's per-lease
+ * decision and are obeyed; the TTL is the lease length (as D2 makes it);
+ * an NCR marks the address dirty and re-sends an unchanged binding.
+ */
+static void test_kea_ddns_mode(void **state)
+{
+	struct world *w = *state;
+	const uint8_t a5[4] = { 10, 64, 1, 5 };
+	struct reconcile_stats st;
+
+	stop(w, 1);
+	conf(w, REV ", \"kea-ddns-updates\": true");
+	start(w);
+	/* ddns-send-updates false (both flags 0): nothing at all */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,0,0,h5.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* the client does its own forward update (S=0): the PTR only */
+	put4(w, "10.64.1.6,00:11:22:33:44:66,,3600,%d,1,0,1,h6.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_false(w->sent[0].fwd);
+	assert_true(w->sent[0].rev);
+	assert_int_equal(w->sent[0].ttl, 1200);	/* Kea's NCR lease-length, D2's TTL */
+	/* both: A and PTR; an NCR for it changes nothing already done... */
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,7200,%d,1,1,1,h7.dyn.example.,0,", T0 + 7200);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_true(w->sent[1].fwd && w->sent[1].rev);
+	assert_int_equal(w->sent[1].ttl, 2400);
+	/* ...but an add NCR re-sends it (Kea asked: its update-on-renew), a remove one does not */
+	reconcile_ncr(w->r, 4, (const uint8_t[]){ 10, 64, 1, 7 }, 1);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[2].op, DNSENGINE_ADD);
+	reconcile_ncr(w->r, 4, (const uint8_t[]){ 10, 64, 1, 7 }, 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* an NCR for an address with no lease: the lease file decides, nothing is sent */
+	reconcile_ncr(w->r, 4, (const uint8_t[]){ 10, 64, 1, 99 }, 1);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* Kea turned the names off for 10.64.1.5 and on again: follows the row */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	reconcile_ncr(w->r, 4, a5, 1);
+	assert_int_equal(step(w, OK, OK), 1);
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,0,0,h5.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[4].op, DNSENGINE_REMOVE);
+	owned(w, 5, 0, NULL);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.ncr_triggers, 4);
+	/* a name in no configured forward zone: the PTR only, as D2, counted */
+	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.elsewhere.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_false(w->sent[5].fwd);
+	assert_true(w->sent[5].rev);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.no_fwd_zone, 1);
+}
+
+/* "ptr-without-forward-zone": false gives such a name nothing */
+static void test_no_forward_zone_nothing(void **state)
+{
+	struct world *w = *state;
+	struct reconcile_stats st;
+
+	stop(w, 1);
+	conf(w, REV ", \"ptr-without-forward-zone\": false");
+	start(w);
+	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.elsewhere.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.no_fwd_zone, 1);
+	put4(w, "10.64.1.9,00:11:22:33:44:09,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_true(w->sent[0].fwd && w->sent[0].rev);
+	/* a client's name cleaned as Kea's default hostname-char-set does: dropped, not '-' */
+	put4(w, "10.64.1.10,00:11:22:33:44:10,,3600,%d,1,1,1,Eve_s PC,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[1].fqdn, "evespc.dyn.example.");
+	stop(w, 1);
+	conf(w, REV ", \"hostname-char-replacement\": \"x\"");
+	start(w);
+	put4(w, "10.64.1.11,00:11:22:33:44:11,,3600,%d,1,1,1,my_host,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[2].fqdn, "myxhost.dyn.example.");
 }
 
 static void test_wire_events(void **state)
@@ -749,6 +836,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_and_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_on_renew, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kea_ddns_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_forward_zone_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),

@@ -100,6 +100,9 @@ static void snap_full(struct snap *x)
 	x->verify[0].last_ms = n++;
 	s->verify = x->verify;
 	s->nverify = 1;
+	s->ncr = true;
+	s->ncr_st = (struct ncr_listen_stats){ n, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, 4096 };
+	n += 7;
 }
 
 /* the value at a dotted path ("dns.servers.1.messages"; keys may hold dots: zones by prefix) */
@@ -264,6 +267,9 @@ static void test_metrics_equal_json(void **state)
 			    json_real_value(at(j, path)));
 		expected++;	/* the histogram: one series */
 	}
+	SAME("leasesnoop_ncr_total", "result=\"accepted\"", "ncr/ncr-received");
+	SAME("leasesnoop_ncr_total", "result=\"invalid\"", "ncr/ncr-invalid");
+	SAME("leasesnoop_ncr_total", "result=\"error\"", "ncr/ncr-error");
 	SAME("leasesnoop_verify_runs_total", "zone=\"dyn.example.\"", "verify/dyn.example./runs");
 	for (int r = 0; r < 4; r++) {
 		static const char *const res[] = { "missing", "wrong", "repaired", "failures" };
@@ -326,6 +332,7 @@ static void test_every_field_in_json(void **state)
 		{ &s->cons, sizeof(s->cons), "consumer" }, { &s->leases[0], sizeof(s->leases[0]), "v4" },
 		{ &s->leases[1], sizeof(s->leases[1]), "v6" }, { &s->store, sizeof(s->store), "store" },
 		{ &s->ha_stats, sizeof(s->ha_stats), "ha" },
+		{ &s->ncr_st, offsetof(struct ncr_listen_stats, rcvbuf), "ncr" },
 	};
 	/* not in the JSON today, by choice (README lists what is) */
 	const void *skip[] = {
@@ -377,9 +384,10 @@ static void test_json_shape(void **state)
 		"pending-dropped", "events-ignored", "lease-changes", "adds-sent", "removes-sent",
 		"applied", "conflicts", "failed", "queue-dirty", "queue-inflight", "syncs",
 		"full-runs", "leases-without-name", "leases-without-zone", "store-errors",
-		"names-unpublishable", "retries-held", "zones", "last-error", "dns",
+		"names-unpublishable", "names-without-forward-zone", "ncr-triggers",
+		"retries-held", "zones", "last-error", "dns",
 		"dns-retry-reports", "last-success", "ring", "hooks", "lease-files",
-		"store", "idle", "ha", "verify",
+		"store", "idle", "ha", "ncr", "verify",
 	};
 	static const char *const dns[] = { "submitted", "finished", "applied", "conflicts",
 					   "failed", "messages", "bisections", "retries",
