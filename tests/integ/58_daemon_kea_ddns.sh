@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/integ/47_daemon_kea_ddns.sh - leasesnoop in D2's place, Kea's
+# tests/integ/58_daemon_kea_ddns.sh - leasesnoop in D2's place, Kea's
 # configuration unchanged ("enable-updates": true, NCRs to 127.0.0.1:53001).
 # The same perfdhcp clients (a fixed list of MACs, each with a reserved
 # address, so both runs give the same leases and names) are served twice by
