@@ -20,6 +20,7 @@
 #include "ringbuf/consumer.h"
 #include "user/dns/adopt.h"
 #include "user/ctl/config.h"
+#include "user/ctl/conftest.h"
 #include "user/ctl/control.h"
 #include "user/daemon.h"
 #include "user/dns/dnsengine.h"
@@ -335,6 +336,93 @@ static json_t *stats_json(struct daemon *d)
 	return j;
 }
 
+/* config-test: the log lines of config_load() and the findings, as JSON lists */
+struct ctest {
+	json_t *errors, *warnings;
+};
+
+static void ctest_line(struct ctest *t, bool err, const char *line)
+{
+	json_array_append_new(err ? t->errors : t->warnings, json_string(line));
+}
+
+static void ctest_tap(void *arg, enum log_level lvl, const char *msg)
+{
+	if (lvl <= LOG_LVL_WARN)
+		ctest_line(arg, lvl == LOG_LVL_ERR, msg);
+}
+
+static void ctest_note(void *arg, enum conftest_verdict v, const char *line)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "config: %s", line);
+	ctest_line(arg, v == CONFTEST_ERR, buf);
+}
+
+/*
+ * Kea's config-test: with {"Leasesnoop": {…}} as arguments, that
+ * configuration (written to a private temporary file, so relative paths
+ * are the daemon's); without, the file a reload would read. Nothing of the
+ * running configuration changes.
+ */
+static json_t *config_test(struct daemon *d, const json_t *args)
+{
+	struct ctest t = { json_array(), json_array() };
+	char tmp[] = "/tmp/leasesnoop-config-test.XXXXXX";
+	const char *path = d->a->config;
+	struct config *nc = NULL;
+	char *sum = NULL;
+	size_t sum_len = 0;
+	FILE *out = NULL;
+	json_t *ans, *lines;
+	int fd = -1, err;
+
+	if (args && json_object_get(args, "Leasesnoop")) {
+		fd = mkstemp(tmp);
+		if (fd < 0 || json_dumpfd(args, fd, JSON_INDENT(1))) {
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			json_decref(t.errors);
+			json_decref(t.warnings);
+			return control_answer(CONTROL_ERROR, "config-test: cannot write a temporary file", NULL);
+		}
+		close(fd);
+		path = tmp;
+	}
+	log_set_tap(ctest_tap, &t);
+	err = config_load(path, &nc);
+	log_set_tap(NULL, NULL);
+	if (!err) {
+		out = open_memstream(&sum, &sum_len);
+		err = conftest_run(nc, ctest_note, &t, out);
+		if (out)
+			fclose(out);
+	}
+	if (path == tmp)
+		unlink(tmp);
+	config_free(nc);
+	lines = json_array();
+	for (char *l = sum, *nl; l && *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		json_array_append_new(lines, json_string(l[0] == ' ' ? l + 2 : l));
+	}
+	free(sum);
+	ans = json_pack("{s:o,s:o,s:o}", "errors", t.errors, "warnings", t.warnings, "summary",
+			lines);
+	if (err) {
+		const char *first = json_string_value(json_array_get(t.errors, 0));
+
+		return control_answer(CONTROL_ERROR, first ? first : "configuration rejected", ans);
+	}
+	return control_answer(CONTROL_OK, "Configuration seems sane.", ans);
+}
+
 static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 {
 	struct daemon *d = ctx;
@@ -374,9 +462,11 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		*d->a->reload = 1;
 		return control_answer(CONTROL_OK, "reload scheduled", NULL);
 	}
+	if (!strcmp(cmd, "config-test"))
+		return config_test(d, args);
 	if (!strcmp(cmd, "list-commands"))
 		return control_answer(CONTROL_OK, "commands",
-				      json_pack("[s,s,s,s,s]", "config-reload", "leases-owned",
+				      json_pack("[s,s,s,s,s,s]", "config-reload", "config-test", "leases-owned",
 						"list-commands", "statistic-get-all", "status-get"));
 	return control_answer(CONTROL_UNSUPPORTED, "unsupported command", NULL);
 }

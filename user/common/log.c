@@ -12,6 +12,14 @@
 
 static enum log_level cur_level = LOG_LVL_INFO;
 static int use_syslog;
+static __thread log_tap_fn *tap_fn;
+static __thread void *tap_arg;
+
+void log_set_tap(log_tap_fn *fn, void *arg)
+{
+	tap_fn = fn;
+	tap_arg = arg;
+}
 
 void log_set_level(enum log_level lvl)
 {
@@ -38,6 +46,8 @@ void log_vprintf(enum log_level lvl, const char *fmt, va_list ap)
 	if (lvl > cur_level)
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (tap_fn)
+		tap_fn(tap_arg, lvl, buf);
 	if (use_syslog) {
 		syslog(prio[lvl], "%s", buf);
 		return;

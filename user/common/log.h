@@ -21,6 +21,14 @@ enum log_level log_get_level(void);
 /* log_use_syslog() - send messages to syslog(3) instead of stderr. */
 void log_use_syslog(const char *ident);
 
+/*
+ * log_set_tap() - on the calling thread only, also hand every message at or
+ * below the current level to @fn (NULL: stop). The control command
+ * config-test uses it to answer with the reader's own messages.
+ */
+typedef void log_tap_fn(void *arg, enum log_level lvl, const char *msg);
+void log_set_tap(log_tap_fn *fn, void *arg);
+
 /* log_printf() - the backend behind pr_*(); a newline is appended. */
 void log_printf(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vprintf(enum log_level lvl, const char *fmt, va_list ap)
