@@ -247,7 +247,9 @@ static void on_batch(const struct ls_event *ev, size_t n, void *arg)
 	(void)arg;
 	for (size_t i = 0; i < n; i++)
 		print_event(&ev[i]);
-	fflush(stdout);
+	/* the reader went away (`| head`): stop as on SIGINT, detaching cleanly */
+	if (fflush(stdout) && errno == EPIPE)
+		exiting = 1;
 }
 
 static int run_live(void)
