@@ -358,6 +358,8 @@ int main(int argc, char **argv)
 	if (env.test)
 		return run_test() ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (env.config && !env.stats) {
+		/* the daemon's lines carry a time, or under journald a priority */
+		log_use_daemon_style();
 		struct daemon_args da = { .config = env.config, .dry_run = env.dry_run,
 					  .verbose = env.verbose, .exiting = &exiting,
 					  .reload = &reload };

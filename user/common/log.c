@@ -5,13 +5,18 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "user/common/log.h"
 
 static enum log_level cur_level = LOG_LVL_INFO;
 static int use_syslog;
+static enum log_style cur_style = LOG_STYLE_PLAIN;
 static __thread log_tap_fn *tap_fn;
 static __thread void *tap_arg;
 
@@ -37,11 +42,79 @@ void log_use_syslog(const char *ident)
 	use_syslog = 1;
 }
 
+static const char *const level_words[] = { "error", "warn", "info", "debug" };
+
+const char *log_level_word(enum log_level lvl)
+{
+	return (unsigned int)lvl <= LOG_LVL_DEBUG ? level_words[lvl] : "debug";
+}
+
+enum log_style log_style_pick(const char *journal_stream, unsigned long long dev,
+			      unsigned long long ino)
+{
+	unsigned long long jd, ji;
+	char tail;
+
+	if (journal_stream && sscanf(journal_stream, "%llu:%llu%c", &jd, &ji, &tail) == 2 &&
+	    jd == dev && ji == ino)
+		return LOG_STYLE_JOURNAL;
+	return LOG_STYLE_TIME;
+}
+
+size_t log_format(char *buf, size_t cap, enum log_style style, enum log_level lvl,
+		  const struct timespec *ts, const char *msg)
+{
+	/* sd-daemon(3): <3> SD_ERR, <4> SD_WARNING, <6> SD_INFO, <7> SD_DEBUG */
+	static const int prio[] = { 3, 4, 6, 7 };
+	const char *word = log_level_word(lvl);
+	struct tm tm;
+	int n;
+
+	switch (style) {
+	case LOG_STYLE_JOURNAL:
+		n = snprintf(buf, cap, "<%d>%s: %s\n", prio[lvl > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : lvl],
+			     word, msg);
+		break;
+	case LOG_STYLE_TIME:
+		gmtime_r(&ts->tv_sec, &tm);
+		n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: %s\n",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, ts->tv_nsec / 1000000, word, msg);
+		break;
+	default:
+		n = snprintf(buf, cap, "leasesnoop: %s: %s\n", word, msg);
+		break;
+	}
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= cap && cap) {	/* cut: keep the newline */
+		n = (int)cap - 1;
+		buf[n - 1] = '\n';
+	}
+	return (size_t)n;
+}
+
+void log_set_style(enum log_style style)
+{
+	cur_style = style;
+}
+
+void log_use_daemon_style(void)
+{
+	struct stat st;
+
+	if (fstat(STDERR_FILENO, &st))
+		return;
+	log_set_style(log_style_pick(getenv("JOURNAL_STREAM"), (unsigned long long)st.st_dev,
+				     (unsigned long long)st.st_ino));
+}
+
 void log_vprintf(enum log_level lvl, const char *fmt, va_list ap)
 {
-	static const char *const tag[] = { "error", "warning", "info", "debug" };
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char buf[1024];
+	char buf[1024], line[1100];
+	struct timespec ts = { 0 };
+	size_t n;
 
 	if (lvl > cur_level)
 		return;
@@ -52,7 +125,11 @@ void log_vprintf(enum log_level lvl, const char *fmt, va_list ap)
 		syslog(prio[lvl], "%s", buf);
 		return;
 	}
-	fprintf(stderr, "leasesnoop: %s: %s\n", tag[lvl], buf);
+	if (cur_style == LOG_STYLE_TIME)
+		clock_gettime(CLOCK_REALTIME, &ts);
+	n = log_format(line, sizeof(line), cur_style, lvl, &ts, buf);
+	/* one call on the unbuffered stderr: one write(2), lines of threads never mix */
+	fwrite(line, 1, n, stderr);
 }
 
 void log_printf(enum log_level lvl, const char *fmt, ...)

@@ -22,6 +22,40 @@ enum log_level log_get_level(void);
 void log_use_syslog(const char *ident);
 
 /*
+ * How a line on stderr looks. The level word is the one "log-level" takes
+ * (error, warn, info, debug) everywhere.
+ *   PLAIN    "leasesnoop: warn: MSG"               commands (-t, --kea-leases, …)
+ *   TIME     "2026-12-01T22:34:15.123Z warn: MSG"  the daemon outside journald
+ *   JOURNAL  "<4>warn: MSG"                        the daemon under systemd: journald
+ *            reads the sd-daemon(3) prefix as the syslog priority and stamps the time
+ */
+enum log_style { LOG_STYLE_PLAIN = 0, LOG_STYLE_TIME, LOG_STYLE_JOURNAL };
+
+/*
+ * log_style_pick() - the daemon's style: JOURNAL when @journal_stream (the
+ * JOURNAL_STREAM variable systemd sets, "DEV:INODE") names stderr's
+ * @dev/@ino (so stderr was not redirected since), TIME otherwise.
+ */
+enum log_style log_style_pick(const char *journal_stream, unsigned long long dev,
+			      unsigned long long ino);
+
+/*
+ * log_format() - one line for @msg at @lvl in @style (@ts: CLOCK_REALTIME),
+ * with its newline, into @buf of @cap bytes (cut to fit). Returns its length.
+ */
+size_t log_format(char *buf, size_t cap, enum log_style style, enum log_level lvl,
+		  const struct timespec *ts, const char *msg);
+
+/* log_set_style() - use @style for stderr from now on. */
+void log_set_style(enum log_style style);
+
+/* log_use_daemon_style() - log_set_style(log_style_pick(…)) for this process's stderr. */
+void log_use_daemon_style(void);
+
+/* log_level_word() - "error", "warn", "info", "debug". */
+const char *log_level_word(enum log_level lvl);
+
+/*
  * log_set_tap() - on the calling thread only, also hand every message at or
  * below the current level to @fn (NULL: stop). The control command
  * config-test uses it to answer with the reader's own messages.

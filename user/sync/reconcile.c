@@ -62,8 +62,13 @@ struct zstat {
 	uint64_t applied, conflict, failed;
 };
 
+/* decisions logged one line each at debug; at info, a summary per LOG_SUMMARY_S */
+#define LOG_SUMMARY_S 10
+
 struct reconcile {
 	struct reconcile_opts o;
+	uint64_t decided[2];	/* adds, removes since the last summary */
+	int64_t decided_since;	/* CLOCK_MONOTONIC s of the last summary; 0: none yet */
 	const struct config *cfg;
 	struct leases *tab[2];
 	struct ent **buckets;
@@ -526,9 +531,26 @@ static void log_decision(struct reconcile *r, const char *what, const struct own
 	addr_text(rec->family, rec->addr, a, sizeof(a));
 	if (rec->prefix_len)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", rec->prefix_len);
-	pr_info("reconcile: %s %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (%s)", what, a,
-		rec->fqdn, fwd ? rec->fwd_zone : "-", rev ? rec->rev_zone : "-",
-		server_of(r, fwd ? rec->fwd_zone : rec->rev_zone, !fwd), reason);
+	pr_debug("reconcile: %s %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (%s)", what, a,
+		 rec->fqdn, fwd ? rec->fwd_zone : "-", rev ? rec->rev_zone : "-",
+		 server_of(r, fwd ? rec->fwd_zone : rec->rev_zone, !fwd), reason);
+	r->decided[strcmp(what, "add") != 0]++;
+}
+
+/* at info, the decisions since the last summary: at most one line per LOG_SUMMARY_S */
+static void decisions_summary(struct reconcile *r)
+{
+	struct timespec ts;
+
+	if (!r->decided[0] && !r->decided[1])
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (r->decided_since && ts.tv_sec - r->decided_since < LOG_SUMMARY_S)
+		return;
+	pr_info("reconcile: %llu add(s), %llu removal(s) decided (each at log-level debug)",
+		(unsigned long long)r->decided[0], (unsigned long long)r->decided[1]);
+	r->decided[0] = r->decided[1] = 0;
+	r->decided_since = ts.tv_sec ? ts.tv_sec : 1;
 }
 
 static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op,
@@ -1291,6 +1313,7 @@ int reconcile_retire_zones(struct reconcile *r, const struct zones *keep)
 
 void reconcile_tick(struct reconcile *r)
 {
+	decisions_summary(r);
 	pend_recheck(r, 0);
 	if (now_ms(r) >= r->next_full_ms) {
 		r->next_full_ms = now_ms(r) + (uint64_t)r->cfg->full_reconcile_s * 1000;
@@ -1331,6 +1354,7 @@ int reconcile_flush(struct reconcile *r)
 		if (!e->busy)
 			ent_put(r, e);
 	}
+	decisions_summary(r);
 	/* the intents are durable before anything reaches DNS */
 	if (!err)
 		err = owner_commit(r->o.owner);
