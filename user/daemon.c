@@ -20,6 +20,7 @@
 #include "ringbuf/consumer.h"
 #include "user/dns/adopt.h"
 #include "user/ctl/config.h"
+#include "user/common/sdnotify.h"
 #include "user/ctl/conftest.h"
 #include "user/ctl/control.h"
 #include "user/daemon.h"
@@ -43,6 +44,9 @@ enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA };
 
 struct daemon {
 	const struct daemon_args *a;
+	bool ready;		/* READY=1 sent: the start-up full pass is decided and handed on */
+	uint64_t wd_usec;	/* systemd's WatchdogSec= in µs; 0: none */
+	struct timespec wd_last;	/* last WATCHDOG=1 */
 	struct config *cfg;
 	struct owner *owner;
 	struct dnsengine *eng;
@@ -531,6 +535,7 @@ static void reload(struct daemon *d)
 	int n;
 
 	pr_info("daemon: reloading '%s'", d->a->config);
+	sdnotify_send("RELOADING=1");
 	if (config_load(d->a->config, &nc)) {
 		pr_err("daemon: reload of '%s' failed; the running configuration stays", d->a->config);
 		return;
@@ -588,6 +593,7 @@ static void reload(struct daemon *d)
 	set_level(d);
 	reconcile_full(d->rec);
 	pr_info("daemon: configuration reloaded");
+	sdnotify_send("READY=1\nSTATUS=configuration reloaded");
 }
 
 static int open_tables(struct daemon *d)
@@ -889,6 +895,43 @@ static void close_all(struct daemon *d)
 	config_free(d->cfg);
 }
 
+/* sd_notify: pet the watchdog at half its interval (timer ticks: every TICK_MS) */
+static void watchdog_pet(struct daemon *d)
+{
+	struct timespec now;
+	uint64_t el;
+
+	if (!d->wd_usec)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	el = (uint64_t)(now.tv_sec - d->wd_last.tv_sec) * 1000000 +
+	     (uint64_t)((now.tv_nsec - d->wd_last.tv_nsec) / 1000);
+	if (el < d->wd_usec / 2)
+		return;
+	sdnotify_send("WATCHDOG=1");
+	d->wd_last = now;
+}
+
+/*
+ * Readiness (Type=notify): once the start-up full pass has been decided and
+ * every change it found is handed to the DNS engine (none dirty is left; an
+ * HA standby at once), not
+ * once DNS has answered: a DNS server that is down must not hold the start.
+ */
+static void ready_maybe(struct daemon *d)
+{
+	char st[160];
+
+	/* an HA standby sends nothing: it is ready once it holds the leases */
+	if (d->ready || (may_send(d) && reconcile_ready(d->rec)))
+		return;
+	d->ready = true;
+	snprintf(st, sizeof(st), "READY=1\nSTATUS=running: %d interface(s), start-up pass done",
+		 d->cfg->n_ifaces);
+	sdnotify_send(st);
+	pr_info("daemon: start-up full pass done: ready");
+}
+
 int daemon_run(const struct daemon_args *a)
 {
 	struct daemon d = { .a = a, .ep = -1, .tfd = -1, .started = time(NULL) };
@@ -898,6 +941,9 @@ int daemon_run(const struct daemon_args *a)
 	if (err)
 		goto out;
 	reconcile_full(d.rec);
+	d.wd_usec = sdnotify_watchdog_usec();
+	clock_gettime(CLOCK_MONOTONIC, &d.wd_last);
+	sdnotify_send("WATCHDOG=1");
 	pr_info("daemon: running%s: %d interface(s), lease files%s%s%s%s, store '%s'",
 		a->dry_run ? " (dry run)" : "", d.cfg->n_ifaces, d.cfg->lease_file4 ? " " : "",
 		d.cfg->lease_file4 ? d.cfg->lease_file4 : "", d.cfg->lease_file6 ? " " : "",
@@ -956,6 +1002,7 @@ int daemon_run(const struct daemon_args *a)
 					leases_expire_scan(d.tab[k], time(NULL));
 				}
 				reconcile_tick(d.rec);
+				watchdog_pet(&d);
 				if (d.met && ++d.ticks % METRICS_EVERY_TICKS == 0)
 					metrics_update(&d);
 				break;
@@ -977,7 +1024,9 @@ int daemon_run(const struct daemon_args *a)
 		 * through the DNS fd or the timer, never by polling
 		 */
 		more = (may_send(&d) && reconcile_ready(d.rec)) || d.ndry;
+		ready_maybe(&d);
 	}
+	sdnotify_send("STOPPING=1");
 	pr_info("daemon: stopping");
 	goto out;
 fatal:
