@@ -155,6 +155,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libls.a | $(OUTPUT)/fuzz
 # includes a higher one, e.g. the lease source including the DNS engine.
 layers:
 	$(Q)sh tools/layers.sh
+	$(Q)perl tools/msgids.pl --check	# every warning and error has its stable ID
 
 test-bins: layers leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(BPFT_OBJS) $(REPLAY_BINS) $(BPF_OBJS)
 

@@ -3,7 +3,8 @@
 # mode, nothing but loopback): outside journald each line starts with a UTC
 # time and the config's level word; when JOURNAL_STREAM names its stderr (as
 # systemd sets it) each line starts with the sd-daemon priority prefix
-# (<6>info: …) and no time; 50 leases at log-level info give one summary
+# (<6>info: …) and no time; every warning and error carries its ID
+# ([LS_…], doc/messages.md); 50 leases at log-level info give one summary
 # line of decisions, not 50, while at debug each decision has its line.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd jq stat
@@ -18,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 8
+tap_plan 9
 
 PORT=$(lab_dns_free_port)	# nothing listens there: decisions are made, sends time out
 LF=$DIR/kea-leases4.csv
@@ -52,6 +53,10 @@ tap_ok "under journald it starts" wait_for 10 test -S "$DIR/ctl.sock"
 stop
 tap_ok "under journald: every line starts with <N>level:, the priority matching the word" \
 	sh -c "grep -q . '$DIR/journal.err' && ! grep -vE '^(<3>error|<4>warn|<6>info|<7>debug): ' '$DIR/journal.err'"
+
+tap_ok "every warning and error line carries its stable ID" sh -c "
+	grep -qE '(warn|error): ' '$DIR/ls.err' '$DIR/journal.err' &&
+	! grep -hE '(warn|error): ' '$DIR/ls.err' '$DIR/journal.err' | grep -vE '(warn|error): \[LS_[A-Z0-9_]+\] '"
 
 conf debug
 rm -rf "$DIR/state"; : > "$DIR/ls.err"

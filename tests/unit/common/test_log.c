@@ -107,21 +107,39 @@ static void test_format(void **state)
 	char buf[128];
 
 	(void)state;
-	log_format(buf, sizeof(buf), LOG_STYLE_PLAIN, LOG_LVL_WARN, &ts, "x: y");
+	log_format(buf, sizeof(buf), LOG_STYLE_PLAIN, LOG_LVL_WARN, &ts, NULL, "x: y");
 	assert_string_equal(buf, "leasesnoop: warn: x: y\n");
-	log_format(buf, sizeof(buf), LOG_STYLE_TIME, LOG_LVL_ERR, &ts, "x: y");
+	log_format(buf, sizeof(buf), LOG_STYLE_TIME, LOG_LVL_ERR, &ts, NULL, "x: y");
 	assert_string_equal(buf, "2026-12-01T22:34:15.123Z error: x: y\n");
-	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_ERR, &ts, "m");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_ERR, &ts, NULL, "m");
 	assert_string_equal(buf, "<3>error: m\n");
-	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_WARN, &ts, "m");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_WARN, &ts, NULL, "m");
 	assert_string_equal(buf, "<4>warn: m\n");
-	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_INFO, &ts, "m");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_INFO, &ts, NULL, "m");
 	assert_string_equal(buf, "<6>info: m\n");
-	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_DEBUG, &ts, "m");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_DEBUG, &ts, NULL, "m");
 	assert_string_equal(buf, "<7>debug: m\n");
 	/* cut to fit, still one line */
-	assert_int_equal(log_format(buf, 12, LOG_STYLE_JOURNAL, LOG_LVL_INFO, &ts, "abcdefghijkl"), 11);
+	assert_int_equal(log_format(buf, 12, LOG_STYLE_JOURNAL, LOG_LVL_INFO, &ts, NULL, "abcdefghijkl"), 11);
 	assert_string_equal(buf, "<6>info: a\n");
+}
+
+/* every warning and error has its ID; the daemon's lines carry it */
+static void test_msgid(void **state)
+{
+	struct timespec ts = { .tv_sec = 1796164455 };
+	char buf[160];
+
+	(void)state;
+	assert_string_equal(log_msgid("config: syntax error in '%s' line %d column %d (%s)"),
+			    "LS_CONFIG_SYNTAX_ERROR_LINE_COLUMN");
+	assert_null(log_msgid("no such format %d"));
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_WARN, &ts, "LS_X_Y", "x: y");
+	assert_string_equal(buf, "<4>warn: [LS_X_Y] x: y\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_TIME, LOG_LVL_ERR, &ts, "LS_X_Y", "x: y");
+	assert_string_equal(buf, "2026-12-01T22:34:15.000Z error: [LS_X_Y] x: y\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_PLAIN, LOG_LVL_ERR, &ts, "LS_X_Y", "x: y");
+	assert_string_equal(buf, "leasesnoop: error: x: y\n");	/* commands: no ID */
 }
 
 int main(void)
@@ -133,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_macro_lines),
 		cmocka_unit_test(test_style_pick),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_msgid),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
