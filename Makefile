@@ -59,7 +59,7 @@ export LS_TOP := $(CURDIR)
 export LS_OUTPUT := $(CURDIR)/$(OUTPUT)
 export CMOCKA_MESSAGE_OUTPUT := TAP
 
-.PHONY: all deps check check-fast check-kernels bench demo fuzz clean help test-bins layers
+.PHONY: all deps check check-fast check-kernels bench demo fuzz clean help test-bins layers install
 all: leasesnoop $(TOOL_BINS)
 
 help:
@@ -100,7 +100,25 @@ $(OUTPUT)/san/libls.a: $(SAN_OBJS)
 
 leasesnoop: $(OUTPUT)/user/main.o $(OUTPUT)/libls.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# `make install [DESTDIR=…] [PREFIX=/usr/local]`: the binary, the man pages,
+# the systemd unit (its ExecStart pointed at this SBINDIR) and an example
+# configuration; the Debian package (debian/) installs through this.
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/leasesnoop
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+install: leasesnoop
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 755 leasesnoop $(DESTDIR)$(SBINDIR)/leasesnoop
+	$(Q)install -D -m 644 doc/leasesnoop.8 $(DESTDIR)$(MANDIR)/man8/leasesnoop.8
+	$(Q)install -D -m 644 doc/leasesnoop.conf.5 $(DESTDIR)$(MANDIR)/man5/leasesnoop.conf.5
+	$(Q)install -D -m 644 doc/leasesnoop.conf.example $(DESTDIR)$(DOCDIR)/examples/leasesnoop.conf
+	$(Q)install -d -m 755 $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|/usr/sbin/leasesnoop|$(SBINDIR)/leasesnoop|' tools/leasesnoop.service \
+		> $(DESTDIR)$(UNITDIR)/leasesnoop.service && chmod 644 $(DESTDIR)$(UNITDIR)/leasesnoop.service
 
 $(OUTPUT)/tools/%: tools/%.c $(OUTPUT)/libls.a $(SKELS) | $(OUTPUT)/tools
 	$(call msg,LINK,$@)
@@ -137,6 +155,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libls.a | $(OUTPUT)/fuzz
 # includes a higher one, e.g. the lease source including the DNS engine.
 layers:
 	$(Q)sh tools/layers.sh
+	$(Q)perl tools/msgids.pl --check	# every warning and error has its stable ID
 
 test-bins: layers leasesnoop $(TOOL_BINS) $(UNIT_BINS) $(BPFT_BINS) $(BPFT_OBJS) $(REPLAY_BINS) $(BPF_OBJS)
 

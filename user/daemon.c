@@ -21,6 +21,8 @@
 #include "ringbuf/consumer.h"
 #include "user/dns/adopt.h"
 #include "user/ctl/config.h"
+#include "user/common/sdnotify.h"
+#include "user/ctl/conftest.h"
 #include "user/ctl/control.h"
 #include "user/daemon.h"
 #include "user/dns/dnsengine.h"
@@ -46,6 +48,9 @@ enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VE
 
 struct daemon {
 	const struct daemon_args *a;
+	bool ready;		/* READY=1 sent: the start-up full pass is decided and handed on */
+	uint64_t wd_usec;	/* systemd's WatchdogSec= in µs; 0: none */
+	struct timespec wd_last;	/* last WATCHDOG=1 */
 	struct config *cfg;
 	struct owner *owner;
 	struct dnsengine *eng;
@@ -357,46 +362,118 @@ static void d2_stats(struct daemon *d, json_t *j)
 	d2_stat(j, "update-error", err, ts);
 }
 
-/* D2's config-test: the map given (Leasesnoop or DhcpDdns), or the file we run with */
+/* config-test: the log lines of config_load() and the findings, as JSON lists */
+struct ctest {
+	json_t *errors, *warnings;
+};
+
+static void ctest_line(struct ctest *t, bool err, const char *line)
+{
+	json_array_append_new(err ? t->errors : t->warnings, json_string(line));
+}
+
+static void ctest_tap(void *arg, enum log_level lvl, const char *msg)
+{
+	if (lvl <= LOG_LVL_WARN)
+		ctest_line(arg, lvl == LOG_LVL_ERR, msg);
+}
+
+static void ctest_note(void *arg, enum conftest_verdict v, const char *line)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "config: %s", line);
+	ctest_line(arg, v == CONFTEST_ERR, buf);
+}
+
+/*
+ * Kea's config-test: with {"Leasesnoop": {…}} as arguments, that
+ * configuration (written to a private temporary file, so relative paths
+ * are the daemon's); with D2's {"DhcpDdns": {…}}, that map read as a
+ * ddns-config-file (D2's own config-test); without, the file a reload
+ * would read. Nothing of the running configuration changes.
+ */
 static json_t *config_test(struct daemon *d, const json_t *args)
 {
-	char path[] = "/tmp/leasesnoop-config-test-XXXXXX";
-	struct config *c = NULL;
+	struct ctest t = { json_array(), json_array() };
+	char tmp[] = "/tmp/leasesnoop-config-test.XXXXXX";
+	char wrap[] = "/tmp/leasesnoop-config-test.XXXXXX";
+	bool d2 = args && !json_object_get(args, "Leasesnoop") && json_object_get(args, "DhcpDdns");
+	const char *path = d->a->config;
+	struct config *nc = NULL;
+	char *sum = NULL;
+	size_t sum_len = 0;
+	FILE *out = NULL;
+	json_t *ans, *lines;
 	int fd = -1, err;
 
-	if (args && json_object_size(args)) {
-		fd = mkstemp(path);
-		if (fd < 0 || json_dumpfd(args, fd, 0)) {
-			if (fd >= 0)
+	if (args && (json_object_get(args, "Leasesnoop") || d2)) {
+		fd = mkstemp(tmp);
+		if (fd < 0 || json_dumpfd(args, fd, JSON_INDENT(1))) {
+			if (fd >= 0) {
 				close(fd);
-			unlink(path);
-			return control_answer(CONTROL_ERROR, "cannot write the configuration to test", NULL);
+				unlink(tmp);
+			}
+			json_decref(t.errors);
+			json_decref(t.warnings);
+			return control_answer(CONTROL_ERROR, "config-test: cannot write a temporary file", NULL);
 		}
 		close(fd);
-		/* a bare DhcpDdns map: leasesnoop reads it through ddns-config-file */
-		if (!json_object_get(args, "Leasesnoop")) {
-			char wrap[sizeof(path) + 64];
-			FILE *f;
-
-			snprintf(wrap, sizeof(wrap), "%s.ls", path);
-			f = fopen(wrap, "w");
-			if (f) {
-				fprintf(f, "{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"/dev/null\" },"
-					" \"ddns-config-file\": \"%s\" } }", path);
-				fclose(f);
-			}
-			err = config_load(wrap, &c);
-			unlink(wrap);
-		} else {
-			err = config_load(path, &c);
-		}
-		unlink(path);
-	} else {
-		err = config_load(d->a->config, &c);
+		path = tmp;
 	}
-	config_free(c);
-	return err ? control_answer(CONTROL_ERROR, "configuration rejected (the log says why)", NULL) :
-		     control_answer(CONTROL_OK, "Configuration seems sane.", NULL);
+	if (d2) {
+		/* a Leasesnoop map that reads the DhcpDdns one as D2's file */
+		FILE *f = NULL;
+
+		fd = mkstemp(wrap);
+		if (fd >= 0)
+			f = fdopen(fd, "w");
+		if (!f || fprintf(f, "{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"/dev/null\" }, \"ddns-config-file\": \"%s\" } }\n", tmp) < 0) {
+			if (f)
+				fclose(f);
+			else if (fd >= 0)
+				close(fd);
+			if (fd >= 0)
+				unlink(wrap);
+			unlink(tmp);
+			json_decref(t.errors);
+			json_decref(t.warnings);
+			return control_answer(CONTROL_ERROR, "config-test: cannot write a temporary file", NULL);
+		}
+		fclose(f);
+		path = wrap;
+	}
+	log_set_tap(ctest_tap, &t);
+	err = config_load(path, &nc);
+	log_set_tap(NULL, NULL);
+	if (!err && !d2) {	/* a D2 map has no paths of ours to judge */
+		out = open_memstream(&sum, &sum_len);
+		err = conftest_run(nc, ctest_note, &t, out);
+		if (out)
+			fclose(out);
+	}
+	if (path != d->a->config)
+		unlink(tmp);
+	if (d2)
+		unlink(wrap);
+	config_free(nc);
+	lines = json_array();
+	for (char *l = sum, *nl; l && *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		json_array_append_new(lines, json_string(l[0] == ' ' ? l + 2 : l));
+	}
+	free(sum);
+	ans = json_pack("{s:o,s:o,s:o}", "errors", t.errors, "warnings", t.warnings, "summary",
+			lines);
+	if (err) {
+		const char *first = json_string_value(json_array_get(t.errors, 0));
+
+		return control_answer(CONTROL_ERROR, first ? first : "configuration rejected", ans);
+	}
+	return control_answer(CONTROL_OK, "Configuration seems sane.", ans);
 }
 
 static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
@@ -527,6 +604,7 @@ static void reload(struct daemon *d)
 	int n;
 
 	pr_info("daemon: reloading '%s'", d->a->config);
+	sdnotify_send("RELOADING=1");
 	if (config_load(d->a->config, &nc)) {
 		pr_err("daemon: reload of '%s' failed; the running configuration stays", d->a->config);
 		return;
@@ -587,6 +665,7 @@ static void reload(struct daemon *d)
 	set_level(d);
 	reconcile_full(d->rec);
 	pr_info("daemon: configuration reloaded");
+	sdnotify_send("READY=1\nSTATUS=configuration reloaded");
 }
 
 static int open_tables(struct daemon *d)
@@ -737,6 +816,43 @@ static void close_all(struct daemon *d)
 	config_free(d->cfg);
 }
 
+/* sd_notify: pet the watchdog at half its interval (timer ticks: every TICK_MS) */
+static void watchdog_pet(struct daemon *d)
+{
+	struct timespec now;
+	uint64_t el;
+
+	if (!d->wd_usec)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	el = (uint64_t)(now.tv_sec - d->wd_last.tv_sec) * 1000000 +
+	     (uint64_t)((now.tv_nsec - d->wd_last.tv_nsec) / 1000);
+	if (el < d->wd_usec / 2)
+		return;
+	sdnotify_send("WATCHDOG=1");
+	d->wd_last = now;
+}
+
+/*
+ * Readiness (Type=notify): once the start-up full pass has been decided and
+ * every change it found is handed to the DNS engine (none dirty is left; an
+ * HA standby at once), not
+ * once DNS has answered: a DNS server that is down must not hold the start.
+ */
+static void ready_maybe(struct daemon *d)
+{
+	char st[160];
+
+	/* an HA standby sends nothing: it is ready once it holds the leases */
+	if (d->ready || (may_send(d) && reconcile_ready(d->rec)))
+		return;
+	d->ready = true;
+	snprintf(st, sizeof(st), "READY=1\nSTATUS=running: %d interface(s), start-up pass done",
+		 d->cfg->n_ifaces);
+	sdnotify_send(st);
+	pr_info("daemon: start-up full pass done: ready");
+}
+
 int daemon_run(const struct daemon_args *a)
 {
 	struct daemon d = { .a = a, .ep = -1, .tfd = -1, .started = time(NULL) };
@@ -746,6 +862,9 @@ int daemon_run(const struct daemon_args *a)
 	if (err)
 		goto out;
 	reconcile_full(d.rec);
+	d.wd_usec = sdnotify_watchdog_usec();
+	clock_gettime(CLOCK_MONOTONIC, &d.wd_last);
+	sdnotify_send("WATCHDOG=1");
 	pr_info("daemon: running%s: %d interface(s), lease files%s%s%s%s, store '%s'",
 		a->dry_run ? " (dry run)" : "", d.cfg->n_ifaces, d.cfg->lease_file4 ? " " : "",
 		d.cfg->lease_file4 ? d.cfg->lease_file4 : "", d.cfg->lease_file6 ? " " : "",
@@ -818,6 +937,7 @@ int daemon_run(const struct daemon_args *a)
 				/* a standby (HA) leaves DNS to the active node, repairs too */
 				if (d.ver && may_send(&d))
 					verify_tick(d.ver);
+				watchdog_pet(&d);
 				if (d.met && ++d.ticks % METRICS_EVERY_TICKS == 0)
 					metrics_update(&d);
 				break;
@@ -839,7 +959,9 @@ int daemon_run(const struct daemon_args *a)
 		 * through the DNS fd or the timer, never by polling
 		 */
 		more = (may_send(&d) && reconcile_ready(d.rec)) || d.ndry;
+		ready_maybe(&d);
 	}
+	sdnotify_send("STOPPING=1");
 	pr_info("daemon: stopping");
 	goto out;
 fatal:

@@ -13,6 +13,7 @@
 
 #include "ringbuf/consumer.h"
 #include "user/ctl/config.h"
+#include "user/ctl/conftest.h"
 #include "user/ctl/control.h"
 #include "user/daemon.h"
 #include "user/common/errcode.h"
@@ -30,6 +31,7 @@ static const char doc[] =
 	"leasesnoop - keep DNS in step with DHCP leases seen on the wire and in Kea's lease files.\n"
 	"\n"
 	"EXAMPLES:\n"
+	"  leasesnoop -t -c /etc/leasesnoop.conf  check the configuration, say what it would do, exit\n"
 	"  leasesnoop -c /etc/leasesnoop.conf     the daemon: attach, reconcile, update DNS\n"
 	"  leasesnoop -c /etc/leasesnoop.conf --dry-run   the same, printing DNS changes instead\n"
 	"  leasesnoop --stats --watch -c /etc/leasesnoop.conf   the running daemon's counters\n"
@@ -42,6 +44,7 @@ enum { OPT_EVENTS = 0x100, OPT_JSON, OPT_PCAP, OPT_XDP_SKB, OPT_NO_TC, OPT_COUNT
 
 static const struct argp_option opts[] = {
 	{ "config", 'c', "FILE", 0, "Run the daemon with this configuration", 0 },
+	{ "test", 't', NULL, 0, "With -c: check the configuration and what it names, print what the daemon would do, exit 0 (valid) or 1", 0 },
 	{ "dry-run", OPT_DRY_RUN, NULL, 0, "With -c: print DNS changes instead of sending them", 0 },
 	{ "stats", OPT_STATS, NULL, 0, "Print the running daemon's counters (its control socket)", 0 },
 	{ "watch", OPT_WATCH, NULL, 0, "With --stats: refresh every second", 0 },
@@ -68,7 +71,7 @@ static struct env {
 	const char *pcap;
 	const char *kea_leases;
 	const char *config, *socket;
-	int events, json, counters, verbose, all, dry_run, stats, watch;
+	int events, json, counters, verbose, all, dry_run, stats, watch, test;
 	unsigned int loader_flags;
 	unsigned long ring_bytes;
 } env;
@@ -90,6 +93,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'c':
 		env.config = arg;
+		break;
+	case 't':
+		env.test = 1;
 		break;
 	case OPT_DRY_RUN:
 		env.dry_run = 1;
@@ -155,6 +161,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		}
 		if (env.watch)
 			argp_error(state, "--watch goes with --stats");
+		if (env.test) {
+			if (!env.config || env.dry_run || env.pcap || env.n_ifaces || env.events ||
+			    env.kea_leases || env.json || env.all)
+				argp_error(state, "-t takes only -c FILE and -v");
+			break;
+		}
 		if (env.config) {
 			if (env.pcap || env.n_ifaces || env.events || env.kea_leases || env.json)
 				argp_error(state, "-c FILE takes only --dry-run and -v");
@@ -235,7 +247,9 @@ static void on_batch(const struct ls_event *ev, size_t n, void *arg)
 	(void)arg;
 	for (size_t i = 0; i < n; i++)
 		print_event(&ev[i]);
-	fflush(stdout);
+	/* the reader went away (`| head`): stop as on SIGINT, detaching cleanly */
+	if (fflush(stdout) && errno == EPIPE)
+		exiting = 1;
 }
 
 static int run_live(void)
@@ -280,6 +294,29 @@ out:
 	return err;
 }
 
+static void on_finding(void *arg, enum conftest_verdict v, const char *line)
+{
+	(void)arg;
+	if (v == CONFTEST_ERR)
+		pr_err("config: %s", line);
+	else
+		pr_warn("config: %s", line);
+}
+
+/* -t: Kea's config check; nothing is attached, opened or sent */
+static int run_test(void)
+{
+	struct config *cfg;
+	int err;
+
+	err = config_load(env.config, &cfg);
+	if (err)
+		return err;
+	err = conftest_run(cfg, on_finding, NULL, stdout);
+	config_free(cfg);
+	return err;
+}
+
 static int run_stats(void)
 {
 	struct config *cfg = NULL;
@@ -318,7 +355,11 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (env.test)
+		return run_test() ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (env.config && !env.stats) {
+		/* the daemon's lines carry a time, or under journald a priority */
+		log_use_daemon_style();
 		struct daemon_args da = { .config = env.config, .dry_run = env.dry_run,
 					  .verbose = env.verbose, .exiting = &exiting,
 					  .reload = &reload };

@@ -606,6 +606,35 @@ int leases_is_active(const struct lease *l, time_t now)
 	       !(l->flags & LEASE_F_CLOCK_EXPIRED);
 }
 
+enum leases_inactive leases_inactive_why(const struct lease *l, time_t now)
+{
+	if (leases_is_active(l, now))
+		return LEASES_ACTIVE;
+	switch (l->state) {
+	case KEA_STATE_DEFAULT:
+		return LEASES_EXPIRED;
+	case KEA_STATE_DECLINED:
+		return LEASES_DECLINED;
+	case KEA_STATE_EXPIRED_RECLAIMED:
+		return LEASES_RECLAIMED;
+	case KEA_STATE_RELEASED:
+		return LEASES_RELEASED;
+	default:
+		return LEASES_OTHER_STATE;
+	}
+}
+
+const char *leases_inactive_name(enum leases_inactive why)
+{
+	static const char *const names[LEASES_INACTIVE_N] = {
+		[LEASES_ACTIVE] = "active", [LEASES_EXPIRED] = "expired",
+		[LEASES_DECLINED] = "declined", [LEASES_RECLAIMED] = "expired-reclaimed",
+		[LEASES_RELEASED] = "released", [LEASES_OTHER_STATE] = "in another state",
+	};
+
+	return (unsigned int)why < LEASES_INACTIVE_N ? names[why] : "?";
+}
+
 static time_t now_of(const struct leases *t)
 {
 	return t->o.clock ? t->o.clock(t->o.clock_ctx) : time(NULL);
@@ -1237,14 +1266,18 @@ struct collect {
 	size_t n, cap;
 	int all;
 	time_t now;
+	size_t skipped[LEASES_INACTIVE_N];
 };
 
 static int collect_one(void *ctx, const struct lease *l)
 {
 	struct collect *c = ctx;
+	enum leases_inactive why = leases_inactive_why(l, c->now);
 
-	if (!c->all && !leases_is_active(l, c->now))
+	if (!c->all && why != LEASES_ACTIVE) {
+		c->skipped[why]++;
 		return 0;
+	}
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 256;
 		struct lease *nv = realloc(c->v, ncap * sizeof(*nv));
@@ -1264,6 +1297,30 @@ static int cmp_addr(const void *a, const void *b)
 	int d = memcmp(x->addr, y->addr, 16);
 
 	return d ? d : (int)x->prefix_len - (int)y->prefix_len;
+}
+
+/* the command's word on what it did not print (stderr: stdout stays the leases) */
+static void skipped_note(const struct collect *c, const char *path)
+{
+	size_t total = 0;
+	const char *sep = "";
+
+	for (int i = 1; i < LEASES_INACTIVE_N; i++)
+		total += c->skipped[i];
+	if (!total) {
+		if (!c->n)
+			fprintf(stderr, "leasesnoop: '%s' holds no leases\n", path);
+		return;
+	}
+	fprintf(stderr, "leasesnoop: %zu active lease%s shown, %zu not (", c->n, c->n == 1 ? "" : "s",
+		total);
+	for (int i = 1; i < LEASES_INACTIVE_N; i++) {
+		if (!c->skipped[i])
+			continue;
+		fprintf(stderr, "%s%zu %s", sep, c->skipped[i], leases_inactive_name(i));
+		sep = ", ";
+	}
+	fprintf(stderr, "): --all shows them\n");
 }
 
 int leases_cmd_print(const char *path, int all, int json, FILE *out)
@@ -1295,9 +1352,15 @@ int leases_cmd_print(const char *path, int all, int json, FILE *out)
 			err = leases_print(&c.v[i], t->cols, json, out);
 		if (!err && fflush(out))
 			err = -EIO;
+		/* the reader went away (`| head`): that ends the output, it is no error */
+		if (err == -EIO && errno == EPIPE)
+			err = 1;
 	}
-	if (err)
+	if (err < 0)
 		pr_err("leases: cannot print the leases of '%s' (%s)", path, ls_strerror(err));
+	if (!err)
+		skipped_note(&c, path);
+	err = err > 0 ? 0 : err;
 	free(c.v);
 	leases_close(t);
 	return err;

@@ -221,11 +221,33 @@ const char *leases_state_name(unsigned int state);
  */
 int leases_print(const struct lease *l, uint32_t cols, int json, FILE *out);
 
+/* why a lease the table holds is not active (leases_inactive_why()) */
+enum leases_inactive {
+	LEASES_ACTIVE = 0,
+	LEASES_EXPIRED,		/* state default, but its expiry (or lifetime 0) has passed */
+	LEASES_DECLINED,
+	LEASES_RECLAIMED,	/* Kea's expired-reclaimed */
+	LEASES_RELEASED,
+	LEASES_OTHER_STATE,	/* registered, or a state this build does not know */
+	LEASES_INACTIVE_N,
+};
+
+/*
+ * leases_inactive_why() - LEASES_ACTIVE when leases_is_active(@l, @now),
+ * else why not: the state first (declined, reclaimed, released), then the clock.
+ */
+enum leases_inactive leases_inactive_why(const struct lease *l, time_t now);
+
+/* leases_inactive_name() - "expired", "declined", … for the counts of --kea-leases */
+const char *leases_inactive_name(enum leases_inactive why);
+
 /*
  * leases_cmd_print() - `leasesnoop --kea-leases FILE [--all] [--json]`: load
  * @path as Kea would (LFC history included) and print its leases sorted by
- * address; active ones only unless @all. Returns 0 or a negative error
- * (logged).
+ * address; active ones only unless @all, and then a line on stderr saying
+ * how many were not shown and why ("25 expired, 2 declined"). A reader
+ * that goes away (EPIPE: `| head`) ends the output quietly. Returns 0 or a
+ * negative error (logged).
  */
 int leases_cmd_print(const char *path, int all, int json, FILE *out);
 

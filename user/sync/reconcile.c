@@ -62,8 +62,15 @@ struct zstat {
 	uint64_t applied, conflict, failed;
 };
 
+/* decisions logged one line each at debug; at info, a summary per LOG_SUMMARY_S */
+#define LOG_SUMMARY_S 10
+
+struct reconcile;
+static void log_summary(struct reconcile *r);
+
 struct reconcile {
 	struct reconcile_opts o;
+	uint64_t decided[2];	/* adds, removes since the last summary */
 	const struct config *cfg;
 	struct leases *tab[2];
 	struct ent **buckets;
@@ -537,10 +544,10 @@ static void log_decision(struct reconcile *r, const char *what, const struct own
 	addr_text(rec->family, rec->addr, a, sizeof(a));
 	if (rec->prefix_len)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", rec->prefix_len);
-	/* one line per change only at debug: at 1M leases, info gets summaries (reconcile_tick()) */
 	pr_debug("reconcile: %s %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (%s)", what, a,
-		rec->fqdn, fwd ? rec->fwd_zone : "-", rev ? rec->rev_zone : "-",
-		server_of(r, fwd ? rec->fwd_zone : rec->rev_zone, !fwd), reason);
+		 rec->fqdn, fwd ? rec->fwd_zone : "-", rev ? rec->rev_zone : "-",
+		 server_of(r, fwd ? rec->fwd_zone : rec->rev_zone, !fwd), reason);
+	r->decided[strcmp(what, "add") != 0]++;
 }
 
 static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op,
@@ -1318,28 +1325,32 @@ int reconcile_retire_zones(struct reconcile *r, const struct zones *keep)
 	return cnt;
 }
 
-#define SUMMARY_MS 60000	/* at most one summary line a minute, and only after changes */
-
-/* One info line with the counts since the last one, if anything happened. */
+/*
+ * One info line with what happened since the last one (decisions, sends,
+ * outcomes), at most every LOG_SUMMARY_S and only when something did: at
+ * 1M leases, info gets this instead of one line per change.
+ */
 static void log_summary(struct reconcile *r)
 {
 	const struct reconcile_stats *b = &r->sum_base, *s = &r->st;
 	uint64_t now = now_ms(r);
 
-	if (now - r->sum_at_ms < SUMMARY_MS)
+	if (r->sum_at_ms && now - r->sum_at_ms < LOG_SUMMARY_S * 1000)
 		return;
-	if (s->adds != b->adds || s->removes != b->removes || s->applied != b->applied ||
-	    s->conflicts != b->conflicts || s->failed != b->failed)
-		pr_info("reconcile: last %llu s: %llu adds and %llu removes sent; %llu applied, %llu conflicts, %llu failed (per side); %llu queued, %llu in flight",
-			(unsigned long long)((now - r->sum_at_ms) / 1000),
-			(unsigned long long)(s->adds - b->adds),
-			(unsigned long long)(s->removes - b->removes),
-			(unsigned long long)(s->applied - b->applied),
-			(unsigned long long)(s->conflicts - b->conflicts),
-			(unsigned long long)(s->failed - b->failed), (unsigned long long)r->nqueued,
-			(unsigned long long)r->ninflight);
+	if (!r->decided[0] && !r->decided[1] && s->adds == b->adds && s->removes == b->removes &&
+	    s->applied == b->applied && s->conflicts == b->conflicts && s->failed == b->failed)
+		return;
+	pr_info("reconcile: %llu add(s), %llu removal(s) decided (each at log-level debug); last %llu s: %llu adds and %llu removes sent, %llu applied, %llu conflicts, %llu failed (per side); %llu queued, %llu in flight",
+		(unsigned long long)r->decided[0], (unsigned long long)r->decided[1],
+		(unsigned long long)(r->sum_at_ms ? (now - r->sum_at_ms) / 1000 : 0),
+		(unsigned long long)(s->adds - b->adds), (unsigned long long)(s->removes - b->removes),
+		(unsigned long long)(s->applied - b->applied),
+		(unsigned long long)(s->conflicts - b->conflicts),
+		(unsigned long long)(s->failed - b->failed), (unsigned long long)r->nqueued,
+		(unsigned long long)r->ninflight);
+	r->decided[0] = r->decided[1] = 0;
 	r->sum_base = *s;
-	r->sum_at_ms = now;
+	r->sum_at_ms = now ? now : 1;
 }
 
 void reconcile_repair(struct reconcile *r, int family, const uint8_t *addr)
@@ -1395,6 +1406,7 @@ int reconcile_flush(struct reconcile *r)
 		if (!e->busy)
 			ent_put(r, e);
 	}
+	log_summary(r);
 	/* the intents are durable before anything reaches DNS */
 	if (!err)
 		err = owner_commit(r->o.owner);

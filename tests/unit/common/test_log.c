@@ -89,6 +89,59 @@ static void test_macro_lines(void **state)
 	assert_true(lines >= 1 && lines <= 2 * LOG_RL_BURST);
 }
 
+/* the daemon's style: journald only when JOURNAL_STREAM names stderr itself */
+static void test_style_pick(void **state)
+{
+	(void)state;
+	assert_int_equal(log_style_pick("8:12345", 8, 12345), LOG_STYLE_JOURNAL);
+	assert_int_equal(log_style_pick("8:12345", 8, 99), LOG_STYLE_TIME);	/* redirected */
+	assert_int_equal(log_style_pick(NULL, 8, 12345), LOG_STYLE_TIME);
+	assert_int_equal(log_style_pick("", 8, 12345), LOG_STYLE_TIME);
+	assert_int_equal(log_style_pick("8:12345x", 8, 12345), LOG_STYLE_TIME);
+}
+
+/* one level word everywhere (the config's), a priority or a time per style */
+static void test_format(void **state)
+{
+	struct timespec ts = { .tv_sec = 1796164455, .tv_nsec = 123456789 };	/* 2026-12-01T22:34:15Z */
+	char buf[128];
+
+	(void)state;
+	log_format(buf, sizeof(buf), LOG_STYLE_PLAIN, LOG_LVL_WARN, &ts, NULL, "x: y");
+	assert_string_equal(buf, "leasesnoop: warn: x: y\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_TIME, LOG_LVL_ERR, &ts, NULL, "x: y");
+	assert_string_equal(buf, "2026-12-01T22:34:15.123Z error: x: y\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_ERR, &ts, NULL, "m");
+	assert_string_equal(buf, "<3>error: m\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_WARN, &ts, NULL, "m");
+	assert_string_equal(buf, "<4>warn: m\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_INFO, &ts, NULL, "m");
+	assert_string_equal(buf, "<6>info: m\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_DEBUG, &ts, NULL, "m");
+	assert_string_equal(buf, "<7>debug: m\n");
+	/* cut to fit, still one line */
+	assert_int_equal(log_format(buf, 12, LOG_STYLE_JOURNAL, LOG_LVL_INFO, &ts, NULL, "abcdefghijkl"), 11);
+	assert_string_equal(buf, "<6>info: a\n");
+}
+
+/* every warning and error has its ID; the daemon's lines carry it */
+static void test_msgid(void **state)
+{
+	struct timespec ts = { .tv_sec = 1796164455 };
+	char buf[160];
+
+	(void)state;
+	assert_string_equal(log_msgid("config: syntax error in '%s' line %d column %d (%s)"),
+			    "LS_CONFIG_SYNTAX_ERROR_LINE_COLUMN");
+	assert_null(log_msgid("no such format %d"));
+	log_format(buf, sizeof(buf), LOG_STYLE_JOURNAL, LOG_LVL_WARN, &ts, "LS_X_Y", "x: y");
+	assert_string_equal(buf, "<4>warn: [LS_X_Y] x: y\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_TIME, LOG_LVL_ERR, &ts, "LS_X_Y", "x: y");
+	assert_string_equal(buf, "2026-12-01T22:34:15.000Z error: [LS_X_Y] x: y\n");
+	log_format(buf, sizeof(buf), LOG_STYLE_PLAIN, LOG_LVL_ERR, &ts, "LS_X_Y", "x: y");
+	assert_string_equal(buf, "leasesnoop: error: x: y\n");	/* commands: no ID */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +149,9 @@ int main(void)
 		cmocka_unit_test(test_sites_independent),
 		cmocka_unit_test(test_first_use_at_zero),
 		cmocka_unit_test(test_macro_lines),
+		cmocka_unit_test(test_style_pick),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_msgid),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);

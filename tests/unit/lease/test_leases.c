@@ -514,6 +514,32 @@ static void test_classify(void **state)
 	}
 }
 
+
+/* why --kea-leases leaves a lease out: the state first, then the clock */
+static void test_inactive_why(void **state)
+{
+	struct lease l = { .state = KEA_STATE_DEFAULT, .valid_lft = 3600, .expire = 2000 };
+
+	(void)state;
+	assert_int_equal(leases_inactive_why(&l, 1000), LEASES_ACTIVE);
+	assert_int_equal(leases_inactive_why(&l, 2000), LEASES_EXPIRED);
+	l.valid_lft = 0;
+	assert_int_equal(leases_inactive_why(&l, 1000), LEASES_EXPIRED);
+	l.valid_lft = 3600;
+	l.flags = LEASE_F_CLOCK_EXPIRED;
+	assert_int_equal(leases_inactive_why(&l, 1000), LEASES_EXPIRED);
+	l.flags = 0;
+	l.state = KEA_STATE_DECLINED;
+	assert_int_equal(leases_inactive_why(&l, 1000), LEASES_DECLINED);
+	l.state = KEA_STATE_EXPIRED_RECLAIMED;
+	assert_int_equal(leases_inactive_why(&l, 3000), LEASES_RECLAIMED);
+	l.state = KEA_STATE_RELEASED;
+	assert_int_equal(leases_inactive_why(&l, 1000), LEASES_RELEASED);
+	l.state = KEA_STATE_REGISTERED;
+	assert_int_equal(leases_inactive_why(&l, 1000), LEASES_OTHER_STATE);
+	assert_string_equal(leases_inactive_name(LEASES_RECLAIMED), "expired-reclaimed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_churn_compaction),
 		cmocka_unit_test(test_memory_per_lease),
 		cmocka_unit_test(test_cmd_print),
+		cmocka_unit_test(test_inactive_why),
 		cmocka_unit_test(test_real_v6_file),
 	};
 
