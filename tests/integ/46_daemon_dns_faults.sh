@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/integ/46_daemon_dns_faults.sh - leasesnoop -c (lease files only)
 # against a real BIND 9 that refuses, or stops answering:
-# - one name BIND's check-names refuses ("bad_" cleaned to "bad-") in a
+# - one name BIND's check-names refuses ("bad-": a label ending in a hyphen) in a
 #   200-change message costs that lease alone, and the log names it;
 # - names that cannot be published (the root, an empty label, a 64-octet
 #   label, over 255 octets) are never sent: counted, logged, no PTR at all;
@@ -78,7 +78,7 @@ L64=$(printf 'x%.0s' $(seq 1 64))
 L60=$(printf 'y%.0s' $(seq 1 60))
 {
 	rows 0 99 0
-	odd "bad_.faults.example." 1		# check-names: "bad-" ends in a hyphen
+	odd "bad-.faults.example." 1		# check-names: "bad-" ends in a hyphen
 	odd "." 2				# the root
 	odd "a..faults.example." 3		# an empty label
 	odd "$L64.faults.example." 4		# a label over 63 octets

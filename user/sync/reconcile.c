@@ -307,9 +307,14 @@ static int lease_name(const struct reconcile *r, const struct lease *l, char *ou
 	if (l->hostname_len) {
 		/* cleaned as Kea cleans (hostname-char-set / -replacement), lower case */
 		int k = names_sanitize(&r->cfg->name_re, r->cfg->name_char_repl, l->hostname,
-				       l->hostname_len, raw, ZONES_NAME_MAX);
+				       l->hostname_len, raw, sizeof(raw));
 
-		n = k < 0 ? strlen(raw) : (size_t)k;
+		if (k < 0) {	/* longer than any name can be: never a truncated one */
+			*why = "name over 255 octets";
+			snprintf(out, cap, "%.*s", (int)(cap - 1), raw);
+			return -EINVAL;
+		}
+		n = (size_t)k;
 		if (!n)
 			return -ENOENT;
 	} else if (r->cfg->generate_names) {
