@@ -30,6 +30,7 @@ vc_conf() {
 { "Leasesnoop": {
   "interfaces": [],
   "lease-files": { "v4": "$DIR/kea-leases4.csv" },
+  "kea-ddns-updates": false,
   "state-dir": "$DIR/state", "control-socket": "$DIR/ctl.sock",
   "dns-verify-interval": $1,
   "metrics": { "listen": "127.0.0.1:$((PORT + 1))" },
@@ -54,7 +55,6 @@ vc_want() {
 	done | sort
 }
 vc_exact() { [ "$(vc_have)" = "$(vc_want)" ]; }
-vc_empty() { [ -z "$(vc_have)" ]; }
 vc_stat() { ls_daemon_stats "$DIR" | jq -r "$1"; }
 vc_runs_above() { [ "$(vc_stat ".verify[\"$1\"].runs")" -gt "$2" ] 2>/dev/null; }
 vc_nsupdate() { nsupdate -y "hmac-sha256:k:$SECRET"; }
@@ -135,6 +135,7 @@ NEOF
 		tap_diag "no line for the altered A"
 
 	# --- the server loses its data
+	_m0=$(vc_stat ".verify[\"$FZ\"].missing")
 	lab_${KIND}_stop "$DIR/dns"
 	if [ "$KIND" = bind ]; then
 		rm -f "$DIR"/dns/*.jnl		# the zone is back to its old file: SOA and NS only
@@ -144,9 +145,13 @@ NEOF
 			lab_knot_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FZ" "$RZ" >/dev/null 2>&1
 	fi
 	lab_dns_wait "$PORT" "$FZ"
-	tap_ok "$KIND restarted without its data (no A, no PTR left)" vc_empty
 	WAIT_STEP=0.2 wait_for $((VI * 2 + 20)) vc_exact
 	tap_is "the server that lost its data is refilled" "$(vc_have)" "$(vc_want)"
+	# (an AXFR right after the restart would race the verifier, which may
+	# already have refilled part: its counters say what it found instead)
+	_m1=$(vc_stat ".verify[\"$FZ\"].missing")
+	tap_ok "$KIND had restarted without its data: the verifier found each lease's A and DHCID missing (+$((_m1 - _m0)))" \
+		test "$((_m1 - _m0))" -ge 80
 	tap_is "the foreign TXT went with the data and was not put back" \
 		"$(vc_axfr "$FZ" | awk '$3 == "TXT"' | wc -l)" 0
 

@@ -45,6 +45,7 @@ awk -v n="$N" -v now="$(date +%s)" 'BEGIN { for (i = 0; i < n; i++)
 cat > "$D/ls.conf" <<CEOF
 { "Leasesnoop": {
   "interfaces": [], "lease-files": { "v4": "$D/leases4.csv" },
+  "kea-ddns-updates": false,
   "state-dir": "$D/state", "control-socket": "$D/ctl.sock", "log-level": "error",
   "dns-verify-interval": 0,
   "tsig-keys": [ { "name": "k", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
