@@ -386,6 +386,21 @@ static void ctest_note(void *arg, enum conftest_verdict v, const char *line)
 	ctest_line(arg, v == CONFTEST_ERR, buf);
 }
 
+/* @j into a new private file named from the mkstemp() template @path; 0 or -1 (nothing left) */
+static int tmp_json(char *path, const json_t *j)
+{
+	int fd = mkstemp(path), bad;
+
+	if (fd < 0)
+		return -1;
+	bad = json_dumpfd(j, fd, JSON_INDENT(1));
+	if (close(fd) || bad) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Kea's config-test: with {"Leasesnoop": {…}} as arguments, that
  * configuration (written to a private temporary file, so relative paths
@@ -405,43 +420,27 @@ static json_t *config_test(struct daemon *d, const json_t *args)
 	size_t sum_len = 0;
 	FILE *out = NULL;
 	json_t *ans, *lines;
-	int fd = -1, err;
+	int err;
 
 	if (args && (json_object_get(args, "Leasesnoop") || d2)) {
-		fd = mkstemp(tmp);
-		if (fd < 0 || json_dumpfd(args, fd, JSON_INDENT(1))) {
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			json_decref(t.errors);
-			json_decref(t.warnings);
-			return control_answer(CONTROL_ERROR, "config-test: cannot write a temporary file", NULL);
-		}
-		close(fd);
-		path = tmp;
-	}
-	if (d2) {
-		/* a Leasesnoop map that reads the DhcpDdns one as D2's file */
-		FILE *f = NULL;
+		json_t *w = NULL;
+		int bad = tmp_json(tmp, args);
 
-		fd = mkstemp(wrap);
-		if (fd >= 0)
-			f = fdopen(fd, "w");
-		if (!f || fprintf(f, "{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"/dev/null\" }, \"ddns-config-file\": \"%s\" } }\n", tmp) < 0) {
-			if (f)
-				fclose(f);
-			else if (fd >= 0)
-				close(fd);
-			if (fd >= 0)
-				unlink(wrap);
-			unlink(tmp);
+		/* a D2 map: a Leasesnoop map that reads it as D2's own file */
+		if (!bad && d2) {
+			w = json_pack("{s:{s:{s:s},s:s}}", "Leasesnoop", "lease-files", "v4", "/dev/null",
+				      "ddns-config-file", tmp);
+			bad = !w || tmp_json(wrap, w);
+			json_decref(w);
+			if (bad)
+				unlink(tmp);
+		}
+		if (bad) {
 			json_decref(t.errors);
 			json_decref(t.warnings);
 			return control_answer(CONTROL_ERROR, "config-test: cannot write a temporary file", NULL);
 		}
-		fclose(f);
-		path = wrap;
+		path = d2 ? wrap : tmp;
 	}
 	log_set_tap(ctest_tap, &t);
 	err = config_load(path, &nc);
