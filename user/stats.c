@@ -426,6 +426,7 @@ static void walk_dns(const struct walk *w, const struct stats_snapshot *s)
 		w_uint(w, "server-holds", es->server_holds, &M_HOLDS, NULL);
 		w_uint(w, "applied-checks", es->applied_checks, NULL, NULL);
 		w_uint(w, "already-applied", es->already_applied, NULL, NULL);
+		w_uint(w, "unsigned-refusals", es->unsigned_refusals, NULL, NULL);
 		w_open(w, "servers", true);
 		for (size_t i = 0; i < s->nservers; i++)
 			walk_server(w, &s->servers[i]);

@@ -11,7 +11,8 @@
 #   lab_dns_wait 15353 dyn.example.          # until SOA answers (10 s max)
 #   lab_dns_axfr 15353 dyn.example. ddns-key hmac-sha256 "$secret"   # zone text, one RR per line
 #   lab_bind_stop "$dir/bind"
-#   (lab_knot_start / lab_knot_stop take the same arguments)
+#   (lab_knot_start / lab_knot_stop and lab_pdns_start / lab_pdns_stop
+#   take the same arguments)
 #
 # Zones start empty (SOA + NS only); updates are allowed only with a TSIG
 # key, AXFR too. Extra zone content: write RR lines to DIR/extra-ZONE before
@@ -143,6 +144,64 @@ KEOF
 }
 
 lab_knot_stop() { lab_bind_stop "$1"; }
+
+# lab_pdns_start DIR PORT KEYNAME ALG SECRET ZONE... - PowerDNS (gsqlite3
+# backend) taking RFC 2136 updates only when signed with the key
+# (TSIG-ALLOW-DNSUPDATE), AXFR to the key, the SOA serial increased per
+# update (SOA-EDIT-DNSUPDATE INCREASE), every cache off. The database is
+# made on the first start; a restart on the same DIR keeps the data.
+lab_pdns_start() {
+	_d=$1 _port=$2 _kn=$3 _alg=$4 _sec=$5; shift 5
+	mkdir -p "$_d"
+	cat > "$_d/pdns.conf" <<PEOF
+launch=gsqlite3
+gsqlite3-database=$_d/pdns.db
+local-address=127.0.0.1
+local-port=$_port
+socket-dir=$_d
+dnsupdate=yes
+allow-dnsupdate-from=127.0.0.0/8
+disable-axfr=no
+allow-axfr-ips=127.0.0.0/8
+cache-ttl=0
+query-cache-ttl=0
+negquery-cache-ttl=0
+zone-cache-refresh-interval=0
+daemon=no
+guardian=no
+setuid=
+setgid=
+loglevel=5
+log-dns-details=no
+distributor-threads=1
+receiver-threads=1
+webserver=no
+api=no
+PEOF
+	if [ ! -f "$_d/pdns.db" ]; then
+		sqlite3 "$_d/pdns.db" < /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql || return 1
+		_pu() { pdnsutil --config-dir="$_d" "$@" >>"$_d/pdnsutil.log" 2>&1; }
+		_keys=$_kn
+		_pu import-tsig-key "$_kn" "$_alg" "$_sec" || return 1
+		for _k in ${LAB_DNS_KEYS:-}; do
+			_pu import-tsig-key "${_k%%:*}" "$(echo "$_k" | cut -d: -f2)" "${_k#*:*:}" || return 1
+			_keys="$_keys ${_k%%:*}"
+		done
+		for _z; do
+			_lab_zonefile "$_z" "$_d/$_z.zone" "$_d"
+			_pu load-zone "$_z" "$_d/$_z.zone" || return 1
+			# shellcheck disable=SC2086
+			_pu set-meta "$_z" TSIG-ALLOW-DNSUPDATE $_keys || return 1
+			# shellcheck disable=SC2086
+			_pu set-meta "$_z" TSIG-ALLOW-AXFR $_keys || return 1
+			_pu set-meta "$_z" SOA-EDIT-DNSUPDATE INCREASE || return 1
+		done
+	fi
+	pdns_server --config-dir="$_d" >"$_d/pdns.out" 2>&1 &
+	echo $! > "$_d/daemon.pid"
+}
+
+lab_pdns_stop() { lab_bind_stop "$1"; }
 
 # lab_dns_wait PORT ZONE - wait until the server answers SOA for ZONE (10 s).
 lab_dns_wait() {

@@ -1044,6 +1044,27 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 			batch_final_all(e, b, o);
 			return 0;
 		}
+		if (err == LS_ETSIG_MISSING && (r.rcode == 5 || r.rcode == 9)) {
+			/*
+			 * REFUSED or NOTAUTH without a TSIG: a server that did not
+			 * accept our signature or key and does not sign its refusal
+			 * (PowerDNS answers a bad MAC or an unknown key so). It
+			 * cannot be verified, so it never counts as applied; taken
+			 * as a refusal of the whole message, it costs a failure and
+			 * a hold instead of endless resends (a forger who guesses
+			 * the ID could only delay a change to the next full pass).
+			 */
+			uint64_t d;
+
+			lat_observe(b);
+			d = server_hold(e, b);
+			e->st.unsigned_refusals++;
+			pr_err("dnsengine: server '%s' answered %s without a TSIG for zone '%s' with key '%s': it does not accept the key or its signature (%zu changes failed, no UPDATE to it for %llu ms)",
+			       dnsio_peer_name(b->peer), dnsmsg_rcode_name(r.rcode), b->zq->dom->name,
+			       b->key->name, b->n, (unsigned long long)d);
+			batch_final_all(e, b, rcode_outcome(r.rcode));
+			return 0;
+		}
 		if (err) {
 			e->st.rejected_replies++;
 			pr_warn_rl("dnsengine: reply from '%s' for zone '%s' ignored (%s)",

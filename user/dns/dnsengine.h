@@ -132,6 +132,7 @@ struct dnsengine_stats {
 	 * (backoff_base_ms .. backoff_max_ms)
 	 */
 	uint64_t server_holds;
+	uint64_t unsigned_refusals;	/* REFUSED/NOTAUTH answered without a TSIG to a signed UPDATE */
 };
 
 /*

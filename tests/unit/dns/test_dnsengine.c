@@ -51,6 +51,7 @@ static struct {
 	const char *refuse_name;	/* answer REFUSED to a message that updates this name */
 	int forge_first;	/* send a reply signed with another key before the real one */
 	int badsig;		/* answer NOTAUTH/BADSIG unsigned */
+	int unsigned_refuse;	/* answer REFUSED with no TSIG at all (PowerDNS on a bad key) */
 	int track;		/* remember names added; prerequisites see them */
 	int apply_drop_next;	/* apply this many messages but lose their replies */
 	/* counters */
@@ -171,6 +172,13 @@ static uint8_t *answer(const uint8_t *w, size_t len, size_t *rlen, const char *s
 	ldns_pkt_set_authority(q, ldns_rr_list_new());
 	ldns_pkt_set_ancount(q, 0);
 	ldns_pkt_set_nscount(q, 0);
+	if (srv.unsigned_refuse) {
+		ldns_pkt_set_rcode(q, LDNS_RCODE_REFUSED);
+		assert_int_equal(ldns_pkt2wire(&out, q, rlen), LDNS_STATUS_OK);
+		ldns_pkt_free(q);
+		ldns_rdf_deep_free(mac);
+		return out;
+	}
 	if (srv.badsig) {
 		rc = LDNS_RCODE_NOTAUTH;
 		ldns_pkt_set_rcode(q, (uint8_t)rc);
@@ -712,6 +720,36 @@ static void test_badsig_final(void **state)
 	teardown_all(e, z);
 }
 
+/*
+ * A REFUSED without a TSIG to a signed UPDATE (PowerDNS's answer to a key
+ * it does not accept): the whole message fails at once and the server is
+ * held, no bisection into one unsigned refusal per change, never applied.
+ */
+static void test_unsigned_refusal(void **state)
+{
+	struct dnsengine_change c;
+	struct dnsengine_stats st;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	srv.unsigned_refuse = 1;
+	for (int i = 0; i < 5; i++) {
+		change(&c, i, NULL);
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	run_until_done(e, 200);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(seen.by[DNSENGINE_REFUSED], 5);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 0);
+	assert_int_equal(srv.requests, 1);
+	assert_int_equal(st.bisections, 0);
+	assert_int_equal(st.unsigned_refusals, 1);
+	assert_int_equal(st.server_holds, 1);
+	assert_int_equal(st.rejected_replies, 0);
+	teardown_all(e, z);
+}
+
 static void test_same_name_in_order(void **state)
 {
 	struct dnsengine_change c;
@@ -813,7 +851,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_bisect),   cmocka_unit_test(test_forged_reply_ignored),
 		cmocka_unit_test(test_timeout_retried), cmocka_unit_test(test_lat_quantile), cmocka_unit_test(test_refused_final),
-		cmocka_unit_test(test_badsig_final),   cmocka_unit_test(test_same_name_in_order),
+		cmocka_unit_test(test_badsig_final),
+		cmocka_unit_test(test_unsigned_refusal),   cmocka_unit_test(test_same_name_in_order),
 		cmocka_unit_test(test_superseded),     cmocka_unit_test(test_nozone_and_invalid),
 		cmocka_unit_test(test_refused_one_name), cmocka_unit_test(test_badsig_holds_server),
 		cmocka_unit_test(test_resent_already_applied), cmocka_unit_test(test_resent_not_applied),

@@ -392,7 +392,8 @@ static void test_json_shape(void **state)
 	static const char *const dns[] = { "submitted", "finished", "applied", "conflicts",
 					   "failed", "messages", "bisections", "retries",
 					   "rejected-replies", "pending", "server-holds",
-					   "applied-checks", "already-applied", "servers",
+					   "applied-checks", "already-applied",
+					   "unsigned-refusals", "servers",
 					   "adopt-queries",
 					   "adopt-failures" };
 	static const char *const server[] = { "server", "zone", "messages", "replies", "timeouts",
