@@ -9,7 +9,7 @@
 # the middle of a stream and a restart; after the DNS server was stopped
 # while clients kept getting leases; and empty once every lease expired and
 # Kea reclaimed it. Static records at names the leases get are never touched.
-#   daemon_cases bind|knot
+#   daemon_cases bind|knot|pdns
 
 need_root
 need_cmd kea-dhcp4 kea-dhcp6 perfdhcp jq dig ip
