@@ -5,7 +5,8 @@
 # a unix socket in its own folder only (listen_addresses ''), so nothing
 # else on the machine can reach it and parallel clusters never clash; the
 # socket is reachable from any network namespace (it is a file). fsync is
-# off: the cluster lives as long as the test.
+# off: the cluster lives as long as the test. Passwords are checked
+# (scram-sha-256): "postgres" is the superuser's, "kea" the role kea's.
 #
 #   lab_pg_start DIR PORT     initdb into DIR/pg, start, create role "kea"
 #                             (password "kea") owning database "kea", and run
@@ -28,10 +29,13 @@ lab_pg_start() {
 	mkdir -p "$_pd"
 	chown postgres "$_pd"
 	echo "$2" > "$1/pg.port"
-	( cd / && runuser -u postgres -- "$_pb/initdb" -D "$_pd/data" -A trust -U postgres \
-		>"$_pd/initdb.log" 2>&1 ) || { tail -5 "$_pd/initdb.log" >&2; return 1; }
+	echo postgres > "$_pd/pwfile"
+	chown postgres "$_pd/pwfile"
+	( cd / && runuser -u postgres -- "$_pb/initdb" -D "$_pd/data" -A scram-sha-256 -U postgres \
+		--pwfile="$_pd/pwfile" >"$_pd/initdb.log" 2>&1 ) || { tail -5 "$_pd/initdb.log" >&2; return 1; }
 	lab_pg_restart "$1" || return 1
-	psql -qAt -h "$_pd" -p "$2" -U postgres -d postgres -c "CREATE ROLE kea LOGIN PASSWORD 'kea'" \
+	PGPASSWORD=postgres psql -qAt -h "$_pd" -p "$2" -U postgres -d postgres \
+		-c "CREATE ROLE kea LOGIN PASSWORD 'kea'" \
 		-c "CREATE DATABASE kea OWNER kea" >/dev/null || return 1
 	lab_pg_kea_admin "$1" db-init >"$_pd/kea-admin.log" 2>&1 ||
 		{ tail -5 "$_pd/kea-admin.log" >&2; return 1; }

@@ -173,10 +173,18 @@ static const char *pq_msg(const PGconn *conn, const PGresult *res, char *buf, si
 
 	if (!m || !*m)
 		m = conn ? PQerrorMessage(conn) : "out of memory";
-	snprintf(buf, size, "%s", m);
-	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = *(p + 1) ? ' ' : 0;
+	/* libpq's text spans lines ("…failed: …\n\tIs the server running…"): one line */
+	size_t o = 0;
+
+	for (; *m && o + 1 < size; m++) {
+		char ch = *m == '\n' || *m == '\r' || *m == '\t' ? ' ' : *m;
+
+		if (ch != ' ' || (o && buf[o - 1] != ' '))
+			buf[o++] = ch;
+	}
+	while (o && buf[o - 1] == ' ')
+		o--;
+	buf[o] = 0;
 	return buf;
 }
 
