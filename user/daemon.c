@@ -27,7 +27,7 @@
 #include "user/wire/evfmt.h"
 #include "user/ctl/ha.h"
 #include "user/lease/leases.h"
-#include "user/lease/pgfeed.h"
+#include "user/lease/sqlfeed.h"
 #include "user/wire/loader.h"
 #include "user/common/log.h"
 #include "user/common/util.h"
@@ -51,7 +51,7 @@ struct daemon {
 	struct leases *tab[2];
 	/* "lease-database" postgresql: the feed fills tab[]; nothing is synced before its first pass */
 	struct leasedb_conf db;		/* the feed's settings (only a restart changes them) */
-	struct pgfeed *feed;
+	struct sqlfeed *feed;
 	unsigned int feed_gen;
 	int feed_fd;
 	bool feed_ready;
@@ -146,7 +146,7 @@ static void on_batch(const struct ls_event *ev, size_t n, void *arg)
 		reconcile_event(d->rec, &ev[i]);
 		/* the database confirms: look the address up by its key at once */
 		if (d->feed && ev[i].type != LS_EV_V4_NAK)
-			pgfeed_want(d->feed, ev[i].type >= LS_EV_V6_REPLY ? 6 : 4, ev[i].addr);
+			sqlfeed_want(d->feed, ev[i].type >= LS_EV_V6_REPLY ? 6 : 4, ev[i].addr);
 	}
 }
 
@@ -443,12 +443,12 @@ static void reload(struct daemon *d)
 /* the socket of the feed's session changes with each connection: register the current one */
 static void feed_watch(struct daemon *d)
 {
-	if (!d->feed || pgfeed_generation(d->feed) == d->feed_gen)
+	if (!d->feed || sqlfeed_generation(d->feed) == d->feed_gen)
 		return;
-	d->feed_gen = pgfeed_generation(d->feed);
+	d->feed_gen = sqlfeed_generation(d->feed);
 	if (d->feed_fd >= 0)
 		epoll_ctl(d->ep, EPOLL_CTL_DEL, d->feed_fd, NULL);	/* may be closed already */
-	d->feed_fd = pgfeed_fd(d->feed);
+	d->feed_fd = sqlfeed_fd(d->feed);
 	if (ep_add(d, d->feed_fd, TAG_FEED))
 		d->feed_fd = -1;	/* polled on the timer instead */
 }
@@ -456,10 +456,10 @@ static void feed_watch(struct daemon *d)
 /* one round of the feed; the first time it holds every lease, compare all of DNS */
 static int feed_turn(struct daemon *d)
 {
-	int more = pgfeed_process(d->feed);
+	int more = sqlfeed_process(d->feed);
 
 	feed_watch(d);
-	if (!d->feed_ready && pgfeed_loaded(d->feed)) {
+	if (!d->feed_ready && sqlfeed_loaded(d->feed)) {
 		d->feed_ready = true;
 		reconcile_full(d->rec);
 	}
@@ -467,7 +467,7 @@ static int feed_turn(struct daemon *d)
 }
 
 /*
- * "lease-database" postgresql: empty tables the feed fills (user/lease/pgfeed.h).
+ * "lease-database" postgresql: empty tables the feed fills (user/lease/sqlfeed.h).
  * Connecting happens in the loop, so an unreachable database delays DNS, never start-up.
  */
 static int open_feed(struct daemon *d)
@@ -491,7 +491,7 @@ static int open_feed(struct daemon *d)
 		t[i] = d->tab[i];
 		reconcile_set_leases(d->rec, i ? 6 : 4, d->tab[i]);
 	}
-	err = pgfeed_open(&d->feed, &d->db, t[0], t[1]);
+	err = sqlfeed_open(&d->feed, &d->db, t[0], t[1]);
 	if (err)
 		return err;
 	feed_turn(d);
@@ -502,7 +502,7 @@ static int open_tables(struct daemon *d)
 {
 	const char *files[2] = { d->cfg->lease_file4, d->cfg->lease_file6 };
 
-	if (d->cfg->db.type == LEASEDB_POSTGRESQL)
+	if (d->cfg->db.type != LEASEDB_MEMFILE)
 		return open_feed(d);
 
 	for (int i = 0; i < 2; i++) {
@@ -620,7 +620,7 @@ static void close_all(struct daemon *d)
 		}
 		dry_answer(d);
 	}
-	pgfeed_close(d->feed);
+	sqlfeed_close(d->feed);
 	leasedb_conf_fini(&d->db);
 	for (int i = 0; i < 2; i++)
 		leases_close(d->tab[i]);
@@ -705,7 +705,7 @@ int daemon_run(const struct daemon_args *a)
 				if (read(d.tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					pr_debug("daemon: timer read failed");
 				if (d.feed)
-					pgfeed_expire(d.feed, time(NULL));
+					sqlfeed_expire(d.feed, time(NULL));
 				for (int k = 0; k < 2 && !d.feed; k++) {
 					if (!d.tab[k])
 						continue;

@@ -18,7 +18,7 @@
 #include "user/common/errcode.h"
 #include "user/wire/evfmt.h"
 #include "user/lease/leases.h"
-#include "user/lease/pgfeed.h"
+#include "user/lease/sqlfeed.h"
 #include "user/wire/loader.h"
 #include "user/common/log.h"
 #include "user/wire/parse.h"
@@ -329,12 +329,12 @@ static int run_db_admin(void)
 
 	if (err)
 		return err;
-	if (cfg->db.type != LEASEDB_POSTGRESQL) {
-		pr_err("main: '%s' names no lease-database of type postgresql (type %s)", env.config,
+	if (cfg->db.type == LEASEDB_MEMFILE) {
+		pr_err("main: '%s' names no lease-database of type postgresql or mysql (type %s)", env.config,
 		       leasedb_type_name(cfg->db.type));
 		err = LS_ECONFIG;
 	} else {
-		err = pgfeed_admin(&cfg->db, env.db_upgrade);
+		err = sqlfeed_admin(&cfg->db, env.db_upgrade);
 	}
 	config_free(cfg);
 	return err;

@@ -82,7 +82,7 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 	s->sending = src->sending;
 	if (src->feed) {
 		s->feed = true;
-		pgfeed_get_stats(src->feed, &s->feed_st);
+		sqlfeed_get_stats(src->feed, &s->feed_st);
 	}
 	if (src->ha) {
 		s->ha = true;
@@ -472,8 +472,8 @@ static void walk_store(const struct walk *w, const struct owner_stats *os)
 	w_close(w);
 }
 
-/* "lease-database" postgresql: the change feed (user/lease/pgfeed.h) */
-static void walk_feed(const struct walk *w, const struct pgfeed_stats *f)
+/* "lease-database" postgresql: the change feed (user/lease/sqlfeed.h) */
+static void walk_feed(const struct walk *w, const struct sqlfeed_stats *f)
 {
 	w_open(w, "lease-database", false);
 	w_bool(w, "connected", f->connected);

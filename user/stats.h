@@ -27,7 +27,7 @@
 #include "user/dns/adopt.h"
 #include "user/dns/dnsengine.h"
 #include "user/lease/leases.h"
-#include "user/lease/pgfeed.h"
+#include "user/lease/sqlfeed.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
 
@@ -42,7 +42,7 @@ struct stats_sources {
 	const struct loader *ldr;		/* NULL without interfaces */
 	const struct consumer *cons;
 	const struct ha *ha;			/* NULL without HA */
-	const struct pgfeed *feed;		/* NULL: lease files are the source */
+	const struct sqlfeed *feed;		/* NULL: lease files are the source */
 	const struct adopt_stats *adopt;
 	uint64_t retry_reports;			/* engine reports that were not final */
 	time_t last_success;			/* a change last applied (0: never) */
@@ -76,7 +76,7 @@ struct stats_snapshot {
 	struct owner_stats store;
 	bool idle, sending;
 	bool feed;				/* feed_st is set */
-	struct pgfeed_stats feed_st;
+	struct sqlfeed_stats feed_st;
 	bool ha;				/* the ha_ fields are set */
 	const char *ha_socket;
 	struct ha_status ha_status;

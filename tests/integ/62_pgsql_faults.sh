@@ -67,7 +67,7 @@ lab_pg_stop "$DC_DIR"
 if ls_daemon_start "$DC_DIR"; then tap_pass "database down: leasesnoop starts anyway"
 else tap_fail "database down: leasesnoop starts anyway" "$(cat "$DC_DIR/ls.err")"; fi
 WAIT_STEP=0.2 wait_for 15 stat_ge connect-failures 3
-_n=$(lines "pgfeed: cannot connect to database 'kea' on '$DC_DIR/pg' port")
+_n=$(lines "sqlfeed: cannot connect to database 'kea' on '$DC_DIR/pg' port")
 if stat_ge connect-failures 3 && [ "$_n" -ge 1 ] && [ "$_n" -le 3 ] && stat_is connected false; then
 	tap_pass "unreachable: $(stat connect-failures) tries with backoff, $_n log lines naming the database"
 else tap_fail "unreachable: counted and logged once" "tries $(stat connect-failures) lines $_n" "$(tail -3 "$DC_DIR/ls.err")"; fi
@@ -91,7 +91,7 @@ WAIT_STEP=0.1 wait_for 10 have_is_want
 lab_pg_stop "$DC_DIR"
 WAIT_STEP=0.2 wait_for 20 stat_ge disconnects 1
 sleep 4	# a6's expiry passes: it cannot be checked, so it waits
-if stat_ge disconnects 1 && grep -q "pgfeed: lost the session with database 'kea'" "$DC_DIR/ls.err" &&
+if stat_ge disconnects 1 && grep -q "sqlfeed: lost the session with database 'kea'" "$DC_DIR/ls.err" &&
    dc_have | grep -q '^a6\.'; then
 	tap_pass "session lost: counted, logged, nothing expired while renewals cannot be checked"
 else tap_fail "session lost: counted, logged, nothing expired" "$(stat disconnects)" "$(dc_have)" "$(tail -3 "$DC_DIR/ls.err")"; fi
@@ -110,7 +110,7 @@ lab_pg_sql "$DC_DIR" "INSERT INTO leasesnoop.change (family, address, op) VALUES
   (4, '$((171966976 + 99))', 'U'), (4, 'not-an-address', 'I')"
 WAIT_STEP=0.2 wait_for 10 stat_ge gone $((_gone + 1))
 if stat_ge gone $((_gone + 1)) && stat_ge bad-rows 1 &&
-   grep -q "pgfeed: skipped a lease4 row at address 'not-an-address'" "$DC_DIR/ls.err" &&
+   grep -q "sqlfeed: skipped a lease4 row at address 'not-an-address'" "$DC_DIR/ls.err" &&
    [ "$(dc_have)" = "$(dc_want)" ]; then
 	tap_pass "a change for an address Kea no longer has: counted (gone), nothing sent; garbage: bad-rows, logged"
 else tap_fail "change rows without a lease / garbage" "gone $(stat gone) bad $(stat bad-rows)" "$(tail -3 "$DC_DIR/ls.err")"; fi

@@ -223,7 +223,7 @@ static int read_source(struct confread *cr, const json_t *m, struct config *c)
 					    &c->lease_file6);
 	if (err)
 		return err;
-	if (c->db.type == LEASEDB_POSTGRESQL && !kea)
+	if (c->db.type != LEASEDB_MEMFILE && !kea)
 		c->db.v4 = c->db.v6 = true;	/* inline: both of Kea's tables */
 	if (c->db.type == LEASEDB_MEMFILE && !c->lease_file4 && !c->lease_file6)
 		return confread_missing(cr, "lease-files");

@@ -72,13 +72,7 @@ int leasedb_conf_check(struct confread *cr, const char *key, void *field, void *
 	const struct leasedb_conf *db = field;
 
 	(void)base;
-	if (db->type == LEASEDB_MYSQL) {
-		confread_push(cr, key, false);
-		confread_bad(cr, "type", "must be \"memfile\" or \"postgresql\" (MySQL/MariaDB is not supported yet), not \"mysql\"");
-		confread_pop(cr);
-		return LS_ECONFIG;
-	}
-	if (db->type == LEASEDB_POSTGRESQL && !db->name) {
+	if (db->type != LEASEDB_MEMFILE && !db->name) {
 		confread_push(cr, key, false);
 		confread_missing(cr, "name");
 		confread_pop(cr);
@@ -178,9 +172,7 @@ int leasedb_conf_from_kea(const char *path, struct leasedb_conf *db, char **lf4,
 				     &(const struct confread_item){ .type = CONFREAD_MAP,
 								   .sub = leasedb_conf_items },
 				     &d);
-	if (!err && d.type == LEASEDB_MYSQL)
-		err = leasedb_conf_check(&cr, "lease-database", &d, NULL);
-	if (!err && d.type == LEASEDB_POSTGRESQL && !d.name) {
+	if (!err && d.type != LEASEDB_MEMFILE && !d.name) {
 		confread_push(&cr, "lease-database", false);
 		err = confread_missing(&cr, "name");
 		confread_pop(&cr);
@@ -194,13 +186,13 @@ int leasedb_conf_from_kea(const char *path, struct leasedb_conf *db, char **lf4,
 		free(*lf);
 		*lf = strdup(d.name ? d.name : family == 4 ? KEA_LEASES4 : KEA_LEASES6);
 		err = *lf ? 0 : -ENOMEM;
-		if (!err && db->type == LEASEDB_POSTGRESQL)
+		if (!err && db->type != LEASEDB_MEMFILE)
 			goto mixed;
 		goto out;
 	}
-	if (db->type == LEASEDB_POSTGRESQL) {
+	if (db->type != LEASEDB_MEMFILE) {
 		/* the second file: the same database, or the feed would miss one */
-		if (!same(db->name, d.name) || !same(db->host, d.host) || db->port != d.port) {
+		if (db->type != d.type || !same(db->name, d.name) || !same(db->host, d.host) || db->port != d.port) {
 			pr_err("config: '%s' names another lease database than the first kea-config-file; both must share one",
 			       path);
 			err = LS_ECONFIG;

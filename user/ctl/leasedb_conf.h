@@ -7,7 +7,7 @@
  * ignored), leasesnoop's "lease-database-feed" (how the change feed is
  * polled), or "kea-config-file": Kea's kea-dhcp4.conf / kea-dhcp6.conf,
  * whose lease-database map (or memfile path) is taken as it is, so the
- * operator states nothing twice. Only reads; the feed is user/lease/pgfeed.
+ * operator states nothing twice. Only reads; the feed is user/lease/sqlfeed.
  */
 #ifndef LS_LEASEDB_CONF_H
 #define LS_LEASEDB_CONF_H

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * user/lease/leasedb.h - the pure half of the SQL lease source (Kea's
- * "lease-database" of type postgresql): its settings, and every decision
- * the feed (user/lease/pgfeed.h) takes, without a connection. A database
+ * "lease-database" of type postgresql or mysql): its settings, and every decision
+ * the feed (user/lease/sqlfeed.h) takes, without a connection. A database
  * row of lease4/lease6, selected as text in LEASEDB_COLS4/6's order,
  * becomes the same struct kea_row a memfile line does, so the lease table
  * (user/lease/leases.h) and the reconciler work unchanged; a change row for
@@ -43,22 +43,14 @@ struct leasedb_conf {
 
 /*
  * The columns of a lease row, as text, in the order leasedb_row_parse()
- * reads them (the SELECT list pgfeed sends). Work with every Kea schema
- * from 13.0 on (lease6.address varchar or inet).
+ * reads them: v4 address (the number), hwaddr (hex), client_id (hex),
+ * valid_lifetime, expire (Unix time), subnet_id, fqdn_fwd (0/1), fqdn_rev,
+ * hostname, state, user_context; v6 address (text), duid (hex),
+ * valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid,
+ * prefix_len, fqdn_fwd, fqdn_rev, hostname, state, hwaddr (hex), hwtype,
+ * hwaddr_source, user_context. Each backend writes its SELECT list.
  */
-#define LEASEDB_COLS4 \
-	"address::text, encode(hwaddr, 'hex'), encode(client_id, 'hex'), " \
-	"coalesce(valid_lifetime, 0), coalesce(extract(epoch from expire)::bigint, 0), " \
-	"coalesce(subnet_id, 0), coalesce(fqdn_fwd::int, 0), coalesce(fqdn_rev::int, 0), " \
-	"coalesce(hostname, ''), coalesce(state, 0), coalesce(user_context, '')"
 #define LEASEDB_NCOLS4 11
-#define LEASEDB_COLS6 \
-	"address::text, encode(duid, 'hex'), coalesce(valid_lifetime, 0), " \
-	"coalesce(extract(epoch from expire)::bigint, 0), coalesce(subnet_id, 0), " \
-	"coalesce(pref_lifetime, 0), coalesce(lease_type, 0), coalesce(iaid, 0), " \
-	"coalesce(prefix_len, 128), coalesce(fqdn_fwd::int, 0), coalesce(fqdn_rev::int, 0), " \
-	"coalesce(hostname, ''), coalesce(state, 0), encode(hwaddr, 'hex'), " \
-	"coalesce(hwtype, 0), coalesce(hwaddr_source, 0), coalesce(user_context, '')"
 #define LEASEDB_NCOLS6 17
 
 /*

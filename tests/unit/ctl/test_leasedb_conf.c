@@ -4,7 +4,7 @@
  * in Kea's syntax (Kea's other keys accepted), "lease-database-feed"
  * defaults, "kea-config-file" (a Dhcp4/Dhcp6 file's lease-database, or its
  * memfile path with Kea's default), and the refusals, each naming the key:
- * two lease sources, mysql (not supported yet), a postgresql without name,
+ * two lease sources, a database without name,
  * files naming two databases or mixing memfile and a database.
  */
 #include <errno.h>
@@ -78,6 +78,12 @@ static void test_inline(void **state)
 	assert_true(c->db.v4 && c->db.v6);
 	assert_null(c->lease_file4);
 	config_free(c);
+
+	assert_int_equal(load("\"lease-database\": { \"type\": \"mysql\", \"name\": \"kea\","
+			      " \"host\": \"/run/mysqld/mysqld.sock\" }", &c), 0);
+	assert_int_equal(c->db.type, LEASEDB_MYSQL);
+	assert_true(c->db.v4 && c->db.v6);
+	config_free(c);
 }
 
 static void test_refusals(void **state)
@@ -88,9 +94,7 @@ static void test_refusals(void **state)
 	/* two sources */
 	assert_int_equal(load("\"lease-files\": { \"v4\": \"/x\" }, \"lease-database\": "
 			      "{ \"type\": \"postgresql\", \"name\": \"kea\" }", &c), LS_ECONFIG);
-	/* MySQL/MariaDB: not yet */
-	assert_int_equal(load("\"lease-database\": { \"type\": \"mysql\", \"name\": \"kea\" }", &c),
-			 LS_ECONFIG);
+	assert_int_equal(load("\"lease-database\": { \"type\": \"mysql\" }", &c), LS_ECONFIG);
 	assert_int_equal(load("\"lease-database\": { \"type\": \"postgresql\" }", &c), LS_ECONFIG);
 	assert_int_equal(load("\"lease-database\": { \"type\": \"oracle\", \"name\": \"kea\" }", &c),
 			 LS_ECONFIG);
