@@ -59,7 +59,8 @@ lab_my_stop() {
 }
 
 lab_my_sql() {
-	mariadb --no-defaults -S "$1/my/sock" -ukea -pkea -N -B kea -e "$2"
+	# Kea's tables are latin1: talk latin1, or CONCAT() mixes collations
+	mariadb --no-defaults -S "$1/my/sock" -ukea -pkea -N -B --default-character-set=latin1 kea -e "$2"
 }
 
 lab_my_kea_db() {
