@@ -37,7 +37,7 @@ DC_KIND=bind
 DC_DIR=$(mktemp -d /tmp/ls-mysql-XXXXXX)
 trap pg_cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 14
+tap_plan 16
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)
 
@@ -111,6 +111,26 @@ tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(d
 _v6kept=$(lab_my_sql "$DC_DIR" "SELECT count(*) FROM lease6 WHERE state = 2 AND COALESCE(hostname, '') = ''")
 if [ "${_v6kept:-0}" -gt 0 ]; then tap_pass "v6 reclaimed leases kept with their hostname cleared ($_v6kept)"
 else tap_fail "v6 reclaimed leases kept with their hostname cleared" "$(lab_my_sql "$DC_DIR" "SELECT state, count(*) FROM lease6 GROUP BY state")"; fi
+
+# the server lost mid-run (Kea's own reaction aside): counted, logged, reconnected with
+# backoff, and what was written meanwhile reaches DNS
+_db() { ls_daemon_stats "$DC_DIR" | jq -r ".\"lease-database\"[\"$1\"]"; }
+_db_ge() { [ "$(_db "$1")" -ge "$2" ] 2>/dev/null; }
+_db_is() { [ "$(_db "$1")" = "$2" ]; }
+kea_lab_down >/dev/null 2>&1	# Kea exits on a lost database anyway (on-fail stop-retry-exit)
+lab_my_stop "$DC_DIR"
+WAIT_STEP=0.2 wait_for 20 _db_ge disconnects 1
+if _db_ge disconnects 1 && grep -q "sqlfeed: lost the session with database 'kea' on 'localhost' port 3306" "$DC_DIR/ls.err"; then
+	tap_pass "MariaDB stopped: the lost session is counted and logged"
+else tap_fail "MariaDB stopped: the lost session is counted and logged" "$(_db disconnects)" "$(tail -3 "$DC_DIR/ls.err")"; fi
+lab_my_restart "$DC_DIR"
+lab_my_sql "$DC_DIR" "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id,
+  fqdn_fwd, fqdn_rev, hostname, state) VALUES (INET_ATON('10.64.9.9'), 0x0a0b0c0d0e09, 0x010a0b0c0d0e09,
+  3600, NOW() + INTERVAL 1 HOUR, 1, 1, 1, 'back.dyn.example.', 0)"
+_back() { dc_have | grep -q '^back\.dyn\.example\. 10\.64\.9\.9$'; }
+WAIT_STEP=0.2 wait_for 40 _back
+if _back && _db_is connected true; then tap_pass "MariaDB back: reconnected, a lease written since reaches DNS"
+else tap_fail "MariaDB back: reconnected, a lease written since reaches DNS" "$(_db connected)" "$(dc_have)"; fi
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 tap_is "SIGTERM: clean exit" "$_rc" 0
