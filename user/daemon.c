@@ -736,7 +736,8 @@ int daemon_run(const struct daemon_args *a)
 		 * through the DNS fd or the timer, never by polling
 		 */
 		more = d.feed ? feed_turn(&d) : 0;
-		more = more || (may_send(&d) && reconcile_ready(d.rec)) || d.ndry;
+		more = more || (may_send(&d) && (!d.feed || d.feed_ready) && reconcile_ready(d.rec)) ||
+		       d.ndry;
 	}
 	pr_info("daemon: stopping");
 	goto out;

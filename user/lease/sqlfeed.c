@@ -324,15 +324,21 @@ static void on_connected(struct sqlfeed *f)
 	if (check_schema(f))
 		return;
 	if (f->b->listen) {
-		if (run(f, f->b->listen, &r, "subscribing to change notifications"))
+		if (run(f, f->b->listen, &r, "subscribing to change notifications")) {
+			if (f->conn)
+				connect_failed(f, "LISTEN failed");
 			return;
+		}
 		f->b->rows_free(&r);
 	}
 	if (!f->cur_set) {
 		/* the feed starts where the change table ends, a little back (REPLAY_ROWS) */
 		snprintf(sql, sizeof(sql), "SELECT coalesce(max(seq), 0) FROM %s", f->b->change);
-		if (run(f, sql, &r, "reading the change table"))
+		if (run(f, sql, &r, "reading the change table")) {
+			if (f->conn)
+				connect_failed(f, "the change table cannot be read");
 			return;
+		}
 		{
 			uint64_t max = r.n > 0 && r.v[0] ? strtoull(r.v[0], NULL, 10) : 0;
 
@@ -463,8 +469,11 @@ static int pass_page(struct sqlfeed *f)
 		snprintf(cond, sizeof(cond), "WHERE address > '%s'", f->pass_key);
 	snprintf(sql, sizeof(sql), "SELECT %s FROM lease%d %s ORDER BY address LIMIT %u",
 		 f->b->cols[f->pass_fam == 6], f->pass_fam, cond, page);
-	if (run(f, sql, &res, "a full pass"))
+	if (run(f, sql, &res, "a full pass")) {
+		if (f->state == ST_UP)
+			end_session(f);	/* retried with backoff: a pass cannot be half-done */
 		return 0;
+	}
 	n = res.n;
 	f->st.full_rows += (uint64_t)n;
 	for (int i = 0; i < n; i++) {
@@ -612,12 +621,17 @@ static int lookup_all(struct sqlfeed *f, struct wantq *q)
 		}
 		q->v[n++] = q->v[i];
 	}
-	for (i = 0; i < n && !err && f->state == ST_UP; i = j) {
+	for (i = 0; i < n && f->state == ST_UP; i = j) {
 		for (j = i; j < n && j - i < LOOKUP_BATCH && q->v[j].family == q->v[i].family; j++)
 			;
 		err = lookup_batch(f, q->v + i, j - i, &held);
+		if (err)
+			break;
 	}
-	q->n = 0;
+	/* what could not be looked up stays queued for the next try: a change is never dropped */
+	q->n = i < n ? n - i : 0;
+	if (q->n)
+		memmove(q->v, q->v + i, q->n * sizeof(*q->v));
 	free(f->held.v);
 	f->held = held;
 	return err;
