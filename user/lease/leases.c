@@ -882,6 +882,11 @@ int leases_expire_scan(struct leases *t, time_t now)
 	return n;
 }
 
+void leases_set_loading(struct leases *t, int on)
+{
+	t->loading = on;
+}
+
 int leases_due(const struct leases *t, time_t now, int (*fn)(void *ctx, const struct lease *l),
 	       void *ctx)
 {

@@ -144,6 +144,13 @@ int leases_apply(struct leases *t, const struct kea_row *row);
 int leases_expire_scan(struct leases *t, time_t now);
 
 /*
+ * leases_set_loading() - while @on, leases_apply() builds the table as the
+ * initial load of a file does: no changes are sent (the caller compares
+ * everything afterwards). For a source that loads through leases_apply().
+ */
+void leases_set_loading(struct leases *t, int on);
+
+/*
  * leases_due() - call @fn for every active lease that leases_expire_scan(@now)
  * would expire, without expiring it (a lease source whose renewals do not
  * reach the table checks them first). Cheap when nothing is due. Returns

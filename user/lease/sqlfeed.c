@@ -465,6 +465,8 @@ static int pass_page(struct sqlfeed *f)
 
 	if (!t)
 		goto next_family;
+	/* the first pass is the initial load: no changes (the daemon compares all of it after) */
+	leases_set_loading(t, !f->loaded);
 	if (f->pass_key[0])
 		snprintf(cond, sizeof(cond), "WHERE address > '%s'", f->pass_key);
 	snprintf(sql, sizeof(sql), "SELECT %s FROM lease%d %s ORDER BY address LIMIT %u",
@@ -497,6 +499,7 @@ static int pass_page(struct sqlfeed *f)
 		}
 	}
 	f->b->rows_free(&res);
+	leases_set_loading(t, 0);
 	if ((unsigned int)n >= page)
 		return 1;
 	/*

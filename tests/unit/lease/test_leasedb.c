@@ -219,6 +219,38 @@ static void test_leases_due(void **state)
 	leases_close(t);
 }
 
+static void count_change(void *ctx, const struct lease_change *ch)
+{
+	(void)ch;
+	(*(int *)ctx)++;
+}
+
+/* the first full pass loads without changes; later rows send them */
+static void test_loading(void **state)
+{
+	int changes = 0;
+	struct leases_opts o = { .clock = test_clock, .on_change = count_change, .ctx = &changes };
+	const char *v[LEASEDB_NCOLS4] = { "1", "", "01", "100", "1800000100", "1", "1", "1",
+					  "a.", "0", "" };
+	struct leases *t;
+	struct kea_row r;
+	const char *why;
+
+	(void)state;
+	clock_at = 1800000000;
+	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
+	leases_set_loading(t, 1);
+	assert_int_equal(leasedb_row_parse(4, v, &r, &why), 0);
+	assert_int_equal(leases_apply(t, &r), 1);
+	assert_int_equal(changes, 0);
+	leases_set_loading(t, 0);
+	v[0] = "2";
+	assert_int_equal(leasedb_row_parse(4, v, &r, &why), 0);
+	assert_int_equal(leases_apply(t, &r), 1);
+	assert_int_equal(changes, 1);
+	leases_close(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_cursor_holes),
 		cmocka_unit_test(test_debounce_and_backoff),
 		cmocka_unit_test(test_leases_due),
+		cmocka_unit_test(test_loading),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
