@@ -10,6 +10,7 @@ PKGS="
 make gcc pkg-config clang llvm libclang-rt-14-dev libfuzzer-14-dev
 libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev libpcap-dev libldns-dev libssl-dev
 liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libmicrohttpd-dev
+postgresql libpq-dev mariadb-server libmariadb-dev
 linux-libc-dev iproute2 ethtool kmod procps psmisc tcpreplay tcpdump jq perl
 kea-dhcp4-server kea-dhcp6-server kea-dhcp-ddns-server kea-admin kea-common
 isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus curl gdb

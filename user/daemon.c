@@ -30,6 +30,7 @@
 #include "user/wire/evfmt.h"
 #include "user/ctl/ha.h"
 #include "user/lease/leases.h"
+#include "user/lease/sqlfeed.h"
 #include "user/wire/loader.h"
 #include "user/common/log.h"
 #include "user/common/util.h"
@@ -43,7 +44,8 @@
 #define TICK_MS 200
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
-enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY, TAG_NCR };
+enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY, TAG_NCR,
+       TAG_FEED };
 #define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
@@ -57,6 +59,12 @@ struct daemon {
 	struct reconcile *rec;
 	struct verify *ver;		/* "dns-verify-interval" and dns-verify */
 	struct leases *tab[2];
+	/* "lease-database" postgresql: the feed fills tab[]; nothing is synced before its first pass */
+	struct leasedb_conf db;		/* the feed's settings (only a restart changes them) */
+	struct sqlfeed *feed;
+	unsigned int feed_gen;
+	int feed_fd;
+	bool feed_ready;
 	struct loader *ldr;
 	struct consumer *cons;
 	struct control *ctl;
@@ -145,8 +153,12 @@ static void on_batch(const struct ls_event *ev, size_t n, void *arg)
 {
 	struct daemon *d = arg;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		reconcile_event(d->rec, &ev[i]);
+		/* the database confirms: look the address up by its key at once */
+		if (d->feed && ev[i].type != LS_EV_V4_NAK)
+			sqlfeed_want(d->feed, ev[i].type >= LS_EV_V6_REPLY ? 6 : 4, ev[i].addr);
+	}
 }
 
 /* Kea's NCR: a trigger; the lease table (read up to date first) decides */
@@ -155,6 +167,9 @@ static void on_ncr(void *ctx, const struct ncr *n, const char *from)
 	struct daemon *d = ctx;
 
 	(void)from;
+	/* the database decides: look the address up by its key at once */
+	if (d->feed)
+		sqlfeed_want(d->feed, n->family, n->addr);
 	reconcile_ncr(d->rec, n->family, n->addr, n->change == NCR_ADD);
 }
 
@@ -243,6 +258,7 @@ static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 	const struct stats_sources src = {
 		.rec = d->rec, .eng = d->eng, .owner = d->owner, .tab = { d->tab[0], d->tab[1] },
 		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .ncr = d->ncr, .adopt = &d->adopt_st,
+		.feed = d->feed,
 		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
 	};
 
@@ -615,8 +631,10 @@ static void reload(struct daemon *d)
 	    memcmp(&nc->ha, &d->cfg->ha, sizeof(nc->ha)) ||
 	    memcmp(&nc->metrics, &d->cfg->metrics, sizeof(nc->metrics)) ||
 	    nc->kea_ddns != d->cfg->kea_ddns || strcmp(nc->ncr_ip, d->cfg->ncr_ip) ||
-	    nc->ncr_port != d->cfg->ncr_port)
-		pr_warn("daemon: lease-files, interfaces, state-dir, control-socket, high-availability, metrics, kea-ddns-updates and ncr-listener change only at restart");
+	    nc->ncr_port != d->cfg->ncr_port ||
+	    (d->feed && (nc->db.type != d->db.type || !same_str(nc->db.name, d->db.name) ||
+			 !same_str(nc->db.host, d->db.host) || nc->db.port != d->db.port)))
+		pr_warn("daemon: lease-files, lease-database, interfaces, state-dir, control-socket, high-availability, metrics, kea-ddns-updates and ncr-listener change only at restart");
 	if (open_engine(d, nc, &ne)) {
 		config_free(nc);
 		return;
@@ -667,9 +685,70 @@ static void reload(struct daemon *d)
 	sdnotify_send("READY=1\nSTATUS=configuration reloaded");
 }
 
+/* the socket of the feed's session changes with each connection: register the current one */
+static void feed_watch(struct daemon *d)
+{
+	if (!d->feed || sqlfeed_generation(d->feed) == d->feed_gen)
+		return;
+	d->feed_gen = sqlfeed_generation(d->feed);
+	if (d->feed_fd >= 0)
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, d->feed_fd, NULL);	/* may be closed already */
+	d->feed_fd = sqlfeed_fd(d->feed);
+	if (ep_add(d, d->feed_fd, TAG_FEED))
+		d->feed_fd = -1;	/* polled on the timer instead */
+}
+
+/* one round of the feed; the first time it holds every lease, compare all of DNS */
+static int feed_turn(struct daemon *d)
+{
+	int more = sqlfeed_process(d->feed);
+
+	feed_watch(d);
+	if (!d->feed_ready && sqlfeed_loaded(d->feed)) {
+		d->feed_ready = true;
+		reconcile_full(d->rec);
+	}
+	return more;
+}
+
+/*
+ * "lease-database" postgresql: empty tables the feed fills (user/lease/sqlfeed.h).
+ * Connecting happens in the loop, so an unreachable database delays DNS, never start-up.
+ */
+static int open_feed(struct daemon *d)
+{
+	struct leases *t[2] = { NULL, NULL };
+	int err;
+
+	d->db = d->cfg->db;
+	memset(&d->cfg->db, 0, sizeof(d->cfg->db));
+	for (int i = 0; i < 2; i++) {
+		struct leases_opts lo = {
+			.grace = d->cfg->expire_grace_s, .on_change = reconcile_lease_change,
+			.ctx = d->rec,
+		};
+
+		if (!(i ? d->db.v6 : d->db.v4))
+			continue;
+		err = leases_open(&d->tab[i], NULL, i ? 6 : 4, &lo);
+		if (err)
+			return err;
+		t[i] = d->tab[i];
+		reconcile_set_leases(d->rec, i ? 6 : 4, d->tab[i]);
+	}
+	err = sqlfeed_open(&d->feed, &d->db, t[0], t[1]);
+	if (err)
+		return err;
+	feed_turn(d);
+	return 0;
+}
+
 static int open_tables(struct daemon *d)
 {
 	const char *files[2] = { d->cfg->lease_file4, d->cfg->lease_file6 };
+
+	if (d->cfg->db.type != LEASEDB_MEMFILE)
+		return open_feed(d);
 
 	for (int i = 0; i < 2; i++) {
 		struct leases_opts lo = {
@@ -799,6 +878,8 @@ static void close_all(struct daemon *d)
 		}
 		dry_answer(d);
 	}
+	sqlfeed_close(d->feed);
+	leasedb_conf_fini(&d->db);
 	for (int i = 0; i < 2; i++)
 		leases_close(d->tab[i]);
 	dnsengine_free(d->eng);
@@ -843,7 +924,8 @@ static void ready_maybe(struct daemon *d)
 	char st[160];
 
 	/* an HA standby sends nothing: it is ready once it holds the leases */
-	if (d->ready || (may_send(d) && reconcile_ready(d->rec)))
+	if (d->ready || (d->feed && !d->feed_ready) ||
+	    (may_send(d) && reconcile_ready(d->rec)))
 		return;
 	d->ready = true;
 	snprintf(st, sizeof(st), "READY=1\nSTATUS=running: %d interface(s), start-up pass done",
@@ -854,20 +936,26 @@ static void ready_maybe(struct daemon *d)
 
 int daemon_run(const struct daemon_args *a)
 {
-	struct daemon d = { .a = a, .ep = -1, .tfd = -1, .started = time(NULL) };
+	struct daemon d = { .a = a, .ep = -1, .tfd = -1, .feed_fd = -1, .started = time(NULL) };
 	int err, more = 0;
 
 	err = open_all(&d);
 	if (err)
 		goto out;
-	reconcile_full(d.rec);
+	if (!d.feed)
+		reconcile_full(d.rec);	/* the feed's tables: at its first full pass (feed_turn) */
 	d.wd_usec = sdnotify_watchdog_usec();
 	clock_gettime(CLOCK_MONOTONIC, &d.wd_last);
 	sdnotify_send("WATCHDOG=1");
-	pr_info("daemon: running%s: %d interface(s), lease files%s%s%s%s, store '%s'",
-		a->dry_run ? " (dry run)" : "", d.cfg->n_ifaces, d.cfg->lease_file4 ? " " : "",
-		d.cfg->lease_file4 ? d.cfg->lease_file4 : "", d.cfg->lease_file6 ? " " : "",
-		d.cfg->lease_file6 ? d.cfg->lease_file6 : "", d.cfg->state_dir);
+	if (d.feed)
+		pr_info("daemon: running%s: %d interface(s), lease database %s '%s', store '%s'",
+			a->dry_run ? " (dry run)" : "", d.cfg->n_ifaces, leasedb_type_name(d.db.type),
+			d.db.name, d.cfg->state_dir);
+	else
+		pr_info("daemon: running%s: %d interface(s), lease files%s%s%s%s, store '%s'",
+			a->dry_run ? " (dry run)" : "", d.cfg->n_ifaces, d.cfg->lease_file4 ? " " : "",
+			d.cfg->lease_file4 ? d.cfg->lease_file4 : "", d.cfg->lease_file6 ? " " : "",
+			d.cfg->lease_file6 ? d.cfg->lease_file6 : "", d.cfg->state_dir);
 	if (d.met)
 		metrics_update(&d);	/* the first scrape already sees every family */
 	while (!*a->exiting) {
@@ -916,6 +1004,8 @@ int daemon_run(const struct daemon_args *a)
 						leases_process(d.tab[k]);
 				ncr_listen_process(d.ncr, 0);
 				break;
+			case TAG_FEED:	/* a NOTIFY: read by the feed's turn below */
+				break;
 			case TAG_HA:
 				err = ha_process(d.ha);
 				if (err)
@@ -925,14 +1015,17 @@ int daemon_run(const struct daemon_args *a)
 			case TAG_TIMER:
 				if (read(d.tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					pr_debug("daemon: timer read failed");
-				for (int k = 0; k < 2; k++) {
+				if (d.feed)
+					sqlfeed_expire(d.feed, time(NULL));
+				for (int k = 0; k < 2 && !d.feed; k++) {
 					if (!d.tab[k])
 						continue;
 					/* the table keeps its own watch; a poll costs one fstat */
 					leases_process(d.tab[k]);
 					leases_expire_scan(d.tab[k], time(NULL));
 				}
-				reconcile_tick(d.rec);
+				if (!d.feed || d.feed_ready)
+					reconcile_tick(d.rec);
 				/* a standby (HA) leaves DNS to the active node, repairs too */
 				if (d.ver && may_send(&d))
 					verify_tick(d.ver);
@@ -947,7 +1040,7 @@ int daemon_run(const struct daemon_args *a)
 		if (d.eng)
 			dnsengine_run(d.eng, 0);
 		dry_answer(&d);
-		if (may_send(&d))
+		if (may_send(&d) && (!d.feed || d.feed_ready))
 			reconcile_flush(d.rec);	/* store trouble is logged and counted; keep serving */
 		if (d.eng)
 			dnsengine_run(d.eng, 0);
@@ -957,7 +1050,9 @@ int daemon_run(const struct daemon_args *a)
 		 * Changes that only wait for a reply, a slot or a backoff wake us
 		 * through the DNS fd or the timer, never by polling
 		 */
-		more = (may_send(&d) && reconcile_ready(d.rec)) || d.ndry;
+		more = d.feed ? feed_turn(&d) : 0;
+		more = more || (may_send(&d) && (!d.feed || d.feed_ready) && reconcile_ready(d.rec)) ||
+		       d.ndry;
 		ready_maybe(&d);
 	}
 	sdnotify_send("STOPPING=1");

@@ -19,6 +19,7 @@
 #include "user/common/errcode.h"
 #include "user/wire/evfmt.h"
 #include "user/lease/leases.h"
+#include "user/lease/sqlfeed.h"
 #include "user/wire/loader.h"
 #include "user/common/log.h"
 #include "user/wire/parse.h"
@@ -34,18 +35,22 @@ static const char doc[] =
 	"  leasesnoop -t -c /etc/leasesnoop.conf  check the configuration, say what it would do, exit\n"
 	"  leasesnoop -c /etc/leasesnoop.conf     the daemon: attach, reconcile, update DNS\n"
 	"  leasesnoop -c /etc/leasesnoop.conf --dry-run   the same, printing DNS changes instead\n"
+	"  leasesnoop -c /etc/leasesnoop.conf --db-init   install leasesnoop's schema beside Kea's\n"
 	"  leasesnoop --stats --watch -c /etc/leasesnoop.conf   the running daemon's counters\n"
 	"  leasesnoop -i eth0 --events --json     attach and print lease events live (no DNS)\n"
 	"  leasesnoop --pcap dhcp.pcap.gz --events  decode a capture offline with the same parser\n"
 	"  leasesnoop --kea-leases /var/lib/kea/kea-leases4.csv --json   active leases Kea holds\n";
 
 enum { OPT_EVENTS = 0x100, OPT_JSON, OPT_PCAP, OPT_XDP_SKB, OPT_NO_TC, OPT_COUNTERS,
-       OPT_RING_SIZE, OPT_NO_TCX, OPT_TC_INGRESS, OPT_KEA_LEASES, OPT_ALL, OPT_DRY_RUN, OPT_STATS, OPT_WATCH, OPT_SOCKET };
+       OPT_RING_SIZE, OPT_NO_TCX, OPT_TC_INGRESS, OPT_KEA_LEASES, OPT_ALL, OPT_DRY_RUN, OPT_STATS, OPT_WATCH, OPT_SOCKET,
+       OPT_DB_INIT, OPT_DB_UPGRADE };
 
 static const struct argp_option opts[] = {
 	{ "config", 'c', "FILE", 0, "Run the daemon with this configuration", 0 },
 	{ "test", 't', NULL, 0, "With -c: check the configuration and what it names, print what the daemon would do, exit 0 (valid) or 1", 0 },
 	{ "dry-run", OPT_DRY_RUN, NULL, 0, "With -c: print DNS changes instead of sending them", 0 },
+	{ "db-init", OPT_DB_INIT, NULL, 0, "With -c: install the schema 'leasesnoop' in the lease database", 0 },
+	{ "db-upgrade", OPT_DB_UPGRADE, NULL, 0, "With -c: upgrade the schema 'leasesnoop' in the lease database", 0 },
 	{ "stats", OPT_STATS, NULL, 0, "Print the running daemon's counters (its control socket)", 0 },
 	{ "watch", OPT_WATCH, NULL, 0, "With --stats: refresh every second", 0 },
 	{ "control-socket", OPT_SOCKET, "PATH", 0, "With --stats: the socket (default: from -c FILE)", 0 },
@@ -71,7 +76,7 @@ static struct env {
 	const char *pcap;
 	const char *kea_leases;
 	const char *config, *socket;
-	int events, json, counters, verbose, all, dry_run, stats, watch, test;
+	int events, json, counters, verbose, all, dry_run, stats, watch, test, db_init, db_upgrade;
 	unsigned int loader_flags;
 	unsigned long ring_bytes;
 } env;
@@ -102,6 +107,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STATS:
 		env.stats = 1;
+		break;
+	case OPT_DB_INIT:
+		env.db_init = 1;
+		break;
+	case OPT_DB_UPGRADE:
+		env.db_upgrade = 1;
 		break;
 	case OPT_WATCH:
 		env.watch = 1;
@@ -154,6 +165,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.verbose++;
 		break;
 	case ARGP_KEY_END:
+		if (env.db_init || env.db_upgrade) {
+			if (!env.config || env.stats || env.dry_run || env.pcap || env.n_ifaces ||
+			    env.events || env.kea_leases || (env.db_init && env.db_upgrade))
+				argp_error(state, "--db-init and --db-upgrade take -c FILE alone");
+			break;
+		}
 		if (env.stats) {
 			if (env.pcap || env.n_ifaces || env.events || env.kea_leases || env.dry_run)
 				argp_error(state, "--stats takes only -c, --control-socket, --json, --watch");
@@ -341,6 +358,25 @@ static int run_stats(void)
 	return err;
 }
 
+/* --db-init / --db-upgrade: the schema "leasesnoop" in the configured lease database */
+static int run_db_admin(void)
+{
+	struct config *cfg = NULL;
+	int err = config_load(env.config, &cfg);
+
+	if (err)
+		return err;
+	if (cfg->db.type == LEASEDB_MEMFILE) {
+		pr_err("main: '%s' names no lease-database of type postgresql or mysql (type %s)", env.config,
+		       leasedb_type_name(cfg->db.type));
+		err = LS_ECONFIG;
+	} else {
+		err = sqlfeed_admin(&cfg->db, env.db_upgrade);
+	}
+	config_free(cfg);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
@@ -357,6 +393,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (env.test)
 		return run_test() ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (env.db_init || env.db_upgrade)
+		return run_db_admin() ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (env.config && !env.stats) {
 		/* the daemon's lines carry a time, or under journald a priority */
 		log_use_daemon_style();

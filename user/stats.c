@@ -80,6 +80,10 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 	owner_get_stats(src->owner, &s->store);
 	s->idle = reconcile_idle(src->rec) && (!src->eng || !dnsengine_pending(src->eng));
 	s->sending = src->sending;
+	if (src->feed) {
+		s->feed = true;
+		sqlfeed_get_stats(src->feed, &s->feed_st);
+	}
 	if (src->ha) {
 		s->ha = true;
 		s->ha_socket = ha_control_socket(src->ha);
@@ -180,6 +184,14 @@ static const struct stats_metric
 	M_HOOK = { "leasesnoop_bpf_hook_info",
 		   "The kernel hook leasesnoop sees each interface's traffic at (always 1).",
 		   METRICS_GAUGE, L_HOOK },
+	M_DB_UP = { "leasesnoop_lease_database_connected",
+		    "1 while the session with the lease database is up and its schema usable.",
+		    METRICS_GAUGE, NULL },
+	M_DB_ROWS = { "leasesnoop_lease_database_change_rows_total",
+		      "Change rows read from the lease database's change table.", METRICS_COUNTER,
+		      NULL },
+	M_DB_FAIL = { "leasesnoop_lease_database_failures_total",
+		      "Connection tries that failed plus sessions lost.", METRICS_COUNTER, NULL },
 	M_HA_FAIL = { "leasesnoop_ha_poll_failures_total",
 		      "Queries to Kea's control socket without a usable answer.", METRICS_COUNTER,
 		      NULL },
@@ -503,6 +515,37 @@ static void walk_store(const struct walk *w, const struct owner_stats *os)
 	w_close(w);
 }
 
+/* "lease-database" postgresql: the change feed (user/lease/sqlfeed.h) */
+static void walk_feed(const struct walk *w, const struct sqlfeed_stats *f)
+{
+	w_open(w, "lease-database", false);
+	w_bool(w, "connected", f->connected);
+	w_metric(w, f->connected, &M_DB_UP, NULL);
+	w_bool(w, "loaded", f->loaded);
+	w_uint(w, "connects", f->connects, NULL, NULL);
+	w_uint(w, "connect-failures", f->connect_failures, NULL, NULL);
+	w_uint(w, "disconnects", f->disconnects, NULL, NULL);
+	w_metric(w, f->connect_failures + f->disconnects, &M_DB_FAIL, NULL);
+	w_uint(w, "schema-errors", f->schema_errors, NULL, NULL);
+	w_uint(w, "query-errors", f->query_errors, NULL, NULL);
+	w_uint(w, "polls", f->polls, NULL, NULL);
+	w_uint(w, "notifies", f->notifies, NULL, NULL);
+	w_uint(w, "change-rows", f->change_rows, &M_DB_ROWS, NULL);
+	w_uint(w, "cursor", f->cursor, NULL, NULL);
+	w_uint(w, "lookups", f->lookups, NULL, NULL);
+	w_uint(w, "lookup-rows", f->lookup_rows, NULL, NULL);
+	w_uint(w, "wire-lookups", f->wire_lookups, NULL, NULL);
+	w_uint(w, "expiry-checks", f->expiry_checks, NULL, NULL);
+	w_uint(w, "gone", f->gone, NULL, NULL);
+	w_uint(w, "debounced", f->debounced, NULL, NULL);
+	w_uint(w, "full-passes", f->full_passes, NULL, NULL);
+	w_uint(w, "full-pass-rows", f->full_rows, NULL, NULL);
+	w_uint(w, "bad-rows", f->bad_rows, NULL, NULL);
+	w_uint(w, "lookups-dropped", f->wants_dropped, NULL, NULL);
+	w_uint(w, "pruned", f->pruned, NULL, NULL);
+	w_close(w);
+}
+
 static void walk_ha(const struct walk *w, const struct stats_snapshot *s)
 {
 	const struct ha_status *hs = &s->ha_status;
@@ -582,6 +625,8 @@ void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, 
 	walk_tables(&w, s);
 	walk_store(&w, &s->store);
 	w_bool(&w, "idle", s->idle);
+	if (s->feed)
+		walk_feed(&w, &s->feed_st);
 	if (s->ha)
 		walk_ha(&w, s);
 	w_metric(&w, s->sending, &M_HA_ACTIVE, NULL);

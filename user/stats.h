@@ -29,6 +29,7 @@
 #include "user/dns/dnsengine.h"
 #include "user/kea/ncr_listen.h"
 #include "user/lease/leases.h"
+#include "user/lease/sqlfeed.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
 #include "user/sync/verify.h"
@@ -46,6 +47,7 @@ struct stats_sources {
 	const struct ha *ha;			/* NULL without HA */
 	const struct verify *ver;		/* NULL: the verifier could not start */
 	const struct ncr_listen *ncr;		/* NULL without kea-ddns-updates */
+	const struct sqlfeed *feed;		/* NULL: lease files are the source */
 	const struct adopt_stats *adopt;
 	uint64_t retry_reports;			/* engine reports that were not final */
 	time_t last_success;			/* a change last applied (0: never) */
@@ -78,6 +80,8 @@ struct stats_snapshot {
 	struct leases_stats leases[2];
 	struct owner_stats store;
 	bool idle, sending;
+	bool feed;				/* feed_st is set */
+	struct sqlfeed_stats feed_st;
 	bool ha;				/* the ha_ fields are set */
 	const char *ha_socket;
 	struct ha_status ha_status;

@@ -66,6 +66,9 @@
 #                             suffix KEA_LAB_DDNS_SUFFIX [dyn.example]); NCRs go to
 #                             KEA_LAB_D2_PORT [53001] on 127.0.0.1 in the server netns
 #   KEA_LAB_EXTRA4/6 ['']     JSON members appended to the Dhcp4/Dhcp6 map (",…")
+#   KEA_LAB_LEASE_DB ['']     the "lease-database" map as JSON text instead of the
+#                             memfile DIR/kea-leases4/6.csv (e.g. tools/lab/pg.sh's
+#                             lab_pg_kea_db)
 
 KEA_LAB_PREFIX=${KEA_LAB_PREFIX:-ls-$$}
 KEA_LAB_SRV_NS=${KEA_LAB_PREFIX}-srv
@@ -122,11 +125,13 @@ _kea_lab_common() {
 	_valid=${KEA_LAB_VALID:-3600}
 	_ddns=false
 	[ "${KEA_LAB_DDNS:-0}" = 1 ] && _ddns=true
+	_ldb=${KEA_LAB_LEASE_DB:-}
+	[ -n "$_ldb" ] || _ldb="{ \"type\": \"memfile\", \"persist\": true, \"name\": \"$2/kea-leases$4.csv\",
+                        \"lfc-interval\": ${KEA_LAB_LFC:-3600} }"
 	cat <<EOF
     "interfaces-config": { "interfaces": [ "${_kea_lab_if:-$KEA_LAB_SRV_IF}" ] },
     "control-socket": { "socket-type": "unix", "socket-name": "$2/$3.sock" },
-    "lease-database": { "type": "memfile", "persist": true, "name": "$2/kea-leases$4.csv",
-                        "lfc-interval": ${KEA_LAB_LFC:-3600} },
+    "lease-database": $_ldb,
     "hooks-libraries": [ { "library": "$KEA_LAB_HOOK" } ${_kea_lab_hooks_extra:-} ],
     "expired-leases-processing": { "reclaim-timer-wait-time": ${KEA_LAB_RECLAIM:-10},
                                    "max-reclaim-leases": ${KEA_LAB_RECLAIM_MAX:-100},

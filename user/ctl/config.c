@@ -155,8 +155,9 @@ static const struct confread_item ncr_items[] = {
 static const struct confread_item ls_items[] = {
 	{ .key = "interfaces", .type = CONFREAD_LIST, .offset = OFF(ifaces), .sub = iface_entry,
 	  .elem_size = sizeof(char *), .count_offset = OFF(n_ifaces), .max = CONFIG_MAX_IFACES },
-	{ .key = "lease-files", .type = CONFREAD_MAP, .flags = CONFREAD_REQUIRED,
-	  .sub = lease_file_items, .check = lease_files_check },
+	{ .key = "lease-files", .type = CONFREAD_MAP, .sub = lease_file_items,
+	  .check = lease_files_check },
+	LEASEDB_CONFIG_ITEMS(OFF(db), OFF(kea_files)),
 	{ .key = "ttl", .type = CONFREAD_MAP, .sub = ttl_items, .check = ttl_check },
 	{ .key = "batching", .type = CONFREAD_MAP, .sub = batching_items },
 	{ .key = "state-dir", .type = CONFREAD_STR, .flags = CONFREAD_DEFAULT,
@@ -266,6 +267,35 @@ static int read_ddns(struct confread *cr, const json_t *m, struct config *c)
 	return 0;
 }
 
+/*
+ * the lease source: "lease-files", "lease-database" or "kea-config-file",
+ * exactly one (a lease-database of type memfile goes with lease-files)
+ */
+static int read_source(struct confread *cr, const json_t *m, struct config *c)
+{
+	bool files = json_object_get(m, "lease-files"), kea = c->kea_files.n;
+	bool sql = c->db.type != LEASEDB_MEMFILE;
+	int err = 0;
+
+	if (kea && (files || json_object_get(m, "lease-database")))
+		return confread_bad(cr, "kea-config-file",
+				    "excludes 'lease-files' and 'lease-database' (it names them)");
+	if (sql && files)
+		return confread_bad(cr, "lease-files",
+				    "excludes a 'lease-database' of type \"%s\" (one lease source)",
+				    leasedb_type_name(c->db.type));
+	for (int i = 0; !err && i < c->kea_files.n; i++)
+		err = leasedb_conf_from_kea(c->kea_files.path[i], &c->db, &c->lease_file4,
+					    &c->lease_file6);
+	if (err)
+		return err;
+	if (c->db.type != LEASEDB_MEMFILE && !kea)
+		c->db.v4 = c->db.v6 = true;	/* inline: both of Kea's tables */
+	if (c->db.type == LEASEDB_MEMFILE && !c->lease_file4 && !c->lease_file6)
+		return confread_missing(cr, "lease-files");
+	return 0;
+}
+
 int config_load(const char *path, struct config **out)
 {
 	struct confread cr;
@@ -289,7 +319,8 @@ int config_load(const char *path, struct config **out)
 	if (err)
 		goto out;
 	confread_push(&cr, CFG, true);
-	err = read_ddns(&cr, json_object_get(root, CFG), c);
+	err = read_source(&cr, json_object_get(root, CFG), c);
+	err = err ?: read_ddns(&cr, json_object_get(root, CFG), c);
 	confread_pop(&cr);
 out:
 	json_decref(root);
@@ -310,6 +341,8 @@ void config_free(struct config *c)
 	free(c->file);
 	free(c->lease_file4);
 	free(c->lease_file6);
+	leasedb_conf_fini(&c->db);
+	leasedb_kea_files_free(&c->kea_files);
 	free(c->state_dir);
 	free(c->control_socket);
 	free(c->ncr_ip);

@@ -16,6 +16,7 @@
 
 #include "user/dns/dnsengine.h"
 #include "user/ctl/ha.h"
+#include "user/ctl/leasedb_conf.h"
 #include "user/common/log.h"
 #include "user/ctl/metrics.h"
 #include "user/kea/names.h"
@@ -28,6 +29,13 @@ struct config {
 	char *ifaces[CONFIG_MAX_IFACES];	/* "interfaces": [] = lease files only */
 	int n_ifaces;
 	char *lease_file4, *lease_file6;	/* "lease-files": { "v4", "v6" }; NULL if absent */
+	/*
+	 * "lease-database" (Kea's syntax) with "lease-database-feed", or taken
+	 * from "kea-config-file": .type postgresql makes the database the lease
+	 * source (lease_file4/6 are then NULL); memfile keeps the lease files
+	 */
+	struct leasedb_conf db;
+	struct leasedb_kea_files kea_files;
 	char *state_dir;			/* "state-dir" */
 	char *control_socket;			/* "control-socket"; NULL: none */
 	enum dnsengine_mode mode;		/* "conflict-resolution-mode" */

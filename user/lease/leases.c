@@ -958,6 +958,36 @@ int leases_expire_scan(struct leases *t, time_t now)
 	return n;
 }
 
+void leases_set_loading(struct leases *t, int on)
+{
+	t->loading = on;
+}
+
+int leases_due(const struct leases *t, time_t now, int (*fn)(void *ctx, const struct lease *l),
+	       void *ctx)
+{
+	int n = 0;
+
+	if (now < t->next_due)
+		return 0;
+	for (uint32_t i = 0; i < t->n_ents; i++) {
+		const struct ent *e = &t->ents[i];
+		struct lease l;
+		int err;
+
+		if (!(e->flags & ENT_USED) || e->state != KEA_STATE_DEFAULT || !e->valid ||
+		    (e->flags & LEASE_F_CLOCK_EXPIRED) ||
+		    (int64_t)e->cltt + e->valid + t->o.grace > (int64_t)now)
+			continue;
+		decode(t, e, &l);
+		err = fn(ctx, &l);
+		if (err)
+			return err;
+		n++;
+	}
+	return n;
+}
+
 /* ---- open, process, lookups -------------------------------------------- */
 
 static int on_row(void *ctx, const struct kea_row *r)

@@ -144,6 +144,22 @@ int leases_apply(struct leases *t, const struct kea_row *row);
 int leases_expire_scan(struct leases *t, time_t now);
 
 /*
+ * leases_set_loading() - while @on, leases_apply() builds the table as the
+ * initial load of a file does: no changes are sent (the caller compares
+ * everything afterwards). For a source that loads through leases_apply().
+ */
+void leases_set_loading(struct leases *t, int on);
+
+/*
+ * leases_due() - call @fn for every active lease that leases_expire_scan(@now)
+ * would expire, without expiring it (a lease source whose renewals do not
+ * reach the table checks them first). Cheap when nothing is due. Returns
+ * how many, or @fn's non-zero return.
+ */
+int leases_due(const struct leases *t, time_t now, int (*fn)(void *ctx, const struct lease *l),
+	       void *ctx);
+
+/*
  * What leases_classify() is told about one row and the row it replaces at
  * the same address; the table works these facts out, the classifier only
  * decides.

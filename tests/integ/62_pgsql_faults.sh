@@ -1,0 +1,154 @@
+#!/bin/sh
+# tests/integ/62_pgsql_faults.sh - the PostgreSQL lease source under bad
+# conditions, against a real cluster (tools/lab/pg.sh, Kea's schema from
+# kea-admin) and BIND; lease rows are written with SQL into Kea's own
+# tables, as kea-dhcp4 writes them. leasesnoop keeps running and says
+# clearly what is wrong, counted and rate-limited, in each case:
+# the database unreachable at start; the schema missing (the message says
+# to run --db-init; then it is run and the leases reach DNS); the session
+# lost mid-run (nothing expires meanwhile, it reconnects by itself with
+# backoff and catches up); change rows for an address Kea no longer has and
+# garbage ones; a schema newer than this build (start and --db-init refuse);
+# wrong credentials.
+. "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
+need_cmd named psql kea-admin runuser
+. "$LS_TOP/tests/lib/daemon_cases.sh"
+. "$LS_TOP/tools/lab/pg.sh"
+[ -x "$(lab_pg_bindir)/initdb" ] || tap_skip_all "needs PostgreSQL's server (make deps)"
+
+dc_want() {
+	lab_pg_sql "$DC_DIR" "
+	  SELECT lower(regexp_replace(hostname, '\\.?\$', '.')) || ' ' || host('0.0.0.0'::inet + address)
+	    FROM lease4 WHERE state = 0 AND expire > now() AND coalesce(hostname, '') <> ''" | sort
+}
+
+# ins4 N NAME [LIFETIME] - a lease of 10.64.2.N to client N, as Kea writes it
+ins4() {
+	lab_pg_sql "$DC_DIR" "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire,
+	  subnet_id, fqdn_fwd, fqdn_rev, hostname, state) VALUES ($((171966976 + $1)),
+	  decode('0a0b0c0d0e$(printf %02x "$1")', 'hex'), decode('010a0b0c0d0e$(printf %02x "$1")', 'hex'),
+	  ${3:-3600}, now() + interval '${3:-3600} seconds', 1, true, true, '$2.dyn.example.', 0)"
+}
+stat() { ls_daemon_stats "$DC_DIR" | jq -r ".\"lease-database\"[\"$1\"]"; }
+stat_ge() { [ "$(stat "$1")" -ge "$2" ] 2>/dev/null; }
+stat_is() { [ "$(stat "$1")" = "$2" ]; }
+have_is_want() { [ "$(dc_have)" = "$(dc_want)" ] && [ -n "$(dc_want)" ]; }
+lines() { grep -c "$1" "$DC_DIR/ls.err"; }
+
+pg_cleanup() {
+	[ -n "${LS2_PID:-}" ] && kill -9 "$LS2_PID" 2>/dev/null
+	lab_pg_stop "$DC_DIR" 2>/dev/null
+	dc_cleanup
+}
+
+DC_KIND=bind
+DC_DIR=$(mktemp -d /tmp/ls-pgfault-XXXXXX)
+trap pg_cleanup EXIT
+trap 'exit 1' INT TERM
+tap_plan 16
+DC_PORT=$(lab_dns_free_port)
+DC_SECRET=$(lab_dns_secret 32)
+
+tap_ok "PostgreSQL cluster up, Kea's schema from kea-admin db-init pgsql" \
+	lab_pg_start "$DC_DIR" "$(lab_dns_free_port)"
+mkdir -p "$DC_DIR/dns"
+DC_DNS_STOP=lab_bind_stop
+lab_bind_start "$DC_DIR/dns" "$DC_PORT" k hmac-sha256 "$DC_SECRET" "$FZ" "$RZ4" >/dev/null 2>&1
+tap_ok "bind up with $FZ, $RZ4" lab_dns_wait "$DC_PORT" "$FZ"
+for _i in 1 2 3 4 5; do ins4 "$_i" "a$_i"; done
+
+ls_conf -d "$DC_DIR" -p "$DC_PORT" -s "$DC_SECRET" -f "$FZ" -r "$RZ4" \
+	-x "\"lease-database\": $(lab_pg_kea_db "$DC_DIR")" \
+	-x '"lease-database-feed": { "poll-interval": 0.1 }' |
+	sed '/"lease-files"/d' > "$DC_DIR/ls.conf"
+
+# 1. unreachable at start: the daemon runs, counts, says so once (rate-limited)
+lab_pg_stop "$DC_DIR"
+if ls_daemon_start "$DC_DIR"; then tap_pass "database down: leasesnoop starts anyway"
+else tap_fail "database down: leasesnoop starts anyway" "$(cat "$DC_DIR/ls.err")"; fi
+WAIT_STEP=0.2 wait_for 15 stat_ge connect-failures 3
+_n=$(lines "sqlfeed: cannot connect to database 'kea' on '$DC_DIR/pg' port")
+if stat_ge connect-failures 3 && [ "$_n" -ge 1 ] && [ "$_n" -le 3 ] && stat_is connected false; then
+	tap_pass "unreachable: $(stat connect-failures) tries with backoff, $_n log lines naming the database"
+else tap_fail "unreachable: counted and logged once" "tries $(stat connect-failures) lines $_n" "$(tail -3 "$DC_DIR/ls.err")"; fi
+
+# 2. up but without leasesnoop's schema: the message says what to run
+lab_pg_restart "$DC_DIR"
+WAIT_STEP=0.2 wait_for 40 stat_ge schema-errors 1
+if grep -q "schema 'leasesnoop' in database 'kea' .* is missing: run 'leasesnoop -c FILE --db-init'" "$DC_DIR/ls.err"; then
+	tap_pass "schema missing: the message says to run --db-init"
+else tap_fail "schema missing: the message says to run --db-init" "$(tail -3 "$DC_DIR/ls.err")"; fi
+tap_is "nothing reached DNS before the database could be read" "$(dc_have)" ""
+
+# 3. --db-init while it runs: it connects by itself and the leases reach DNS
+"$LS_BIN" -c "$DC_DIR/ls.conf" --db-init > "$DC_DIR/init.out" 2>&1
+WAIT_STEP=0.2 wait_for 40 have_is_want
+tap_is "after --db-init: DNS equals the database" "$(dc_have)" "$(dc_want)"
+
+# 4. the session lost mid-run: counted, nothing expires or is removed meanwhile
+_t0=$(date +%s)
+ins4 6 a6 8	# expires while the database is away
+_a6() { dc_have | grep -q '^a6\.'; }
+WAIT_STEP=0.1 wait_for 6 _a6
+lab_pg_stop "$DC_DIR"
+WAIT_STEP=0.2 wait_for 20 stat_ge disconnects 1
+# a6's expiry passes: it cannot be checked, so it waits
+while [ "$(date +%s)" -le $((_t0 + 9)) ]; do sleep 0.5; done
+if stat_ge disconnects 1 && grep -q "sqlfeed: lost the session with database 'kea'" "$DC_DIR/ls.err" &&
+   dc_have | grep -q '^a6\.'; then
+	tap_pass "session lost: counted, logged, nothing expired while renewals cannot be checked"
+else tap_fail "session lost: counted, logged, nothing expired" "$(stat disconnects)" "$(dc_have)" "$(tail -3 "$DC_DIR/ls.err")"; fi
+lab_pg_restart "$DC_DIR"
+WAIT_STEP=0.2 wait_for 40 stat_is connected true
+ins4 7 a7
+lab_pg_sql "$DC_DIR" "DELETE FROM lease4 WHERE address = $((171966976 + 1))"
+WAIT_STEP=0.2 wait_for 20 have_is_want
+tap_is "reconnected: the expired lease, a new one and a deletion reach DNS" "$(dc_have)" "$(dc_want)"
+if ! dc_have | grep -q '^a6\.' && dc_have | grep -q '^a7\.'; then tap_pass "a6 (expired) removed, a7 added"
+else tap_fail "a6 (expired) removed, a7 added" "$(dc_have)"; fi
+
+# 5. change rows for an address Kea no longer has, and garbage
+_gone=$(stat gone)
+lab_pg_sql "$DC_DIR" "INSERT INTO leasesnoop.change (family, address, op) VALUES
+  (4, '$((171966976 + 99))', 'U'), (4, 'not-an-address', 'I')"
+WAIT_STEP=0.2 wait_for 10 stat_ge gone $((_gone + 1))
+if stat_ge gone $((_gone + 1)) && stat_ge bad-rows 1 &&
+   grep -q "sqlfeed: skipped a lease4 row at address 'not-an-address'" "$DC_DIR/ls.err" &&
+   [ "$(dc_have)" = "$(dc_want)" ]; then
+	tap_pass "a change for an address Kea no longer has: counted (gone), nothing sent; garbage: bad-rows, logged"
+else tap_fail "change rows without a lease / garbage" "gone $(stat gone) bad $(stat bad-rows)" "$(tail -3 "$DC_DIR/ls.err")"; fi
+
+# 6. a schema newer than this build: start and --db-init refuse, naming it
+kill -TERM "$LS_DPID"; wait "$LS_DPID"; LS_DPID=
+lab_pg_sql "$DC_DIR" "UPDATE leasesnoop.schema_version SET version = 99"
+if "$LS_BIN" -c "$DC_DIR/ls.conf" --db-init > "$DC_DIR/init2.out" 2>&1; then
+	tap_fail "--db-init refuses a newer schema" "$(cat "$DC_DIR/init2.out")"
+elif grep -q "version 99.0 .* is newer than this leasesnoop knows" "$DC_DIR/init2.out"; then
+	tap_pass "--db-init refuses a newer schema, naming its version"
+else tap_fail "--db-init refuses a newer schema, naming its version" "$(cat "$DC_DIR/init2.out")"; fi
+ls_daemon_start "$DC_DIR"
+WAIT_STEP=0.2 wait_for 10 stat_ge schema-errors 1
+if grep -q "version 99.0 in database 'kea' .* is newer than this leasesnoop knows" "$DC_DIR/ls.err" &&
+   kill -0 "$LS_DPID" 2>/dev/null; then
+	tap_pass "newer schema at start: refused with a message, the daemon keeps retrying"
+else tap_fail "newer schema at start: refused" "$(tail -3 "$DC_DIR/ls.err")"; fi
+lab_pg_sql "$DC_DIR" "UPDATE leasesnoop.schema_version SET version = 1"
+WAIT_STEP=0.2 wait_for 40 stat_is connected true
+tap_is "schema back to 1: connected, DNS equals the database" "$(dc_have)" "$(dc_want)"
+
+# 7. wrong credentials: a second instance says so, and keeps running
+mkdir -p "$DC_DIR/two"
+sed -e "s|\"password\": \"kea\"|\"password\": \"wrong\"|" -e "s|$DC_DIR/state|$DC_DIR/two/state|" \
+	-e "s|$DC_DIR/ctl.sock|$DC_DIR/two/ctl.sock|" "$DC_DIR/ls.conf" > "$DC_DIR/two/ls.conf"
+"$LS_BIN" -c "$DC_DIR/two/ls.conf" --dry-run > "$DC_DIR/two/out" 2> "$DC_DIR/two/err" &
+LS2_PID=$!
+_auth() { grep -q "password authentication failed for user" "$DC_DIR/two/err"; }
+WAIT_STEP=0.2 wait_for 10 _auth
+if _auth && kill -0 "$LS2_PID" 2>/dev/null && ! grep -q "dry-run:" "$DC_DIR/two/out"; then
+	tap_pass "wrong credentials: the server's reason is logged, nothing is done, it keeps retrying"
+else tap_fail "wrong credentials" "$(tail -3 "$DC_DIR/two/err")"; fi
+kill -TERM "$LS2_PID"; wait "$LS2_PID"; LS2_PID=
+
+kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
+tap_is "SIGTERM: clean exit" "$_rc" 0
+tap_done
