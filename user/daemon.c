@@ -45,7 +45,7 @@
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
 enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY, TAG_NCR,
-       TAG_FEED };
+       TAG_FEED, TAG_ADOPT };
 #define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
@@ -78,6 +78,7 @@ struct daemon {
 	time_t started;
 	uint64_t retries;
 	struct adopt_stats adopt_st;	/* "adopt-existing" queries */
+	struct adopt_probe *probe;	/* the adoption chunk being asked about; NULL: none */
 	/* --dry-run: changes "sent", answered APPLIED on the next turn */
 	struct dnsengine_change *dry;
 	size_t ndry, capdry;
@@ -183,6 +184,8 @@ static bool may_send(const struct daemon *d)
 	return !d->ha || ha_is_active(d->ha);
 }
 
+static void adopt_pump(struct daemon *d);
+
 static void on_ha_change(void *ctx, const struct ha_status *old, const struct ha_status *now)
 {
 	struct daemon *d = ctx;
@@ -196,17 +199,53 @@ static void on_ha_change(void *ctx, const struct ha_status *old, const struct ha
 		 */
 		pr_info("daemon: HA active: full reconciliation");
 		reconcile_full(d->rec);
+		adopt_pump(d);
 	} else if (!now->active && old->active) {
 		pr_info("daemon: HA standing by: changes are held (lease tables stay current)");
 	}
 }
 
-/* "adopt-existing": read-only queries through the same TSIG keys and timeouts as UPDATEs */
-static int adopt_query(void *ctx, struct adopt_item *items, size_t n)
-{
-	struct daemon *d = ctx;
+static int ep_add(struct daemon *d, int fd, uint32_t tag);
 
-	return adopt_probe(items, n, 0, d->cfg->engine.timeout_ms, &d->adopt_st);
+/*
+ * "adopt-existing": the reconciler's queued leases probed a chunk at a time
+ * (read-only queries, the same TSIG keys and timeouts as UPDATEs) through
+ * the event loop, so the control socket, wire events and UPDATEs go on.
+ */
+static void adopt_pump(struct daemon *d)
+{
+	struct adopt_item *items;
+	size_t n;
+	int err;
+
+	while (!d->probe && (n = reconcile_adopt_next(d->rec, &items))) {
+		err = adopt_probe_start(&d->probe, items, n, 0, d->cfg->engine.timeout_ms);
+		if (!err)
+			err = ep_add(d, adopt_probe_fd(d->probe), TAG_ADOPT);
+		if (err) {
+			adopt_probe_free(d->probe, &d->adopt_st);
+			d->probe = NULL;
+			reconcile_adopt_done(d->rec, err);
+		}
+	}
+}
+
+/* Handle the probe's answers; a finished chunk goes to the reconciler, the next one starts. */
+static void adopt_run(struct daemon *d, int cancel)
+{
+	int rc;
+
+	if (!d->probe)
+		return;
+	rc = cancel ? cancel : adopt_probe_run(d->probe);
+	if (!rc)
+		return;
+	epoll_ctl(d->ep, EPOLL_CTL_DEL, adopt_probe_fd(d->probe), NULL);
+	adopt_probe_free(d->probe, &d->adopt_st);
+	d->probe = NULL;
+	reconcile_adopt_done(d->rec, rc < 0 ? rc : 0);
+	if (!cancel)
+		adopt_pump(d);
 }
 
 static time_t wall(void *ctx)
@@ -277,8 +316,6 @@ static json_t *hooks_json(struct daemon *d)
 					      "egress", hookplan_name(li.egress)));
 	return o;
 }
-
-static int ep_add(struct daemon *d, int fd, uint32_t tag);
 
 static void ver_repair(void *ctx, int family, const uint8_t *addr)
 {
@@ -648,6 +685,8 @@ static void reload(struct daemon *d)
 		*mine = *old;
 		*old = t;
 	}
+	/* the chunk being probed points into the old configuration's zones */
+	adopt_run(d, -ECANCELED);
 	/*
 	 * zones leaving the configuration: their owned bindings are removed through
 	 * the old engine (it still knows those zones) under the new policy
@@ -681,6 +720,7 @@ static void reload(struct daemon *d)
 	d->cfg = nc;
 	set_level(d);
 	reconcile_full(d->rec);
+	adopt_pump(d);
 	pr_info("daemon: configuration reloaded");
 	sdnotify_send("READY=1\nSTATUS=configuration reloaded");
 }
@@ -707,6 +747,7 @@ static int feed_turn(struct daemon *d)
 	if (!d->feed_ready && sqlfeed_loaded(d->feed)) {
 		d->feed_ready = true;
 		reconcile_full(d->rec);
+		adopt_pump(d);
 	}
 	return more;
 }
@@ -800,8 +841,6 @@ static int open_all(struct daemon *d)
 	ro.submit = d->a->dry_run ? dry_submit : eng_submit;
 	ro.submit_ctx = d;
 	ro.clock = wall;
-	ro.probe = adopt_query;
-	ro.probe_ctx = d;
 	err = reconcile_new(&d->rec, &ro);
 	if (err)
 		return err;
@@ -925,7 +964,7 @@ static void ready_maybe(struct daemon *d)
 
 	/* an HA standby sends nothing: it is ready once it holds the leases */
 	if (d->ready || (d->feed && !d->feed_ready) ||
-	    (may_send(d) && reconcile_ready(d->rec)))
+	    (may_send(d) && (reconcile_ready(d->rec) || reconcile_adopting(d->rec))))
 		return;
 	d->ready = true;
 	snprintf(st, sizeof(st), "READY=1\nSTATUS=running: %d interface(s), start-up pass done",
@@ -942,8 +981,10 @@ int daemon_run(const struct daemon_args *a)
 	err = open_all(&d);
 	if (err)
 		goto out;
-	if (!d.feed)
+	if (!d.feed) {
 		reconcile_full(d.rec);	/* the feed's tables: at its first full pass (feed_turn) */
+		adopt_pump(&d);
+	}
 	d.wd_usec = sdnotify_watchdog_usec();
 	clock_gettime(CLOCK_MONOTONIC, &d.wd_last);
 	sdnotify_send("WATCHDOG=1");
@@ -997,6 +1038,9 @@ int daemon_run(const struct daemon_args *a)
 				if (d.ver)
 					verify_process(d.ver);
 				break;
+			case TAG_ADOPT:
+				adopt_run(&d, 0);
+				break;
 			case TAG_NCR:
 				/* Kea wrote the lease before it sent the NCR: read the files first */
 				for (int k = 0; k < 2; k++)
@@ -1026,6 +1070,7 @@ int daemon_run(const struct daemon_args *a)
 				}
 				if (!d.feed || d.feed_ready)
 					reconcile_tick(d.rec);
+				adopt_run(&d, 0);	/* its timeouts, when no answer wakes it */
 				/* a standby (HA) leaves DNS to the active node, repairs too */
 				if (d.ver && may_send(&d))
 					verify_tick(d.ver);
@@ -1062,6 +1107,7 @@ fatal:
 	/* a fatal loop error must reach main() so it exits non-zero (Restart=on-failure) */
 	pr_err("daemon: stopping after a fatal error (%s)", ls_strerror(err));
 out:
+	adopt_run(&d, -ECANCELED);
 	close_all(&d);
 	return err;
 }

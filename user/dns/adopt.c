@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,10 @@
 
 enum q_kind { Q_FWD_DHCID = 0, Q_FWD_ADDR, Q_REV_PTR, Q_REV_DHCID, Q_KINDS };
 
-struct probe;
+struct adopt_probe;
 
 struct slot {
-	struct probe *p;
+	struct adopt_probe *p;
 	size_t item;
 	enum q_kind kind;
 	char qname[ZONES_NAME_MAX];
@@ -42,9 +43,11 @@ struct slot {
 	struct slot *next_free;
 };
 
-struct probe {
+struct adopt_probe {
 	struct dnsio *io;
 	struct adopt_item *items;
+	size_t n, next, total;	/* items; questions issued (item * Q_KINDS + kind) of total */
+	bool done;
 	uint8_t *bits;		/* per item: Q_* answered with a match */
 	struct slot *slots, *free;
 	size_t active;
@@ -73,7 +76,7 @@ static bool rr_match(const struct slot *s, const struct adopt_item *it, const st
 	}
 }
 
-static void slot_release(struct probe *p, struct slot *s)
+static void slot_release(struct adopt_probe *p, struct slot *s)
 {
 	s->next_free = p->free;
 	p->free = s;
@@ -83,7 +86,7 @@ static void slot_release(struct probe *p, struct slot *s)
 static int on_reply(void *arg, int status, const uint8_t *msg, size_t len)
 {
 	struct slot *s = arg;
-	struct probe *p = s->p;
+	struct adopt_probe *p = s->p;
 	struct adopt_item *it = &p->items[s->item];
 	struct dnsmsg_rr rrs[ADOPT_RR_MAX];
 	struct dnsmsg_reply r;
@@ -126,7 +129,7 @@ static int on_reply(void *arg, int status, const uint8_t *msg, size_t len)
 }
 
 /* Ask question @k of item @i. */
-static int issue(struct probe *p, size_t i, enum q_kind k)
+static int issue(struct adopt_probe *p, size_t i, enum q_kind k)
 {
 	struct adopt_item *it = &p->items[i];
 	const struct zones_domain *d = kind_domain(it, k);
@@ -180,75 +183,132 @@ fail:
 	return err;
 }
 
+/* Issue questions while slots are free. 0, or -ENOMEM (the probe then gives up). */
+static int fill(struct adopt_probe *p)
+{
+	while (p->free && p->next < p->total) {
+		size_t i = p->next / Q_KINDS;
+		enum q_kind k = (enum q_kind)(p->next % Q_KINDS);
+		int e;
+
+		p->next++;
+		if (!kind_domain(&p->items[i], k) || p->items[i].failed)
+			continue;
+		e = issue(p, i, k);
+		if (e) {
+			p->items[i].failed = true;
+			p->st.failures++;
+			if (e == -ENOMEM)
+				return e;
+		}
+	}
+	return 0;
+}
+
+int adopt_probe_start(struct adopt_probe **out, struct adopt_item *items, size_t n,
+		      unsigned int inflight, unsigned int timeout_ms)
+{
+	struct adopt_probe *p = calloc(1, sizeof(*p));
+	int err;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	if (!inflight)
+		inflight = ADOPT_INFLIGHT_DEF;
+	p->items = items;
+	p->n = n;
+	p->total = n * Q_KINDS;
+	p->timeout_ms = timeout_ms ? timeout_ms : ADOPT_TIMEOUT_DEF;
+	for (size_t i = 0; i < n; i++)
+		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
+	p->bits = calloc(n ? n : 1, 1);
+	p->slots = calloc(inflight, sizeof(*p->slots));
+	err = p->bits && p->slots ? dnsio_new(&p->io) : -ENOMEM;
+	if (err) {
+		adopt_probe_free(p, NULL);
+		return err;
+	}
+	for (size_t i = 0; i < inflight; i++) {
+		p->slots[i].p = p;
+		p->slots[i].next_free = p->free;
+		p->free = &p->slots[i];
+	}
+	err = fill(p);
+	if (err) {
+		adopt_probe_free(p, NULL);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+int adopt_probe_fd(const struct adopt_probe *p)
+{
+	return dnsio_fd(p->io);
+}
+
+int adopt_probe_run(struct adopt_probe *p)
+{
+	int err;
+
+	if (p->done)
+		return 1;
+	if (p->active) {
+		err = dnsio_poll(p->io, 0);
+		if (err < 0 && err != -EINTR)
+			goto fail;
+	}
+	err = fill(p);
+	if (err)
+		goto fail;
+	if (p->next < p->total || p->active)
+		return 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct adopt_item *it = &p->items[i];
+
+		it->fwd_ok = it->fz && (p->bits[i] & (1u << Q_FWD_DHCID)) &&
+			     (p->bits[i] & (1u << Q_FWD_ADDR));
+		it->rev_ok = it->rz && (p->bits[i] & (1u << Q_REV_PTR)) &&
+			     (p->bits[i] & (1u << Q_REV_DHCID));
+	}
+	p->done = true;
+	return 1;
+fail:
+	pr_err("adopt: probing DNS failed (%s)", ls_strerror(err));
+	return err;
+}
+
+void adopt_probe_free(struct adopt_probe *p, struct adopt_stats *st)
+{
+	if (!p)
+		return;
+	if (st) {
+		st->queries += p->st.queries;
+		st->answers += p->st.answers;
+		st->failures += p->st.failures;
+	}
+	dnsio_free(p->io);
+	free(p->slots);
+	free(p->bits);
+	free(p);
+}
+
 int adopt_probe(struct adopt_item *items, size_t n, unsigned int inflight,
 		unsigned int timeout_ms, struct adopt_stats *st)
 {
-	struct probe p = { .items = items, .timeout_ms = timeout_ms ? timeout_ms : ADOPT_TIMEOUT_DEF };
-	size_t next = 0, total = n * Q_KINDS;
-	int err;
+	struct adopt_probe *p;
+	int err = adopt_probe_start(&p, items, n, inflight, timeout_ms);
 
-	if (!inflight)
-		inflight = ADOPT_INFLIGHT_DEF;
-	for (size_t i = 0; i < n; i++)
-		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
-	if (!n)
-		return 0;
-	p.bits = calloc(n, 1);
-	p.slots = calloc(inflight, sizeof(*p.slots));
-	err = p.bits && p.slots ? dnsio_new(&p.io) : -ENOMEM;
-	if (err)
-		goto out;
-	for (size_t i = 0; i < inflight; i++) {
-		p.slots[i].p = &p;
-		p.slots[i].next_free = p.free;
-		p.free = &p.slots[i];
-	}
-	while (next < total || p.active) {
-		while (p.free && next < total) {
-			size_t i = next / Q_KINDS;
-			enum q_kind k = (enum q_kind)(next % Q_KINDS);
-			int e;
+	while (!err) {
+		struct pollfd pfd = { .fd = adopt_probe_fd(p), .events = POLLIN };
 
-			next++;
-			if (!kind_domain(&items[i], k) || items[i].failed)
-				continue;
-			e = issue(&p, i, k);
-			if (e) {
-				items[i].failed = true;
-				p.st.failures++;
-				if (e == -ENOMEM) {
-					err = e;
-					goto out;
-				}
-			}
-		}
-		if (p.active) {
-			int e = dnsio_poll(p.io, 200);
-
-			if (e < 0 && e != -EINTR) {
-				err = e;
-				goto out;
-			}
-		}
+		err = adopt_probe_run(p);
+		if (err)
+			break;
+		if (poll(&pfd, 1, 200) < 0 && errno != EINTR)
+			err = -errno;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct adopt_item *it = &items[i];
-
-		it->fwd_ok = it->fz && (p.bits[i] & (1u << Q_FWD_DHCID)) &&
-			     (p.bits[i] & (1u << Q_FWD_ADDR));
-		it->rev_ok = it->rz && (p.bits[i] & (1u << Q_REV_PTR)) &&
-			     (p.bits[i] & (1u << Q_REV_DHCID));
-	}
-out:
-	if (err)
-		pr_err("adopt: probing DNS failed (%s)", ls_strerror(err));
-	dnsio_free(p.io);
-	free(p.slots);
-	free(p.bits);
-	if (st) {
-		st->queries += p.st.queries;
-		st->answers += p.st.answers;
-		st->failures += p.st.failures;
-	}
-	return err;
+	adopt_probe_free(p, st);
+	return err < 0 ? err : 0;
 }

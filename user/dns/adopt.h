@@ -35,6 +35,25 @@ struct adopt_stats {
 	uint64_t queries, answers, failures;
 };
 
+/*
+ * The probe as an object the caller's event loop drives, so probing a whole
+ * site never blocks the control socket, wire events or UPDATEs:
+ * adopt_probe_start() asks the first questions (@items stays the caller's
+ * until adopt_probe_free(); @inflight 0: 256, @timeout_ms 0: 2000);
+ * adopt_probe_fd() is readable when answers wait; adopt_probe_run() handles
+ * what is there without blocking and asks more: 0 while questions are open,
+ * 1 when every one is answered or timed out (the out fields are then set),
+ * a negative errno if the probe failed (socket or memory: nothing matched).
+ * adopt_probe_free() adds the counters to @st (may be NULL) and frees.
+ */
+struct adopt_probe;
+
+int adopt_probe_start(struct adopt_probe **out, struct adopt_item *items, size_t n,
+		      unsigned int inflight, unsigned int timeout_ms);
+int adopt_probe_fd(const struct adopt_probe *p);
+int adopt_probe_run(struct adopt_probe *p);
+void adopt_probe_free(struct adopt_probe *p, struct adopt_stats *st);
+
 /**
  * adopt_probe() - fill the out fields of @items[0..n). Each wanted side is
  * asked of the first usable server of its domain, signed with that server's

@@ -41,6 +41,7 @@ struct ent {
 	uint8_t force;		/* re-send the add even if unchanged: 1 update-on-renew, 2 repair */
 	uint8_t full;		/* from a full reconciliation: retry failed adds */
 	uint8_t retire;		/* zones leaving the configuration: remove those sides */
+	uint8_t adopt;		/* queued for adoption: DNS is asked before anything is sent */
 	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
 	uint8_t fails;		/* permanent failures in a row (server refused) */
 	uint64_t hold_ms;	/* until then full passes leave it alone (0: no hold) */
@@ -68,8 +69,22 @@ struct zstat {
 struct reconcile;
 static void log_summary(struct reconcile *r);
 
+/* a lease queued for adoption */
+struct adopt_addr {
+	uint8_t family;
+	uint8_t addr[16];
+};
+
 struct reconcile {
 	struct reconcile_opts o;
+	struct {
+		bool active;		/* a round is on: q holds what is left to probe */
+		struct adopt_addr *q;
+		size_t nq, capq, head;	/* queued, allocated, handed out so far */
+		struct adopt_item *it;	/* the chunk out at the probe (ADOPT_CHUNK) */
+		size_t nit;		/* its items; 0: none out */
+		uint64_t adopted;	/* this round */
+	} ad;
 	uint64_t decided[2];	/* adds, removes since the last summary */
 	const struct config *cfg;
 	struct leases *tab[2];
@@ -267,6 +282,8 @@ static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, 
 		e->why = (uint8_t)why;
 	if (full)
 		e->full = 1;
+	else
+		e->adopt = 0;	/* a lease change or wire event: synced as usual, not adopted */
 	if (e->busy) {
 		e->redirty = 1;
 		return;
@@ -682,6 +699,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 		return err;
 	}
 	have = !err;
+	if (!have && e->adopt && r->ad.active)
+		return 0;	/* DNS is being asked whether its records are already there */
 	desired(r, e->family, e->addr, now, &w);
 	if (w.bad_name)
 		note_bad_name(r, e, &w);
@@ -1070,6 +1089,8 @@ void reconcile_free(struct reconcile *r)
 		}
 	}
 	free(r->buckets);
+	free(r->ad.q);
+	free(r->ad.it);
 	free(r->pend);
 	free(r->out);
 	free(r->zs);
@@ -1136,62 +1157,166 @@ void reconcile_ncr(struct reconcile *r, int family, const uint8_t *addr, int add
 struct full_ctx {
 	struct reconcile *r;
 	time_t now;
+	bool adopt;		/* a new adoption round: queue leases without a binding */
 };
+
+/* adoption applies: configured, and the mode lets a DHCID prove a record ours */
+static bool adopt_on(const struct reconcile *r)
+{
+	return r->cfg->adopt_existing && r->cfg->mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
+}
+
+/* A live lease with no binding whose records could be D2's: ask DNS first (a full pass). */
+static bool adopt_candidate(struct reconcile *r, const struct lease *l, time_t now, struct want *w)
+{
+	struct owner_rec o;
+
+	if (owner_get(r->o.owner, l->family, l->addr, &o) != -ENOENT)
+		return false;
+	desired(r, l->family, l->addr, now, w);
+	/* D2 never writes records for prefixes: nothing to adopt */
+	return w->ok && !w->rec.prefix_len;
+}
+
+/* An adoption candidate answered (or given up): the add path decides, as for any lease. */
+static void adopt_release(struct reconcile *r, int family, const uint8_t *addr)
+{
+	struct ent *e = ent_get(r, family, addr, 0);
+
+	if (e)
+		e->adopt = 0;
+	mark(r, family, addr, 0, 1);
+}
+
+static int adopt_queue(struct reconcile *r, const struct lease *l)
+{
+	struct ent *e = ent_get(r, l->family, l->addr, 1);
+	struct adopt_addr *q = r->ad.q;
+
+	if (r->ad.nq == r->ad.capq) {
+		size_t cap = r->ad.capq ? r->ad.capq * 2 : 1024;
+
+		q = realloc(q, cap * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		r->ad.q = q;
+		r->ad.capq = cap;
+	}
+	if (!e)
+		return -ENOMEM;
+	e->adopt = 1;	/* dirty already (a lease loaded or changed before this pass): it waits */
+	q[r->ad.nq].family = (uint8_t)l->family;
+	memcpy(q[r->ad.nq].addr, l->addr, sizeof(q[r->ad.nq].addr));
+	r->ad.nq++;
+	return 0;
+}
 
 static int full_lease(void *ctx, const struct lease *l)
 {
 	struct full_ctx *f = ctx;
+	struct want w;
 
-	if (lease_live(f->r, l, f->now))
-		mark(f->r, l->family, l->addr, 0, 1);
+	if (!lease_live(f->r, l, f->now))
+		return 0;
+	/* a new adoption round: leases without a binding wait for DNS's answer */
+	if (f->adopt && adopt_candidate(f->r, l, f->now, &w) && !adopt_queue(f->r, l))
+		return 0;
+	mark(f->r, l->family, l->addr, 0, 1);
 	return 0;
 }
 
-/* ---- adoption ("adopt-existing") ---- */
+/* ---- adoption ("adopt-existing"), a chunk at a time beside the event loop ---- */
 
-struct adopt_ctx {
-	struct reconcile *r;
-	time_t now;
-	struct adopt_item *it;
-	size_t n;
-	uint64_t adopted;	/* this pass */
-	int err;
-};
-
-/* Probe the collected leases; store those whose records DNS already holds as ours. */
-static int adopt_flush(struct adopt_ctx *a)
+static void adopt_end(struct reconcile *r, const char *why)
 {
-	struct reconcile *r = a->r;
-	int err;
+	int err = owner_commit(r->o.owner);
 
-	if (!a->n)
-		return 0;
-	r->st.adopt_probed += a->n;
-	err = r->o.probe(r->o.probe_ctx, a->it, a->n);
 	if (err) {
-		set_error(r, "adoption: cannot query DNS (%s)", ls_strerror(err));
-		a->n = 0;
-		return err;
+		r->st.store_errors++;
+		set_error(r, "store commit failed (%s)", ls_strerror(err));
 	}
-	for (size_t i = 0; i < a->n; i++) {
-		const struct adopt_item *it = &a->it[i];
+	pr_info("reconcile: adoption pass: %llu bindings adopted from DNS%s",
+		(unsigned long long)r->ad.adopted, why);
+	free(r->ad.q);
+	free(r->ad.it);
+	memset(&r->ad, 0, sizeof(r->ad));
+}
+
+size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
+{
+	time_t now = now_wall(r);
+
+	*items = NULL;
+	if (!r->ad.active || r->ad.nit)
+		return 0;
+	if (!r->ad.it) {
+		r->ad.it = calloc(ADOPT_CHUNK, sizeof(*r->ad.it));
+		if (!r->ad.it) {
+			set_error(r, "adoption: out of memory");
+			reconcile_adopt_done(r, -ENOMEM);
+			return 0;
+		}
+	}
+	while (r->ad.head < r->ad.nq && r->ad.nit < ADOPT_CHUNK) {
+		const struct adopt_addr *a = &r->ad.q[r->ad.head++];
+		struct adopt_item *it = &r->ad.it[r->ad.nit];
+		struct lease l;
+		struct want w;
+
+		/* changed since it was queued: no longer live, or a binding of its own */
+		if (!r->tab[a->family == 6] || leases_find_addr(r->tab[a->family == 6], a->addr, &l) ||
+		    !lease_live(r, &l, now) || !adopt_candidate(r, &l, now, &w)) {
+			adopt_release(r, a->family, a->addr);
+			continue;
+		}
+		memset(it, 0, sizeof(*it));
+		it->family = a->family;
+		memcpy(it->addr, a->addr, sizeof(it->addr));
+		snprintf(it->fqdn, sizeof(it->fqdn), "%s", w.rec.fqdn);
+		memcpy(it->dhcid, w.rec.dhcid, DHCID_RDATA_LEN);
+		it->fz = w.fz;
+		it->rz = w.rz;
+		r->ad.nit++;
+	}
+	if (!r->ad.nit) {
+		adopt_end(r, "");
+		return 0;
+	}
+	r->st.adopt_probed += r->ad.nit;
+	*items = r->ad.it;
+	return r->ad.nit;
+}
+
+/* Store the chunk's leases whose records DNS already holds as ours; the rest take the add path. */
+static void adopt_apply(struct reconcile *r, time_t now)
+{
+	for (size_t i = 0; i < r->ad.nit; i++) {
+		const struct adopt_item *it = &r->ad.it[i];
 		struct owner_rec o;
 		struct want w;
 		char txt[INET6_ADDRSTRLEN];
 
-		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok))
-			continue;	/* not (all) there or not ours: the add path decides */
-		desired(r, it->family, it->addr, a->now, &w);
-		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz ||
-		    owner_get(r->o.owner, it->family, it->addr, &o) != -ENOENT)
+		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok) || it->failed) {
+			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
+		}
+		desired(r, it->family, it->addr, now, &w);
+		if (owner_get(r->o.owner, it->family, it->addr, &o) != -ENOENT)
+			continue;	/* synced meanwhile (a lease change): that decision stands */
+		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz) {
+			adopt_release(r, it->family, it->addr);
+			continue;
+		}
 		w.rec.state = OWNER_ADDED;
-		w.rec.created = w.rec.updated = a->now;
-		if (store_put(r, &w.rec))
+		w.rec.created = w.rec.updated = now;
+		if (store_put(r, &w.rec)) {
+			adopt_release(r, it->family, it->addr);
 			continue;
+		}
+		adopt_release(r, it->family, it->addr);	/* its sync now finds the binding in place */
 		r->st.adopted++;
 		addr_text(it->family, it->addr, txt, sizeof(txt));
-		if (++a->adopted <= ADOPT_LOG_MAX)
+		if (++r->ad.adopted <= ADOPT_LOG_MAX)
 			pr_info("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (DHCID matches the lease's client)",
 				txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
 				w.rz ? w.rec.rev_zone : "-",
@@ -1201,79 +1326,42 @@ static int adopt_flush(struct adopt_ctx *a)
 				 txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
 				 w.rz ? w.rec.rev_zone : "-");
 	}
-	a->n = 0;
-	return 0;
 }
 
-static int adopt_lease(void *ctx, const struct lease *l)
+void reconcile_adopt_done(struct reconcile *r, int err)
 {
-	struct adopt_ctx *a = ctx;
-	struct reconcile *r = a->r;
-	struct adopt_item *it;
-	struct owner_rec o;
-	struct want w;
-
-	if (a->err || !lease_live(r, l, a->now) ||
-	    owner_get(r->o.owner, l->family, l->addr, &o) != -ENOENT)
-		return 0;
-	desired(r, l->family, l->addr, a->now, &w);
-	if (!w.ok || w.rec.prefix_len)
-		return 0;	/* D2 never writes records for prefixes: nothing to adopt */
-	it = &a->it[a->n++];
-	memset(it, 0, sizeof(*it));
-	it->family = l->family;
-	memcpy(it->addr, l->addr, sizeof(it->addr));
-	snprintf(it->fqdn, sizeof(it->fqdn), "%s", w.rec.fqdn);
-	memcpy(it->dhcid, w.rec.dhcid, DHCID_RDATA_LEN);
-	it->fz = w.fz;
-	it->rz = w.rz;
-	if (a->n == ADOPT_CHUNK)
-		a->err = adopt_flush(a);
-	return 0;
-}
-
-/*
- * Before a full pass: active leases with no binding whose records are
- * already in DNS with this client's DHCID become bindings in state added,
- * with no UPDATE. Without a DHCID (no-check-without-dhcid) nothing can be
- * proven ours, so nothing is adopted.
- */
-static void adopt_existing(struct reconcile *r, time_t now)
-{
-	struct adopt_ctx a = { .r = r, .now = now };
-	int err;
-
-	if (!r->cfg->adopt_existing || !r->o.probe ||
-	    r->cfg->mode == DNSENGINE_NO_CHECK_WITHOUT_DHCID)
+	if (!r->ad.active)
 		return;
-	a.it = calloc(ADOPT_CHUNK, sizeof(*a.it));
-	if (!a.it) {
-		set_error(r, "adoption: out of memory");
-		return;
-	}
-	for (int i = 0; i < 2 && !a.err; i++)
-		if (r->tab[i])
-			leases_foreach(r->tab[i], adopt_lease, &a);
-	if (!a.err)
-		a.err = adopt_flush(&a);
-	free(a.it);
-	err = owner_commit(r->o.owner);
 	if (err) {
-		r->st.store_errors++;
-		set_error(r, "store commit failed (%s)", ls_strerror(err));
+		/* nothing proven: everything of this round takes the add path */
+		for (size_t i = 0; i < r->ad.nit; i++)
+			adopt_release(r, r->ad.it[i].family, r->ad.it[i].addr);
+		for (; r->ad.head < r->ad.nq; r->ad.head++)
+			adopt_release(r, r->ad.q[r->ad.head].family, r->ad.q[r->ad.head].addr);
+		if (err != -ECANCELED)
+			set_error(r, "adoption: cannot query DNS (%s)", ls_strerror(err));
+		adopt_end(r, err == -ECANCELED ? " (stopped by a reload)" :
+			     " (stopped: DNS could not be queried)");
+		return;
 	}
-	pr_info("reconcile: adoption pass: %llu bindings adopted from DNS%s",
-		(unsigned long long)a.adopted, a.err ? " (stopped: DNS could not be queried)" : "");
+	adopt_apply(r, now_wall(r));
+	r->ad.nit = 0;
+	if (r->ad.head >= r->ad.nq)
+		adopt_end(r, "");
+}
+
+int reconcile_adopting(const struct reconcile *r)
+{
+	return r->ad.active;
 }
 
 int reconcile_full(struct reconcile *r)
 {
-	struct full_ctx f = { r, now_wall(r) };
+	struct full_ctx f = { r, now_wall(r), false };
 	struct owner_key *keys;
 	size_t n;
 	int err;
 
-	adopt_existing(r, f.now);
 	err = owner_keys(r->o.owner, &keys, &n);
 	if (err) {
 		r->st.store_errors++;
@@ -1284,13 +1372,20 @@ int reconcile_full(struct reconcile *r)
 		if (keys[i].family == 4 || keys[i].family == 6)
 			mark(r, keys[i].family, keys[i].addr, 0, 1);
 	free(keys);
+	/* a round still running (an earlier pass) goes on; this pass marks the rest */
+	if (adopt_on(r) && !r->ad.active) {
+		f.adopt = true;
+		r->ad.active = true;
+	}
 	r->st.no_name = r->st.no_zone = 0;
 	for (int i = 0; i < 2; i++)
 		if (r->tab[i])
 			leases_foreach(r->tab[i], full_lease, &f);
 	r->st.full_runs++;
-	pr_info("reconcile: full reconciliation of %zu owned bindings and the active leases (%zu addresses to check)",
-		n, r->nqueued);
+	if (f.adopt && !r->ad.nq)
+		adopt_end(r, "");
+	pr_info("reconcile: full reconciliation of %zu owned bindings and the active leases (%zu addresses to check%s)",
+		n, r->nqueued, r->ad.nq ? ", the others after DNS is asked about adoption" : "");
 	return 0;
 }
 
@@ -1467,7 +1562,7 @@ void reconcile_forget_inflight(struct reconcile *r)
 
 int reconcile_idle(const struct reconcile *r)
 {
-	return !r->qhead && !r->ninflight && !r->pn;
+	return !r->qhead && !r->ninflight && !r->pn && !r->ad.active;
 }
 
 void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st)

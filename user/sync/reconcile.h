@@ -31,19 +31,11 @@
 /* reconcile_submit_fn - send @c to DNS (the engine, or --dry-run's printer). 0 or -errno. */
 typedef int (*reconcile_submit_fn)(void *ctx, const struct dnsengine_change *c);
 
-/*
- * reconcile_probe_fn - ask DNS what it holds for @items[0..n) and fill their
- * out fields (adopt_probe()); blocks. 0 or -errno (then nothing is adopted).
- */
-typedef int (*reconcile_probe_fn)(void *ctx, struct adopt_item *items, size_t n);
-
 struct reconcile_opts {
 	const struct config *cfg;	/* must outlive the reconciler (or reconcile_set_config()) */
 	struct owner *owner;
 	reconcile_submit_fn submit;
 	void *submit_ctx;
-	reconcile_probe_fn probe;	/* "adopt-existing"; NULL: never adopt */
-	void *probe_ctx;
 	time_t (*clock)(void *ctx);		/* wall clock, s; NULL: time(NULL) */
 	uint64_t (*mono_ms)(void *ctx);		/* monotonic, ms; NULL: CLOCK_MONOTONIC */
 	void *clock_ctx;
@@ -172,6 +164,25 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
  * replaced): every address in flight is synced again from the store's intent.
  */
 void reconcile_forget_inflight(struct reconcile *r);
+
+/*
+ * Adoption ("adopt-existing") runs beside the event loop, never blocking
+ * it: a full pass queues the active leases that have no binding (instead of
+ * marking them dirty), and the caller probes DNS for them a chunk at a time
+ * (adopt_probe_start()). reconcile_adopt_next() hands out the next chunk
+ * (@items belongs to the reconciler; 0: none, or one is still out);
+ * reconcile_adopt_done() takes the answers for it: a lease whose records DNS
+ * already holds with its client's DHCID becomes a binding in state added
+ * with no UPDATE, every other one is marked dirty for the add path. @err
+ * (the probe failed, or was cancelled by a reload) gives up the rest of the
+ * round: every queued lease takes the add path. A lease changed meanwhile is
+ * synced as usual; its later answer is ignored once it has a binding.
+ */
+size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items);
+void reconcile_adopt_done(struct reconcile *r, int err);
+
+/* reconcile_adopting() - 1 while an adoption round has leases left to probe or out. */
+int reconcile_adopting(const struct reconcile *r);
 
 /* reconcile_idle() - nothing dirty, pending or in flight. */
 int reconcile_idle(const struct reconcile *r);

@@ -49,10 +49,8 @@ struct world {
 	struct adopt_item probed[16];
 };
 
-static int w_probe(void *ctx, struct adopt_item *items, size_t n)
+static void w_probe(struct world *w, struct adopt_item *items, size_t n)
 {
-	struct world *w = ctx;
-
 	for (size_t i = 0; i < n; i++) {
 		uint8_t h = w->dns_has[items[i].addr[3]];
 
@@ -62,7 +60,19 @@ static int w_probe(void *ctx, struct adopt_item *items, size_t n)
 		items[i].fwd_ok = items[i].fz && (h & 1);
 		items[i].rev_ok = items[i].rz && (h & 2);
 	}
-	return 0;
+}
+
+/* the daemon's part: hand each chunk the reconciler queues to the "DNS" above */
+static void w_adopt(struct world *w)
+{
+	struct adopt_item *items;
+	size_t n;
+
+	while ((n = reconcile_adopt_next(w->r, &items))) {
+		w_probe(w, items, n);
+		reconcile_adopt_done(w->r, 0);
+	}
+	assert_false(reconcile_adopting(w->r));
 }
 
 static time_t w_clock(void *ctx)
@@ -138,8 +148,7 @@ static void start(struct world *w)
 	struct leases_opts lo = { .on_change = lease_cb, .ctx = w, .clock = w_clock,
 				  .clock_ctx = w };
 	struct reconcile_opts ro = { .cfg = w->cfg, .submit = w_submit, .submit_ctx = w,
-				     .clock = w_clock, .mono_ms = w_ms, .clock_ctx = w,
-				     .probe = w_probe, .probe_ctx = w };
+				     .clock = w_clock, .mono_ms = w_ms, .clock_ctx = w };
 	char sd[96];
 
 	snprintf(sd, sizeof(sd), "%s/state", w->dir);
@@ -561,6 +570,11 @@ static void test_adopt_existing(void **state)
 	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
 	w->nsent = 0;
 	assert_int_equal(reconcile_full(w->r), 0);
+	/* they wait for DNS's answer: nothing is sent for them meanwhile, not idle */
+	assert_true(reconcile_adopting(w->r));
+	assert_false(reconcile_idle(w->r));
+	assert_int_equal(step(w, OK, OK), 0);
+	w_adopt(w);
 	/* only leases without a binding are asked about (.9 is owned) */
 	assert_int_equal(w->nprobed, 3);
 	assert_int_equal(w->probed[0].addr[3] + w->probed[1].addr[3] + w->probed[2].addr[3], 18);
@@ -585,6 +599,8 @@ static void test_adopt_existing(void **state)
 
 	/* the next full pass asks nothing: every lease has its binding */
 	assert_int_equal(reconcile_full(w->r), 0);
+	assert_false(reconcile_adopting(w->r));
+	w_adopt(w);
 	assert_int_equal(w->nprobed, 3);
 	assert_int_equal(step(w, OK, OK), 0);
 
@@ -603,7 +619,68 @@ static void test_adopt_existing(void **state)
 	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3600);
 	w->dns_has[8] = 3;
 	assert_int_equal(reconcile_full(w->r), 0);
+	assert_false(reconcile_adopting(w->r));
 	assert_int_equal(w->nprobed, 3);
+}
+
+/*
+ * Adoption beside the loop: a lease that changes while its chunk waits is
+ * synced at once (its late answer is ignored: it has a binding by then);
+ * a probe that fails sends every queued lease down the add path.
+ */
+static void test_adopt_async(void **state)
+{
+	struct world *w = *state;
+	struct adopt_item *items, *none;
+	struct reconcile_stats st;
+	size_t n;
+
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	w->dns_has[5] = w->dns_has[6] = 3;
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.6,00:11:22:33:44:66,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	w->nsent = 0;
+	assert_int_equal(reconcile_full(w->r), 0);
+	n = reconcile_adopt_next(w->r, &items);
+	assert_int_equal(n, 2);
+	/* one chunk at a time */
+	assert_int_equal(reconcile_adopt_next(w->r, &none), 0);
+	/* .6 renews under another name while DNS is asked: synced now, not held back */
+	put4(w, "10.64.1.6,00:11:22:33:44:66,,3600,%d,1,1,1,h6b.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[0].fqdn, "h6b.dyn.example.");
+	owned(w, 6, OWNER_ADDED, "h6b.dyn.example.");
+	w_probe(w, items, n);
+	reconcile_adopt_done(w->r, 0);
+	assert_false(reconcile_adopting(w->r));
+	/* .5 adopted; .6's stale answer (for h6) changed nothing */
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+	owned(w, 6, OWNER_ADDED, "h6b.dyn.example.");
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.adopted, 1);
+
+	/* a probe that fails: nothing adopted, every queued lease takes the add path */
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3600);
+	w->dns_has[7] = w->dns_has[8] = 3;
+	assert_int_equal(step(w, OK, OK), 2);	/* lease changes sync at once, as ever */
+	owned(w, 7, OWNER_ADDED, "h7.dyn.example.");
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	w->dns_has[9] = 3;
+	w->nsent = 0;
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_true(reconcile_adopting(w->r));
+	assert_int_equal(reconcile_adopt_next(w->r, &items), 1);
+	reconcile_adopt_done(w->r, -ETIMEDOUT);
+	assert_false(reconcile_adopting(w->r));
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_string_equal(w->sent[0].fqdn, "h9.dyn.example.");
 }
 
 #define H6 UNIT_H6
@@ -842,6 +919,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_async, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_remove_backs_off, setup, teardown),
 		cmocka_unit_test(test_hold_ms),
