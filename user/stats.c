@@ -386,8 +386,8 @@ static void walk_server(const struct walk *w, const struct dnsengine_server_stat
 /* GSS-TSIG (RFC 3645) contexts: all zero when no server uses GSS-TSIG */
 static void walk_gss(const struct walk *w, const struct dnsengine_stats *es)
 {
-	uint64_t other = es->gss_failures - es->gss_cred_failures - es->gss_tkey_errors -
-			 es->gss_timeouts;
+	uint64_t known = es->gss_cred_failures + es->gss_tkey_errors + es->gss_timeouts;
+	uint64_t other = es->gss_failures > known ? es->gss_failures - known : 0;
 
 	w_open(w, "gss-tsig", false);
 	w_uint(w, "negotiations", es->gss_negotiations, &M_GSS_NEG, NULL);

@@ -226,9 +226,15 @@ static void neg_fail(struct gss_peer *gp, enum fail_kind k, const char *fmt, ...
 		g->st.tkey_errors++;
 	else if (k == FAIL_TIMEOUT)
 		g->st.timeouts++;
-	pr_err_rl("gss: no GSS-TSIG context with '%s' (server '%s', client '%s'): %s; next try in %llu ms",
-		  dnsio_peer_name(gp->peer), gp->cfg->server_principal, client_name(gp), why,
-		  (unsigned long long)d);
+	/* the first failure in a row always; repeats (one per backoff step) rate-limited */
+	if (gp->failures == 1)
+		pr_err("gss: no GSS-TSIG context with '%s' (server '%s', client '%s'): %s; next try in %llu ms",
+		       dnsio_peer_name(gp->peer), gp->cfg->server_principal, client_name(gp), why,
+		       (unsigned long long)d);
+	else
+		pr_err_rl("gss: no GSS-TSIG context with '%s' (server '%s', client '%s'): %s; try %u failed, next in %llu ms",
+			  dnsio_peer_name(gp->peer), gp->cfg->server_principal, client_name(gp), why,
+			  gp->failures, (unsigned long long)d);
 }
 
 static int acquire(struct gss_peer *gp, char *why, size_t cap)
