@@ -17,6 +17,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
+#include <krb5/krb5.h>
 
 #include "user/common/errcode.h"
 #include "user/common/log.h"
@@ -26,6 +27,7 @@
 #define GSS_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_INTEG_FLAG)
 #define MARGIN_MAX_MS 10000	/* a context stops being used this long before it expires … */
 #define MARGIN_DIV 10		/* … or a tenth of its life, whichever is shorter */
+#define GSS_YOUNG_MS 2000	/* a context this new refused: the server may not have stored it yet */
 
 struct gss_ctx {
 	unsigned int refs;
@@ -48,7 +50,7 @@ struct gss_peer {
 	gss_ctx_id_t nctx;
 	gss_name_t ntarget;
 	bool ncomplete;			/* GSS-API said complete already on the first call */
-	OM_uint32 ntime;		/* seconds the context will be valid (Kerberos ticket) */
+	OM_uint32 ntime;		/* seconds asked for the context (tkey-lifetime, within the ticket's) */
 	char nname[TSIG_NAME_MAX + 1];
 	uint16_t nid;
 	struct gss_peer *next;
@@ -111,8 +113,8 @@ static void reason(OM_uint32 major, OM_uint32 minor, char *buf, size_t cap)
 	for (int pass = 0; pass < 2; pass++) {
 		do {
 			msg = (gss_buffer_desc)GSS_C_EMPTY_BUFFER;
-			if (GSS_ERROR(gss_display_status(&m2, code, type, (gss_OID)gss_mech_krb5, &mctx,
-							 &msg)))
+			/* a minor code is the mechanism's (krb5's): the mechglue maps it for no OID */
+			if (GSS_ERROR(gss_display_status(&m2, code, type, GSS_C_NO_OID, &mctx, &msg)))
 				break;
 			if (o < cap)
 				o += (size_t)snprintf(buf + o, cap - o, "%s%.*s", o ? "; " : "",
@@ -183,6 +185,23 @@ const struct tsig_key *gss_ctx_key(const struct gss_ctx *c)
 
 /* ---- one server's negotiation ---- */
 
+/*
+ * Empty our private MEMORY: cache (never the operator's credentials-cache):
+ * MIT keeps using an expired ticket found there instead of getting a new
+ * one from the keytab, and says "Ticket expired" even when the KDC is up.
+ */
+static void ccache_forget(struct gss_peer *gp)
+{
+	krb5_context k;
+	krb5_ccache cc;
+
+	if (!gp->ccache[0] || krb5_init_context(&k))
+		return;
+	if (!krb5_cc_resolve(k, gp->ccache, &cc))
+		krb5_cc_destroy(k, cc);
+	krb5_free_context(k);
+}
+
 static void neg_clear(struct gss_peer *gp)
 {
 	OM_uint32 minor;
@@ -213,9 +232,14 @@ static void neg_fail(struct gss_peer *gp, enum fail_kind k, const char *fmt, ...
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	neg_clear(gp);
-	/* read the keytab / cache again next time: the operator may have replaced it */
-	if (gp->cred != GSS_C_NO_CREDENTIAL)
+	/*
+	 * A Kerberos failure: read the keytab / cache again next time (the
+	 * operator may have replaced it), with no ticket kept from before.
+	 */
+	if (k == FAIL_CRED && gp->cred != GSS_C_NO_CREDENTIAL)
 		gss_release_cred(&minor, &gp->cred);
+	if (k == FAIL_CRED)
+		ccache_forget(gp);
 	gp->failures++;
 	d = gss_backoff_ms(gp->failures, gp->cfg->retry_interval);
 	gp->t.retry_at = dnsio_now_ms() + d;
@@ -244,11 +268,12 @@ static int acquire(struct gss_peer *gp, char *why, size_t cap)
 	gss_key_value_set_desc store = { 0, el };
 	gss_OID_set_desc mechs = { 1, (gss_OID)gss_mech_krb5 };
 	gss_name_t name = GSS_C_NO_NAME;
-	OM_uint32 major, minor;
+	OM_uint32 major, minor, m2;
 
 	if (c->client_keytab[0]) {
 		el[store.count++] = (gss_key_value_element_desc){ "client_keytab", c->client_keytab };
-		if (!c->credentials_cache[0])
+		/* one private cache per server for its whole life (MEMORY: caches are never freed) */
+		if (!c->credentials_cache[0] && !gp->ccache[0])
 			snprintf(gp->ccache, sizeof(gp->ccache), "MEMORY:leasesnoop-gss-%u-%u",
 				 (unsigned int)getpid(), ++gp->g->seq);
 	}
@@ -266,14 +291,29 @@ static int acquire(struct gss_peer *gp, char *why, size_t cap)
 	}
 	major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
 				      store.count ? &store : NULL, &gp->cred, NULL, NULL);
-	if (name != GSS_C_NO_NAME)
-		gss_release_name(&minor, &name);
-	if (GSS_ERROR(major)) {
+	if (GSS_ERROR(major))
 		reason(major, minor, why, cap);
+	if (name != GSS_C_NO_NAME)
+		gss_release_name(&m2, &name);
+	if (GSS_ERROR(major)) {
 		gp->cred = GSS_C_NO_CREDENTIAL;
 		return LS_EGSS;
 	}
 	return 0;
+}
+
+/* " from keytab 'X'" / " from cache 'Y'": where the credentials come from, for messages */
+static const char *cred_src(const struct gss_peer *gp, char *buf, size_t cap)
+{
+	const struct zones_gss *c = gp->cfg;
+
+	if (c->client_keytab[0])
+		snprintf(buf, cap, " from keytab '%s'", c->client_keytab);
+	else if (c->credentials_cache[0])
+		snprintf(buf, cap, " from cache '%s'", c->credentials_cache);
+	else
+		snprintf(buf, cap, " from the default cache");
+	return buf;
 }
 
 static void established(struct gss_peer *gp, struct gss_ctx *c, uint32_t tkey_exp)
@@ -332,8 +372,7 @@ static int tkey_reply(void *arg, int status, const uint8_t *msg, size_t len)
 		in.length = a.token_len;
 		major = gss_init_sec_context(&minor, gp->cred, &gp->nctx, gp->ntarget,
 					     (gss_OID)gss_mech_krb5, GSS_FLAGS, 0,
-					     GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out, NULL,
-					     &gp->ntime);
+					     GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out, NULL, NULL);
 		gss_release_buffer(&minor, &out);
 		if (GSS_ERROR(major)) {
 			reason(major, minor, why, sizeof(why));
@@ -375,6 +414,17 @@ static int tkey_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+/* The Kerberos life left to a context: the ticket's, 10 % (at least 2 s) kept back. */
+static uint32_t ticket_life(OM_uint32 t)
+{
+	uint32_t keep;
+
+	if (t == GSS_C_INDEFINITE || !t)
+		return UINT32_MAX;
+	keep = t / 10 > 2 ? t / 10 : 2;
+	return t > keep ? t - keep : 1;
+}
+
 static void negotiate(struct gss_peer *gp)
 {
 	struct gss *g = gp->g;
@@ -382,18 +432,15 @@ static void negotiate(struct gss_peer *gp)
 	OM_uint32 major, minor;
 	uint8_t *q = NULL;
 	size_t qlen = 0, cap;
-	uint32_t rnd = 0, now;
-	char why[256], host[256] = "";
+	uint32_t rnd = 0, now, life;
+	char why[256], host[256] = "", src[300];
+	bool fresh = false;
 	int err;
 
 	g->st.negotiations++;
 	if (gp->had)
 		g->st.renewals++;
 	neg_clear(gp);
-	if (gp->cred == GSS_C_NO_CREDENTIAL && acquire(gp, why, sizeof(why))) {
-		neg_fail(gp, FAIL_CRED, "no credentials (%s)", why);
-		return;
-	}
 	tb.value = (void *)gp->cfg->server_principal;
 	tb.length = strlen(gp->cfg->server_principal);
 	major = gss_import_name(&minor, &tb, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &gp->ntarget);
@@ -402,14 +449,38 @@ static void negotiate(struct gss_peer *gp)
 		neg_fail(gp, FAIL_CRED, "bad server principal (%s)", why);
 		return;
 	}
-	/* the Kerberos part: a service ticket for the server (from the KDC when not cached) */
-	major = gss_init_sec_context(&minor, gp->cred, &gp->nctx, gp->ntarget, (gss_OID)gss_mech_krb5,
-				     GSS_FLAGS, 0, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL,
-				     &out, NULL, &gp->ntime);
+	for (;;) {
+		if (gp->cred == GSS_C_NO_CREDENTIAL) {
+			if (acquire(gp, why, sizeof(why))) {
+				neg_fail(gp, FAIL_CRED, "no credentials%s (%s)",
+					 cred_src(gp, src, sizeof(src)), why);
+				return;
+			}
+			fresh = true;
+		}
+		/* the Kerberos part: a service ticket for the server (from the KDC when not cached) */
+		major = gss_init_sec_context(&minor, gp->cred, &gp->nctx, gp->ntarget,
+					     (gss_OID)gss_mech_krb5, GSS_FLAGS, 0,
+					     GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &out, NULL,
+					     &gp->ntime);
+		/*
+		 * Credentials kept from an earlier negotiation may hold an expired
+		 * ticket (MIT does not always refresh it from the keytab), or one
+		 * that ends before the context should: once, start again with new
+		 * ones before calling it a failure or a short context.
+		 */
+		if (fresh || (!GSS_ERROR(major) && ticket_life(gp->ntime) >= gp->cfg->tkey_lifetime))
+			break;
+		gss_release_buffer(&minor, &out);
+		if (gp->nctx != GSS_C_NO_CONTEXT)
+			gss_delete_sec_context(&minor, &gp->nctx, GSS_C_NO_BUFFER);
+		gss_release_cred(&minor, &gp->cred);
+		ccache_forget(gp);
+	}
 	if (GSS_ERROR(major)) {
 		reason(major, minor, why, sizeof(why));
 		gss_release_buffer(&minor, &out);
-		neg_fail(gp, FAIL_CRED, "no ticket (%s)", why);
+		neg_fail(gp, FAIL_CRED, "no ticket%s (%s)", cred_src(gp, src, sizeof(src)), why);
 		return;
 	}
 	gp->ncomplete = major == GSS_S_COMPLETE;
@@ -421,8 +492,18 @@ static void negotiate(struct gss_peer *gp)
 	q = malloc(cap);
 	now = (uint32_t)time(NULL);
 	gp->nid = dnsio_alloc_id(gp->peer);
+	/*
+	 * Ask for no more than the Kerberos ticket allows, with a margin: BIND
+	 * 9.18 keeps a key asked for beyond the end of its own view of the
+	 * ticket as already expired, and answers BADKEY to every message
+	 * signed with it.
+	 */
+	life = gp->cfg->tkey_lifetime;
+	if (ticket_life(gp->ntime) < life)
+		life = ticket_life(gp->ntime);
+	gp->ntime = life;	/* what the context is good for, from here on */
 	err = q ? tkey_query_build(q, cap, &qlen, gp->nid, gp->nname, out.value, out.length, now,
-				   now + gp->cfg->tkey_lifetime) : -ENOMEM;
+				   now + life) : -ENOMEM;
 	gss_release_buffer(&minor, &out);
 	if (!err)
 		err = dnsio_send(g->io, gp->peer, gp->cfg->tcp, q, qlen, gp->nid,
@@ -462,6 +543,7 @@ void gss_free(struct gss *g)
 		gss_ctx_put(gp->cur);
 		if (gp->cred != GSS_C_NO_CREDENTIAL)
 			gss_release_cred(&minor, &gp->cred);
+		ccache_forget(gp);
 		free(gp);
 	}
 	free(g);
@@ -512,9 +594,16 @@ struct gss_ctx *gss_peer_ctx(struct gss_peer *gp)
 	return gp->cur;
 }
 
-unsigned int gss_peer_rejected(struct gss_peer *gp, struct gss_ctx *c)
+unsigned int gss_peer_rejected(struct gss_peer *gp, struct gss_ctx *c, uint64_t now)
 {
 	gp->g->st.rejected++;
+	/*
+	 * A server may answer the TKEY query before the new key is in its key
+	 * ring, and serve UDP and TCP on other threads: an UPDATE sent at once
+	 * could meet BADKEY. A context that young is kept for one retry.
+	 */
+	if (c && gp->cur == c && !gp->rejections && now - gp->t.established < GSS_YOUNG_MS)
+		return ++gp->rejections;
 	if (c && gp->cur == c) {
 		gss_ctx_put(gp->cur);
 		gp->cur = NULL;
