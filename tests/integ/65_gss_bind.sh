@@ -16,7 +16,9 @@
 #   keeps working: no keytab, an unknown server principal, a principal BIND
 #   has no key for (its TKEY answer is an error), a stale keytab (the key
 #   was changed in the KDC), a principal the update-policy does not grant
-#   (REFUSED); retries back off (1 s, 2 s, 4 s …).
+#   (REFUSED); retries back off (1 s, 2 s, 4 s …);
+# - records made by the same principal with the state thrown away (as
+#   after Kea D2) adopted with adopt-existing, then removed on release.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named dig jq krb5kdc kdb5_util kadmin.local kinit
 . "$LS_TOP/tools/lab/dns.sh"
@@ -34,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 27
+tap_plan 29
 
 REALM=LS.TEST
 FZ=gss.example.
@@ -241,6 +243,28 @@ else
 fi
 if kill -TERM "$PID" && wait "$PID"; then tap_pass "leasesnoop stops cleanly"; else tap_fail "leasesnoop stops cleanly"; fi
 PID=
+
+# --- 5b. records another updater made as the same principal (here: the first run,
+# its state thrown away, as after D2) are adopted, and later removed by us
+mkdir -p "$DIR/a2"
+sed -e "s#\"state-dir\": \"$DIR/state\", \"control-socket\": \"$DIR/ctl.sock\"#\"state-dir\": \"$DIR/a2/state\", \"control-socket\": \"$DIR/a2/ctl.sock\", \"adopt-existing\": true#" \
+	"$DIR/ls.conf" > "$DIR/a2/ls.conf"
+if ls_daemon_start "$DIR/a2"; then PID=$LS_DPID; fi
+adopted() { [ "$(ls_daemon_stats "$DIR/a2" | jq .adopted)" -ge "$n_now" ] 2>/dev/null; }
+if wait_for 30 adopted; then
+	tap_is "a fresh state with adopt-existing: all $n_now bindings adopted (read unsigned), no UPDATE sent" \
+		"$(ls_daemon_stats "$DIR/a2" | jq '.dns.messages')" 0
+else
+	tap_fail "a fresh state with adopt-existing: all $n_now bindings adopted" "$(ls_daemon_stats "$DIR/a2" | jq -c '{adopted, "adopt-probed", dns: .dns."adopt-failures"}')" "$(tail -3 "$DIR/a2/ls.err")"
+fi
+rows 0 0 3 >> "$DIR/kea-leases4.csv"
+n_now=$((n_now - 1))
+if wait_for 30 in_dns "$n_now"; then
+	tap_pass "... and an adopted lease released: its records removed over GSS-TSIG"
+else
+	tap_fail "... and an adopted lease released: its records removed over GSS-TSIG" "$(count "$FZ" A) A, want $n_now" "$(tail -3 "$DIR/a2/ls.err")"
+fi
+kill -TERM "$PID"; wait "$PID"; PID=
 
 # --- 6. bad input, one zone each, beside a good zone, in a second daemon
 server() { # ID ZONE SERVER-PRINCIPAL CLIENT-PRINCIPAL KEYTAB

@@ -56,7 +56,7 @@ KEOF
 
 _lab_kadmin() { # DIR QUERY
 	KRB5_CONFIG="$1/krb5.conf" KRB5_KDC_PROFILE="$1/kdc.conf" \
-		kadmin.local -r "$(cat "$1/realm")" -q "$2" >/dev/null
+		kadmin.local -r "$(cat "$1/realm")" -q "$2" >/dev/null 2>>"$1/kadmin.err"
 }
 
 # lab_kdc_principal DIR NAME [KEYTAB]: a principal with a random key, exported to KEYTAB

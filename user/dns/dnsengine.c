@@ -102,7 +102,7 @@ struct batch {
 
 #define BUSY_BUCKETS 65536
 #define TSIG_ROOM 400		/* key name + algorithm name + MAC + fixed fields, bounded */
-#define GSS_REJECTS_RETRIED 4	/* GSS-TSIG refusals in a row retried (young context, or renegotiated) */
+#define GSS_REJECTS_RETRIED 3	/* GSS-TSIG refusals in a row retried, each with a new context */
 
 struct dnsengine {
 	const struct zones *z;
@@ -915,8 +915,7 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 		err = tsig_verify(b->key, msg, len, b->mac, b->mac_len, time(NULL), &terr);
 		if (err && terr && b->gctx && terr != TSIG_ERR_BADTIME &&
 		    (err == LS_ETSIG_BADKEY || err == LS_ETSIG_BADSIG) &&
-		    gss_peer_rejected(b->zq->gp[b->srv], b->gctx, dnsio_now_ms()) <=
-		    GSS_REJECTS_RETRIED) {
+		    gss_peer_rejected(b->zq->gp[b->srv], b->gctx) <= GSS_REJECTS_RETRIED) {
 			/*
 			 * The server lost our GSS-TSIG context (restart, its own
 			 * expiry): negotiate a new one and send the changes again,

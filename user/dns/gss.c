@@ -27,7 +27,6 @@
 #define GSS_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_INTEG_FLAG)
 #define MARGIN_MAX_MS 10000	/* a context stops being used this long before it expires … */
 #define MARGIN_DIV 10		/* … or a tenth of its life, whichever is shorter */
-#define GSS_YOUNG_MS 2000	/* a context this new refused: the server may not have stored it yet */
 
 struct gss_ctx {
 	unsigned int refs;
@@ -493,10 +492,9 @@ static void negotiate(struct gss_peer *gp)
 	now = (uint32_t)time(NULL);
 	gp->nid = dnsio_alloc_id(gp->peer);
 	/*
-	 * Ask for no more than the Kerberos ticket allows, with a margin: BIND
-	 * 9.18 keeps a key asked for beyond the end of its own view of the
-	 * ticket as already expired, and answers BADKEY to every message
-	 * signed with it.
+	 * Ask for no more than the Kerberos ticket allows, with a margin: the
+	 * server's GSS-API context ends with the ticket whatever the TKEY
+	 * expiration says, and its clock may be a little ahead of ours.
 	 */
 	life = gp->cfg->tkey_lifetime;
 	if (ticket_life(gp->ntime) < life)
@@ -594,16 +592,9 @@ struct gss_ctx *gss_peer_ctx(struct gss_peer *gp)
 	return gp->cur;
 }
 
-unsigned int gss_peer_rejected(struct gss_peer *gp, struct gss_ctx *c, uint64_t now)
+unsigned int gss_peer_rejected(struct gss_peer *gp, struct gss_ctx *c)
 {
 	gp->g->st.rejected++;
-	/*
-	 * A server may answer the TKEY query before the new key is in its key
-	 * ring, and serve UDP and TCP on other threads: an UPDATE sent at once
-	 * could meet BADKEY. A context that young is kept for one retry.
-	 */
-	if (c && gp->cur == c && !gp->rejections && now - gp->t.established < GSS_YOUNG_MS)
-		return ++gp->rejections;
 	if (c && gp->cur == c) {
 		gss_ctx_put(gp->cur);
 		gp->cur = NULL;

@@ -110,12 +110,10 @@ void gss_ctx_put(struct gss_ctx *c);
 /*
  * gss_peer_rejected() - the server refused a message signed with @c (TSIG
  * BADKEY or BADSIG: it lost or never had the context). @c stops being
- * current so the next use negotiates again, unless it was made less than
- * 2 s before @now and this is the first refusal in a row (a server may
- * answer TKEY before it stores the key: one retry uses it again). Returns the number of such refusals in a row for @gp
- * (gss_peer_accepted() resets it).
+ * current so the next use negotiates again. Returns the number of such
+ * refusals in a row for @gp (gss_peer_accepted() resets it).
  */
-unsigned int gss_peer_rejected(struct gss_peer *gp, struct gss_ctx *c, uint64_t now);
+unsigned int gss_peer_rejected(struct gss_peer *gp, struct gss_ctx *c);
 
 /* gss_peer_accepted() - a reply signed with @gp's context was verified. */
 void gss_peer_accepted(struct gss_peer *gp);
