@@ -245,10 +245,25 @@ if kill -TERM "$PID" && wait "$PID"; then tap_pass "leasesnoop stops cleanly"; e
 PID=
 
 # --- 5b. records another updater made as the same principal (here: the first run,
-# its state thrown away, as after D2) are adopted, and later removed by us
+# its state thrown away, as after D2) are adopted, and later removed by us; this
+# time configured inline, with a gss-tsig key on the domains
 mkdir -p "$DIR/a2"
-sed -e "s#\"state-dir\": \"$DIR/state\", \"control-socket\": \"$DIR/ctl.sock\"#\"state-dir\": \"$DIR/a2/state\", \"control-socket\": \"$DIR/a2/ctl.sock\", \"adopt-existing\": true#" \
-	"$DIR/ls.conf" > "$DIR/a2/ls.conf"
+cat > "$DIR/a2/ls.conf" <<CEOF
+{ "Leasesnoop": {
+  "interfaces": [],
+  "lease-files": { "v4": "$DIR/kea-leases4.csv" },
+  "state-dir": "$DIR/a2/state", "control-socket": "$DIR/a2/ctl.sock",
+  "adopt-existing": true, "full-reconcile-interval": 3600,
+  "tsig-keys": [ { "name": "ad", "algorithm": "gss-tsig" } ],
+  "forward-ddns": { "ddns-domains": [ { "name": "$FZ", "key-name": "ad",
+      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $BPORT } ] } ] },
+  "reverse-ddns": { "ddns-domains": [ { "name": "$RZ", "key-name": "ad",
+      "dns-servers": [ { "ip-address": "127.0.0.1", "port": $BPORT } ] } ] },
+  "gss-tsig": { "server-principal": "DNS/ns.ls.test@$REALM",
+                "client-principal": "DHCP/dhcp.ls.test@$REALM",
+                "client-keytab": "FILE:$DIR/dhcp.keytab" }
+} }
+CEOF
 if ls_daemon_start "$DIR/a2"; then PID=$LS_DPID; fi
 adopted() { [ "$(ls_daemon_stats "$DIR/a2" | jq .adopted)" -ge "$n_now" ] 2>/dev/null; }
 if wait_for 30 adopted; then
