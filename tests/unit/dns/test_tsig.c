@@ -255,14 +255,24 @@ static void test_key_file(void **state)
 /* a stand-in GSS-API context: the "MIC" is HMAC-SHA256 truncated to 28 bytes, as long as a Kerberos one */
 static int fake_calls;
 
+static const uint8_t *fake_prefix;	/* signing only: MAC over prefix || data */
+static size_t fake_prefix_len;
+
 static int fake_get_mic(void *arg, const uint8_t *data, size_t len, uint8_t *mic, size_t cap,
 			size_t *mic_len)
 {
-	uint8_t full[32];
+	uint8_t full[32], buf[1024];
 	unsigned int ol = 0;
 
 	assert_string_equal(arg, "ctx");
 	assert_true(cap >= 28);
+	if (fake_prefix_len) {
+		assert_true(fake_prefix_len + len <= sizeof(buf));
+		memcpy(buf, fake_prefix, fake_prefix_len);
+		memcpy(buf + fake_prefix_len, data, len);
+		data = buf;
+		len += fake_prefix_len;
+	}
 	HMAC(EVP_sha256(), "k", 1, data, len, full, &ol);
 	memcpy(mic, full, 28);
 	*mic_len = 28;
@@ -274,9 +284,11 @@ static int fake_verify_mic(void *arg, const uint8_t *data, size_t len, const uin
 			   size_t mic_len)
 {
 	uint8_t m[32];
-	size_t ml;
+	size_t ml, pl = fake_prefix_len;
 
+	fake_prefix_len = 0;
 	fake_get_mic(arg, data, len, m, sizeof(m), &ml);
+	fake_prefix_len = pl;
 	return mic_len == ml && !memcmp(m, mic, ml) ? 0 : LS_ETSIG_BADSIG;
 }
 
@@ -338,6 +350,27 @@ static void test_gss_tsig(void **state)
 	assert_int_equal(tsig_sign(&h, m, &len, len + 512, now, mac, &mlen), 0);
 	assert_int_equal(tsig_verify(&k, m, len, NULL, 0, now, &terr), LS_ETSIG_BADKEY);
 	free(m);
+
+	/*
+	 * A reply to a request whose MAC was @req: RFC 8945 puts the request
+	 * MAC with its 2-byte length before the reply; Samba leaves the length
+	 * out. Both verify for gss-tsig; a wrong request MAC in either form does not.
+	 */
+	{
+		static const uint8_t req[6] = { 0, 4, 0xde, 0xad, 0xbe, 0xef };	/* length 4, MAC */
+
+		for (int samba = 0; samba < 2; samba++) {
+			fake_prefix = samba ? req + 2 : req;
+			fake_prefix_len = samba ? 4 : 6;
+			m = make_msg(&len, 512);
+			assert_int_equal(tsig_sign(&k, m, &len, len + 512, now, mac, &mlen), 0);
+			fake_prefix_len = 0;
+			assert_int_equal(tsig_verify(&k, m, len, req + 2, 4, now, &terr), 0);
+			assert_int_equal(tsig_verify(&k, m, len, (const uint8_t *)"\xde\xad\xbe\xee", 4,
+						     now, &terr), LS_ETSIG_BADSIG);
+			free(m);
+		}
+	}
 }
 
 static void test_find_malformed(void **state)
