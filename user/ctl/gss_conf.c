@@ -194,6 +194,9 @@ static int global_apply_in(struct confread *cr, struct gss_global *gl)
 	if (err)
 		return err;
 	n = zones_set_gss(gl->z, NULL, 0, NULL, 0, &gl->g);
+	if (!n && !gl->servers)
+		pr_warn("config: GSS-TSIG settings in '%s' apply to no server: list them in \"servers\" (as Kea's gss_tsig hook wants) or give their domains a key with algorithm gss-tsig",
+			cr->file);
 	return n < 0 ? n : 0;
 }
 

@@ -187,12 +187,34 @@ static void test_reject(void **state)
 	}
 }
 
+/* settings that reach no server are accepted, with a warning saying so */
+static void test_no_server_warning(void **state)
+{
+	struct ddns_conf c;
+	char text[2048];
+	FILE *old = stderr, *mem = fmemopen(logged, sizeof(logged) - 1, "w");
+	int err;
+
+	(void)state;
+	memset(logged, 0, sizeof(logged));
+	snprintf(text, sizeof(text), "{ " DOMAINS ", \"gss-tsig\": { \"server-principal\": \"DNS/a@B\" } }");
+	stderr = mem;
+	err = inline_read(text, &c);
+	stderr = old;
+	fclose(mem);
+	assert_int_equal(err, 0);
+	assert_non_null(strstr(logged, "apply to no server"));
+	assert_null(zones_domain_at(c.zones, false, 0)->servers[0].gss);
+	ddns_conf_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_d2_hook),
 		cmocka_unit_test(test_inline_key),
 		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_no_server_warning),
 	};
 
 	return cmocka_run_group_tests_name("gss_conf", tests, NULL, NULL);
