@@ -14,7 +14,7 @@ linux-libc-dev iproute2 ethtool kmod procps psmisc tcpreplay tcpdump jq perl
 kea-dhcp4-server kea-dhcp6-server kea-dhcp-ddns-server kea-admin kea-common
 isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus curl gdb
 qemu-system-x86 busybox-static cpio xz-utils zstd
-krb5-kdc krb5-admin-server krb5-user libkrb5-dev samba samba-ad-dc samba-ad-provision
+krb5-kdc krb5-admin-server krb5-user libkrb5-dev samba samba-ad-dc samba-ad-provision faketime
 "
 
 # The QEMU tier (tests/kernels/) boots these Debian kernel images; they are

@@ -18,7 +18,9 @@
 #   was changed in the KDC), a principal the update-policy does not grant
 #   (REFUSED); retries back off (1 s, 2 s, 4 s …);
 # - records made by the same principal with the state thrown away (as
-#   after Kea D2) adopted with adopt-existing, then removed on release.
+#   after Kea D2) adopted with adopt-existing, then removed on release;
+# - our clock 10 minutes ahead (faketime): the TKEY answer's signature is
+#   outside the fudge, the negotiation fails with that reason.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named dig jq krb5kdc kdb5_util kadmin.local kinit
 . "$LS_TOP/tools/lab/dns.sh"
@@ -36,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 29
+tap_plan 31
 
 REALM=LS.TEST
 FZ=gss.example.
@@ -352,4 +354,23 @@ fi
 none=0
 for z in $BAD; do [ "$(count "$z" A)" -eq 0 ] || none=1; done
 tap_is "nothing reached the bad zones, the daemon still runs" "$none $(kill -0 "$PID" && echo alive)" "0 alive"
+kill -TERM "$PID"; wait "$PID"; PID=
+
+# --- 7. clock skew: our clock 10 minutes ahead (faketime; the monotonic clock kept).
+# Kerberos itself copes (MIT's kdc_timesync), but BIND's TSIG on the TKEY answer is
+# 600 s off ours (fudge 300): the negotiation fails, counted, with the reason
+mkdir -p "$DIR/c"
+sed -e "s#$DIR/b/#$DIR/c/#g" "$DIR/b/ls.conf" > "$DIR/c/ls.conf"
+echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" > "$DIR/c/kea-leases4.csv"
+printf '10.8.1.1,02:00:00:08:01:01,,3600,%d,1,1,0,skew.%s,0,\n' $(($(date +%s) + 4000)) "$GOOD" >> "$DIR/c/kea-leases4.csv"
+FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+600s" "$LS_BIN" -c "$DIR/c/ls.conf" >"$DIR/c/ls.out" 2>"$DIR/c/ls.err" &
+PID=$!
+wait_for 10 test -S "$DIR/c/ctl.sock"
+skewed() { [ "$(ls_daemon_stats "$DIR/c" | jq '.dns."gss-tsig"."tkey-errors"')" -ge 1 ] 2>/dev/null; }
+if wait_for 30 skewed && grep -aq "client 'DHCP/dhcp.ls.test@$REALM'): the TKEY answer's signature does not verify (TSIG time outside the allowed window)" "$DIR/c/ls.err"; then
+	tap_pass "clock 10 min ahead: the negotiation fails, counted, the log says the times differ"
+else
+	tap_fail "clock 10 min ahead: the negotiation fails, counted, the log says the times differ" "$(grep -a "gss:" "$DIR/c/ls.err" | head -3)"
+fi
+tap_is "... and nothing was sent unsigned or signed with it" "$(axfr "$GOOD" | grep -c '^skew\.')" 0
 tap_done

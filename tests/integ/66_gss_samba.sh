@@ -57,7 +57,7 @@ if wait_for 60 soa; then tap_pass "Samba AD DC up (internal DNS, KDC) on the nam
 user() { # NAME: a domain user and its keytab DIR/NAME.keytab
 	X samba-tool user add "$1" "Ls-$1-$$-Pw!" $S >/dev/null &&
 		X samba-tool user setexpiry "$1" --noexpiry $S >/dev/null &&
-		X samba-tool domain exportkeytab "$DIR/$1.keytab" --principal="$1@$REALM" $S >/dev/null
+		X samba-tool domain exportkeytab "$DIR/$1.keytab" --principal="$1@$REALM" $S >/dev/null 2>&1
 }
 if user dhcpd && user rogue &&
 	X samba-tool dns zonecreate 127.0.0.1 9.10.in-addr.arpa -U "Administrator%$ADMIN_PW" $S >/dev/null; then
