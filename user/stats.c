@@ -173,7 +173,7 @@ static const struct stats_metric
 		      "GSS-TSIG negotiations that replaced a context (rekey-interval or expiry).",
 		      METRICS_COUNTER, NULL },
 	M_GSS_FAIL = { "leasesnoop_gss_tsig_failures_total",
-		       "Failed GSS-TSIG negotiations, by reason (credentials: keytab, cache, KDC, principal, clock; tkey: the DNS server's answer; timeout: no answer).",
+		       "Failed GSS-TSIG negotiations, by reason (credentials: keytab, cache, KDC, principal; tkey: the DNS server's answer, an error or not verifiable; timeout: no answer).",
 		       METRICS_COUNTER, L_REASON },
 	M_GSS_REJ = { "leasesnoop_gss_tsig_rejected_total",
 		      "GSS-TSIG contexts a DNS server stopped accepting (BADKEY, BADSIG).",

@@ -22,7 +22,7 @@
 # - our clock 10 minutes ahead (faketime): the TKEY answer's signature is
 #   outside the fudge, the negotiation fails with that reason.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
-need_cmd named dig jq krb5kdc kdb5_util kadmin.local kinit
+need_cmd named dig jq krb5kdc kdb5_util kadmin.local kinit faketime
 . "$LS_TOP/tools/lab/dns.sh"
 . "$LS_TOP/tools/lab/krb5.sh"
 . "$LS_TOP/tests/lib/lsrun.sh"
@@ -363,7 +363,10 @@ mkdir -p "$DIR/c"
 sed -e "s#$DIR/b/#$DIR/c/#g" "$DIR/b/ls.conf" > "$DIR/c/ls.conf"
 echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" > "$DIR/c/kea-leases4.csv"
 printf '10.8.1.1,02:00:00:08:01:01,,3600,%d,1,1,0,skew.%s,0,\n' $(($(date +%s) + 4000)) "$GOOD" >> "$DIR/c/kea-leases4.csv"
-FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+600s" "$LS_BIN" -c "$DIR/c/ls.conf" >"$DIR/c/ls.out" 2>"$DIR/c/ls.err" &
+# libfaketime preloaded into leasesnoop itself (faketime(1) would fork: $! must be leasesnoop)
+FTLIB=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -n1)
+LD_PRELOAD=$FTLIB FAKETIME="+600s" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	"$LS_BIN" -c "$DIR/c/ls.conf" >"$DIR/c/ls.out" 2>"$DIR/c/ls.err" &
 PID=$!
 wait_for 10 test -S "$DIR/c/ctl.sock"
 skewed() { [ "$(ls_daemon_stats "$DIR/c" | jq '.dns."gss-tsig"."tkey-errors"')" -ge 1 ] 2>/dev/null; }

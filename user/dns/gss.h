@@ -38,8 +38,8 @@ struct gss_stats {
 	uint64_t established;		/* contexts established */
 	uint64_t renewals;		/* negotiations that replaced a context (rekey or expiry) */
 	uint64_t failures;		/* negotiations that failed, whatever the reason */
-	uint64_t cred_failures;		/* of which: no credentials, KDC unreachable, unknown principal, skew */
-	uint64_t tkey_errors;		/* of which: the server answered the TKEY query with an error */
+	uint64_t cred_failures;		/* of which: no credentials, KDC unreachable, unknown principal */
+	uint64_t tkey_errors;		/* of which: the server's TKEY answer: an error, or not verifiable */
 	uint64_t timeouts;		/* of which: no answer to the TKEY query */
 	uint64_t rejected;		/* contexts the server stopped accepting (BADKEY, BADSIG) */
 	uint64_t contexts;		/* usable contexts now */
