@@ -5,7 +5,8 @@ CC      ?= gcc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-PKGS    := libbpf libxdp ldns libcrypto libpcap zlib lmdb jansson libmicrohttpd libpq libmariadb
+PKGS    := libbpf libxdp ldns libcrypto libpcap zlib lmdb jansson libmicrohttpd libpq libmariadb \
+           krb5-gssapi krb5
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -Wmissing-prototypes -I. -I$(OUTPUT) -MMD -MP -D_GNU_SOURCE \

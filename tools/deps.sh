@@ -17,6 +17,7 @@ isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus c
 pdns-server pdns-backend-sqlite3 sqlite3
 qemu-system-x86 busybox-static cpio xz-utils zstd
 debhelper devscripts lintian dpkg-dev fakeroot man-db
+krb5-kdc krb5-admin-server krb5-user libkrb5-dev samba samba-ad-dc samba-ad-provision faketime
 "
 
 # The QEMU tier (tests/kernels/) boots these Debian kernel images; they are

@@ -129,6 +129,7 @@ static const char *const L_SZR[] = { "server", "zone", "reason", NULL };
 static const char *const L_HOOK[] = { "interface", "direction", "hook", NULL };
 static const char *const L_Z[] = { "zone", NULL };
 static const char *const L_RESULT[] = { "result", NULL };
+static const char *const L_REASON[] = { "reason", NULL };
 
 static const struct stats_metric
 	M_EVENTS = { "leasesnoop_events_total", "Lease events by family, type and source.",
@@ -192,6 +193,21 @@ static const struct stats_metric
 		      NULL },
 	M_DB_FAIL = { "leasesnoop_lease_database_failures_total",
 		      "Connection tries that failed plus sessions lost.", METRICS_COUNTER, NULL },
+	M_GSS_NEG = { "leasesnoop_gss_tsig_negotiations_total",
+		      "GSS-TSIG context negotiations (TKEY exchanges) started.", METRICS_COUNTER, NULL },
+	M_GSS_EST = { "leasesnoop_gss_tsig_established_total", "GSS-TSIG contexts established.",
+		      METRICS_COUNTER, NULL },
+	M_GSS_REN = { "leasesnoop_gss_tsig_renewals_total",
+		      "GSS-TSIG negotiations that replaced a context (rekey-interval or expiry).",
+		      METRICS_COUNTER, NULL },
+	M_GSS_FAIL = { "leasesnoop_gss_tsig_failures_total",
+		       "Failed GSS-TSIG negotiations, by reason (credentials: keytab, cache, KDC, principal; tkey: the DNS server's answer, an error or not verifiable; timeout: no answer).",
+		       METRICS_COUNTER, L_REASON },
+	M_GSS_REJ = { "leasesnoop_gss_tsig_rejected_total",
+		      "GSS-TSIG contexts a DNS server stopped accepting (BADKEY, BADSIG).",
+		      METRICS_COUNTER, NULL },
+	M_GSS_CTX = { "leasesnoop_gss_tsig_contexts", "Usable GSS-TSIG contexts.", METRICS_GAUGE,
+		      NULL },
 	M_HA_FAIL = { "leasesnoop_ha_poll_failures_total",
 		      "Queries to Kea's control socket without a usable answer.", METRICS_COUNTER,
 		      NULL },
@@ -419,6 +435,27 @@ static void walk_server(const struct walk *w, const struct dnsengine_server_stat
 	w_close(w);
 }
 
+/* GSS-TSIG (RFC 3645) contexts: all zero when no server uses GSS-TSIG */
+static void walk_gss(const struct walk *w, const struct dnsengine_stats *es)
+{
+	uint64_t known = es->gss_cred_failures + es->gss_tkey_errors + es->gss_timeouts;
+	uint64_t other = es->gss_failures > known ? es->gss_failures - known : 0;
+
+	w_open(w, "gss-tsig", false);
+	w_uint(w, "negotiations", es->gss_negotiations, &M_GSS_NEG, NULL);
+	w_uint(w, "established", es->gss_established, &M_GSS_EST, NULL);
+	w_uint(w, "renewals", es->gss_renewals, &M_GSS_REN, NULL);
+	w_uint(w, "failures", es->gss_failures, NULL, NULL);
+	w_uint(w, "credential-failures", es->gss_cred_failures, &M_GSS_FAIL,
+	       (const char *const[]){ "credentials" });
+	w_uint(w, "tkey-errors", es->gss_tkey_errors, &M_GSS_FAIL, (const char *const[]){ "tkey" });
+	w_uint(w, "timeouts", es->gss_timeouts, &M_GSS_FAIL, (const char *const[]){ "timeout" });
+	w_metric(w, other, &M_GSS_FAIL, (const char *const[]){ "other" });
+	w_uint(w, "rejected", es->gss_rejected, &M_GSS_REJ, NULL);
+	w_uint(w, "contexts", es->gss_contexts, &M_GSS_CTX, NULL);
+	w_close(w);
+}
+
 static void walk_dns(const struct walk *w, const struct stats_snapshot *s)
 {
 	const struct dnsengine_stats *es = &s->dns;
@@ -439,6 +476,7 @@ static void walk_dns(const struct walk *w, const struct stats_snapshot *s)
 		w_uint(w, "applied-checks", es->applied_checks, NULL, NULL);
 		w_uint(w, "already-applied", es->already_applied, NULL, NULL);
 		w_uint(w, "unsigned-refusals", es->unsigned_refusals, NULL, NULL);
+		walk_gss(w, es);
 		w_open(w, "servers", true);
 		for (size_t i = 0; i < s->nservers; i++)
 			walk_server(w, &s->servers[i]);

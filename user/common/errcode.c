@@ -33,6 +33,8 @@ static const char *const ls_errstr[] = {
 	[LS_EKEA_ANSWER - LS_ERROR_MIN] = "Kea control channel answer unusable",
 	[LS_EKEA_RESULT - LS_ERROR_MIN] = "Kea answered with an error",
 	[LS_EHTTP - LS_ERROR_MIN] = "HTTP server cannot start",
+	[LS_EGSS - LS_ERROR_MIN] = "GSS-API (Kerberos) failure",
+	[LS_ETKEY - LS_ERROR_MIN] = "TKEY negotiation refused",
 };
 
 const char *ls_strerror(int code)

@@ -38,6 +38,8 @@ enum ls_errcode {
 	LS_EKEA_ANSWER,			/* Kea control socket answer unusable */
 	LS_EKEA_RESULT,			/* Kea answered a command with an error result */
 	LS_EHTTP,			/* HTTP server (metrics) cannot start */
+	LS_EGSS,			/* GSS-API / Kerberos failure (GSS-TSIG) */
+	LS_ETKEY,			/* DNS server refused or botched a TKEY negotiation */
 	LS_ERROR_MAX_,
 };
 

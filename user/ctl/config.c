@@ -14,6 +14,7 @@
 #include "user/ctl/config.h"
 #include "user/ctl/confread.h"
 #include "user/ctl/ddns_conf.h"
+#include "user/ctl/gss_conf.h"
 #include "user/common/errcode.h"
 
 #define CFG "Leasesnoop"
@@ -206,6 +207,7 @@ static const struct confread_item ls_items[] = {
 	{ .key = "forward-ddns", .type = CONFREAD_ANY },
 	{ .key = "reverse-ddns", .type = CONFREAD_ANY },
 	{ .key = "dns-server-timeout", .type = CONFREAD_ANY },
+	{ .key = "gss-tsig", .type = CONFREAD_ANY },
 	{ .type = CONFREAD_END },
 };
 
@@ -236,6 +238,12 @@ static int read_ddns(struct confread *cr, const json_t *m, struct config *c)
 			return confread_bad(cr, ddns_file_item.key,
 					    "excludes inline 'tsig-keys', 'forward-ddns' and 'reverse-ddns'");
 		err = ddns_conf_load(file, &dc);
+		/* GSS-TSIG settings beside a D2 file (which may carry its own gss_tsig hook) */
+		if (!err && json_object_get(m, "gss-tsig")) {
+			err = gss_conf_read(cr, "gss-tsig", json_object_get(m, "gss-tsig"), dc.zones);
+			if (err)
+				ddns_conf_fini(&dc);
+		}
 	} else {
 		err = ddns_conf_read(cr, m, DDNS_CONF_ALLOW_FOREIGN, &dc);
 	}

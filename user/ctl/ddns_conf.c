@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "user/ctl/ddns_conf.h"
+#include "user/ctl/gss_conf.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 
@@ -50,6 +51,13 @@ struct d2_read {
 	uint32_t timeout_ms;
 	const char *ncr_ip, *ncr_protocol, *ncr_format;
 	uint32_t ncr_port;
+	const json_t *gss;		/* the Leasesnoop map's "gss-tsig", read after the zones */
+};
+
+/* one entry of D2's hooks-libraries: only the gss_tsig hook's parameters are ours */
+struct d2_hook {
+	const char *library;
+	const json_t *parameters;
 };
 
 /* D2 itself takes only UDP and JSON; so does leasesnoop's NCR listener */
@@ -70,6 +78,12 @@ static int key_check(struct confread *cr, const char *key, void *field, void *ba
 	const struct d2_key *k = field;
 
 	(void)base;
+	if (k->algorithm && tsig_alg_parse(k->algorithm) == TSIG_GSS_TSIG) {
+		/* RFC 3645: the context negotiated with the server is the key */
+		if (k->secret || k->secret_file || k->digest_bits)
+			return confread_bad(cr, key, "a gss-tsig key has no secret, secret-file or digest-bits");
+		return 0;
+	}
 	if (!k->secret == !k->secret_file)
 		return confread_bad(cr, key, "must have exactly one of 'secret' and 'secret-file'");
 	return 0;
@@ -83,7 +97,7 @@ static int key_apply(struct confread *cr, void *entry, size_t idx, void *base)
 	int err;
 
 	(void)idx;
-	if (k->secret)
+	if (k->secret || tsig_alg_parse(k->algorithm) == TSIG_GSS_TSIG)
 		err = tsig_key_init(&key, k->name, k->algorithm, k->secret, k->digest_bits);
 	else
 		err = tsig_key_load_file(&key, k->secret_file, k->name, k->algorithm,
@@ -249,6 +263,30 @@ SIDE(side_rev, dom_rev);
 	{ .key = "dns-server-timeout", .type = CONFREAD_U32, \
 	  .offset = OFF(struct d2_read, timeout_ms), .min = 0, .max = 3600000 }
 
+static int hook_apply(struct confread *cr, void *entry, size_t idx, void *base)
+{
+	const struct d2_hook *h = entry;
+	struct d2_read *r = base;
+
+	(void)idx;
+	/* libddns_gss_tsig.so: its parameters carry over as they are */
+	if (!strstr(h->library, "gss_tsig") || !h->parameters)
+		return 0;
+	return gss_conf_read(cr, "parameters", h->parameters, r->z);
+}
+
+static const struct confread_item hook_items[] = {
+	{ .key = "library", .type = CONFREAD_CSTR, .flags = CONFREAD_REQUIRED,
+	  .offset = OFF(struct d2_hook, library) },
+	{ .key = "parameters", .type = CONFREAD_JSON, .offset = OFF(struct d2_hook, parameters) },
+	{ .type = CONFREAD_END },
+};
+
+static const struct confread_item hook_entry[] = {
+	{ .type = CONFREAD_MAP, .sub = hook_items },
+	{ .type = CONFREAD_END },
+};
+
 /* a kea-dhcp-ddns.conf's DhcpDdns map */
 static const struct confread_item d2_file[] = {
 	D2_ITEMS(side_d2, side_d2),
@@ -262,7 +300,9 @@ static const struct confread_item d2_file[] = {
 	  .check = ncr_word_check },
 	/* D2's logging and control: not ours, harmless */
 	{ .key = "control-socket", .type = CONFREAD_ANY },
-	{ .key = "hooks-libraries", .type = CONFREAD_ANY },
+	/* after the domains: the gss_tsig hook's servers name theirs */
+	{ .key = "hooks-libraries", .type = CONFREAD_LIST, .sub = hook_entry,
+	  .elem_size = sizeof(struct d2_hook), .each = hook_apply },
 	{ .key = "loggers", .type = CONFREAD_ANY },
 	{ .type = CONFREAD_END },
 };
@@ -277,6 +317,7 @@ static const struct confread_item d2_root[] = {
 /* the same sections inline in the Leasesnoop map, whose other keys are its own */
 static const struct confread_item d2_inline[] = {
 	D2_ITEMS(side_fwd, side_rev),
+	{ .key = "gss-tsig", .type = CONFREAD_JSON, .offset = OFF(struct d2_read, gss) },
 	{ .key = "*", .type = CONFREAD_ANY },
 	{ .type = CONFREAD_END },
 };
@@ -298,6 +339,10 @@ int ddns_conf_read(struct confread *cr, const json_t *obj, unsigned int flags,
 		return err;
 	r.z = r.fwd.z = r.rev.z = conf->zones;
 	err = confread_map(cr, obj, items, &r);
+	if (!err && r.gss)
+		err = gss_conf_read(cr, "gss-tsig", r.gss, conf->zones);
+	if (!err)
+		err = gss_conf_check(conf->zones, cr->file);
 	if (err) {
 		ddns_conf_fini(conf);
 		return err;

@@ -156,6 +156,13 @@ static int issue(struct adopt_probe *p, size_t i, enum q_kind k)
 	s->item = i;
 	s->kind = k;
 	s->key = sv->key;
+	/*
+	 * A GSS-TSIG server (RFC 3645) has no key to sign with before a
+	 * context is negotiated, and these are plain reads (Active Directory
+	 * and BIND answer them unsigned): ask unsigned, as for a key-less zone.
+	 */
+	if (sv->gss || (s->key && s->key->alg == TSIG_GSS_TSIG))
+		s->key = NULL;
 	s->mac_len = 0;
 	if (k <= Q_FWD_ADDR) {
 		snprintf(s->qname, sizeof(s->qname), "%s", it->fqdn);

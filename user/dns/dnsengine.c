@@ -25,6 +25,7 @@
 #include "user/dns/dnsio.h"
 #include "user/dns/dnsmsg.h"
 #include "user/dns/pace.h"
+#include "user/dns/gss.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 #include "user/common/util.h"
@@ -75,6 +76,7 @@ struct zq {
 	struct pace *pace;			/* per server, same index as peers */
 	unsigned int *silent;			/* per server: timeouts in a row */
 	struct batch *ready, *ready_tail;	/* built, waiting for an in-flight slot */
+	struct gss_peer **gp;			/* per server: its GSS-TSIG contexts, or NULL */
 };
 
 /*
@@ -96,6 +98,7 @@ struct batch {
 	size_t srv;			/* index of peer in zq->peers */
 	uint64_t sent_ns;		/* CLOCK_MONOTONIC when handed to the transport */
 	const struct tsig_key *key;
+	struct gss_ctx *gctx;		/* the GSS-TSIG context @key belongs to, held until the reply */
 	uint8_t mac[TSIG_MAC_MAX];
 	size_t mac_len;
 	bool sent;			/* handed to the transport at least once */
@@ -107,6 +110,7 @@ struct batch {
 
 #define BUSY_BUCKETS 65536
 #define TSIG_ROOM 400		/* key name + algorithm name + MAC + fixed fields, bounded */
+#define GSS_REJECTS_RETRIED 3	/* GSS-TSIG refusals in a row retried, each with a new context */
 
 struct dnsengine {
 	const struct zones *z;
@@ -114,6 +118,7 @@ struct dnsengine {
 	dnsengine_done_fn cb;
 	void *cbarg;
 	struct dnsio *io;
+	struct gss *gss;		/* GSS-TSIG contexts, when a server uses them */
 	struct zq *zqs;
 	size_t nzq;
 	struct unit *busy[BUSY_BUCKETS];
@@ -261,7 +266,8 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 		q->hold = calloc(q->dom->nservers + 1, sizeof(*q->hold));
 		q->pace = calloc(q->dom->nservers + 1, sizeof(*q->pace));
 		q->silent = calloc(q->dom->nservers + 1, sizeof(*q->silent));
-		if (!q->peers || !q->sst || !q->hold || !q->pace || !q->silent) {
+		q->gp = calloc(q->dom->nservers + 1, sizeof(*q->gp));
+		if (!q->peers || !q->sst || !q->hold || !q->pace || !q->silent || !q->gp) {
 			err = -ENOMEM;
 			goto fail;
 		}
@@ -274,6 +280,15 @@ int dnsengine_new(struct dnsengine **out, const struct zones *z, const struct dn
 			q->sst[s].zone = q->dom->name;
 			pace_init(&q->pace[s], &lim);
 			if (!q->peers[s]) {
+				err = -ENOMEM;
+				goto fail;
+			}
+			if (!sv->gss)
+				continue;
+			if (!e->gss && (err = gss_new(&e->gss, e->io)))
+				goto fail;
+			q->gp[s] = gss_peer_get(e->gss, q->peers[s], sv->gss);
+			if (!q->gp[s]) {
 				err = -ENOMEM;
 				goto fail;
 			}
@@ -306,6 +321,7 @@ void dnsengine_free(struct dnsengine *e)
 		free(e->zqs[i].hold);
 		free(e->zqs[i].pace);
 		free(e->zqs[i].silent);
+		free(e->zqs[i].gp);
 	}
 	while (e->batches) {
 		struct batch *b = e->batches;
@@ -314,7 +330,8 @@ void dnsengine_free(struct dnsengine *e)
 			free(b->u[i]->ch);
 		batch_free(b);
 	}
-	dnsio_free(e->io);
+	dnsio_free(e->io);	/* no callback after this: the TKEY exchanges go with it */
+	gss_free(e->gss);
 	free(e->zqs);
 	free(e);
 }
@@ -793,6 +810,7 @@ static void batch_free(struct batch *b)
 		b->e->batches = b->bnext;
 	if (b->bnext)
 		b->bnext->bprev = b->bprev;
+	gss_ctx_put(b->gctx);
 	free(b->u);
 	free(b);
 }
@@ -1027,6 +1045,22 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	}
 	if (b->key) {
 		err = tsig_verify(b->key, msg, len, b->mac, b->mac_len, time(NULL), &terr);
+		if (err && terr && b->gctx && terr != TSIG_ERR_BADTIME &&
+		    (err == LS_ETSIG_BADKEY || err == LS_ETSIG_BADSIG) &&
+		    gss_peer_rejected(b->zq->gp[b->srv], b->gctx) <= GSS_REJECTS_RETRIED) {
+			/*
+			 * The server lost our GSS-TSIG context (restart, its own
+			 * expiry): negotiate a new one and send the changes again,
+			 * as a transport failure; refused again and again, it is
+			 * a real refusal and takes the HMAC path below.
+			 */
+			lat_observe(b);
+			pr_warn_rl("dnsengine: server '%s' no longer accepts GSS-TSIG context '%s' for zone '%s' (%s); negotiating a new one, %zu changes retried",
+				   dnsio_peer_name(b->peer), b->key->name, b->zq->dom->name,
+				   terr == TSIG_ERR_BADKEY ? "BADKEY" : "BADSIG", b->n);
+			batch_retry(e, b, DNSENGINE_NETERR);
+			return 0;
+		}
 		if (err && terr && (err == LS_ETSIG_BADKEY || err == LS_ETSIG_BADSIG ||
 				    err == LS_ETSIG_BADTIME)) {
 			/* the server rejected our signature; its reply cannot be signed */
@@ -1071,6 +1105,8 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 				dnsio_peer_name(b->peer), b->zq->dom->name, ls_strerror(err));
 			return -1;
 		}
+		if (b->gctx)
+			gss_peer_accepted(b->zq->gp[b->srv]);
 	}
 	lat_observe(b);
 	if (r.rcode != 9)
@@ -1143,15 +1179,43 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	return 0;
 }
 
-/* The server @q's next message goes to: the first usable from q->attempt on, or -1. */
-static int zq_server(const struct zq *q)
+/*
+ * Can server @s of @q take an UPDATE now: transport up, not held, and,
+ * for GSS-TSIG, a context (whose negotiation this starts when due)?
+ */
+static bool server_sendable(struct zq *q, size_t s, uint64_t now)
+{
+	if (!dnsio_peer_usable(q->peers[s]) || q->hold[s].until > now)
+		return false;
+	return !q->gp[s] || gss_peer_ready(q->gp[s], now);
+}
+
+/*
+ * No server of @q can take an UPDATE now, and one of them only for want of
+ * a GSS-TSIG context: the changes wait unsent (no retry counted) for it.
+ */
+static bool zq_gss_waiting(struct zq *q, uint64_t now)
+{
+	bool gss_wait = false;
+
+	for (size_t s = 0; s < q->dom->nservers; s++) {
+		if (server_sendable(q, s, now))
+			return false;
+		if (q->gp[s] && dnsio_peer_usable(q->peers[s]) && q->hold[s].until <= now)
+			gss_wait = true;
+	}
+	return gss_wait;
+}
+
+/* The server @q's next message goes to: the first that can take one from q->attempt on, or -1. */
+static int zq_server(struct zq *q)
 {
 	uint64_t now = dnsio_now_ms();
 
 	for (size_t k = 0; k < q->dom->nservers; k++) {
 		size_t s = (q->attempt + k) % q->dom->nservers;
 
-		if (dnsio_peer_usable(q->peers[s]) && q->hold[s].until <= now)
+		if (server_sendable(q, s, now))
 			return (int)s;
 	}
 	return -1;
@@ -1166,10 +1230,11 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	uint8_t *wire = NULL;
 	size_t len = 0, est = 12;
 	uint16_t id;
-	int err;
+	int err, s;
 
-	int s = zq_server(q);
-
+	gss_ctx_put(b->gctx);	/* a bisected batch is signed afresh */
+	b->gctx = NULL;
+	s = zq_server(q);
 	if (s >= 0) {
 		sv = &q->dom->servers[s];
 		b->peer = q->peers[s];
@@ -1182,6 +1247,10 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 		return LS_EDNS_NOSERVER;
 	}
 	b->key = sv->key;
+	if (q->gp[b->srv]) {
+		b->gctx = gss_peer_ctx(q->gp[b->srv]);
+		b->key = b->gctx ? gss_ctx_key(b->gctx) : NULL;
+	}
 	err = dnsmsg_new(&m, q->dom->name);
 	for (size_t i = 0; !err && i < b->n; i++)
 		err = b->verify ? unit_emit_check(m, b->u[i], &est) : unit_emit(m, b->u[i], &est);
@@ -1255,6 +1324,9 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		return true;
 	}
 	if (!q->head)
+		return false;
+	/* every server waits for its GSS-TSIG context (or is held): the changes wait, unsent */
+	if (e->gss && zq_gss_waiting(q, dnsio_now_ms()))
 		return false;
 	b = calloc(1, sizeof(*b));
 	if (!b || !(b->u = calloc(cap, sizeof(*b->u)))) {
@@ -1334,6 +1406,13 @@ int dnsengine_run(struct dnsengine *e, int timeout_ms)
 			if (timeout_ms < 0 || w < timeout_ms)
 				timeout_ms = w;
 		}
+		/* waiting for a GSS-TSIG retry: wake for it */
+		for (size_t s = 0; e->gss && q->head && s < q->dom->nservers; s++) {
+			int w = q->gp[s] ? gss_peer_wait_ms(q->gp[s], now) : -1;
+
+			if (w >= 0 && (timeout_ms < 0 || w < timeout_ms))
+				timeout_ms = w;
+		}
 	}
 	n = dnsio_poll(e->io, timeout_ms);
 	pump(e);
@@ -1372,7 +1451,21 @@ size_t dnsengine_pending(const struct dnsengine *e)
 
 void dnsengine_get_stats(const struct dnsengine *e, struct dnsengine_stats *st)
 {
+	struct gss_stats g;
+
 	*st = e->st;
+	if (!e->gss)
+		return;
+	gss_get_stats(e->gss, &g);
+	st->gss_negotiations = g.negotiations;
+	st->gss_established = g.established;
+	st->gss_renewals = g.renewals;
+	st->gss_failures = g.failures;
+	st->gss_cred_failures = g.cred_failures;
+	st->gss_tkey_errors = g.tkey_errors;
+	st->gss_timeouts = g.timeouts;
+	st->gss_rejected = g.rejected;
+	st->gss_contexts = g.contexts;
 }
 
 size_t dnsengine_servers(const struct dnsengine *e)

@@ -133,6 +133,9 @@ struct dnsengine_stats {
 	 */
 	uint64_t server_holds;
 	uint64_t unsigned_refusals;	/* REFUSED/NOTAUTH answered without a TSIG to a signed UPDATE */
+	/* GSS-TSIG contexts (user/dns/gss.h, struct gss_stats); zero without GSS-TSIG servers */
+	uint64_t gss_negotiations, gss_established, gss_renewals, gss_failures;
+	uint64_t gss_cred_failures, gss_tkey_errors, gss_timeouts, gss_rejected, gss_contexts;
 };
 
 /*

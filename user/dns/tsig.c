@@ -40,6 +40,7 @@ static const struct {
 	[TSIG_HMAC_SHA256] = { "hmac-sha256.", "hmac-sha256", 32 },
 	[TSIG_HMAC_SHA384] = { "hmac-sha384.", "hmac-sha384", 48 },
 	[TSIG_HMAC_SHA512] = { "hmac-sha512.", "hmac-sha512", 64 },
+	[TSIG_GSS_TSIG] = { "gss-tsig.", "gss-tsig", 0 },	/* MIC length: the mechanism's */
 };
 
 static const EVP_MD *alg_md(enum tsig_alg alg)
@@ -187,6 +188,10 @@ int tsig_key_init(struct tsig_key *key, const char *name, const char *alg, const
 	}
 	key->alg = a;
 	full = algs[a].size;
+	if (a == TSIG_GSS_TSIG && digest_bits) {
+		pr_err("tsig: digest-bits is not allowed for gss-tsig key '%s'", name);
+		return LS_ETSIG_ALG;
+	}
 	/* Kea D2 and RFC 8945 §5.2.2.1: 0 or a multiple of 8, >= 80 and >= half the MAC. */
 	if (digest_bits && (digest_bits % 8 || digest_bits < 80 || digest_bits < full * 4 ||
 			    digest_bits > full * 8)) {
@@ -203,6 +208,8 @@ int tsig_key_init(struct tsig_key *key, const char *name, const char *alg, const
 		pr_err("tsig: bad key name '%s' (not a DNS name)", name);
 		return LS_EKEYFILE;
 	}
+	if (a == TSIG_GSS_TSIG && (!secret_b64 || !*secret_b64))
+		return 0;
 	if (!secret_b64 || b64_decode(secret_b64, key->secret, sizeof(key->secret),
 				      &key->secret_len) < 0) {
 		pr_err("tsig: bad secret for key '%s' (not base64, or longer than %zu bytes)", name,
@@ -468,7 +475,22 @@ static int hmac(const struct tsig_key *key, const uint8_t *data, size_t len, uin
 
 static size_t mac_len_of(const struct tsig_key *key)
 {
+	if (key->alg == TSIG_GSS_TSIG)
+		return TSIG_MAC_MAX;	/* an upper bound until the MIC is made */
 	return key->digest_bits ? key->digest_bits / 8 : algs[key->alg].size;
+}
+
+/* The MAC of @data: HMAC, or the GSS-API MIC of a gss-tsig key (RFC 3645 §5.2). */
+static int mac_make(const struct tsig_key *key, const uint8_t *data, size_t len, uint8_t *out,
+		    size_t *out_len)
+{
+	if (key->alg == TSIG_GSS_TSIG) {
+		if (!key->mic)
+			return -EINVAL;	/* no context negotiated for this key */
+		return key->mic->get_mic(key->mic_arg, data, len, out, TSIG_MAC_MAX, out_len);
+	}
+	*out_len = algs[key->alg].size;
+	return hmac(key, data, len, out);
 }
 
 int tsig_sign(const struct tsig_key *key, uint8_t *buf, size_t *len, size_t cap, time_t now,
@@ -476,7 +498,7 @@ int tsig_sign(const struct tsig_key *key, uint8_t *buf, size_t *len, size_t cap,
 {
 	uint8_t walg[TSIG_NAME_MAX], full[TSIG_MAC_MAX];
 	uint8_t *scratch;
-	size_t walg_len, n = *len, ml = mac_len_of(key), rdlen_at, scap;
+	size_t walg_len, n = *len, ml = mac_len_of(key), rdlen_at, scap, flen = 0;
 	struct wire_ctx w, s;
 	uint16_t arcount;
 	int err;
@@ -496,10 +518,12 @@ int tsig_sign(const struct tsig_key *key, uint8_t *buf, size_t *len, size_t cap,
 	wire_ctx_write(&s, buf, n);
 	put_tsig_vars(&s, key->wname, key->wname_len, walg, walg_len, (uint64_t)now, TSIG_FUDGE,
 		      0, NULL, 0);
-	err = s.error ? -ENOSPC : hmac(key, scratch, wire_ctx_offset(&s), full);
+	err = s.error ? -ENOSPC : mac_make(key, scratch, wire_ctx_offset(&s), full, &flen);
 	free(scratch);
 	if (err)
 		return err;
+	if (key->alg == TSIG_GSS_TSIG)
+		ml = flen;
 
 	/* The TSIG RR itself. */
 	w = wire_ctx_init(buf, cap);
@@ -609,7 +633,10 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 	if (rr.error == TSIG_ERR_BADSIG || (rr.error && !rr.mac_len))
 		return LS_ETSIG_BADSIG;
 	/* RFC 8945 §5.2.2.1: accept truncation down to max(10 bytes, half the MAC). */
-	if (rr.mac_len > flen || rr.mac_len < 10 || rr.mac_len < flen / 2)
+	if (key->alg != TSIG_GSS_TSIG &&
+	    (rr.mac_len > flen || rr.mac_len < 10 || rr.mac_len < flen / 2))
+		return LS_ETSIG_BADSIG;
+	if (key->alg == TSIG_GSS_TSIG && (!key->mic || !rr.mac_len))
 		return LS_ETSIG_BADSIG;
 
 	/* MAC input (§4.3): request MAC, reply with its original ID and without the TSIG RR, variables */
@@ -628,11 +655,28 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 	wire_ctx_write(&s, reply + DNS_HDR, (size_t)at - DNS_HDR);
 	put_tsig_vars(&s, rr.wkey, rr.wkey_len, rr.walg, rr.walg_len, rr.t, rr.fudge, rr.error,
 		      rr.other, rr.other_len);
-	err = s.error ? -ENOSPC : hmac(key, scratch, wire_ctx_offset(&s), full);
+	if (s.error)
+		err = -ENOSPC;
+	else if (key->alg == TSIG_GSS_TSIG) {
+		err = key->mic->verify_mic(key->mic_arg, scratch, wire_ctx_offset(&s), rr.mac,
+					   rr.mac_len) ? LS_ETSIG_BADSIG : 0;
+		/*
+		 * Samba's internal DNS (4.17) leaves the request MAC's 2-byte
+		 * length out of its replies' MAC input. Still a MIC of the
+		 * context over our request's MAC and the whole reply: accepted,
+		 * for GSS-TSIG only.
+		 */
+		if (err && req_mac_len)
+			err = key->mic->verify_mic(key->mic_arg, scratch + 2,
+						   wire_ctx_offset(&s) - 2, rr.mac, rr.mac_len) ?
+				      LS_ETSIG_BADSIG : 0;
+	}
+	else
+		err = hmac(key, scratch, wire_ctx_offset(&s), full);
 	free(scratch);
 	if (err)
 		return err;
-	if (CRYPTO_memcmp(full, rr.mac, rr.mac_len))
+	if (key->alg != TSIG_GSS_TSIG && CRYPTO_memcmp(full, rr.mac, rr.mac_len))
 		return LS_ETSIG_BADSIG;
 	if (rr.error == TSIG_ERR_BADTIME || (rr.t > (uint64_t)now + rr.fudge) ||
 	    ((uint64_t)now > rr.t + rr.fudge))

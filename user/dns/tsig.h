@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define TSIG_MAC_MAX 64		/* HMAC-SHA512 */
+#define TSIG_MAC_MAX 128	/* HMAC-SHA512 is 64; a Kerberos MIC token is at most 40 */
 #define TSIG_FUDGE 300		/* seconds, RFC 8945 §10 recommendation */
 #define TSIG_NAME_MAX 255	/* wire form */
 
@@ -26,6 +26,7 @@ enum tsig_alg {
 	TSIG_HMAC_SHA256,
 	TSIG_HMAC_SHA384,
 	TSIG_HMAC_SHA512,
+	TSIG_GSS_TSIG,		/* RFC 3645: the MAC comes from a GSS-API context (key->mic) */
 	TSIG_ALG_COUNT_,
 };
 
@@ -38,6 +39,19 @@ enum tsig_error {
 	TSIG_ERR_BADTRUNC = 22,
 };
 
+/*
+ * GSS-TSIG (RFC 3645 §5.2): the MAC input is the one RFC 8945 §4.3 defines,
+ * handed to GSS_GetMIC() / GSS_VerifyMIC() instead of an HMAC. A gss-tsig
+ * key carries these and the context they use (user/dns/gss.c); both return
+ * 0 or LS_EGSS (get_mic) / LS_ETSIG_BADSIG (verify_mic).
+ */
+struct tsig_mic_ops {
+	int (*get_mic)(void *arg, const uint8_t *data, size_t len, uint8_t *mic, size_t cap,
+		       size_t *mic_len);
+	int (*verify_mic)(void *arg, const uint8_t *data, size_t len, const uint8_t *mic,
+			  size_t mic_len);
+};
+
 struct tsig_key {
 	char name[TSIG_NAME_MAX + 1];	/* presentation, lower case, trailing dot */
 	uint8_t wname[TSIG_NAME_MAX];	/* canonical wire form */
@@ -46,6 +60,9 @@ struct tsig_key {
 	uint8_t secret[128];
 	size_t secret_len;
 	unsigned int digest_bits;	/* 0: full length */
+	/* TSIG_GSS_TSIG only: the context's MIC functions; no secret */
+	const struct tsig_mic_ops *mic;
+	void *mic_arg;
 };
 
 /*
@@ -66,6 +83,9 @@ size_t tsig_alg_size(enum tsig_alg alg);
  * tsig_key_init() - fill @key from a name, an algorithm name, a base64
  * secret and a digest-bits value (0 = no truncation; otherwise a multiple of
  * 8, at least 80 and at least half the MAC, as Kea and RFC 8945 require).
+ * For "gss-tsig" (RFC 3645) @secret_b64 may be NULL: such a key only says
+ * that the servers using it sign with a negotiated GSS-API context, whose
+ * name and MIC functions the GSS layer fills in.
  * Returns 0, LS_ETSIG_ALG, or LS_EKEYFILE for a bad name or secret. Errors
  * are logged naming the key, never the secret.
  */

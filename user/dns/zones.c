@@ -18,6 +18,8 @@
 
 struct zones {
 	struct tsig_key **keys;
+	struct zones_gss **gss;		/* settings given by zones_set_gss() */
+	size_t ngss;
 	size_t nkeys;
 	struct zones_domain **dom[2];	/* [0] forward, [1] reverse */
 	size_t ndom[2];
@@ -103,7 +105,104 @@ void zones_free(struct zones *z)
 		}
 		free(z->dom[r]);
 	}
+	for (size_t i = 0; i < z->ngss; i++)
+		free(z->gss[i]);
+	free(z->gss);
 	free(z);
+}
+
+void zones_gss_default(struct zones_gss *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->tkey_lifetime = 3600;
+	g->rekey_interval = 2700;
+	g->retry_interval = 120;
+	g->exchange_timeout_ms = 3000;
+	g->tcp = true;
+}
+
+/* Does server @s stand at @want (an address parsed like zones_add_server()'s)? */
+static bool same_addr(const struct zones_server *s, const struct sockaddr_storage *want)
+{
+	if (s->addr.ss_family != want->ss_family)
+		return false;
+	if (want->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&s->addr, *b = (const void *)want;
+
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	{
+		const struct sockaddr_in6 *a = (const void *)&s->addr, *b = (const void *)want;
+
+		return a->sin6_port == b->sin6_port &&
+		       !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(b->sin6_addr));
+	}
+}
+
+static bool dom_listed(const struct zones_domain *d, const char *const *domains, size_t n)
+{
+	char c[ZONES_NAME_MAX];
+
+	if (!n)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (!zones_name_canon(domains[i], c, sizeof(c)) && !strcmp(c, d->name))
+			return true;
+	return false;
+}
+
+int zones_set_gss(struct zones *z, const char *ip, uint16_t port, const char *const *domains,
+		  size_t ndomains, const struct zones_gss *g)
+{
+	struct sockaddr_storage want = { 0 };
+	struct zones_gss *copy, **v;
+	int n = 0;
+
+	if (ip) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&want;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&want;
+
+		if (inet_pton(AF_INET, ip, &in->sin_addr) == 1) {
+			in->sin_family = AF_INET;
+			in->sin_port = htons(port);
+		} else if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons(port);
+		} else {
+			return -EINVAL;
+		}
+	}
+	copy = malloc(sizeof(*copy));
+	v = realloc(z->gss, (z->ngss + 1) * sizeof(*v));
+	if (!copy || !v) {
+		free(copy);
+		if (v)
+			z->gss = v;
+		return -ENOMEM;
+	}
+	*copy = *g;
+	z->gss = v;
+	z->gss[z->ngss++] = copy;
+	for (int r = 0; r < 2; r++) {
+		for (size_t i = 0; i < z->ndom[r]; i++) {
+			struct zones_domain *d = z->dom[r][i];
+
+			if (ip && !dom_listed(d, domains, ndomains))
+				continue;
+			for (size_t k = 0; k < d->nservers; k++) {
+				struct zones_server *s = &d->servers[k];
+
+				if (s->gss)
+					continue;
+				if (ip ? !same_addr(s, &want) :
+					 !(s->key && s->key->alg == TSIG_GSS_TSIG))
+					continue;
+				s->gss = copy;
+				n++;
+			}
+		}
+	}
+	return n;
 }
 
 const struct tsig_key *zones_find_key(const struct zones *z, const char *name)

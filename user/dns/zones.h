@@ -18,11 +18,29 @@
 
 #define ZONES_NAME_MAX 256	/* presentation, with trailing dot, NUL included */
 
+/*
+ * GSS-TSIG (RFC 3645) settings of a server, in the shape of the parameters
+ * of Kea D2's gss_tsig hook (global, then per server). Empty strings: not
+ * set (GSS-API's defaults: KRB5_CLIENT_KTNAME, KRB5CCNAME).
+ */
+struct zones_gss {
+	char server_principal[256];		/* "DNS/ns1.example.org@EXAMPLE.ORG" */
+	char client_principal[256];		/* "DHCP/dhcp1.example.org@EXAMPLE.ORG" */
+	char client_keytab[256];		/* "FILE:/etc/leasesnoop/dhcp.keytab" */
+	char credentials_cache[256];		/* "FILE:/var/lib/leasesnoop/ccache" */
+	uint32_t tkey_lifetime;			/* seconds a context is asked for */
+	uint32_t rekey_interval;		/* seconds after which a new one is negotiated */
+	uint32_t retry_interval;		/* seconds: the longest wait after a failed TKEY */
+	uint32_t exchange_timeout_ms;		/* per TKEY exchange */
+	bool tcp;				/* tkey-protocol: "TCP" (default) or "UDP" */
+};
+
 struct zones_server {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char text[64];				/* "ip#port" for logs */
 	const struct tsig_key *key;		/* the server's key-name, else the domain's; may be NULL */
+	const struct zones_gss *gss;		/* non-NULL: sign with GSS-TSIG, not with @key */
 };
 
 struct zones_domain {
@@ -73,6 +91,19 @@ int zones_add_domain(struct zones *z, bool reverse, const char *name, const char
  */
 int zones_add_server(struct zones *z, struct zones_domain *d, const char *ip, uint16_t port,
 		     const char *key_name);
+
+/*
+ * zones_set_gss() - give @g (copied) to the servers at @ip/@port of every
+ * domain named in @domains (all domains when @ndomains is 0), or, with
+ * @ip NULL, to every server whose key has algorithm gss-tsig and no GSS
+ * settings yet. A server already given settings keeps them. Returns the
+ * number of servers given @g, -EINVAL for a bad address, or -ENOMEM.
+ */
+int zones_set_gss(struct zones *z, const char *ip, uint16_t port, const char *const *domains,
+		  size_t ndomains, const struct zones_gss *g);
+
+/* zones_gss_default() - Kea's defaults: 3600 s, 2700 s, 120 s, 3000 ms, TCP; no principals. */
+void zones_gss_default(struct zones_gss *g);
 
 /*
  * zones_match() - the forward (@reverse false) or reverse domain whose name

@@ -252,6 +252,127 @@ static void test_key_file(void **state)
 	assert_int_equal(tsig_key_load_file(&k, "/nonexistent/key", "x", NULL, 0), -ENOENT);
 }
 
+/* a stand-in GSS-API context: the "MIC" is HMAC-SHA256 truncated to 28 bytes, as long as a Kerberos one */
+static int fake_calls;
+
+static const uint8_t *fake_prefix;	/* signing only: MAC over prefix || data */
+static size_t fake_prefix_len;
+
+static int fake_get_mic(void *arg, const uint8_t *data, size_t len, uint8_t *mic, size_t cap,
+			size_t *mic_len)
+{
+	uint8_t full[32], buf[1024];
+	unsigned int ol = 0;
+
+	assert_string_equal(arg, "ctx");
+	assert_true(cap >= 28);
+	if (fake_prefix_len) {
+		assert_true(fake_prefix_len + len <= sizeof(buf));
+		memcpy(buf, fake_prefix, fake_prefix_len);
+		memcpy(buf + fake_prefix_len, data, len);
+		data = buf;
+		len += fake_prefix_len;
+	}
+	HMAC(EVP_sha256(), "k", 1, data, len, full, &ol);
+	memcpy(mic, full, 28);
+	*mic_len = 28;
+	fake_calls++;
+	return 0;
+}
+
+static int fake_verify_mic(void *arg, const uint8_t *data, size_t len, const uint8_t *mic,
+			   size_t mic_len)
+{
+	uint8_t m[32];
+	size_t ml, pl = fake_prefix_len;
+
+	fake_prefix_len = 0;
+	fake_get_mic(arg, data, len, m, sizeof(m), &ml);
+	fake_prefix_len = pl;
+	return mic_len == ml && !memcmp(m, mic, ml) ? 0 : LS_ETSIG_BADSIG;
+}
+
+static const struct tsig_mic_ops fake_ops = { fake_get_mic, fake_verify_mic };
+
+static void test_gss_tsig(void **state)
+{
+	struct tsig_key k, h;
+	uint8_t mac[TSIG_MAC_MAX], *m;
+	size_t len, mlen, n0;
+	ldns_pkt *p = NULL;
+	time_t now = time(NULL);
+	int terr;
+
+	(void)state;
+	assert_int_equal(tsig_alg_parse("gss-tsig"), TSIG_GSS_TSIG);
+	assert_int_equal(tsig_alg_parse("GSS-TSIG."), TSIG_GSS_TSIG);
+	assert_string_equal(tsig_alg_name(TSIG_GSS_TSIG), "gss-tsig.");
+	/* no secret needed; digest-bits makes no sense for a MIC */
+	assert_int_equal(tsig_key_init(&k, "1.sig-dhcp1.", "gss-tsig", NULL, 0), 0);
+	assert_int_equal(tsig_key_init(&h, "x", "gss-tsig", NULL, 128), LS_ETSIG_ALG);
+	/* a gss-tsig key without a negotiated context cannot sign */
+	m = make_msg(&len, 512);
+	n0 = len;
+	assert_int_equal(tsig_sign(&k, m, &len, len + 512, now, mac, &mlen), -EINVAL);
+	assert_int_equal(len, n0);
+	k.mic = &fake_ops;
+	k.mic_arg = "ctx";
+	fake_calls = 0;
+	assert_int_equal(tsig_sign(&k, m, &len, len + 512, now, mac, &mlen), 0);
+	assert_int_equal(fake_calls, 1);
+	assert_int_equal(mlen, 28);
+	/* ldns reads it: the last additional RR is a TSIG with algorithm gss-tsig. and our MIC */
+	assert_int_equal(ldns_wire2pkt(&p, m, len), LDNS_STATUS_OK);
+	{
+		ldns_rr *t = ldns_pkt_tsig(p);
+		char *alg;
+
+		assert_non_null(t);
+		alg = ldns_rdf2str(ldns_rr_rdf(t, 0));
+		assert_string_equal(alg, "gss-tsig.");
+		free(alg);
+		assert_int_equal(ldns_rdf_size(ldns_rr_rdf(t, 3)), 2 + 28);
+		assert_memory_equal(ldns_rdf_data(ldns_rr_rdf(t, 3)) + 2, mac, 28);
+	}
+	ldns_pkt_free(p);
+	/* verified through verify_mic over the same input (no request MAC here) */
+	assert_int_equal(tsig_verify(&k, m, len, NULL, 0, now, &terr), 0);
+	m[n0 - 1] ^= 1;
+	assert_int_equal(tsig_verify(&k, m, len, NULL, 0, now, &terr), LS_ETSIG_BADSIG);
+	m[n0 - 1] ^= 1;
+	/* outside the fudge */
+	assert_int_equal(tsig_verify(&k, m, len, NULL, 0, now + 1000, &terr), LS_ETSIG_BADTIME);
+	/* an HMAC key of the same name does not take a gss-tsig signature, nor the reverse */
+	assert_int_equal(tsig_key_init(&h, "1.sig-dhcp1.", "hmac-sha256", SECRET, 0), 0);
+	assert_int_equal(tsig_verify(&h, m, len, NULL, 0, now, &terr), LS_ETSIG_BADKEY);
+	free(m);
+	m = make_msg(&len, 512);
+	assert_int_equal(tsig_sign(&h, m, &len, len + 512, now, mac, &mlen), 0);
+	assert_int_equal(tsig_verify(&k, m, len, NULL, 0, now, &terr), LS_ETSIG_BADKEY);
+	free(m);
+
+	/*
+	 * A reply to a request whose MAC was @req: RFC 8945 puts the request
+	 * MAC with its 2-byte length before the reply; Samba leaves the length
+	 * out. Both verify for gss-tsig; a wrong request MAC in either form does not.
+	 */
+	{
+		static const uint8_t req[6] = { 0, 4, 0xde, 0xad, 0xbe, 0xef };	/* length 4, MAC */
+
+		for (int samba = 0; samba < 2; samba++) {
+			fake_prefix = samba ? req + 2 : req;
+			fake_prefix_len = samba ? 4 : 6;
+			m = make_msg(&len, 512);
+			assert_int_equal(tsig_sign(&k, m, &len, len + 512, now, mac, &mlen), 0);
+			fake_prefix_len = 0;
+			assert_int_equal(tsig_verify(&k, m, len, req + 2, 4, now, &terr), 0);
+			assert_int_equal(tsig_verify(&k, m, len, (const uint8_t *)"\xde\xad\xbe\xee", 4,
+						     now, &terr), LS_ETSIG_BADSIG);
+			free(m);
+		}
+	}
+}
+
 static void test_find_malformed(void **state)
 {
 	uint8_t m[64] = { 0 };
@@ -272,7 +393,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_md5),  cmocka_unit_test(test_roundtrip_sha1),
 		cmocka_unit_test(test_roundtrip_sha256), cmocka_unit_test(test_roundtrip_sha512),
 		cmocka_unit_test(test_truncation),     cmocka_unit_test(test_key_file),
-		cmocka_unit_test(test_find_malformed),
+		cmocka_unit_test(test_find_malformed), cmocka_unit_test(test_gss_tsig),
 	};
 
 	return cmocka_run_group_tests_name("tsig", tests, NULL, NULL);

@@ -199,6 +199,25 @@ static void test_metrics_equal_json(void **state)
 	SAME("leasesnoop_names_unpublishable_total", "", "names-unpublishable");
 	SAME("leasesnoop_retries_held_total", "", "retries-held");
 	SAME("leasesnoop_dns_server_holds_total", "", "dns/server-holds");
+	SAME("leasesnoop_gss_tsig_negotiations_total", "", "dns/gss-tsig/negotiations");
+	SAME("leasesnoop_gss_tsig_established_total", "", "dns/gss-tsig/established");
+	SAME("leasesnoop_gss_tsig_renewals_total", "", "dns/gss-tsig/renewals");
+	SAME("leasesnoop_gss_tsig_failures_total", "reason=\"credentials\"",
+	     "dns/gss-tsig/credential-failures");
+	SAME("leasesnoop_gss_tsig_failures_total", "reason=\"tkey\"", "dns/gss-tsig/tkey-errors");
+	SAME("leasesnoop_gss_tsig_failures_total", "reason=\"timeout\"", "dns/gss-tsig/timeouts");
+	SAME("leasesnoop_gss_tsig_rejected_total", "", "dns/gss-tsig/rejected");
+	SAME("leasesnoop_gss_tsig_contexts", "", "dns/gss-tsig/contexts");
+	{
+		/* failures of no other reason: metric only */
+		uint64_t f = at_u(j, "dns/gss-tsig/failures"),
+			 k = at_u(j, "dns/gss-tsig/credential-failures") +
+			     at_u(j, "dns/gss-tsig/tkey-errors") + at_u(j, "dns/gss-tsig/timeouts");
+
+		assert_true(series(text, "leasesnoop_gss_tsig_failures_total", "reason=\"other\"") ==
+			    (double)(f > k ? f - k : 0));
+		expected++;
+	}
 	assert_true(series(text, "leasesnoop_pending_changes", "") ==
 		    (double)(at_u(j, "queue-dirty") + at_u(j, "queue-inflight")));
 	assert_true(series(text, "leasesnoop_ha_active", "") == 1);
@@ -393,7 +412,7 @@ static void test_json_shape(void **state)
 					   "failed", "messages", "bisections", "retries",
 					   "rejected-replies", "pending", "server-holds",
 					   "applied-checks", "already-applied",
-					   "unsigned-refusals", "servers",
+					   "unsigned-refusals", "gss-tsig", "servers",
 					   "adopt-queries",
 					   "adopt-failures" };
 	static const char *const server[] = { "server", "zone", "messages", "replies", "timeouts",
