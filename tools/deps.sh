@@ -12,7 +12,7 @@ libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev libpcap-dev libldn
 liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libmicrohttpd-dev
 linux-libc-dev iproute2 ethtool kmod procps psmisc tcpreplay tcpdump jq perl
 kea-dhcp4-server kea-dhcp6-server kea-dhcp-ddns-server kea-admin kea-common
-isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus curl gdb
+isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus curl gdb tmux
 qemu-system-x86 busybox-static cpio xz-utils zstd
 debhelper devscripts lintian dpkg-dev fakeroot man-db
 "
