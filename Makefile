@@ -117,6 +117,7 @@ install: leasesnoop
 	$(Q)install -D -m 644 doc/leasesnoop.8 $(DESTDIR)$(MANDIR)/man8/leasesnoop.8
 	$(Q)install -D -m 644 doc/leasesnoop.conf.5 $(DESTDIR)$(MANDIR)/man5/leasesnoop.conf.5
 	$(Q)install -D -m 644 doc/leasesnoop.conf.example $(DESTDIR)$(DOCDIR)/examples/leasesnoop.conf
+	$(Q)install -D -m 644 doc/grafana-dashboard.json $(DESTDIR)$(DOCDIR)/examples/grafana-dashboard.json
 	$(Q)install -d -m 755 $(DESTDIR)$(UNITDIR)
 	$(Q)sed 's|/usr/sbin/leasesnoop|$(SBINDIR)/leasesnoop|' tools/leasesnoop.service \
 		> $(DESTDIR)$(UNITDIR)/leasesnoop.service && chmod 644 $(DESTDIR)$(UNITDIR)/leasesnoop.service

@@ -13,7 +13,7 @@ liblmdb-dev lmdb-utils libjansson-dev libcmocka-dev libmicrohttpd-dev
 postgresql libpq-dev mariadb-server libmariadb-dev
 linux-libc-dev iproute2 ethtool kmod procps psmisc tcpreplay tcpdump jq perl
 kea-dhcp4-server kea-dhcp6-server kea-dhcp-ddns-server kea-admin kea-common
-isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus curl gdb
+isc-dhcp-client bind9 bind9-utils bind9-dnsutils knot knot-dnsutils prometheus curl gdb tmux
 pdns-server pdns-backend-sqlite3 sqlite3
 qemu-system-x86 busybox-static cpio xz-utils zstd
 debhelper devscripts lintian dpkg-dev fakeroot man-db

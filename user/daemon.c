@@ -38,6 +38,7 @@
 #include "user/kea/ncr_listen.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
+#include "user/leaseinfo.h"
 #include "user/stats.h"
 #include "user/sync/verify.h"
 
@@ -258,31 +259,32 @@ static time_t wall(void *ctx)
 
 static json_t *owned_json(struct daemon *d, const json_t *args)
 {
-	struct owner_key *keys;
+	struct owner_key *keys, one = { 0 };
 	json_t *arr = json_array();
 	json_int_t limit = json_integer_value(json_object_get(args, "limit"));
+	const char *addr = json_string_value(json_object_get(args, "address"));
 	size_t n;
 
-	if (owner_keys(d->owner, &keys, &n))
+	if (addr) {	/* one address: its binding only */
+		int f = util_addr_parse(addr, 0, one.addr);
+
+		if (f < 0)
+			return control_answer(CONTROL_ERROR, "\"address\" is not an address", arr);
+		one.family = (uint8_t)f;
+		keys = malloc(sizeof(*keys));
+		if (!keys)
+			return control_answer(CONTROL_ERROR, "out of memory", arr);
+		keys[0] = one;
+		n = 1;
+	} else if (owner_keys(d->owner, &keys, &n)) {
 		return control_answer(CONTROL_ERROR, "ownership store unreadable", arr);
+	}
 	for (size_t i = 0; i < n && (limit <= 0 || (json_int_t)i < limit); i++) {
 		struct owner_rec o;
-		char a[INET6_ADDRSTRLEN], hex[2 * DHCID_RDATA_LEN + 1];
-
-		json_t *row;
 
 		if (owner_get(d->owner, keys[i].family, keys[i].addr, &o))
 			continue;
-		util_addr_text(o.family, o.addr, a, sizeof(a));
-		util_hex_format(o.dhcid, DHCID_RDATA_LEN, 0, hex, sizeof(hex));
-		row = json_pack("{s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:i,s:I,s:I}",
-			"address", a, "fqdn", o.fqdn, "state", owner_state_name(o.state),
-			"fwd", o.fwd, "rev", o.rev, "fwd-zone", o.fwd_zone, "rev-zone", o.rev_zone,
-			"dhcid", hex, "ttl", (int)o.ttl, "created", (json_int_t)o.created,
-			"updated", (json_int_t)o.updated);
-		if (row && o.prefix_len)
-			json_object_set_new(row, "prefix-len", json_integer(o.prefix_len));
-		json_array_append_new(arr, row);
+		json_array_append_new(arr, leaseinfo_owned_row(&o));
 	}
 	free(keys);
 	return control_answer(json_array_size(arr) ? CONTROL_OK : CONTROL_EMPTY,
@@ -299,6 +301,7 @@ static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .ncr = d->ncr, .adopt = &d->adopt_st,
 		.feed = d->feed,
 		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
+		.version = argp_program_version,
 	};
 
 	return stats_collect(s, &src);
@@ -573,6 +576,12 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 		return config_test(d, args);
 	if (!strcmp(cmd, "leases-owned"))
 		return owned_json(d, args);
+	if (!strcmp(cmd, "lease4-get") || !strcmp(cmd, "lease6-get")) {
+		const struct leaseinfo_sources src = { .cfg = d->cfg, .rec = d->rec,
+			.owner = d->owner, .tab = { d->tab[0], d->tab[1] } };
+
+		return leaseinfo_get(&src, cmd[5] == '4' ? 4 : 6, args);
+	}
 	if (!strcmp(cmd, "dns-verify")) {
 		const char *zone = json_string_value(json_object_get(args, "zone"));
 		int n = d->ver ? verify_request(d->ver, zone) : -ENOENT;
@@ -590,8 +599,9 @@ static json_t *on_command(void *ctx, const char *cmd, const json_t *args)
 	}
 	if (!strcmp(cmd, "list-commands"))
 		return control_answer(CONTROL_OK, "commands",
-				      json_pack("[s,s,s,s,s,s,s,s]", "config-reload", "config-test",
-						"dns-verify", "leases-owned", "list-commands",
+				      json_pack("[s,s,s,s,s,s,s,s,s,s]", "config-reload", "config-test",
+						"dns-verify", "lease4-get", "lease6-get",
+						"leases-owned", "list-commands",
 						"statistic-get-all", "status-get", "version-get"));
 	return control_answer(CONTROL_UNSUPPORTED, "unsupported command", NULL);
 }

@@ -16,6 +16,7 @@
 #include "user/ctl/conftest.h"
 #include "user/ctl/control.h"
 #include "user/daemon.h"
+#include "user/leaseinfo.h"
 #include "user/common/errcode.h"
 #include "user/wire/evfmt.h"
 #include "user/lease/leases.h"
@@ -37,13 +38,14 @@ static const char doc[] =
 	"  leasesnoop -c /etc/leasesnoop.conf --dry-run   the same, printing DNS changes instead\n"
 	"  leasesnoop -c /etc/leasesnoop.conf --db-init   install leasesnoop's schema beside Kea's\n"
 	"  leasesnoop --stats --watch -c /etc/leasesnoop.conf   the running daemon's counters\n"
+	"  leasesnoop --lease 192.0.2.10 -c /etc/leasesnoop.conf  one lease: decision, records, DNS now\n"
 	"  leasesnoop -i eth0 --events --json     attach and print lease events live (no DNS)\n"
 	"  leasesnoop --pcap dhcp.pcap.gz --events  decode a capture offline with the same parser\n"
 	"  leasesnoop --kea-leases /var/lib/kea/kea-leases4.csv --json   active leases Kea holds\n";
 
 enum { OPT_EVENTS = 0x100, OPT_JSON, OPT_PCAP, OPT_XDP_SKB, OPT_NO_TC, OPT_COUNTERS,
        OPT_RING_SIZE, OPT_NO_TCX, OPT_TC_INGRESS, OPT_KEA_LEASES, OPT_ALL, OPT_DRY_RUN, OPT_STATS, OPT_WATCH, OPT_SOCKET,
-       OPT_DB_INIT, OPT_DB_UPGRADE };
+       OPT_DB_INIT, OPT_DB_UPGRADE, OPT_LEASE };
 
 static const struct argp_option opts[] = {
 	{ "config", 'c', "FILE", 0, "Run the daemon with this configuration", 0 },
@@ -53,7 +55,8 @@ static const struct argp_option opts[] = {
 	{ "db-upgrade", OPT_DB_UPGRADE, NULL, 0, "With -c: upgrade the schema 'leasesnoop' in the lease database", 0 },
 	{ "stats", OPT_STATS, NULL, 0, "Print the running daemon's counters (its control socket)", 0 },
 	{ "watch", OPT_WATCH, NULL, 0, "With --stats: refresh every second", 0 },
-	{ "control-socket", OPT_SOCKET, "PATH", 0, "With --stats: the socket (default: from -c FILE)", 0 },
+	{ "lease", OPT_LEASE, "ADDRESS|NAME", 0, "One lease as the running daemon sees it: Kea's row, the decision and why, the records owned, what DNS answers now", 0 },
+	{ "control-socket", OPT_SOCKET, "PATH", 0, "With --stats or --lease: the socket (default: from -c FILE)", 0 },
 	{ "interface", 'i', "IFACE", 0, "Attach to IFACE (repeatable)", 0 },
 	{ "events", OPT_EVENTS, NULL, 0, "Print lease events (no DNS changes)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per line", 0 },
@@ -75,7 +78,7 @@ static struct env {
 	int n_ifaces;
 	const char *pcap;
 	const char *kea_leases;
-	const char *config, *socket;
+	const char *config, *socket, *lease;
 	int events, json, counters, verbose, all, dry_run, stats, watch, test, db_init, db_upgrade;
 	unsigned int loader_flags;
 	unsigned long ring_bytes;
@@ -119,6 +122,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SOCKET:
 		env.socket = arg;
+		break;
+	case OPT_LEASE:
+		env.lease = arg;
 		break;
 	case 'i':
 		if (env.n_ifaces == LOADER_MAX_IFACES)
@@ -172,8 +178,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			break;
 		}
 		if (env.stats) {
-			if (env.pcap || env.n_ifaces || env.events || env.kea_leases || env.dry_run)
+			if (env.pcap || env.n_ifaces || env.events || env.kea_leases || env.dry_run ||
+			    env.lease)
 				argp_error(state, "--stats takes only -c, --control-socket, --json, --watch");
+			break;
+		}
+		if (env.lease) {
+			if (env.pcap || env.n_ifaces || env.events || env.kea_leases || env.dry_run ||
+			    env.watch || env.test || env.all)
+				argp_error(state, "--lease takes only -c, --control-socket, --json");
 			break;
 		}
 		if (env.watch)
@@ -353,7 +366,10 @@ static int run_stats(void)
 	}
 	if (!path)
 		path = "/run/leasesnoop/control.sock";
-	err = control_cmd_stats(path, env.json, env.watch, &exiting);
+	if (env.lease)	/* each DNS query waits at most 1 s: a dead server costs seconds, not more */
+		err = leaseinfo_cmd(path, env.lease, env.json, 1000, stdout);
+	else
+		err = control_cmd_stats(path, env.json, env.watch, &exiting);
 	config_free(cfg);
 	return err;
 }
@@ -395,7 +411,7 @@ int main(int argc, char **argv)
 		return run_test() ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (env.db_init || env.db_upgrade)
 		return run_db_admin() ? EXIT_FAILURE : EXIT_SUCCESS;
-	if (env.config && !env.stats) {
+	if (env.config && !env.stats && !env.lease) {
 		/* the daemon's lines carry a time, or under journald a priority */
 		log_use_daemon_style();
 		struct daemon_args da = { .config = env.config, .dry_run = env.dry_run,
@@ -405,7 +421,7 @@ int main(int argc, char **argv)
 		err = daemon_run(&da);
 		return err ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
-	if (env.stats)
+	if (env.stats || env.lease)
 		return run_stats() ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (env.kea_leases) {
 		/* the daemon waits for a lease file Kea has yet to write; this command does not */

@@ -5,10 +5,14 @@
  * JSON key and which metric: stats_collect() copies (the doing),
  * stats_walk() decides what is said (pure), the emitters only format.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "user/stats.h"
 #include "user/wire/evfmt.h"
@@ -23,6 +27,8 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 	size_t n;
 
 	memset(s, 0, sizeof(*s));
+	s->process = !stats_process_read(&s->proc);
+	s->version = src->version;
 	reconcile_get_stats(src->rec, &s->rec);
 	s->last_error = reconcile_last_error(src->rec);
 	for (n = 0; !reconcile_zone_stats(src->rec, n, &z); n++)
@@ -130,6 +136,8 @@ static const char *const L_HOOK[] = { "interface", "direction", "hook", NULL };
 static const char *const L_Z[] = { "zone", NULL };
 static const char *const L_RESULT[] = { "result", NULL };
 static const char *const L_REASON[] = { "reason", NULL };
+static const char *const L_FAMILY[] = { "family", NULL };
+static const char *const L_BUILD[] = { "version", "compiler", NULL };
 
 static const struct stats_metric
 	M_EVENTS = { "leasesnoop_events_total", "Lease events by family, type and source.",
@@ -226,7 +234,21 @@ static const struct stats_metric
 	M_VER_SERIAL = { "leasesnoop_verify_serial", "SOA serial of the zone content last verified.",
 			 METRICS_GAUGE, L_Z },
 	M_VER_LAST = { "leasesnoop_verify_last_timestamp_seconds",
-		       "When the zone was last verified (Unix time, 0: never).", METRICS_GAUGE, L_Z };
+		       "When the zone was last verified (Unix time, 0: never).", METRICS_GAUGE, L_Z },
+	M_BAD_ROWS = { "leasesnoop_lease_file_bad_rows_total",
+		       "Lease file rows skipped as torn or garbage, by family.", METRICS_COUNTER,
+		       L_FAMILY },
+	M_STORE_ERR = { "leasesnoop_store_errors_total",
+			"Ownership store reads or writes that failed.", METRICS_COUNTER, NULL },
+	M_BUILD = { "leasesnoop_build_info", "The running build (always 1).", METRICS_GAUGE,
+		    L_BUILD },
+	M_CPU = { "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+		  METRICS_COUNTER, NULL },
+	M_RSS = { "process_resident_memory_bytes", "Resident memory size in bytes.", METRICS_GAUGE,
+		  NULL },
+	M_FDS = { "process_open_fds", "Number of open file descriptors.", METRICS_GAUGE, NULL },
+	M_START = { "process_start_time_seconds",
+		    "Start time of the process since unix epoch in seconds.", METRICS_GAUGE, NULL };
 
 /* ---- the walk ---- */
 
@@ -388,7 +410,7 @@ static void walk_reconcile(const struct walk *w, const struct stats_snapshot *s)
 	w_uint(w, "full-runs", st->full_runs, &M_FULL, NULL);
 	w_uint(w, "leases-without-name", st->no_name, NULL, NULL);
 	w_uint(w, "leases-without-zone", st->no_zone, NULL, NULL);
-	w_uint(w, "store-errors", st->store_errors, NULL, NULL);
+	w_uint(w, "store-errors", st->store_errors, &M_STORE_ERR, NULL);
 	w_uint(w, "names-unpublishable", st->unpublishable, &M_UNPUB, NULL);
 	w_uint(w, "names-without-forward-zone", st->no_fwd_zone, NULL, NULL);
 	w_uint(w, "ncr-triggers", st->ncr_triggers, NULL, NULL);
@@ -534,7 +556,8 @@ static void walk_tables(const struct walk *w, const struct stats_snapshot *s)
 		w_open(w, i ? "v6" : "v4", false);
 		w_uint(w, "leases", ls->leases, NULL, NULL);
 		w_uint(w, "rows", ls->rows, NULL, NULL);
-		w_uint(w, "bad-rows", ls->bad_rows, NULL, NULL);
+		w_uint(w, "bad-rows", ls->bad_rows, &M_BAD_ROWS,
+		       (const char *const[]){ i ? "6" : "4" });
 		w_uint(w, "rotations", ls->rotations, NULL, NULL);
 		w_uint(w, "mem-bytes", ls->mem_bytes, NULL, NULL);
 		w_close(w);
@@ -648,6 +671,98 @@ static void walk_verify(const struct walk *w, const struct stats_snapshot *s)
 	w_close(w);
 }
 
+static void walk_process(const struct walk *w, const struct stats_snapshot *s)
+{
+	if (s->version) {
+		w_str(w, "version", s->version);
+		w_metric(w, 1, &M_BUILD, (const char *const[]){ s->version, __VERSION__ });
+	}
+	if (!s->process)
+		return;
+	w_open(w, "process", false);
+	w_val(w, (struct stats_value){ .key = "cpu-seconds", .kind = STATS_REAL, .r = s->proc.cpu_s,
+				       .metric = &M_CPU });
+	w_uint(w, "resident-memory-bytes", s->proc.rss_bytes, &M_RSS, NULL);
+	w_uint(w, "open-fds", s->proc.open_fds, &M_FDS, NULL);
+	w_uint(w, "start-time-seconds", s->proc.start_time_s, &M_START, NULL);
+	w_close(w);
+}
+
+int stats_process_parse(const char *stat, long tck, long page, uint64_t btime,
+			struct stats_process *p)
+{
+	/* after "pid (comm) ": comm may hold spaces and ')', so from the last ')' */
+	const char *q = strrchr(stat, ')');
+	unsigned long long v[24];
+	int n = 0;
+
+	if (!q || tck <= 0 || page <= 0)
+		return -EINVAL;
+	/* fields 3 (state) on: state, then numbers; we need 14/15 (utime, stime), 22 (starttime), 24 (rss) */
+	q++;
+	while (*q == ' ')
+		q++;
+	if (!*q)
+		return -EINVAL;
+	q++;	/* the state letter */
+	for (n = 0; n < 22; n++) {
+		char *end;
+
+		while (*q == ' ')
+			q++;
+		if (*q == '-')	/* a negative field (priority, nice): its magnitude does not matter here */
+			q++;
+		v[n] = strtoull(q, &end, 10);
+		if (end == q)
+			return -EINVAL;
+		q = end;
+	}
+	/* v[0] is field 4: field k is v[k - 4] */
+	p->cpu_s = (double)(v[14 - 4] + v[15 - 4]) / (double)tck;
+	p->start_time_s = btime + v[22 - 4] / (unsigned long long)tck;
+	p->rss_bytes = v[24 - 4] * (unsigned long long)page;
+	return 0;
+}
+
+int stats_process_read(struct stats_process *p)
+{
+	char buf[1024], line[256];
+	uint64_t btime = 0;
+	ssize_t n;
+	FILE *f;
+	DIR *d;
+	int fd;
+
+	memset(p, 0, sizeof(*p));
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	f = fopen("/proc/stat", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %" SCNu64, &btime) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (stats_process_parse(buf, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE), btime, p))
+		return -EINVAL;
+	d = opendir("/proc/self/fd");
+	if (d) {
+		struct dirent *e;
+
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				p->open_fds++;
+		closedir(d);
+		p->open_fds--;	/* the directory's own fd */
+	}
+	return 0;
+}
+
 void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, void *ctx)
 {
 	const struct walk w = { em, ctx };
@@ -671,6 +786,7 @@ void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, 
 	if (s->ncr)
 		walk_ncr(&w, &s->ncr_st);
 	walk_verify(&w, s);
+	walk_process(&w, s);
 	w_close(&w);
 }
 
@@ -810,7 +926,8 @@ static void metrics_em_value(void *ctx, const struct stats_value *v)
 	if (!err && hist)
 		err = metrics_histogram_set(s, v->hist, DNSENGINE_LAT_BUCKETS + 1, v->hist_sum);
 	else if (!err)
-		metrics_set(s, v->kind == STATS_BOOL ? v->b : (double)v->u);
+		metrics_set(s, v->kind == STATS_BOOL ? v->b :
+			       v->kind == STATS_REAL ? v->r : (double)v->u);
 	if (err && !e->err)
 		e->err = err;
 }

@@ -52,10 +52,34 @@ struct stats_sources {
 	uint64_t retry_reports;			/* engine reports that were not final */
 	time_t last_success;			/* a change last applied (0: never) */
 	bool sending;				/* this node sends DNS changes now */
+	const char *version;			/* the build's version (argp_program_version) */
 };
+
+/* The process, as Prometheus' client libraries export it (process_* metrics). */
+struct stats_process {
+	double cpu_s;			/* user + system CPU time */
+	uint64_t rss_bytes;		/* resident memory */
+	uint64_t open_fds;
+	uint64_t start_time_s;		/* Unix time the process started */
+};
+
+/*
+ * stats_process_parse() - @p from the text of /proc/self/stat (@stat), the
+ * clock ticks per second @tck, the page size @page and the boot time @btime
+ * (Unix s, /proc/stat's btime); open_fds is left alone. Returns 0 or -EINVAL
+ * (not that file's shape). Pure.
+ */
+int stats_process_parse(const char *stat, long tck, long page, uint64_t btime,
+			struct stats_process *p);
+
+/* stats_process_read() - @p of this process, from /proc. Returns 0 or a negative errno. */
+int stats_process_read(struct stats_process *p);
 
 /* One copy of every counter, taken at once: what the walk reads. */
 struct stats_snapshot {
+	bool process;				/* proc is set */
+	struct stats_process proc;
+	const char *version;			/* leasesnoop_build_info; NULL: none */
 	struct reconcile_stats rec;
 	const char *last_error;
 	struct reconcile_zone_stats *zones;

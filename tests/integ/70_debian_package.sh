@@ -39,6 +39,7 @@ tap_ok "... man pages, example, and the unit pointing at that binary" sh -c "
 	test -f '$DIR/root/opt/ls/share/man/man8/leasesnoop.8' &&
 	test -f '$DIR/root/opt/ls/share/man/man5/leasesnoop.conf.5' &&
 	test -f '$DIR/root/opt/ls/share/doc/leasesnoop/examples/leasesnoop.conf' &&
+	test -f '$DIR/root/opt/ls/share/doc/leasesnoop/examples/grafana-dashboard.json' &&
 	grep -qx 'ExecStart=/opt/ls/sbin/leasesnoop -c /etc/leasesnoop/leasesnoop.conf' '$DIR/root/opt/ls/lib/systemd/system/leasesnoop.service'"
 
 for m in leasesnoop.8 leasesnoop.conf.5; do
@@ -76,7 +77,8 @@ tap_ok "it created the system user and its state directory" sh -c "
 tap_ok "it installed binary, man pages, unit and example" sh -c "
 	test -x /usr/sbin/leasesnoop && test -f /usr/share/man/man8/leasesnoop.8.gz &&
 	test -f /usr/share/man/man5/leasesnoop.conf.5.gz && test -f /lib/systemd/system/leasesnoop.service &&
-	test -f /usr/share/doc/leasesnoop/examples/leasesnoop.conf"
+	test -f /usr/share/doc/leasesnoop/examples/leasesnoop.conf &&
+	test -f /usr/share/doc/leasesnoop/examples/grafana-dashboard.json"
 tap_ok "systemd-analyze verify accepts the installed unit" systemd-analyze verify /lib/systemd/system/leasesnoop.service
 
 # the installed binary's -t: the example with its paths moved here, then a bad one

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "user/ctl/control.h"
+#include "user/ctl/statscreen.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 
@@ -566,44 +568,34 @@ out:
 	return err;
 }
 
-static void print_obj(FILE *f, const char *prefix, const json_t *o)
+/* the terminal's width (80 when it is not a terminal: a pipe, a file) or height (0 then) */
+static unsigned int screen_size(int rows)
 {
-	const char *k;
-	json_t *v;
+	struct winsize ws;
 
-	json_object_foreach((json_t *)o, k, v) {
-		char key[512];
-
-		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k);
-		if (json_is_object(v)) {
-			print_obj(f, key, v);
-		} else if (json_is_integer(v)) {
-			fprintf(f, "%-48s %lld\n", key, (long long)json_integer_value(v));
-		} else if (json_is_string(v)) {
-			fprintf(f, "%-48s %s\n", key, json_string_value(v));
-		} else {
-			char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-			fprintf(f, "%-48s %s\n", key, s ? s : "?");
-			free(s);
-		}
-	}
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_col < 40 || ws.ws_row < 5)
+		return rows ? 0 : 80;
+	return rows ? ws.ws_row : ws.ws_col;
 }
 
 int control_cmd_stats(const char *path, int json, int watch, volatile sig_atomic_t *stop)
 {
-	int first = 1;
+	json_t *prev = NULL;
+	struct timespec t0 = { 0 };
 
 	do {
-		json_t *ans;
+		json_t *ans, *sta = NULL;
 		const json_t *args;
+		struct timespec t1;
 		int err = control_request(path, "statistic-get-all", NULL, &ans);
 
 		if (err) {
 			pr_err("control: cannot query '%s' (%s: is the daemon running?)", path,
 			       ls_strerror(err));
+			json_decref(prev);
 			return err;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		args = json_object_get(ans, "arguments");
 		if (json) {
 			char *s = json_dumps(args ? args : ans, JSON_COMPACT);
@@ -611,22 +603,31 @@ int control_cmd_stats(const char *path, int json, int watch, volatile sig_atomic
 			printf("%s\n", s ? s : "{}");
 			free(s);
 		} else {
+			struct statscreen_in in = {
+				.stats = args ? args : ans, .prev = prev, .now = time(NULL),
+				.source = path, .cols = screen_size(0),
+				.rows = watch ? screen_size(1) : 0,
+				.dt_s = (double)(t1.tv_sec - t0.tv_sec) +
+					(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			};
+
+			if (!control_request(path, "status-get", NULL, &sta))
+				in.status = json_object_get(sta, "arguments");
 			/* like top: home the cursor and clear, then redraw */
 			if (watch)
 				printf("\033[H\033[2J");
-			if (watch || first) {
-				time_t now = time(NULL);
-
-				printf("leasesnoop statistics from %s at %s", path, ctime(&now));
-			}
-			print_obj(stdout, "", args ? args : ans);
+			statscreen_render(stdout, &in);
+			json_decref(sta);
 		}
 		fflush(stdout);
+		json_decref(prev);
+		prev = watch ? json_incref((json_t *)(args ? args : ans)) : NULL;
+		t0 = t1;
 		json_decref(ans);
-		first = 0;
 		if (watch)
 			for (int i = 0; i < 10 && !*stop; i++)
 				usleep(100000);
 	} while (watch && !*stop);
+	json_decref(prev);
 	return 0;
 }

@@ -102,6 +102,16 @@ static int key_apply(struct confread *cr, void *entry, size_t idx, void *base)
 	else
 		err = tsig_key_load_file(&key, k->secret_file, k->name, k->algorithm,
 					 k->digest_bits);
+	/* say which value is wrong: the error codes are shared with key files */
+	if (err == LS_ETSIG_ALG && tsig_alg_parse(k->algorithm) < 0)
+		return confread_bad(cr, "algorithm", "must be one of HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512, not \"%s\"",
+				    k->algorithm ? k->algorithm : "");
+	if (err == LS_ETSIG_ALG)
+		return confread_bad(cr, "digest-bits", "must be 0 or a multiple of 8 from 80 and half the digest up to the digest, not %u",
+				    k->digest_bits);
+	if (err == LS_EKEYFILE && k->secret)
+		return confread_bad(cr, NULL, "key '%s' rejected: name not a DNS name, or secret not base64",
+				    k->name);
 	if (err)
 		return confread_bad(cr, NULL, "key '%s' rejected: %s", k->name, ls_strerror(err));
 	err = zones_add_key(r->z, &key);

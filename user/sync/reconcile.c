@@ -44,6 +44,8 @@ struct ent {
 	uint8_t adopt;		/* queued for adoption: DNS is asked before anything is sent */
 	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
 	uint8_t fails;		/* permanent failures in a row (server refused) */
+	uint8_t last_op;	/* the last final outcome: 0 none, 1 add, 2 remove */
+	uint8_t last_fwd, last_rev;	/* its enum dnsengine_outcome per side */
 	uint64_t hold_ms;	/* until then full passes leave it alone (0: no hold) */
 };
 
@@ -109,8 +111,13 @@ struct reconcile {
 	struct reconcile_stats st;
 };
 
+enum { WANT_NO_NAME = 1, WANT_NO_ZONE };	/* struct want.count: what desired() counts */
+
 struct want {
 	int ok;
+	int has_lease;		/* the table holds a lease at the address */
+	int count;		/* WANT_NO_NAME, WANT_NO_ZONE or 0 */
+	int no_fwd_zone;	/* the name is in no forward zone (PTR only, or nothing) */
 	const char *why_not;
 	const char *bad_name;	/* the lease's name cannot be published: why (fqdn holds it) */
 	char fqdn[ZONES_NAME_MAX];
@@ -118,12 +125,12 @@ struct want {
 	struct owner_rec rec;	/* the binding to own: family, addr, ids, dhcid, ttl, zones */
 };
 
-static time_t now_wall(struct reconcile *r)
+static time_t now_wall(const struct reconcile *r)
 {
 	return r->o.clock ? r->o.clock(r->o.clock_ctx) : time(NULL);
 }
 
-static uint64_t now_ms(struct reconcile *r)
+static uint64_t now_ms(const struct reconcile *r)
 {
 	struct timespec ts;
 
@@ -224,19 +231,27 @@ static int grow(struct reconcile *r)
 	return 0;
 }
 
-static struct ent *ent_get(struct reconcile *r, int family, const uint8_t *addr, int create)
+static struct ent *ent_find(const struct reconcile *r, int family, const uint8_t *addr)
 {
 	size_t alen = family == 4 ? 4 : 16, h;
 	struct ent *e;
 
-	if (r->nbuckets) {
-		h = hash_key(family, addr) & (r->nbuckets - 1);
-		for (e = r->buckets[h]; e; e = e->next)
-			if (e->family == family && !memcmp(e->addr, addr, alen))
-				return e;
-	}
-	if (!create)
+	if (!r->nbuckets)
 		return NULL;
+	h = hash_key(family, addr) & (r->nbuckets - 1);
+	for (e = r->buckets[h]; e; e = e->next)
+		if (e->family == family && !memcmp(e->addr, addr, alen))
+			return e;
+	return NULL;
+}
+
+static struct ent *ent_get(struct reconcile *r, int family, const uint8_t *addr, int create)
+{
+	struct ent *e = ent_find(r, family, addr);
+	size_t alen = family == 4 ? 4 : 16, h;
+
+	if (e || !create)
+		return e;
 	if (r->nents >= r->nbuckets && grow(r))
 		return NULL;
 	e = calloc(1, sizeof(*e));
@@ -389,7 +404,7 @@ static void lease_identity(const struct lease *l, struct owner_rec *rec)
 }
 
 /* Another live lease of the same client with the same name, more recent: it owns the name. */
-static int lease_superseded(struct reconcile *r, const struct leases *t, const struct lease *l,
+static int lease_superseded(const struct reconcile *r, const struct leases *t, const struct lease *l,
 			    const char *fqdn, time_t now)
 {
 	struct lease o[8];
@@ -441,8 +456,13 @@ static int pd_policy(const struct reconcile *r)
 	return 0;
 }
 
-static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t now,
-		    struct want *w)
+/*
+ * What the lease tables want at (@family, @addr): the decision, with no
+ * side effect (reconcile_explain() shows it to operators; desired() counts
+ * and logs it). @l gets the lease row when there is one (w->has_lease).
+ */
+static void decide(const struct reconcile *r, int family, const uint8_t *addr, time_t now,
+		   struct want *w, struct lease *lp)
 {
 	const struct leases *t = r->tab[FAMILY_IDX(family)];
 	char rname[ZONES_NAME_MAX];
@@ -454,6 +474,9 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 		w->why_not = "no lease";
 		return;
 	}
+	w->has_lease = 1;
+	if (lp)
+		*lp = l;
 	if (!lease_live(r, &l, now)) {
 		w->why_not = l.state != KEA_STATE_DEFAULT ? leases_state_name(l.state) : "expired";
 		return;
@@ -473,7 +496,7 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 	}
 	if (!w->fqdn[0]) {
 		w->why_not = "no usable name";
-		r->st.no_name++;
+		w->count = WANT_NO_NAME;
 		return;
 	}
 	lease_identity(&l, &w->rec);
@@ -509,19 +532,14 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 		 * a name in no configured forward zone: D2 still does the reverse
 		 * side (its forward lookup fails, the PTR goes on), unless told not to
 		 */
-		char a[INET6_ADDRSTRLEN];
-
-		r->st.no_fwd_zone++;
-		addr_text(family, addr, a, sizeof(a));
-		pr_info_rl("reconcile: name '%s' of lease %s is in no configured forward zone: %s",
-			   w->fqdn, a, r->cfg->ptr_without_fwd_zone ? "PTR only, as D2" : "no records");
+		w->no_fwd_zone = 1;
 		if (!r->cfg->ptr_without_fwd_zone)
 			w->rz = NULL;
 	}
 	if (!w->fz && !w->rz) {
 		w->why_not = pd ? "delegated prefix outside prefix-delegation domains" :
 			     "no configured zone";
-		r->st.no_zone++;
+		w->count = WANT_NO_ZONE;
 		return;
 	}
 	if (dhcid_compute(w->rec.id_type, w->rec.id, w->rec.id_len, w->fqdn, w->rec.dhcid)) {
@@ -539,6 +557,29 @@ static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t
 	snprintf(w->rec.fwd_zone, sizeof(w->rec.fwd_zone), "%s", w->fz ? w->fz->name : "");
 	snprintf(w->rec.rev_zone, sizeof(w->rec.rev_zone), "%s", w->rz ? w->rz->name : "");
 	w->ok = 1;
+}
+
+/* decide(), counted and logged: what a sync acts on */
+static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t now,
+		    struct want *w)
+{
+	decide(r, family, addr, now, w, NULL);
+	if (w->count == WANT_NO_NAME)
+		r->st.no_name++;
+	else if (w->count == WANT_NO_ZONE)
+		r->st.no_zone++;
+	if (w->no_fwd_zone) {
+		/*
+		 * a name in no configured forward zone: D2 still does the reverse
+		 * side (its forward lookup fails, the PTR goes on), unless told not to
+		 */
+		char a[INET6_ADDRSTRLEN];
+
+		r->st.no_fwd_zone++;
+		addr_text(family, addr, a, sizeof(a));
+		pr_info_rl("reconcile: name '%s' of lease %s is in no configured forward zone: %s",
+			   w->fqdn, a, r->cfg->ptr_without_fwd_zone ? "PTR only, as D2" : "no records");
+	}
 }
 
 static int same_binding(const struct owner_rec *o, const struct want *w)
@@ -849,6 +890,9 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 		if ((side ? c->rev : c->fwd) && (unsigned int)x < DNSENGINE_OUTCOME_MAX_)
 			r->st.changes[c->family == 6][c->op == DNSENGINE_REMOVE][side][x]++;
 	}
+	e->last_op = c->op == DNSENGINE_ADD ? 1 : 2;
+	e->last_fwd = (uint8_t)(c->fwd ? res->fwd : DNSENGINE_SKIPPED);
+	e->last_rev = (uint8_t)(c->rev ? res->rev : DNSENGINE_SKIPPED);
 	addr_text(o.family, o.addr, a, sizeof(a));
 	o.updated = now_wall(r);
 	if (c->op == DNSENGINE_ADD) {
@@ -1588,4 +1632,48 @@ int reconcile_zone_stats(const struct reconcile *r, size_t i, struct reconcile_z
 const char *reconcile_last_error(const struct reconcile *r)
 {
 	return r->last_error;
+}
+
+int reconcile_explain(const struct reconcile *r, int family, const uint8_t *addr,
+		      struct reconcile_explain *x)
+{
+	size_t alen = family == 4 ? 4 : 16;
+	const struct ent *e;
+	struct want w;
+
+	if (family != 4 && family != 6)
+		return -EINVAL;
+	memset(x, 0, sizeof(*x));
+	decide(r, family, addr, now_wall(r), &w, &x->lease);
+	x->has_lease = w.has_lease;
+	x->ok = w.ok;
+	x->why_not = w.why_not;
+	x->bad_name = w.bad_name;
+	x->no_fwd_zone = w.no_fwd_zone;
+	snprintf(x->fqdn, sizeof(x->fqdn), "%s", w.fqdn);
+	x->fz = w.fz;
+	x->rz = w.rz;
+	if (w.ok) {
+		memcpy(x->dhcid, w.rec.dhcid, DHCID_RDATA_LEN);
+		x->ttl = w.rec.ttl;
+	}
+	e = ent_find(r, family, addr);
+	if (e) {
+		uint64_t ms = now_ms(r);
+
+		x->dirty = e->queued;
+		x->in_flight = e->busy;
+		x->fails = e->fails;
+		x->held_ms = e->fails > 1 && e->hold_ms > ms ? e->hold_ms - ms : 0;
+		x->last_op = e->last_op;
+		x->last_fwd = (enum dnsengine_outcome)e->last_fwd;
+		x->last_rev = (enum dnsengine_outcome)e->last_rev;
+	}
+	for (size_t i = 0; i < r->pn; i++) {
+		const struct pend *p = &r->pend[(r->phead + i) % r->pcap];
+
+		if (p->family == family && !memcmp(p->addr, addr, alen))
+			x->pending_wire++;
+	}
+	return 0;
 }

@@ -203,6 +203,37 @@ struct reconcile_zone_stats {
  */
 int reconcile_zone_stats(const struct reconcile *r, size_t i, struct reconcile_zone_stats *st);
 
+/* What the reconciler decided at one address, and why (reconcile_explain()). */
+struct reconcile_explain {
+	int has_lease;			/* the lease table holds a row there */
+	struct lease lease;		/* that row; its pointers are valid until the table changes */
+	int ok;				/* a binding is wanted: fqdn, zones, dhcid, ttl are set */
+	const char *why_not;		/* else why not: "no usable name", "no configured zone",
+					 * "lease says no DNS", "name cannot be published", … */
+	const char *bad_name;		/* the name cannot be published: why */
+	int no_fwd_zone;		/* the name is in no forward zone (PTR only, or nothing) */
+	char fqdn[ZONES_NAME_MAX];
+	const struct zones_domain *fz, *rz;	/* the domains it goes to (NULL: that side not) */
+	uint8_t dhcid[DHCID_RDATA_LEN];
+	uint32_t ttl;
+	/* the reconciler's own state there */
+	int dirty;			/* waiting to be synced */
+	int in_flight;			/* a change is with the DNS side */
+	unsigned int pending_wire;	/* wire events waiting for the lease file to confirm them */
+	unsigned int fails;		/* refusals in a row by the server */
+	uint64_t held_ms;		/* full passes leave it alone this much longer */
+	int last_op;			/* the last final outcome: 0 none (or forgotten), 1 add, 2 remove */
+	enum dnsengine_outcome last_fwd, last_rev;
+};
+
+/*
+ * reconcile_explain() - what the reconciler wants at (@family, @addr) and
+ * why, from the very decision a sync acts on (nothing is counted, logged or
+ * changed), plus its queue state and last outcome there. Returns 0 or -EINVAL.
+ */
+int reconcile_explain(const struct reconcile *r, int family, const uint8_t *addr,
+		      struct reconcile_explain *x);
+
 /* reconcile_last_error() - the last error in words ("" if none), valid until the next call in. */
 const char *reconcile_last_error(const struct reconcile *r);
 

@@ -110,6 +110,29 @@ static const struct bad_conf cases[] = {
 	{ "a second top-level map",
 	  "{ \"Leasesnoop\": {\n  \"lease-files\": { \"v4\": \"/x\" }\n},\n  \"Dhcp4\": {} }\n",
 	  "config: unknown key 'Dhcp4' in '%s' line 4", false },
+	{ "an unknown TSIG algorithm",
+	  HEAD "  \"tsig-keys\": [\n    { \"name\": \"k\", \"algorithm\": \"HMAC-SHA3\",\n"
+	  "      \"secret\": \"c2VjcmV0c2VjcmV0c2VjcmV0\" } ]\n" TAIL,
+	  "config: bad key 'tsig-keys[0].algorithm' in '%s' line 4 (must be one of HMAC-MD5, HMAC-SHA1, HMAC-SHA224, HMAC-SHA256, HMAC-SHA384, HMAC-SHA512, not \"HMAC-SHA3\")", false },
+	{ "digest-bits the algorithm does not allow",
+	  HEAD "  \"tsig-keys\": [\n    { \"name\": \"k\", \"algorithm\": \"HMAC-SHA256\",\n"
+	  "      \"digest-bits\": 100,\n"
+	  "      \"secret\": \"c2VjcmV0c2VjcmV0c2VjcmV0\" } ]\n" TAIL,
+	  "config: bad key 'tsig-keys[0].digest-bits' in '%s' line 5 (must be 0 or a multiple of 8 from 80 and half the digest up to the digest, not 100)", false },
+	{ "a port out of range",
+	  HEAD KEY "  \"forward-ddns\": { \"ddns-domains\": [\n"
+	  "    { \"name\": \"dyn.example.com.\", \"key-name\": \"k\",\n"
+	  "      \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\", \"port\": 65536 } ] } ] }\n" TAIL,
+	  "config: bad key 'forward-ddns.ddns-domains[0].dns-servers[0].port' in '%s' line 7 (must be an integer from 0 to 65535, not 65536)", false },
+	{ "the same domain twice",
+	  HEAD KEY "  \"forward-ddns\": { \"ddns-domains\": [\n"
+	  "    { \"name\": \"dyn.example.com.\", \"key-name\": \"k\", \"dns-servers\": [ { \"ip-address\": \"127.0.0.1\" } ] },\n"
+	  "    { \"name\": \"DYN.example.com\", \"key-name\": \"k\", \"dns-servers\": [ { \"ip-address\": \"127.0.0.2\" } ] } ] }\n" TAIL,
+	  "config: bad key 'forward-ddns.ddns-domains[1].name' in '%s' line 7 (duplicate domain \"DYN.example.com\")", false },
+	{ "a secret that is not base64",
+	  HEAD "  \"tsig-keys\": [ { \"name\": \"k\", \"algorithm\": \"HMAC-SHA256\",\n"
+	  "                  \"secret\": \"not base64!\" } ]\n" TAIL,
+	  "config: bad key 'tsig-keys[0]' in '%s' line 3 (key 'k' rejected: name not a DNS name, or secret not base64)", false },
 	{ "the wrong map",
 	  "{ \"DhcpDdns\": {\n  \"tsig-keys\": []\n} }\n",
 	  "config: unknown key 'DhcpDdns' in '%s' line 1", false },

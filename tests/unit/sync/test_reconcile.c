@@ -324,9 +324,53 @@ static void test_conflict_and_failure(void **state)
 	put4(w, "10.64.1.10,00:11:22:33:44:10,,3600,%d,1,1,1,r.dyn.example.,0,", T0 + 3700);
 	assert_int_equal(step(w, DNSENGINE_REFUSED, DNSENGINE_SKIPPED), 1);
 	owned(w, 10, OWNER_FAILED, "r.dyn.example.");
+	{
+		/* the lookup sees the refusal, per side, and the decision still wants it */
+		const uint8_t a10[4] = { 10, 64, 1, 10 };
+		struct reconcile_explain x;
+
+		assert_int_equal(reconcile_explain(w->r, 4, a10, &x), 0);
+		assert_true(x.has_lease && x.ok);
+		assert_string_equal(x.fqdn, "r.dyn.example.");
+		assert_int_equal(x.last_op, 1);
+		assert_int_equal(x.last_fwd, DNSENGINE_REFUSED);
+		assert_int_equal(x.last_rev, DNSENGINE_SKIPPED);
+		assert_int_equal(x.fails, 1);
+		assert_int_equal(x.held_ms, 0);
+		assert_false(x.dirty || x.in_flight);
+	}
 	assert_int_equal(reconcile_full(w->r), 0);
 	assert_int_equal(step(w, OK, OK), 1);
 	owned(w, 10, OWNER_ADDED, "r.dyn.example.");
+}
+
+/* reconcile_explain(): the decision a sync acts on, without counting or logging it */
+static void test_explain(void **state)
+{
+	struct world *w = *state;
+	const uint8_t a1[4] = { 10, 64, 1, 21 }, a2[4] = { 10, 64, 1, 22 }, a3[4] = { 10, 64, 1, 23 };
+	struct reconcile_stats st0, st1;
+	struct reconcile_explain x;
+
+	put4(w, "10.64.1.21,00:11:22:33:44:21,,3600,%d,1,1,1,,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_get_stats(w->r, &st0);
+	assert_int_equal(reconcile_explain(w->r, 4, a1, &x), 0);
+	assert_true(x.has_lease);
+	assert_false(x.ok);
+	assert_string_equal(x.why_not, "no usable name");
+	assert_int_equal(reconcile_explain(w->r, 4, a2, &x), 0);
+	assert_false(x.has_lease);
+	assert_string_equal(x.why_not, "no lease");
+	reconcile_get_stats(w->r, &st1);
+	assert_memory_equal(&st0, &st1, sizeof(st0));	/* nothing counted */
+	/* marked dirty, not yet synced: pending */
+	put4(w, "10.64.1.23,00:11:22:33:44:23,,3600,%d,1,1,1,h23.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(reconcile_explain(w->r, 4, a3, &x), 0);
+	assert_true(x.ok && x.dirty);
+	assert_string_equal(x.fqdn, "h23.dyn.example.");
+	assert_non_null(x.fz);
+	assert_int_equal(reconcile_explain(w->r, 5, a3, &x), -EINVAL);
 }
 
 static void test_update_on_renew(void **state)
@@ -912,6 +956,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_and_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_on_renew, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kea_ddns_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_forward_zone_nothing, setup, teardown),

@@ -7,6 +7,7 @@
  * renamed or removed counter fails here instead of exporting 0; the JSON
  * keeps its shape; building it many times leaks nothing (LeakSanitizer).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,10 @@ static void snap_full(struct snap *x)
 			ss->lat[k] = n++;
 		ss->lat_sum = 1.5 + i;
 	}
+	s->process = true;
+	s->proc = (struct stats_process){ 12.5, n, n + 1, n + 2 };
+	n += 3;
+	s->version = "leasesnoop 0.1";
 	s->ha_status.unsent_updates = n++;
 	s->ha_status.state = HA_ST_HOT_STANDBY;
 	s->ha_status.active = true;
@@ -302,6 +307,19 @@ static void test_metrics_equal_json(void **state)
 	SAME("leasesnoop_verify_serial", "zone=\"dyn.example.\"", "verify/dyn.example./serial");
 	SAME("leasesnoop_verify_last_timestamp_seconds", "zone=\"dyn.example.\"",
 	     "verify/dyn.example./last-time");
+	SAME("leasesnoop_store_errors_total", "", "store-errors");
+	SAME("leasesnoop_lease_file_bad_rows_total", "family=\"4\"", "lease-files/v4/bad-rows");
+	SAME("leasesnoop_lease_file_bad_rows_total", "family=\"6\"", "lease-files/v6/bad-rows");
+	SAME("process_resident_memory_bytes", "", "process/resident-memory-bytes");
+	SAME("process_open_fds", "", "process/open-fds");
+	SAME("process_start_time_seconds", "", "process/start-time-seconds");
+	assert_true(series(text, "process_cpu_seconds_total", "") ==
+		    json_real_value(at(j, "process/cpu-seconds")));
+	assert_true(json_real_value(at(j, "process/cpu-seconds")) == 12.5);
+	snprintf(lbl, sizeof(lbl), "version=\"%s\",compiler=\"%s\"",
+		 json_string_value(at(j, "version")), __VERSION__);
+	assert_true(series(text, "leasesnoop_build_info", lbl) == 1);
+	expected += 2;
 #undef SAME
 	/* and nothing else: a metric added to the walk needs a line above (a histogram
 	 * counted once above renders _sum and _count) */
@@ -336,6 +354,25 @@ static bool json_has(const json_t *j, uint64_t v)
  * listed here on purpose: a field added to a stats struct and forgotten in
  * the walk fails this test.
  */
+/* /proc/self/stat as Linux writes it: a comm with spaces and ')' */
+static void test_process_parse(void **state)
+{
+	const char *stat = "4242 (a b) c) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 150 0 0 20 0 1 0 "
+			   "12345 1000000 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0";
+	struct stats_process p = { 0 };
+
+	(void)state;
+	assert_int_equal(stats_process_parse(stat, 100, 4096, 1700000000, &p), 0);
+	assert_true(p.cpu_s == 4.0);			/* (250 + 150) / 100 */
+	assert_int_equal(p.start_time_s, 1700000000 + 123);	/* 12345 ticks after boot */
+	assert_int_equal(p.rss_bytes, 300 * 4096);
+	assert_int_equal(stats_process_parse("4242 (x", 100, 4096, 0, &p), -EINVAL);
+	assert_int_equal(stats_process_parse("4242 (x) S 1 2", 100, 4096, 0, &p), -EINVAL);
+	/* this process: running, some memory, some fds, started after boot */
+	assert_int_equal(stats_process_read(&p), 0);
+	assert_true(p.rss_bytes > 0 && p.open_fds >= 3 && p.start_time_s > 1000000000);
+}
+
 static void test_every_field_in_json(void **state)
 {
 	struct snap x;
@@ -406,7 +443,7 @@ static void test_json_shape(void **state)
 		"names-unpublishable", "names-without-forward-zone", "ncr-triggers",
 		"retries-held", "zones", "last-error", "dns",
 		"dns-retry-reports", "last-success", "ring", "hooks", "lease-files",
-		"store", "idle", "ha", "ncr", "verify",
+		"store", "idle", "ha", "ncr", "verify", "version", "process",
 	};
 	static const char *const dns[] = { "submitted", "finished", "applied", "conflicts",
 					   "failed", "messages", "bisections", "retries",
@@ -539,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_equal_json),
 		cmocka_unit_test(test_every_field_in_json),
 		cmocka_unit_test(test_json_shape),
+		cmocka_unit_test(test_process_parse),
 		cmocka_unit_test(test_parts_off),
 		cmocka_unit_test(test_no_leak),
 		cmocka_unit_test(test_bad_utf8),
