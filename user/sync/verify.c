@@ -18,6 +18,7 @@
 #include "user/dns/dnsio.h"
 #include "user/dns/dnsmsg.h"
 #include "user/dns/xfr.h"
+#include "user/sync/sweep.h"
 #include "user/sync/verify.h"
 
 #define REPAIR_LOG_MAX 100	/* repair lines per zone and run, then one count */
@@ -44,7 +45,11 @@ struct verify {
 	uint64_t started_ms;
 	unsigned int logged;
 	uint64_t repaired;
+	struct zdiff *owned;		/* the sweep: names the store holds in this zone */
+	const char *swept;		/* the sweep: the last orphan name logged */
 };
+
+char verify_sweep_tag[] = "verify-sweep";
 
 /* ---- the decision ---- */
 
@@ -203,6 +208,7 @@ void verify_free(struct verify *v)
 	if (!v)
 		return;
 	end_xfr(v);
+	zdiff_free(v->owned);
 	for (size_t i = 0; i < v->nz; i++)
 		drop_content(&v->z[i]);
 	if (v->ep >= 0)
@@ -323,6 +329,115 @@ static void on_item(void *arg, const struct verify_bind *b, const char *name,
 	v->o.repair(v->o.ctx, b->family, b->addr);
 }
 
+/* The sweep must not touch a name the store holds (or is sending) in this zone. */
+static void note_owned(struct zdiff *owned, const struct owner_rec *o, const struct vzone *z)
+{
+	char rname[ZONES_NAME_MAX];
+
+	if (o->state != OWNER_ADDING && o->state != OWNER_ADDED && o->state != OWNER_REMOVING)
+		return;
+	if (!z->st.reverse && o->fwd && !strcmp(o->fwd_zone, z->st.zone)) {
+		zdiff_add(owned, o->fqdn, 0, 0, (const uint8_t *)"", 0);
+	} else if (z->st.reverse && o->rev && !strcmp(o->rev_zone, z->st.zone)) {
+		if (!(o->prefix_len ? zones_reverse_prefix(o->addr, o->prefix_len, rname, sizeof(rname)) :
+				      zones_reverse_name(o->family, o->addr, rname, sizeof(rname))))
+			zdiff_add(owned, rname, 0, 0, (const uint8_t *)"", 0);
+	}
+}
+
+static bool sw_known(void *ctx, const uint8_t *dhcid, size_t len, int *family, uint8_t *addr)
+{
+	struct verify *v = ctx;
+
+	return known_get(v->o.known, dhcid, len, family, addr);
+}
+
+static bool sw_owned(void *ctx, const char *name)
+{
+	struct verify *v = ctx;
+	const struct zdiff_rr *rrs;
+
+	/* the store unreadable: everything counts as owned, nothing is swept */
+	return !v->owned || zdiff_name(v->owned, name, &rrs) || rrs;
+}
+
+static bool sw_wanted(void *ctx, int family, const uint8_t *addr, const char *fqdn,
+		      const uint8_t *dhcid, bool reverse)
+{
+	struct verify *v = ctx;
+
+	return v->o.wanted(v->o.ctx, family, addr, fqdn, dhcid, reverse);
+}
+
+static void on_orphan(void *arg, const struct sweep_orphan *o)
+{
+	struct verify *v = arg;
+	struct dnsengine_change c = { .op = DNSENGINE_REMOVE, .mode = DNSENGINE_CHECK_WITH_DHCID,
+				      .fwd = !v->cur->st.reverse, .rev = v->cur->st.reverse,
+				      .family = o->family, .user = verify_sweep_tag };
+	char a[64];
+	int err;
+
+	memcpy(c.addr, o->addr, sizeof(c.addr));
+	memcpy(c.dhcid, o->dhcid, DHCID_RDATA_LEN);
+	snprintf(c.fqdn, sizeof(c.fqdn), "%s", o->fqdn);
+	util_addr_text(o->family, o->addr, a, sizeof(a));
+	if (v->swept != o->name) {
+		/* once per name (a forward one may hold several addresses) */
+		v->swept = o->name;
+		if (v->logged < REPAIR_LOG_MAX)
+			pr_info("verify: zone '%s' name '%s' (%s %s): orphan (DHCID of a known client "
+				"whose lease ended or moved); %s", v->cur->st.zone, o->name, o->fqdn, a,
+				v->o.dry_run ? "would remove" : "removing");
+		v->logged++;
+	}
+	err = v->o.remove(v->o.ctx, &c);
+	if (err)
+		pr_warn_rl("verify: orphan '%s' (%s) in zone '%s' not removed (%s)", o->name, a,
+			   v->cur->st.zone, ls_strerror(err));
+}
+
+static void sweep(struct verify *v, struct vzone *z)
+{
+	const struct sweep_ops ops = { sw_known, sw_owned, sw_wanted, v };
+	struct sweep_counts cnt = { 0 };
+
+	v->swept = NULL;
+	sweep_plan(z->content, z->st.reverse, &ops, on_orphan, v, &cnt);
+	zdiff_free(v->owned);
+	v->owned = NULL;
+	z->st.orphans_found += cnt.names;
+	if (cnt.names || cnt.unknown)
+		pr_info("verify: zone '%s': %llu orphan names %s, %llu names with a DHCID of no known "
+			"client left alone", z->st.zone, (unsigned long long)cnt.names,
+			v->o.dry_run ? "would be removed" : "being removed",
+			(unsigned long long)cnt.unknown);
+}
+
+void verify_sweep_done(struct verify *v, const struct dnsengine_change *c,
+		       const struct dnsengine_result *r)
+{
+	char rname[ZONES_NAME_MAX];
+	const struct zones_domain *d = NULL;
+	bool rev = c->rev;
+
+	if (!v || !r->final)
+		return;
+	if (!rev)
+		d = zones_match(v->o.zones, c->fqdn, false);
+	else if (!zones_reverse_name(c->family, c->addr, rname, sizeof(rname)))
+		d = zones_match(v->o.zones, rname, true);
+	for (size_t i = 0; d && i < v->nz; i++) {
+		if (v->z[i].d != d)
+			continue;
+		if ((rev ? r->rev : r->fwd) == DNSENGINE_APPLIED)
+			v->z[i].st.orphans_removed++;
+		else
+			pr_debug("verify: orphan '%s' in zone '%s' not removed (%s)", c->fqdn,
+				 v->z[i].st.zone, dnsengine_outcome_name(rev ? r->rev : r->fwd));
+	}
+}
+
 /* The closing SOA arrived: compare with the store's bindings of this zone. */
 static void finish(struct verify *v)
 {
@@ -341,12 +456,16 @@ static void finish(struct verify *v)
 		return;
 	}
 	b = calloc(nk ? nk : 1, sizeof(*b));
+	if (v->o.known && zdiff_new(&v->owned))
+		v->owned = NULL;
 	for (size_t i = 0; b && i < nk; i++) {
 		struct owner_rec o;
 		struct verify_bind *x = &b[nb];
 
 		if (owner_get(v->o.owner, keys[i].family, keys[i].addr, &o))
 			continue;
+		if (v->owned)
+			note_owned(v->owned, &o, z);
 		/* only what was settled before the transfer began can be judged by it */
 		if (o.state != OWNER_ADDED || o.updated >= v->started)
 			continue;
@@ -370,9 +489,13 @@ static void finish(struct verify *v)
 		-ENOMEM;
 	free(b);
 	if (r < 0) {
+		zdiff_free(v->owned);
+		v->owned = NULL;
 		pr_warn_rl("verify: zone '%s' not compared (%s)", z->st.zone, ls_strerror((int)r));
 		return;
 	}
+	if (v->o.known)
+		sweep(v, z);
 	if (v->logged > REPAIR_LOG_MAX)
 		pr_info("verify: zone '%s': %u more repairs not logged one by one", z->st.zone,
 			v->logged - REPAIR_LOG_MAX);
