@@ -729,6 +729,7 @@ static int open_tables(struct daemon *d)
 	for (int i = 0; i < 2; i++) {
 		struct leases_opts lo = {
 			.watch = 1, .grace = d->cfg->expire_grace_s, .on_change = reconcile_lease_change,
+			.on_row = reconcile_lease_row,
 			.ctx = d->rec,
 		};
 		int err;

@@ -1101,8 +1101,9 @@ void reconcile_set_config(struct reconcile *r, const struct config *cfg)
 }
 
 /* "sweep-orphans": the DHCID this row's client has (or had) at this row's name */
-static void remember(struct reconcile *r, const struct lease *l)
+void reconcile_lease_row(void *ctx, const struct lease *l)
 {
+	struct reconcile *r = ctx;
 	struct owner_rec rec;
 	char fqdn[ZONES_NAME_MAX];
 	const char *why = NULL;
@@ -1141,7 +1142,6 @@ void reconcile_lease_change(void *ctx, const struct lease_change *ch)
 	if (ch->kind < LEASE_CH_MAX_)
 		r->st.lease_changes[ch->kind]++;
 	r->precheck = 1;
-	remember(r, l);
 	/* the client moved: its old address goes first (engine keeps per-name order) */
 	if (ch->kind == LEASE_CH_MOVED && ch->other)
 		mark(r, ch->other->family, ch->other->addr, ch->kind, 0);

@@ -140,6 +140,12 @@ void reconcile_repair(struct reconcile *r, int family, const uint8_t *addr);
 void reconcile_set_known(struct reconcile *r, struct known *k);
 
 /*
+ * reconcile_lease_row() - the lease tables' on_row (ctx = the reconciler):
+ * with reconcile_set_known(), remembers the row's client at its name.
+ */
+void reconcile_lease_row(void *ctx, const struct lease *l);
+
+/*
  * reconcile_wanted() - the live lease at (@family, @addr) wants the binding
  * (@fqdn, @dhcid) published now: its forward side (!@reverse) or its
  * reverse side (@reverse) goes to a configured zone. For the orphan sweep.
