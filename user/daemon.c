@@ -120,6 +120,7 @@ static void dry_answer(struct daemon *d)
 		if (list[i].user == verify_sweep_tag)
 			continue;	/* an orphan a sweep would remove: listed, not counted */
 		reconcile_done(d->rec, &list[i], &r);
+		verify_note(d->ver, list[i].family, list[i].addr);
 	}
 	free(list);
 }
@@ -146,6 +147,7 @@ static void eng_done(void *cbarg, const struct dnsengine_change *c, const struct
 		return;
 	}
 	reconcile_done(d->rec, c, r);
+	verify_note(d->ver, c->family, c->addr);	/* compared at the next IXFR run */
 }
 
 static void on_batch(const struct ls_event *ev, size_t n, void *arg)

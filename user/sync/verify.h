@@ -58,6 +58,9 @@ typedef void (*verify_item_fn)(void *arg, const struct verify_bind *b, const cha
 
 struct verify_counts {
 	uint64_t missing, wrong, foreign, bad;
+	/* optional: each name judged, with its foreign RRs (0 too) */
+	void (*foreign_at)(void *arg, const char *name, unsigned int n);
+	void *foreign_arg;
 };
 
 /*
@@ -127,6 +130,12 @@ bool verify_busy(const struct verify *v);
  */
 void verify_sweep_done(struct verify *v, const struct dnsengine_change *c,
 		       const struct dnsengine_result *r);
+/*
+ * verify_note() - the binding at (@family, @addr) changed in the store (an
+ * add or removal came back from the engine): the next IXFR verification
+ * compares it even if the transfer does not touch its names. @v may be NULL.
+ */
+void verify_note(struct verify *v, int family, const uint8_t *addr);
 /* verify_nzones() / verify_zone_at() - per-zone counters. */
 size_t verify_nzones(const struct verify *v);
 const struct verify_zone_stats *verify_zone_at(const struct verify *v, size_t i);
