@@ -59,6 +59,7 @@ struct daemon {
 	struct dnsengine *eng;
 	struct reconcile *rec;
 	struct verify *ver;		/* "dns-verify-interval" and dns-verify */
+	struct known *known;		/* "sweep-orphans": the clients seen in the lease files */
 	struct leases *tab[2];
 	/* "lease-database" postgresql: the feed fills tab[]; nothing is synced before its first pass */
 	struct leasedb_conf db;		/* the feed's settings (only a restart changes them) */
@@ -126,7 +127,10 @@ static void dry_answer(struct daemon *d)
 			list[i].fwd ? DNSENGINE_APPLIED : DNSENGINE_SKIPPED,
 			list[i].rev ? DNSENGINE_APPLIED : DNSENGINE_SKIPPED, true };
 
+		if (list[i].user == verify_sweep_tag)
+			continue;	/* an orphan a sweep would remove: listed, not counted */
 		reconcile_done(d->rec, &list[i], &r);
+		verify_note(d->ver, list[i].family, list[i].addr);
 	}
 	free(list);
 }
@@ -148,7 +152,12 @@ static void eng_done(void *cbarg, const struct dnsengine_change *c, const struct
 	}
 	if (r->fwd == DNSENGINE_APPLIED || r->rev == DNSENGINE_APPLIED)
 		d->last_success = time(NULL);
+	if (c->user == verify_sweep_tag) {
+		verify_sweep_done(d->ver, c, r);
+		return;
+	}
 	reconcile_done(d->rec, c, r);
+	verify_note(d->ver, c->family, c->addr);	/* compared at the next IXFR run */
 }
 
 static void on_batch(const struct ls_event *ev, size_t n, void *arg)
@@ -327,13 +336,60 @@ static void ver_repair(void *ctx, int family, const uint8_t *addr)
 	reconcile_repair(d->rec, family, addr);
 }
 
+static bool may_send(const struct daemon *d);
+
+/* "sweep-orphans": an orphan's removal goes the way the reconciler's changes go */
+static int ver_remove(void *ctx, const struct dnsengine_change *c)
+{
+	struct daemon *d = ctx;
+
+	if (!may_send(d))
+		return 0;	/* standing by (HA): the active node sweeps */
+	return d->a->dry_run ? dry_submit(d, c) : eng_submit(d, c);
+}
+
+static bool ver_wanted(void *ctx, int family, const uint8_t *addr, const char *fqdn,
+		       const uint8_t *dhcid, bool reverse)
+{
+	struct daemon *d = ctx;
+
+	return reconcile_wanted(d->rec, family, addr, fqdn, dhcid, reverse);
+}
+
+/*
+ * "sweep-orphans" on: remember the clients of every lease row from now on (at
+ * start-up, before the lease files are read, so their history counts too)
+ */
+static int open_known(struct daemon *d, const struct config *cfg)
+{
+	int err;
+
+	if (!cfg->sweep_orphans) {
+		reconcile_set_known(d->rec, NULL);
+		known_free(d->known);
+		d->known = NULL;
+		return 0;
+	}
+	if (d->known)
+		return 0;
+	err = known_new(&d->known, cfg->sweep_known_max);
+	if (err) {
+		pr_err("daemon: cannot keep the clients seen for sweep-orphans (%s)", ls_strerror(err));
+		return err;
+	}
+	reconcile_set_known(d->rec, d->known);
+	return 0;
+}
+
 /* (Re)start the verifier over @cfg's zones (its counters start again on a reload). */
 static int open_verify(struct daemon *d, const struct config *cfg)
 {
 	struct verify_opts vo = { .zones = cfg->zones, .owner = d->owner,
 				  .interval_s = cfg->dns_verify_s,
 				  .timeout_ms = cfg->dns_verify_timeout_ms, .repair = ver_repair,
-				  .ctx = d };
+				  .ctx = d, .known = cfg->sweep_orphans ? d->known : NULL,
+				  .wanted = ver_wanted, .remove = ver_remove,
+				  .dry_run = d->a->dry_run };
 	struct verify *nv;
 	int err = verify_new(&nv, &vo);
 
@@ -725,6 +781,7 @@ static void reload(struct daemon *d)
 	d->eng = ne;
 	if (d->eng)
 		ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+	open_known(d, nc);	/* sweep-orphans turned on: clients seen from now on */
 	open_verify(d, nc);	/* the old one points into the old configuration */
 	config_free(d->cfg);
 	d->cfg = nc;
@@ -804,6 +861,7 @@ static int open_tables(struct daemon *d)
 	for (int i = 0; i < 2; i++) {
 		struct leases_opts lo = {
 			.watch = 1, .grace = d->cfg->expire_grace_s, .on_change = reconcile_lease_change,
+			.on_row = reconcile_lease_row,
 			.ctx = d->rec,
 		};
 		int err;
@@ -852,6 +910,9 @@ static int open_all(struct daemon *d)
 	ro.submit_ctx = d;
 	ro.clock = wall;
 	err = reconcile_new(&d->rec, &ro);
+	if (err)
+		return err;
+	err = open_known(d, d->cfg);
 	if (err)
 		return err;
 	err = open_tables(d);
@@ -934,6 +995,7 @@ static void close_all(struct daemon *d)
 	dnsengine_free(d->eng);
 	verify_free(d->ver);
 	reconcile_free(d->rec);
+	known_free(d->known);
 	owner_close(d->owner);	/* commits and syncs what is pending */
 	if (d->tfd >= 0)
 		close(d->tfd);

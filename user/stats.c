@@ -226,7 +226,7 @@ static const struct stats_metric
 		       "Zone verifications (AXFR compared with the ownership store) completed.",
 		       METRICS_COUNTER, L_Z },
 	M_VER_REC = { "leasesnoop_verify_records_total",
-		      "Verification findings by zone: owned records missing, owned RRsets wrong, bindings repaired, failed transfers.",
+		      "Verification findings by zone: owned records missing, owned RRsets wrong, bindings repaired, failed transfers, orphan names found and orphan removals applied (sweep-orphans).",
 		      METRICS_COUNTER, L_ZONE },
 	M_VER_FOREIGN = { "leasesnoop_verify_foreign_records",
 			  "RRs of other types at owned names, last verification.", METRICS_GAUGE,
@@ -666,6 +666,10 @@ static void walk_verify(const struct walk *w, const struct stats_snapshot *s)
 		w_uint(w, "serial", z->serial, &M_VER_SERIAL, zl);
 		w_uint(w, "last-time", z->last_time > 0 ? (uint64_t)z->last_time : 0, &M_VER_LAST, zl);
 		w_uint(w, "last-duration-ms", z->last_ms, NULL, NULL);
+		w_uint(w, "orphans-found", z->orphans_found, &M_VER_REC,
+		       (const char *const[]){ z->zone, "orphans-found" });
+		w_uint(w, "orphans-removed", z->orphans_removed, &M_VER_REC,
+		       (const char *const[]){ z->zone, "orphans-removed" });
 		w_close(w);
 	}
 	w_close(w);

@@ -77,6 +77,8 @@ struct config {
 	uint32_t expire_grace_s;		/* "expire-grace" (s) */
 	uint32_t dns_verify_s;			/* "dns-verify-interval" (s), 0 = off */
 	uint32_t dns_verify_timeout_ms;		/* "dns-verify-timeout" (s): one zone transfer */
+	bool sweep_orphans;			/* "sweep-orphans": verify also removes orphans */
+	uint32_t sweep_known_max;		/* "sweep-known-clients": DHCIDs remembered */
 	uint32_t max_pending_events;		/* "max-pending-events" */
 	uint32_t max_inflight;			/* "batching": "max-queued-changes" */
 	struct dnsengine_opts engine;		/* "batching": message limits and timeouts */

@@ -13,15 +13,10 @@
 #include "user/dns/dnsmsg.h"
 #include "user/dns/zdiff.h"
 
-struct rr {
-	uint16_t type;
-	uint16_t len;
-	uint8_t *data;
-};
 
 struct zname {
 	struct zname *next;
-	struct rr *rrs;
+	struct zdiff_rr *rrs;
 	size_t n, cap;
 	char name[];
 };
@@ -107,7 +102,7 @@ int zdiff_add(struct zdiff *z, const char *owner, uint16_t type, uint32_t ttl,
 	      const uint8_t *rdata, size_t len)
 {
 	struct zname *n = find(z, owner);
-	struct rr *r;
+	struct zdiff_rr *r;
 
 	(void)ttl;
 	if (len > 65535)
@@ -128,7 +123,7 @@ int zdiff_add(struct zdiff *z, const char *owner, uint16_t type, uint32_t ttl,
 	}
 	if (n->n == n->cap) {
 		size_t cap = n->cap ? n->cap * 2 : 4;
-		struct rr *p = realloc(n->rrs, cap * sizeof(*p));
+		struct zdiff_rr *p = realloc(n->rrs, cap * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
@@ -152,7 +147,7 @@ int zdiff_del(struct zdiff *z, const char *owner, uint16_t type, const uint8_t *
 	struct zname *n = find(z, owner);
 
 	for (size_t k = 0; n && k < n->n; k++) {
-		struct rr *r = &n->rrs[k];
+		struct zdiff_rr *r = &n->rrs[k];
 
 		if (r->type != type || r->len != len || memcmp(r->data, rdata, len))
 			continue;
@@ -162,6 +157,21 @@ int zdiff_del(struct zdiff *z, const char *owner, uint16_t type, const uint8_t *
 		return 0;
 	}
 	return -ENOENT;
+}
+
+void zdiff_walk(const struct zdiff *z, zdiff_walk_fn cb, void *arg)
+{
+	for (size_t i = 0; i < z->nb; i++)
+		for (const struct zname *n = z->b[i]; n; n = n->next)
+			cb(arg, n->name, n->rrs, n->n);
+}
+
+size_t zdiff_name(const struct zdiff *z, const char *name, const struct zdiff_rr **rrs)
+{
+	const struct zname *n = find(z, name);
+
+	*rrs = n ? n->rrs : NULL;
+	return n ? n->n : 0;
 }
 
 size_t zdiff_rrs(const struct zdiff *z)
@@ -201,7 +211,7 @@ static void say(struct zdiff_verdict *v, const char *type, const char *mid, cons
 		 tail);
 }
 
-static bool rr_eq(const struct rr *r, const struct zdiff_want *w)
+static bool rr_eq(const struct zdiff_rr *r, const struct zdiff_want *w)
 {
 	return r->type == w->type && r->len == w->len && !memcmp(r->data, w->rdata, w->len);
 }

@@ -31,6 +31,19 @@ struct zdiff_verdict {
 	char what[192];		/* "A 192.0.2.5 missing, DHCID differs", for the log */
 };
 
+/* One RR held at a name (zdiff_walk()). */
+struct zdiff_rr {
+	uint16_t type;
+	uint16_t len;
+	uint8_t *data;		/* as zdiff_add() was given it */
+};
+
+/*
+ * zdiff_walk_fn - one owner name @name with its RRs @rrs[0..n) (n may be
+ * 0: every RR of the name was deleted). Valid during the call only.
+ */
+typedef void (*zdiff_walk_fn)(void *arg, const char *name, const struct zdiff_rr *rrs, size_t n);
+
 /* zdiff_new() - an empty zone. Returns 0 or -ENOMEM. */
 int zdiff_new(struct zdiff **out);
 /* zdiff_free() - NULL is a no-op. */
@@ -46,6 +59,13 @@ int zdiff_add(struct zdiff *z, const char *owner, uint16_t type, uint32_t ttl,
  * deletion). Returns 0, or -ENOENT when it was not held.
  */
 int zdiff_del(struct zdiff *z, const char *owner, uint16_t type, const uint8_t *rdata, size_t len);
+/* zdiff_walk() - every name held, in no particular order, to @cb(@arg). */
+void zdiff_walk(const struct zdiff *z, zdiff_walk_fn cb, void *arg);
+/*
+ * zdiff_name() - the RRs at @name: sets *@rrs and returns how many (0 and
+ * *@rrs NULL when the name is not held). Valid until the zone changes.
+ */
+size_t zdiff_name(const struct zdiff *z, const char *name, const struct zdiff_rr **rrs);
 /* zdiff_rrs() - RRs held. */
 size_t zdiff_rrs(const struct zdiff *z);
 /*

@@ -911,6 +911,11 @@ int leases_apply(struct leases *t, const struct kea_row *r)
 	if (err)
 		return err;
 	note_due(t, ei);
+	if (t->o.on_row) {
+		/* every row kept, the initial load's too: the history of who held what */
+		decode(t, &t->ents[ei], &now_l);
+		t->o.on_row(t->o.ctx, &now_l);
+	}
 	if (kind) {
 		decode(t, &t->ents[ei], &now_l);
 		emit(t, kind, &now_l, old ? &prev : NULL, kind == LEASE_CH_MOVED ? &oth : NULL);

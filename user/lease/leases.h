@@ -82,6 +82,8 @@ struct leases_opts {
 	int watch;			/* inotify on the file's directory (else poll process()) */
 	uint32_t grace;			/* seconds after expire before LEASE_CH_EXPIRED */
 	leases_change_fn on_change;	/* NULL: no feed */
+	/* each row stored, the initial load included (no change kind); NULL: none */
+	void (*on_row)(void *ctx, const struct lease *l);
 	void *ctx;
 	time_t (*clock)(void *ctx);	/* NULL: time(NULL); tests drive their own */
 	void *clock_ctx;

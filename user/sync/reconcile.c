@@ -18,6 +18,7 @@
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 #include "user/common/util.h"
+#include "user/sync/known.h"
 #include "user/sync/reconcile.h"
 
 #define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
@@ -108,6 +109,7 @@ struct reconcile {
 	uint64_t flog_start, flog_dropped;	/* rate limit of failed-change lines */
 	unsigned int flog_n;
 	char last_error[256];
+	struct known *known;	/* "sweep-orphans": DHCIDs of the clients seen; NULL: not kept */
 	struct reconcile_stats st;
 };
 
@@ -1161,6 +1163,39 @@ void reconcile_set_config(struct reconcile *r, const struct config *cfg)
 	r->cfg = cfg;
 	r->next_full_ms = cfg->full_reconcile_s ?
 		now_ms(r) + (uint64_t)cfg->full_reconcile_s * 1000 : UINT64_MAX;
+}
+
+/* "sweep-orphans": the DHCID this row's client has (or had) at this row's name */
+void reconcile_lease_row(void *ctx, const struct lease *l)
+{
+	struct reconcile *r = ctx;
+	struct owner_rec rec;
+	char fqdn[ZONES_NAME_MAX];
+	const char *why = NULL;
+
+	if (!r->known)
+		return;
+	lease_identity(l, &rec);
+	if (!rec.id_len || lease_name(r, l, fqdn, sizeof(fqdn), &why) ||
+	    dhcid_compute(rec.id_type, rec.id, rec.id_len, fqdn, rec.dhcid))
+		return;
+	known_put(r->known, rec.dhcid, l->family, l->addr);
+}
+
+void reconcile_set_known(struct reconcile *r, struct known *k)
+{
+	r->known = k;
+}
+
+bool reconcile_wanted(struct reconcile *r, int family, const uint8_t *addr, const char *fqdn,
+		      const uint8_t *dhcid, bool reverse)
+{
+	struct want w;
+
+	desired(r, family, addr, now_wall(r), &w);
+	if (!w.ok || memcmp(w.rec.dhcid, dhcid, DHCID_RDATA_LEN) || strcmp(w.fqdn, fqdn))
+		return false;
+	return reverse ? w.rz != NULL : w.fz != NULL;
 }
 
 void reconcile_lease_change(void *ctx, const struct lease_change *ch)

@@ -18,6 +18,7 @@
 #define LS_RECONCILE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -26,6 +27,7 @@
 #include "user/ctl/config.h"
 #include "user/dns/dnsengine.h"
 #include "user/lease/leases.h"
+#include "user/sync/known.h"
 #include "user/sync/owner.h"
 
 /* reconcile_submit_fn - send @c to DNS (the engine, or --dry-run's printer). 0 or -errno. */
@@ -121,6 +123,27 @@ int reconcile_retire_zones(struct reconcile *r, const struct zones *keep);
  * RFC 4703 steps (conflict rules included).
  */
 void reconcile_repair(struct reconcile *r, int family, const uint8_t *addr);
+
+/*
+ * reconcile_set_known() - "sweep-orphans": from now on remember in @k the
+ * DHCID of every lease row read (its client at its name), whatever its
+ * state; NULL: stop. @k must outlive the reconciler or be unset first.
+ */
+void reconcile_set_known(struct reconcile *r, struct known *k);
+
+/*
+ * reconcile_lease_row() - the lease tables' on_row (ctx = the reconciler):
+ * with reconcile_set_known(), remembers the row's client at its name.
+ */
+void reconcile_lease_row(void *ctx, const struct lease *l);
+
+/*
+ * reconcile_wanted() - the live lease at (@family, @addr) wants the binding
+ * (@fqdn, @dhcid) published now: its forward side (!@reverse) or its
+ * reverse side (@reverse) goes to a configured zone. For the orphan sweep.
+ */
+bool reconcile_wanted(struct reconcile *r, int family, const uint8_t *addr, const char *fqdn,
+		      const uint8_t *dhcid, bool reverse);
 
 /*
  * reconcile_tick() - timers: pending wire events past their deadline become

@@ -18,8 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include "user/dns/dnsengine.h"
 #include "user/dns/zdiff.h"
 #include "user/dns/zones.h"
+#include "user/sync/known.h"
 #include "user/sync/owner.h"
 
 /* Per zone, for --stats and /metrics. Counters are totals since start. */
@@ -36,6 +38,8 @@ struct verify_zone_stats {
 	uint32_t serial;	/* SOA serial of the last verified content */
 	int64_t last_time;	/* Unix time of the last completed verification, 0: never */
 	uint64_t last_ms;	/* how long it took: transfer and comparison, ms */
+	uint64_t orphans_found;	/* "sweep-orphans": orphan names found, every run */
+	uint64_t orphans_removed;	/* orphan removals the server applied */
 };
 
 /* One owned binding, as the comparison needs it. */
@@ -54,6 +58,9 @@ typedef void (*verify_item_fn)(void *arg, const struct verify_bind *b, const cha
 
 struct verify_counts {
 	uint64_t missing, wrong, foreign, bad;
+	/* optional: each name judged, with its foreign RRs (0 too) */
+	void (*foreign_at)(void *arg, const char *name, unsigned int n);
+	void *foreign_arg;
 };
 
 /*
@@ -69,6 +76,11 @@ long verify_plan(const struct zdiff *z, const char *zone, bool reverse,
 		 struct verify_counts *cnt);
 
 typedef void (*verify_repair_fn)(void *ctx, int family, const uint8_t *addr);
+/* verify_remove_fn - send an orphan's removal (the engine, or --dry-run's printer). */
+typedef int (*verify_remove_fn)(void *ctx, const struct dnsengine_change *c);
+/* verify_wanted_fn - reconcile_wanted(): the live lease at the address wants this binding. */
+typedef bool (*verify_wanted_fn)(void *ctx, int family, const uint8_t *addr, const char *fqdn,
+				 const uint8_t *dhcid, bool reverse);
 
 struct verify_opts {
 	const struct zones *zones;	/* must outlive the verifier */
@@ -77,7 +89,20 @@ struct verify_opts {
 	uint32_t timeout_ms;		/* one transfer */
 	verify_repair_fn repair;
 	void *ctx;
+	/*
+	 * "sweep-orphans" (user/sync/sweep.h): with @known set, each completed
+	 * verification also removes the zone's orphans through @remove (its
+	 * changes carry verify_sweep_tag in .user; hand their outcome to
+	 * verify_sweep_done()); @wanted and @remove take @ctx
+	 */
+	const struct known *known;
+	verify_wanted_fn wanted;
+	verify_remove_fn remove;
+	bool dry_run;			/* log "would remove" */
 };
+
+/* The .user of the orphan removals the verifier sends. */
+extern char verify_sweep_tag[];
 
 struct verify;
 
@@ -98,6 +123,19 @@ void verify_tick(struct verify *v);
 void verify_process(struct verify *v);
 /* verify_busy() - a transfer is under way or zones are queued. */
 bool verify_busy(const struct verify *v);
+/*
+ * verify_sweep_done() - the final outcome @r of orphan removal @c (whose
+ * .user is verify_sweep_tag): counted in its zone. @v may be NULL (the
+ * verifier was replaced meanwhile): nothing is counted.
+ */
+void verify_sweep_done(struct verify *v, const struct dnsengine_change *c,
+		       const struct dnsengine_result *r);
+/*
+ * verify_note() - the binding at (@family, @addr) changed in the store (an
+ * add or removal came back from the engine): the next IXFR verification
+ * compares it even if the transfer does not touch its names. @v may be NULL.
+ */
+void verify_note(struct verify *v, int family, const uint8_t *addr);
 /* verify_nzones() / verify_zone_at() - per-zone counters. */
 size_t verify_nzones(const struct verify *v);
 const struct verify_zone_stats *verify_zone_at(const struct verify *v, size_t i);

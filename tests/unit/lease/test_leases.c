@@ -447,6 +447,48 @@ static void test_cmd_print(void **state)
 	free(s);
 }
 
+struct rows {
+	int n;
+	char host[8][32];
+};
+
+static void on_row(void *ctx, const struct lease *l)
+{
+	struct rows *r = ctx;
+
+	assert_true(r->n < 8);
+	snprintf(r->host[r->n++], 32, "%s", l->hostname);
+}
+
+/* on_row: every row kept, the initial load's history rows too (sweep-orphans) */
+static void test_on_row(void **state)
+{
+	char path[] = "/tmp/ls-test-leases-XXXXXX";
+	int fd = mkstemp(path);
+	struct rows r = { 0 };
+	struct leases_opts o = { .on_row = on_row, .ctx = &r };
+	struct leases *t;
+	time_t now = time(NULL);
+	FILE *f;
+
+	(void)state;
+	f = fdopen(fd, "w");
+	fprintf(f, H4 ",pool_id\n");
+	/* one address, two clients in turn: the first one's row is history */
+	fprintf(f, "10.0.0.1,00:01,,3600,%lld,1,1,1,first,0,,0\n", (long long)now - 100);
+	fprintf(f, "10.0.0.1,00:02,,3600,%lld,1,1,1,second,0,,0\n", (long long)now + 3600);
+	fprintf(f, "10.0.0.1,00:02,,3600,%lld,1,1,1,second,0,,0\n", (long long)now + 3600);
+	fprintf(f, "10.0.0.1,00:02,,0,%lld,1,1,1,second,0,,0\n", (long long)now);
+	fclose(f);
+	assert_int_equal(leases_open(&t, path, 4, &o), 0);
+	/* the repeat changes nothing, the deletion keeps nothing */
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.host[0], "first");
+	assert_string_equal(r.host[1], "second");
+	leases_close(t);
+	unlink(path);
+}
+
 static void test_real_v6_file(void **state)
 {
 	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
@@ -552,7 +594,7 @@ int main(void)
 		cmocka_unit_test(test_memory_per_lease),
 		cmocka_unit_test(test_cmd_print),
 		cmocka_unit_test(test_inactive_why),
-		cmocka_unit_test(test_real_v6_file),
+		cmocka_unit_test(test_real_v6_file), cmocka_unit_test(test_on_row),
 	};
 
 	log_set_level(LOG_LVL_ERR);

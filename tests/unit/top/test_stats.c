@@ -103,6 +103,8 @@ static void snap_full(struct snap *x)
 	x->verify[0].serial = (uint32_t)n++;
 	x->verify[0].last_time = (int64_t)n++;
 	x->verify[0].last_ms = n++;
+	x->verify[0].orphans_found = n++;
+	x->verify[0].orphans_removed = n++;
 	s->verify = x->verify;
 	s->nverify = 1;
 	s->ncr = true;
@@ -295,8 +297,9 @@ static void test_metrics_equal_json(void **state)
 	SAME("leasesnoop_ncr_total", "result=\"invalid\"", "ncr/ncr-invalid");
 	SAME("leasesnoop_ncr_total", "result=\"error\"", "ncr/ncr-error");
 	SAME("leasesnoop_verify_runs_total", "zone=\"dyn.example.\"", "verify/dyn.example./runs");
-	for (int r = 0; r < 4; r++) {
-		static const char *const res[] = { "missing", "wrong", "repaired", "failures" };
+	for (int r = 0; r < 6; r++) {
+		static const char *const res[] = { "missing", "wrong", "repaired", "failures",
+						   "orphans-found", "orphans-removed" };
 
 		snprintf(lbl, sizeof(lbl), "zone=\"dyn.example.\",result=\"%s\"", res[r]);
 		snprintf(path, sizeof(path), "verify/dyn.example./%s", res[r]);
@@ -459,7 +462,7 @@ static void test_json_shape(void **state)
 					      "srtt-ms", "batch-size", "window", "pace-cuts" };
 	static const char *const vzone[] = { "runs", "ixfr-runs", "missing", "wrong", "repaired",
 					     "foreign", "failures", "serial", "last-time",
-					     "last-duration-ms" };
+					     "last-duration-ms", "orphans-found", "orphans-removed" };
 	struct snap x;
 	const char *k;
 	json_t *j, *v;
