@@ -13,6 +13,7 @@
 #include "user/common/errcode.h"
 #include "user/common/wire_ctx.h"
 #include "user/dns/tkey.h"
+#include "user/dns/tsig.h"
 
 #define DNS_HDR 12
 #define CLASS_ANY 255
@@ -21,30 +22,12 @@
 
 static const char gss_alg[] = "gss-tsig.";
 
-/* Presentation name (no escapes) to lower-case wire form. */
+/* a key or algorithm name: never empty, never the root */
 static int name_to_wire(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
-	size_t o = 0;
-	const char *p = s;
-
 	if (!s || !*s || !strcmp(s, "."))
 		return -EINVAL;
-	while (*p) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (l == 0 || l > 63 || o + 1 + l + 1 > cap)
-			return -EINVAL;
-		out[o++] = (uint8_t)l;
-		for (size_t i = 0; i < l; i++)
-			out[o++] = (uint8_t)tolower((unsigned char)p[i]);
-		p += l;
-		if (*p == '.')
-			p++;
-	}
-	out[o++] = 0;
-	*len = o;
-	return 0;
+	return tsig_name_to_wire(s, out, cap, len);
 }
 
 /*

@@ -85,8 +85,7 @@ size_t tsig_alg_size(enum tsig_alg alg)
 	return alg < TSIG_ALG_COUNT_ ? algs[alg].size : 0;
 }
 
-/* Presentation name to lower-case uncompressed wire form (canonical, RFC 4034 §6.2). */
-static int name_to_wire(const char *s, uint8_t *out, size_t cap, size_t *len)
+int tsig_name_to_wire(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t o = 0;
 	const char *p = s;
@@ -204,7 +203,7 @@ int tsig_key_init(struct tsig_key *key, const char *name, const char *alg, const
 	snprintf(key->name, sizeof(key->name), "%s%s", name, name[n - 1] == '.' ? "" : ".");
 	for (char *p = key->name; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (name_to_wire(key->name, key->wname, sizeof(key->wname), &key->wname_len) < 0) {
+	if (tsig_name_to_wire(key->name, key->wname, sizeof(key->wname), &key->wname_len) < 0) {
 		pr_err("tsig: bad key name '%s' (not a DNS name)", name);
 		return LS_EKEYFILE;
 	}
@@ -505,7 +504,7 @@ int tsig_sign(const struct tsig_key *key, uint8_t *buf, size_t *len, size_t cap,
 
 	if (n < DNS_HDR)
 		return -EINVAL;
-	if (name_to_wire(algs[key->alg].dns, walg, sizeof(walg), &walg_len) < 0)
+	if (tsig_name_to_wire(algs[key->alg].dns, walg, sizeof(walg), &walg_len) < 0)
 		return -EINVAL;
 	if (n + key->wname_len + 10 + walg_len + 10 + ml + 6 > cap)
 		return -ENOSPC;		/* before the HMAC: a full buffer costs nothing */
@@ -622,7 +621,7 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 		uint8_t want_alg[TSIG_NAME_MAX];
 		size_t want_len;
 
-		name_to_wire(algs[key->alg].dns, want_alg, sizeof(want_alg), &want_len);
+		tsig_name_to_wire(algs[key->alg].dns, want_alg, sizeof(want_alg), &want_len);
 		if (rr.wkey_len != key->wname_len || memcmp(rr.wkey, key->wname, rr.wkey_len) ||
 		    rr.walg_len != want_len || memcmp(rr.walg, want_alg, want_len))
 			return LS_ETSIG_BADKEY;

@@ -80,6 +80,14 @@ const char *tsig_alg_name(enum tsig_alg alg);
 size_t tsig_alg_size(enum tsig_alg alg);
 
 /*
+ * tsig_name_to_wire() - presentation name @s (trailing dot optional; "." is
+ * the root) to lower-case uncompressed wire form in @out (cap bytes),
+ * canonical as RFC 4034 §6.2 orders names; *@len its length. 0, or -EINVAL
+ * (empty, an empty or over-long label, no room) or -ENOSPC.
+ */
+int tsig_name_to_wire(const char *s, uint8_t *out, size_t cap, size_t *len);
+
+/*
  * tsig_key_init() - fill @key from a name, an algorithm name, a base64
  * secret and a digest-bits value (0 = no truncation; otherwise a multiple of
  * 8, at least 80 and at least half the MAC, as Kea and RFC 8945 require).
