@@ -305,13 +305,16 @@ static json_t *owned_json(struct daemon *d, const json_t *args)
 
 static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 {
+	struct adopt_stats as = d->adopt_st;
 	const struct stats_sources src = {
 		.rec = d->rec, .eng = d->eng, .owner = d->owner, .tab = { d->tab[0], d->tab[1] },
-		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .ncr = d->ncr, .adopt = &d->adopt_st,
+		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .ncr = d->ncr, .adopt = &as,
 		.feed = d->feed,
 		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
 		.version = argp_program_version,
 	};
+
+	adopt_probe_get_stats(d->probe, &as);	/* a chunk still being asked about counts too */
 
 	return stats_collect(s, &src);
 }

@@ -286,15 +286,20 @@ fail:
 	return err;
 }
 
+void adopt_probe_get_stats(const struct adopt_probe *p, struct adopt_stats *st)
+{
+	if (!p || !st)
+		return;
+	st->queries += p->st.queries;
+	st->answers += p->st.answers;
+	st->failures += p->st.failures;
+}
+
 void adopt_probe_free(struct adopt_probe *p, struct adopt_stats *st)
 {
 	if (!p)
 		return;
-	if (st) {
-		st->queries += p->st.queries;
-		st->answers += p->st.answers;
-		st->failures += p->st.failures;
-	}
+	adopt_probe_get_stats(p, st);
 	dnsio_free(p->io);
 	free(p->slots);
 	free(p->bits);

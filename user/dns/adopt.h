@@ -53,6 +53,8 @@ int adopt_probe_start(struct adopt_probe **out, struct adopt_item *items, size_t
 int adopt_probe_fd(const struct adopt_probe *p);
 int adopt_probe_run(struct adopt_probe *p);
 void adopt_probe_free(struct adopt_probe *p, struct adopt_stats *st);
+/* adopt_probe_get_stats() - add the counters so far (a probe still running) to @st */
+void adopt_probe_get_stats(const struct adopt_probe *p, struct adopt_stats *st);
 
 /**
  * adopt_probe() - fill the out fields of @items[0..n). Each wanted side is
