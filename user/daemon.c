@@ -1182,7 +1182,12 @@ fatal:
 	/* a fatal loop error must reach main() so it exits non-zero (Restart=on-failure) */
 	pr_err("daemon: stopping after a fatal error (%s)", ls_strerror(err));
 out:
-	adopt_run(&d, -ECANCELED);
+	/*
+	 * an adoption round still running is dropped, not handed back: its
+	 * leases would only be marked dirty and flushed at exit, and the next
+	 * start's full pass asks DNS about them again
+	 */
+	adopt_probe_free(d.probe, NULL);
 	close_all(&d);
 	return err;
 }
