@@ -46,7 +46,7 @@
 #define EXIT_DRAIN_MS 3000	/* at exit: let changes in flight finish (the store has the rest) */
 
 enum { TAG_RING = 1, TAG_L4, TAG_L6, TAG_DNS, TAG_CTL, TAG_TIMER, TAG_HA, TAG_VERIFY, TAG_NCR,
-       TAG_FEED, TAG_ADOPT };
+       TAG_FEED, TAG_ADOPT, TAG_GSS };
 #define METRICS_EVERY_TICKS 5	/* the registry mirrors the statistics once a second */
 
 struct daemon {
@@ -778,12 +778,17 @@ static void reload(struct daemon *d)
 	}
 	if (d->eng) {
 		epoll_ctl(d->ep, EPOLL_CTL_DEL, dnsengine_fd(d->eng), NULL);
+		/* GSS-TSIG: the worker closes its fd later, on its own; stop watching it now */
+		if (dnsengine_gss_fd(d->eng) >= 0)
+			epoll_ctl(d->ep, EPOLL_CTL_DEL, dnsengine_gss_fd(d->eng), NULL);
 		dnsengine_free(d->eng);
 	}
 	reconcile_forget_inflight(d->rec);
 	d->eng = ne;
-	if (d->eng)
+	if (d->eng) {
 		ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+		ep_add(d, dnsengine_gss_fd(d->eng), TAG_GSS);	/* -1 (none): not watched */
+	}
 	open_known(d, nc);	/* sweep-orphans turned on: clients seen from now on */
 	open_verify(d, nc);	/* the old one points into the old configuration */
 	config_free(d->cfg);
@@ -957,6 +962,9 @@ static int open_all(struct daemon *d)
 		err = open_verify(d, d->cfg);
 	if (!err && d->eng)
 		err = ep_add(d, dnsengine_fd(d->eng), TAG_DNS);
+	/* GSS-TSIG's Kerberos steps end on a worker thread: their results wake the loop */
+	if (!err && d->eng)
+		err = ep_add(d, dnsengine_gss_fd(d->eng), TAG_GSS);
 	if (!err && d->cfg->ha.enabled) {
 		err = ha_open(&d->ha, &d->cfg->ha, on_ha_change, d);
 		err = err ?: ep_add(d, ha_fd(d->ha), TAG_HA);
@@ -1124,6 +1132,8 @@ int daemon_run(const struct daemon_args *a)
 				ncr_listen_process(d.ncr, 0);
 				break;
 			case TAG_FEED:	/* a NOTIFY: read by the feed's turn below */
+				break;
+			case TAG_GSS:	/* a Kerberos step done: dnsengine_run() below takes it */
 				break;
 			case TAG_HA:
 				err = ha_process(d.ha);

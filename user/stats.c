@@ -216,6 +216,17 @@ static const struct stats_metric
 		      METRICS_COUNTER, NULL },
 	M_GSS_CTX = { "leasesnoop_gss_tsig_contexts", "Usable GSS-TSIG contexts.", METRICS_GAUGE,
 		      NULL },
+	M_GSS_KRB = { "leasesnoop_gss_tsig_kerberos_steps_total",
+		      "Kerberos steps of GSS-TSIG negotiations (credentials, a ticket from the KDC) run on the worker thread.",
+		      METRICS_COUNTER, NULL },
+	M_GSS_KRB_MS = { "leasesnoop_gss_tsig_kerberos_milliseconds_total",
+			 "Time the worker thread spent in Kerberos steps (waiting on the KDC included).",
+			 METRICS_COUNTER, NULL },
+	M_GSS_KRB_MAX = { "leasesnoop_gss_tsig_kerberos_max_milliseconds",
+			  "The longest Kerberos step so far.", METRICS_GAUGE, NULL },
+	M_GSS_KRB_PEND = { "leasesnoop_gss_tsig_kerberos_pending",
+			   "Kerberos steps queued or running on the worker thread now.",
+			   METRICS_GAUGE, NULL },
 	M_HA_FAIL = { "leasesnoop_ha_poll_failures_total",
 		      "Queries to Kea's control socket without a usable answer.", METRICS_COUNTER,
 		      NULL },
@@ -475,6 +486,11 @@ static void walk_gss(const struct walk *w, const struct dnsengine_stats *es)
 	w_metric(w, other, &M_GSS_FAIL, (const char *const[]){ "other" });
 	w_uint(w, "rejected", es->gss_rejected, &M_GSS_REJ, NULL);
 	w_uint(w, "contexts", es->gss_contexts, &M_GSS_CTX, NULL);
+	/* the Kerberos steps, on the worker thread: the event loop never waits on a KDC */
+	w_uint(w, "kerberos-steps", es->gss_krb_steps, &M_GSS_KRB, NULL);
+	w_uint(w, "kerberos-ms", es->gss_krb_ms, &M_GSS_KRB_MS, NULL);
+	w_uint(w, "kerberos-max-ms", es->gss_krb_max_ms, &M_GSS_KRB_MAX, NULL);
+	w_uint(w, "kerberos-pending", es->gss_krb_pending, &M_GSS_KRB_PEND, NULL);
 	w_close(w);
 }
 

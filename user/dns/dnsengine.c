@@ -15,6 +15,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1414,7 +1415,22 @@ int dnsengine_run(struct dnsengine *e, int timeout_ms)
 				timeout_ms = w;
 		}
 	}
+	if (e->gss) {
+		/* a Kerberos step on the worker ends the wait too (dnsengine_gss_fd()) */
+		gss_poll(e->gss);
+		pump(e);
+		if (timeout_ms && gss_busy(e->gss)) {
+			struct pollfd pf[2] = { { dnsio_fd(e->io), POLLIN, 0 },
+						{ gss_fd(e->gss), POLLIN, 0 } };
+
+			if (poll(pf, 2, timeout_ms) < 0)
+				return -1;
+			timeout_ms = 0;
+		}
+	}
 	n = dnsio_poll(e->io, timeout_ms);
+	if (e->gss)
+		gss_poll(e->gss);
 	pump(e);
 	return n;
 }
@@ -1444,6 +1460,11 @@ int dnsengine_fd(const struct dnsengine *e)
 	return dnsio_fd(e->io);
 }
 
+int dnsengine_gss_fd(const struct dnsengine *e)
+{
+	return e->gss ? gss_fd(e->gss) : -1;
+}
+
 size_t dnsengine_pending(const struct dnsengine *e)
 {
 	return e->st.pending;
@@ -1466,6 +1487,10 @@ void dnsengine_get_stats(const struct dnsengine *e, struct dnsengine_stats *st)
 	st->gss_timeouts = g.timeouts;
 	st->gss_rejected = g.rejected;
 	st->gss_contexts = g.contexts;
+	st->gss_krb_steps = g.kerberos_steps;
+	st->gss_krb_ms = g.kerberos_ms;
+	st->gss_krb_max_ms = g.kerberos_max_ms;
+	st->gss_krb_pending = g.kerberos_pending;
 }
 
 size_t dnsengine_servers(const struct dnsengine *e)

@@ -136,6 +136,7 @@ struct dnsengine_stats {
 	/* GSS-TSIG contexts (user/dns/gss.h, struct gss_stats); zero without GSS-TSIG servers */
 	uint64_t gss_negotiations, gss_established, gss_renewals, gss_failures;
 	uint64_t gss_cred_failures, gss_tkey_errors, gss_timeouts, gss_rejected, gss_contexts;
+	uint64_t gss_krb_steps, gss_krb_ms, gss_krb_max_ms, gss_krb_pending;
 };
 
 /*
@@ -201,6 +202,13 @@ size_t dnsengine_drain(struct dnsengine *e, int timeout_ms);
 
 /* dnsengine_fd() - an fd (epoll) that is readable when dnsengine_run() has work. */
 int dnsengine_fd(const struct dnsengine *e);
+
+/*
+ * dnsengine_gss_fd() - a second fd, readable when a GSS-TSIG negotiation's
+ * Kerberos step (run on a worker thread) has finished and dnsengine_run()
+ * has work; -1 when no server uses GSS-TSIG. Watch it beside dnsengine_fd().
+ */
+int dnsengine_gss_fd(const struct dnsengine *e);
 
 /* dnsengine_pending() - changes submitted and not yet reported final. */
 size_t dnsengine_pending(const struct dnsengine *e);

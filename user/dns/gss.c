@@ -22,6 +22,7 @@
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 #include "user/dns/gss.h"
+#include "user/dns/gsswork.h"
 #include "user/dns/tkey.h"
 
 #define GSS_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_INTEG_FLAG)
@@ -45,7 +46,8 @@ struct gss_peer {
 	bool had;			/* a context existed before: the next one is a renewal */
 	unsigned int failures;		/* negotiations failed in a row */
 	unsigned int rejections;	/* contexts refused by the server in a row */
-	/* the negotiation under way */
+	/* the negotiation under way: its Kerberos step on the worker, then its TKEY exchange */
+	struct krb_job *job;		/* on the worker (gsswork.h): cred and ccache are its meanwhile */
 	gss_ctx_id_t nctx;
 	gss_name_t ntarget;
 	bool ncomplete;			/* GSS-API said complete already on the first call */
@@ -57,12 +59,36 @@ struct gss_peer {
 
 struct gss {
 	struct dnsio *io;
+	struct gsswork *work;		/* the thread the Kerberos steps run on */
 	struct gss_peer *peers;
 	struct gss_stats st;
 	unsigned int seq;
 };
 
 enum fail_kind { FAIL_CRED, FAIL_TKEY, FAIL_TIMEOUT, FAIL_OTHER };
+
+/*
+ * The Kerberos step of a negotiation, run on the worker: everything it
+ * reads is a copy, everything it makes (credentials, the context begun,
+ * our first token) is its own until the loop takes the job back.
+ */
+enum krb_step { KRB_OK, KRB_NAME, KRB_CRED, KRB_TICKET };
+
+struct krb_job {
+	struct gsswork_job wj;		/* first: the worker sees this */
+	struct gss_peer *gp;		/* who asked (the loop's; never read on the worker) */
+	struct zones_gss cfg;		/* the settings, copied: a reload may free the originals */
+	char ccache[64];		/* our private MEMORY: cache, or "" */
+	gss_cred_id_t cred;		/* in: kept from before, or none; out: what the step used */
+	/* out */
+	enum krb_step step;		/* KRB_OK, or the step that failed */
+	gss_name_t target;
+	gss_ctx_id_t ctx;
+	gss_buffer_desc token;		/* our first token, for the TKEY query */
+	OM_uint32 major;
+	OM_uint32 ntime;		/* the seconds GSS-API gives the context */
+	char why[256];			/* GSS-API's words for a failure */
+};
 
 /* ---- decisions ---- */
 
@@ -189,14 +215,14 @@ const struct tsig_key *gss_ctx_key(const struct gss_ctx *c)
  * MIT keeps using an expired ticket found there instead of getting a new
  * one from the keytab, and says "Ticket expired" even when the KDC is up.
  */
-static void ccache_forget(struct gss_peer *gp)
+static void ccache_forget(const char *name)
 {
 	krb5_context k;
 	krb5_ccache cc;
 
-	if (!gp->ccache[0] || krb5_init_context(&k))
+	if (!name[0] || krb5_init_context(&k))
 		return;
-	if (!krb5_cc_resolve(k, gp->ccache, &cc))
+	if (!krb5_cc_resolve(k, name, &cc))
 		krb5_cc_destroy(k, cc);
 	krb5_free_context(k);
 }
@@ -238,7 +264,7 @@ static void neg_fail(struct gss_peer *gp, enum fail_kind k, const char *fmt, ...
 	if (k == FAIL_CRED && gp->cred != GSS_C_NO_CREDENTIAL)
 		gss_release_cred(&minor, &gp->cred);
 	if (k == FAIL_CRED)
-		ccache_forget(gp);
+		ccache_forget(gp->ccache);
 	gp->failures++;
 	d = gss_backoff_ms(gp->failures, gp->cfg->retry_interval);
 	gp->t.retry_at = dnsio_now_ms() + d;
@@ -260,42 +286,38 @@ static void neg_fail(struct gss_peer *gp, enum fail_kind k, const char *fmt, ...
 			  gp->failures, (unsigned long long)d);
 }
 
-static int acquire(struct gss_peer *gp, char *why, size_t cap)
+/* On the worker: credentials for @j (from the keytab, the cache, or the default cache). */
+static int acquire(struct krb_job *j)
 {
-	const struct zones_gss *c = gp->cfg;
+	const struct zones_gss *c = &j->cfg;
 	gss_key_value_element_desc el[2];
 	gss_key_value_set_desc store = { 0, el };
 	gss_OID_set_desc mechs = { 1, (gss_OID)gss_mech_krb5 };
 	gss_name_t name = GSS_C_NO_NAME;
 	OM_uint32 major, minor, m2;
 
-	if (c->client_keytab[0]) {
+	if (c->client_keytab[0])
 		el[store.count++] = (gss_key_value_element_desc){ "client_keytab", c->client_keytab };
-		/* one private cache per server for its whole life (MEMORY: caches are never freed) */
-		if (!c->credentials_cache[0] && !gp->ccache[0])
-			snprintf(gp->ccache, sizeof(gp->ccache), "MEMORY:leasesnoop-gss-%u-%u",
-				 (unsigned int)getpid(), ++gp->g->seq);
-	}
-	if (c->credentials_cache[0] || gp->ccache[0])
+	if (c->credentials_cache[0] || j->ccache[0])
 		el[store.count++] = (gss_key_value_element_desc){
-			"ccache", c->credentials_cache[0] ? c->credentials_cache : gp->ccache };
+			"ccache", c->credentials_cache[0] ? c->credentials_cache : j->ccache };
 	if (c->client_principal[0]) {
 		gss_buffer_desc b = { strlen(c->client_principal), (void *)c->client_principal };
 
 		major = gss_import_name(&minor, &b, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &name);
 		if (GSS_ERROR(major)) {
-			reason(major, minor, why, cap);
+			reason(major, minor, j->why, sizeof(j->why));
 			return LS_EGSS;
 		}
 	}
 	major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
-				      store.count ? &store : NULL, &gp->cred, NULL, NULL);
+				      store.count ? &store : NULL, &j->cred, NULL, NULL);
 	if (GSS_ERROR(major))
-		reason(major, minor, why, cap);
+		reason(major, minor, j->why, sizeof(j->why));
 	if (name != GSS_C_NO_NAME)
 		gss_release_name(&m2, &name);
 	if (GSS_ERROR(major)) {
-		gp->cred = GSS_C_NO_CREDENTIAL;
+		j->cred = GSS_C_NO_CREDENTIAL;
 		return LS_EGSS;
 	}
 	return 0;
@@ -424,70 +446,158 @@ static uint32_t ticket_life(OM_uint32 t)
 	return t > keep ? t - keep : 1;
 }
 
-static void negotiate(struct gss_peer *gp)
+/*
+ * On the worker: the Kerberos step. Credentials when there are none, then
+ * the first gss_init_sec_context(): a service ticket for the server, from
+ * the KDC when not cached (here krb5 waits kdc_timeout per KDC and retries
+ * when none answers). Nothing of the loop's is touched.
+ */
+static void krb_run(struct gsswork_job *wj)
 {
-	struct gss *g = gp->g;
-	gss_buffer_desc out = GSS_C_EMPTY_BUFFER, tb;
-	OM_uint32 major, minor;
-	uint8_t *q = NULL;
-	size_t qlen = 0, cap;
-	uint32_t rnd = 0, now, life;
-	char why[256], host[256] = "", src[300];
+	struct krb_job *j = (struct krb_job *)wj;
+	gss_buffer_desc tb = { strlen(j->cfg.server_principal), j->cfg.server_principal };
+	OM_uint32 minor;
 	bool fresh = false;
-	int err;
 
-	g->st.negotiations++;
-	if (gp->had)
-		g->st.renewals++;
-	neg_clear(gp);
-	tb.value = (void *)gp->cfg->server_principal;
-	tb.length = strlen(gp->cfg->server_principal);
-	major = gss_import_name(&minor, &tb, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &gp->ntarget);
-	if (GSS_ERROR(major)) {
-		reason(major, minor, why, sizeof(why));
-		neg_fail(gp, FAIL_CRED, "bad server principal (%s)", why);
+	j->major = gss_import_name(&minor, &tb, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &j->target);
+	if (GSS_ERROR(j->major)) {
+		reason(j->major, minor, j->why, sizeof(j->why));
+		j->step = KRB_NAME;
 		return;
 	}
 	for (;;) {
-		if (gp->cred == GSS_C_NO_CREDENTIAL) {
-			if (acquire(gp, why, sizeof(why))) {
-				neg_fail(gp, FAIL_CRED, "no credentials%s (%s)",
-					 cred_src(gp, src, sizeof(src)), why);
+		if (j->cred == GSS_C_NO_CREDENTIAL) {
+			if (acquire(j)) {
+				j->step = KRB_CRED;
 				return;
 			}
 			fresh = true;
 		}
-		/* the Kerberos part: a service ticket for the server (from the KDC when not cached) */
-		major = gss_init_sec_context(&minor, gp->cred, &gp->nctx, gp->ntarget,
-					     (gss_OID)gss_mech_krb5, GSS_FLAGS, 0,
-					     GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &out, NULL,
-					     &gp->ntime);
+		j->major = gss_init_sec_context(&minor, j->cred, &j->ctx, j->target,
+						(gss_OID)gss_mech_krb5, GSS_FLAGS, 0,
+						GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL,
+						&j->token, NULL, &j->ntime);
 		/*
 		 * Credentials kept from an earlier negotiation may hold an expired
 		 * ticket (MIT does not always refresh it from the keytab), or one
 		 * that ends before the context should: once, start again with new
 		 * ones before calling it a failure or a short context.
 		 */
-		if (fresh || (!GSS_ERROR(major) && ticket_life(gp->ntime) >= gp->cfg->tkey_lifetime))
+		if (fresh || (!GSS_ERROR(j->major) && ticket_life(j->ntime) >= j->cfg.tkey_lifetime))
 			break;
-		gss_release_buffer(&minor, &out);
-		if (gp->nctx != GSS_C_NO_CONTEXT)
-			gss_delete_sec_context(&minor, &gp->nctx, GSS_C_NO_BUFFER);
-		gss_release_cred(&minor, &gp->cred);
-		ccache_forget(gp);
+		gss_release_buffer(&minor, &j->token);
+		if (j->ctx != GSS_C_NO_CONTEXT)
+			gss_delete_sec_context(&minor, &j->ctx, GSS_C_NO_BUFFER);
+		gss_release_cred(&minor, &j->cred);
+		ccache_forget(j->ccache);
 	}
-	if (GSS_ERROR(major)) {
-		reason(major, minor, why, sizeof(why));
-		gss_release_buffer(&minor, &out);
-		neg_fail(gp, FAIL_CRED, "no ticket%s (%s)", cred_src(gp, src, sizeof(src)), why);
+	if (GSS_ERROR(j->major)) {
+		reason(j->major, minor, j->why, sizeof(j->why));
+		gss_release_buffer(&minor, &j->token);
+		j->step = KRB_TICKET;
 		return;
 	}
-	gp->ncomplete = major == GSS_S_COMPLETE;
+	j->step = KRB_OK;
+}
+
+/* Free @j and all it holds (a job taken back, or one nobody will take back). */
+static void krb_job_free(struct krb_job *j)
+{
+	OM_uint32 minor;
+
+	gss_release_buffer(&minor, &j->token);
+	if (j->ctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&minor, &j->ctx, GSS_C_NO_BUFFER);
+	if (j->target != GSS_C_NO_NAME)
+		gss_release_name(&minor, &j->target);
+	if (j->cred != GSS_C_NO_CREDENTIAL)
+		gss_release_cred(&minor, &j->cred);
+	free(j);
+}
+
+/* A job whose set was freed meanwhile (gss_free()): its cache goes with it. */
+static void krb_drop(struct gsswork_job *wj)
+{
+	struct krb_job *j = (struct krb_job *)wj;
+
+	ccache_forget(j->ccache);
+	krb_job_free(j);
+}
+
+/* On the loop: hand the Kerberos step of @gp's negotiation to the worker. */
+static void negotiate(struct gss_peer *gp)
+{
+	struct gss *g = gp->g;
+	struct krb_job *j;
+
+	g->st.negotiations++;
+	if (gp->had)
+		g->st.renewals++;
+	neg_clear(gp);
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		neg_fail(gp, FAIL_OTHER, "%s", ls_strerror(-ENOMEM));
+		return;
+	}
+	/* one private cache per server for its whole life (MEMORY: caches are never freed) */
+	if (gp->cfg->client_keytab[0] && !gp->cfg->credentials_cache[0] && !gp->ccache[0])
+		snprintf(gp->ccache, sizeof(gp->ccache), "MEMORY:leasesnoop-gss-%u-%u",
+			 (unsigned int)getpid(), ++g->seq);
+	j->wj.run = krb_run;
+	j->wj.drop = krb_drop;
+	j->gp = gp;
+	j->cfg = *gp->cfg;
+	memcpy(j->ccache, gp->ccache, sizeof(j->ccache));
+	j->cred = gp->cred;		/* the worker's until the job is back */
+	gp->cred = GSS_C_NO_CREDENTIAL;
+	j->target = GSS_C_NO_NAME;
+	j->ctx = GSS_C_NO_CONTEXT;
+	j->token = (gss_buffer_desc)GSS_C_EMPTY_BUFFER;
+	gp->job = j;
+	gp->t.negotiating = true;
+	gsswork_submit(g->work, &j->wj);
+}
+
+/* On the loop: the Kerberos step is done; on to the TKEY exchange, or a failure. */
+static void negotiated(struct gss_peer *gp, struct krb_job *j)
+{
+	struct gss *g = gp->g;
+	uint8_t *q = NULL;
+	size_t qlen = 0, cap;
+	uint32_t rnd = 0, now, life;
+	char host[256] = "", src[300];
+	int err;
+
+	gp->job = NULL;
+	gp->cred = j->cred;
+	j->cred = GSS_C_NO_CREDENTIAL;
+	switch (j->step) {
+	case KRB_NAME:
+		neg_fail(gp, FAIL_CRED, "bad server principal (%s)", j->why);
+		krb_job_free(j);
+		return;
+	case KRB_CRED:
+		neg_fail(gp, FAIL_CRED, "no credentials%s (%s)", cred_src(gp, src, sizeof(src)), j->why);
+		krb_job_free(j);
+		return;
+	case KRB_TICKET:
+		neg_fail(gp, FAIL_CRED, "no ticket%s (%s)", cred_src(gp, src, sizeof(src)), j->why);
+		krb_job_free(j);
+		return;
+	case KRB_OK:
+		break;
+	}
+	gp->ntarget = j->target;
+	j->target = GSS_C_NO_NAME;
+	gp->nctx = j->ctx;
+	j->ctx = GSS_C_NO_CONTEXT;
+	gp->ntime = j->ntime;
+	gp->ncomplete = j->major == GSS_S_COMPLETE;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd = (uint32_t)dnsio_now_ms() ^ (uint32_t)getpid();
 	gethostname(host, sizeof(host) - 1);
 	tkey_key_name(gp->nname, sizeof(gp->nname), rnd, host);
-	cap = 512 + out.length;
+	cap = 512 + j->token.length;
 	q = malloc(cap);
 	now = (uint32_t)time(NULL);
 	gp->nid = dnsio_alloc_id(gp->peer);
@@ -500,9 +610,9 @@ static void negotiate(struct gss_peer *gp)
 	if (ticket_life(gp->ntime) < life)
 		life = ticket_life(gp->ntime);
 	gp->ntime = life;	/* what the context is good for, from here on */
-	err = q ? tkey_query_build(q, cap, &qlen, gp->nid, gp->nname, out.value, out.length, now,
-				   now + life) : -ENOMEM;
-	gss_release_buffer(&minor, &out);
+	err = q ? tkey_query_build(q, cap, &qlen, gp->nid, gp->nname, j->token.value,
+				   j->token.length, now, now + life) : -ENOMEM;
+	krb_job_free(j);
 	if (!err)
 		err = dnsio_send(g->io, gp->peer, gp->cfg->tcp, q, qlen, gp->nid,
 				 gp->cfg->exchange_timeout_ms, tkey_reply, gp);
@@ -519,9 +629,15 @@ static void negotiate(struct gss_peer *gp)
 int gss_new(struct gss **out, struct dnsio *io)
 {
 	struct gss *g = calloc(1, sizeof(*g));
+	int err;
 
 	if (!g)
 		return -ENOMEM;
+	err = gsswork_new(&g->work);
+	if (err) {
+		free(g);
+		return err;
+	}
 	g->io = io;
 	*out = g;
 	return 0;
@@ -541,10 +657,40 @@ void gss_free(struct gss *g)
 		gss_ctx_put(gp->cur);
 		if (gp->cred != GSS_C_NO_CREDENTIAL)
 			gss_release_cred(&minor, &gp->cred);
-		ccache_forget(gp);
+		/* a Kerberos step still out: its job forgets the cache when the worker drops it */
+		if (!gp->job)
+			ccache_forget(gp->ccache);
 		free(gp);
 	}
+	/* never waits for a step krb5 is stuck in: the worker drops it and goes */
+	gsswork_free(g->work);
 	free(g);
+}
+
+int gss_fd(const struct gss *g)
+{
+	return gsswork_fd(g->work);
+}
+
+bool gss_busy(const struct gss *g)
+{
+	struct gsswork_stats ws;
+
+	gsswork_get_stats(g->work, &ws);
+	return ws.busy > 0;
+}
+
+void gss_poll(struct gss *g)
+{
+	struct gsswork_job *wj = gsswork_done(g->work);
+
+	while (wj) {
+		struct gsswork_job *n = wj->next;
+		struct krb_job *j = (struct krb_job *)wj;
+
+		negotiated(j->gp, j);
+		wj = n;
+	}
 }
 
 struct gss_peer *gss_peer_get(struct gss *g, struct dnsio_peer *p, const struct zones_gss *cfg)
@@ -625,7 +771,14 @@ int gss_peer_wait_ms(const struct gss_peer *gp, uint64_t now)
 
 void gss_get_stats(const struct gss *g, struct gss_stats *st)
 {
+	struct gsswork_stats ws;
+
 	*st = g->st;
+	gsswork_get_stats(g->work, &ws);
+	st->kerberos_steps = ws.jobs;
+	st->kerberos_ms = ws.run_ms;
+	st->kerberos_max_ms = ws.max_ms;
+	st->kerberos_pending = ws.busy;
 	st->contexts = 0;
 	for (const struct gss_peer *gp = g->peers; gp; gp = gp->next)
 		st->contexts += gp->t.have;

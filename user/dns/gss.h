@@ -14,10 +14,16 @@
  * reference-counted: a message signed with one keeps it until its reply is
  * verified, even after a renewal.
  *
- * The Kerberos part of a negotiation (a ticket from the KDC) runs inside
- * gss_init_sec_context(), synchronously: a few milliseconds against a
- * reachable KDC, krb5's own timeout (about a second per KDC) when none
- * answers, at most once per retry step per server.
+ * The Kerberos part of a negotiation (credentials, a ticket from the KDC:
+ * gss_acquire_cred_from() and the first gss_init_sec_context()) runs on a
+ * worker thread (user/dns/gsswork.h), never on the caller's: a few
+ * milliseconds against a reachable KDC, krb5's kdc_timeout per KDC and
+ * retry when none answers, and meanwhile the caller's loop goes on. Its
+ * result comes back through gss_fd(): the caller calls gss_poll() when
+ * that is readable, and the TKEY exchange (over @io) starts from there.
+ * Signing and verifying with an established context (gss_get_mic(),
+ * gss_verify_mic()) are local and stay on the caller's thread; a context
+ * belongs to one thread at a time.
  */
 #ifndef LS_GSS_H
 #define LS_GSS_H
@@ -43,6 +49,10 @@ struct gss_stats {
 	uint64_t timeouts;		/* of which: no answer to the TKEY query */
 	uint64_t rejected;		/* contexts the server stopped accepting (BADKEY, BADSIG) */
 	uint64_t contexts;		/* usable contexts now */
+	uint64_t kerberos_steps;	/* Kerberos steps (credentials, ticket) run on the worker */
+	uint64_t kerberos_ms;		/* their time, summed (ms) */
+	uint64_t kerberos_max_ms;	/* the longest one (ms) */
+	uint64_t kerberos_pending;	/* steps queued or running now */
 };
 
 /* The pure timing decision behind every use of a server's contexts. */
@@ -78,8 +88,24 @@ uint64_t gss_backoff_ms(unsigned int failures, uint32_t retry_interval_s);
 /* gss_new() - contexts negotiated over @io (which must outlive them). 0 or -ENOMEM. */
 int gss_new(struct gss **out, struct dnsio *io);
 
-/* gss_free() - delete every context and credential. NULL is a no-op. */
+/*
+ * gss_free() - delete every context and credential. A Kerberos step still
+ * running is not waited for: the worker drops it when krb5 returns. NULL
+ * is a no-op.
+ */
 void gss_free(struct gss *g);
+
+/* gss_fd() - readable when Kerberos steps have finished: call gss_poll(). */
+int gss_fd(const struct gss *g);
+
+/*
+ * gss_poll() - take the finished Kerberos steps back: send their TKEY
+ * queries, or count and log their failures. Never blocks.
+ */
+void gss_poll(struct gss *g);
+
+/* gss_busy() - are Kerberos steps queued or running (so gss_fd() will become readable)? */
+bool gss_busy(const struct gss *g);
 
 /*
  * gss_peer_get() - the context holder for server @p with settings @cfg
@@ -90,8 +116,10 @@ struct gss_peer *gss_peer_get(struct gss *g, struct dnsio_peer *p, const struct 
 
 /*
  * gss_peer_ready() - can @gp sign now? Starts a negotiation when one is due
- * (gss_plan()). Failures are counted and logged here, one line per failed
- * negotiation naming the server, the principal and GSS-API's reason.
+ * (gss_plan()): its Kerberos step goes to the worker, this returns at once.
+ * Failures are counted and logged (here, in gss_poll() or in the TKEY
+ * answer's callback), one line per failed negotiation naming the server,
+ * the principal and GSS-API's reason.
  */
 bool gss_peer_ready(struct gss_peer *gp, uint64_t now);
 

@@ -215,6 +215,10 @@ static void test_metrics_equal_json(void **state)
 	SAME("leasesnoop_gss_tsig_failures_total", "reason=\"timeout\"", "dns/gss-tsig/timeouts");
 	SAME("leasesnoop_gss_tsig_rejected_total", "", "dns/gss-tsig/rejected");
 	SAME("leasesnoop_gss_tsig_contexts", "", "dns/gss-tsig/contexts");
+	SAME("leasesnoop_gss_tsig_kerberos_steps_total", "", "dns/gss-tsig/kerberos-steps");
+	SAME("leasesnoop_gss_tsig_kerberos_milliseconds_total", "", "dns/gss-tsig/kerberos-ms");
+	SAME("leasesnoop_gss_tsig_kerberos_max_milliseconds", "", "dns/gss-tsig/kerberos-max-ms");
+	SAME("leasesnoop_gss_tsig_kerberos_pending", "", "dns/gss-tsig/kerberos-pending");
 	{
 		/* failures of no other reason: metric only */
 		uint64_t f = at_u(j, "dns/gss-tsig/failures"),
