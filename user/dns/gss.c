@@ -62,8 +62,14 @@ struct gss {
 	struct gsswork *work;		/* the thread the Kerberos steps run on */
 	struct gss_peer *peers;
 	struct gss_stats st;
-	unsigned int seq;
 };
+
+/*
+ * Numbers our private caches across every set of the process: a set freed
+ * at a reload may leave a Kerberos step running whose drop forgets its
+ * cache; the next set's caches must not share its name. The loop's alone.
+ */
+static unsigned int ccache_seq;
 
 enum fail_kind { FAIL_CRED, FAIL_TKEY, FAIL_TIMEOUT, FAIL_OTHER };
 
@@ -539,10 +545,10 @@ static void negotiate(struct gss_peer *gp)
 		neg_fail(gp, FAIL_OTHER, "%s", ls_strerror(-ENOMEM));
 		return;
 	}
-	/* one private cache per server for its whole life (MEMORY: caches are never freed) */
+	/* one private cache per server for its whole life, its name never used again */
 	if (gp->cfg->client_keytab[0] && !gp->cfg->credentials_cache[0] && !gp->ccache[0])
 		snprintf(gp->ccache, sizeof(gp->ccache), "MEMORY:leasesnoop-gss-%u-%u",
-			 (unsigned int)getpid(), ++g->seq);
+			 (unsigned int)getpid(), ++ccache_seq);
 	j->wj.run = krb_run;
 	j->wj.drop = krb_drop;
 	j->gp = gp;
