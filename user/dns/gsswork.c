@@ -171,6 +171,8 @@ struct gsswork_job *gsswork_done(struct gsswork *w)
 	struct gsswork_job *j;
 	uint64_t n;
 
+	if (!w->busy)
+		return NULL;	/* nothing out: no lock, no read (the loop calls this every turn) */
 	pthread_mutex_lock(&w->mu);
 	j = w->done;
 	w->done = NULL;

@@ -13,8 +13,14 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
+#include "user/dns/dnsio.h"
 #include "user/dns/gss.h"
 #include "user/dns/zones.h"
 #include "tests/lib/unit.h"
@@ -120,12 +126,83 @@ static void test_zones_set_gss(void **state)
 	zones_free(z);
 }
 
+/*
+ * The Kerberos step runs on the worker: gss_peer_ready() returns at once
+ * with the step pending; its failure (a keytab that does not exist, in a
+ * realm with no KDC: nothing leaves the machine) comes back through
+ * gss_fd() and is applied by gss_poll(): counted, backoff started.
+ */
+static void test_step_on_worker(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct zones_gss cfg;
+	struct gss_stats st;
+	struct dnsio *io;
+	struct dnsio_peer *p;
+	struct gss_peer *gp;
+	struct gss *g;
+	struct pollfd pf;
+	char path[UNIT_PATH];
+
+	(void)state;
+	/* a krb5.conf of our own: a realm whose KDC is never asked */
+	unit_temp_file(path, "krb5", "[libdefaults]\n default_realm = UNIT.TEST\n"
+		       "[realms]\n UNIT.TEST = {\n kdc = 127.0.0.1:1\n }\n", 0644);
+	setenv("KRB5_CONFIG", path, 1);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	zones_gss_default(&cfg);
+	snprintf(cfg.server_principal, sizeof(cfg.server_principal), "DNS/ns.unit.test@UNIT.TEST");
+	snprintf(cfg.client_principal, sizeof(cfg.client_principal), "DHCP/d.unit.test@UNIT.TEST");
+	snprintf(cfg.client_keytab, sizeof(cfg.client_keytab), "FILE:/nonexistent/unit.keytab");
+	assert_int_equal(dnsio_new(&io), 0);
+	p = dnsio_peer_get(io, (const struct sockaddr *)&sin, sizeof(sin), "127.0.0.1#9");
+	assert_non_null(p);
+	assert_int_equal(gss_new(&g, io), 0);
+	gp = gss_peer_get(g, p, &cfg);
+	assert_non_null(gp);
+	assert_false(gss_busy(g));
+	/* the step is handed over; nothing usable yet, nothing to wait for but the step */
+	assert_false(gss_peer_ready(gp, dnsio_now_ms()));
+	assert_true(gss_busy(g));
+	assert_int_equal(gss_peer_wait_ms(gp, dnsio_now_ms()), -1);
+	gss_get_stats(g, &st);
+	assert_int_equal(st.negotiations, 1);
+	assert_int_equal(st.failures, 0);
+	/* asked again meanwhile: no second step */
+	assert_false(gss_peer_ready(gp, dnsio_now_ms()));
+	gss_get_stats(g, &st);
+	assert_int_equal(st.negotiations, 1);
+	/* its result wakes the fd; gss_poll() applies it */
+	pf = (struct pollfd){ gss_fd(g), POLLIN, 0 };
+	assert_int_equal(poll(&pf, 1, 10000), 1);
+	gss_poll(g);
+	assert_false(gss_busy(g));
+	gss_get_stats(g, &st);
+	assert_int_equal(st.failures, 1);
+	assert_int_equal(st.cred_failures, 1);
+	assert_int_equal(st.kerberos_steps, 1);
+	assert_int_equal(st.kerberos_pending, 0);
+	assert_int_equal(st.contexts, 0);
+	/* the backoff runs: the next try in 1 s */
+	assert_in_range(gss_peer_wait_ms(gp, dnsio_now_ms()), 1, 1000);
+	assert_false(gss_peer_ready(gp, dnsio_now_ms()));
+	assert_false(gss_busy(g));
+	/* freed with a step out: returns at once, the worker drops it */
+	assert_false(gss_peer_ready(gp, dnsio_now_ms() + 1000));
+	assert_true(gss_busy(g));
+	gss_free(g);
+	dnsio_free(io);
+	unsetenv("KRB5_CONFIG");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_zones_set_gss),
+		cmocka_unit_test(test_step_on_worker),
 	};
 
 	return cmocka_run_group_tests_name("gss", tests, NULL, NULL);
