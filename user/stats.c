@@ -219,10 +219,10 @@ static const struct stats_metric
 	M_GSS_KRB = { "leasesnoop_gss_tsig_kerberos_steps_total",
 		      "Kerberos steps of GSS-TSIG negotiations (credentials, a ticket from the KDC) run on the worker thread.",
 		      METRICS_COUNTER, NULL },
-	M_GSS_KRB_MS = { "leasesnoop_gss_tsig_kerberos_milliseconds_total",
-			 "Time the worker thread spent in Kerberos steps (waiting on the KDC included).",
-			 METRICS_COUNTER, NULL },
-	M_GSS_KRB_MAX = { "leasesnoop_gss_tsig_kerberos_max_milliseconds",
+	M_GSS_KRB_S = { "leasesnoop_gss_tsig_kerberos_seconds_total",
+			"Time the worker thread spent in Kerberos steps (waiting on the KDC included).",
+			METRICS_COUNTER, NULL },
+	M_GSS_KRB_MAX = { "leasesnoop_gss_tsig_kerberos_max_seconds",
 			  "The longest Kerberos step so far.", METRICS_GAUGE, NULL },
 	M_GSS_KRB_PEND = { "leasesnoop_gss_tsig_kerberos_pending",
 			   "Kerberos steps queued or running on the worker thread now.",
@@ -488,8 +488,13 @@ static void walk_gss(const struct walk *w, const struct dnsengine_stats *es)
 	w_uint(w, "contexts", es->gss_contexts, &M_GSS_CTX, NULL);
 	/* the Kerberos steps, on the worker thread: the event loop never waits on a KDC */
 	w_uint(w, "kerberos-steps", es->gss_krb_steps, &M_GSS_KRB, NULL);
-	w_uint(w, "kerberos-ms", es->gss_krb_ms, &M_GSS_KRB_MS, NULL);
-	w_uint(w, "kerberos-max-ms", es->gss_krb_max_ms, &M_GSS_KRB_MAX, NULL);
+	w_uint(w, "kerberos-ms", es->gss_krb_ms, NULL, NULL);
+	w_uint(w, "kerberos-max-ms", es->gss_krb_max_ms, NULL, NULL);
+	/* Prometheus wants base units: the same two in seconds */
+	w_val(w, (struct stats_value){ .metric_only = true, .kind = STATS_REAL,
+				       .r = (double)es->gss_krb_ms / 1000, .metric = &M_GSS_KRB_S });
+	w_val(w, (struct stats_value){ .metric_only = true, .kind = STATS_REAL,
+				       .r = (double)es->gss_krb_max_ms / 1000, .metric = &M_GSS_KRB_MAX });
 	w_uint(w, "kerberos-pending", es->gss_krb_pending, &M_GSS_KRB_PEND, NULL);
 	w_close(w);
 }
