@@ -139,12 +139,14 @@ tap_ok "scrapes saw the burst part-way ($mid) and applied only ever rose" [ "$mi
 final=$DIR/f/00000.txt
 mirrored() {
 	rm -rf "$DIR/f" && mkdir "$DIR/f" && perl "$DIR/scrape.pl" "$MPORT" "$DIR/f" 1 &&
+	stats > "$DIR/stats.json" &&
 	[ "$(awk '/^leasesnoop_dns_update_latency_seconds_count\{/ { c += $2 } END { print c + 0 }' "$final")" = \
-	  "$(stats | jq '.dns.messages')" ]
+	  "$(jq '.dns.messages' "$DIR/stats.json")" ]
 }
-WAIT_STEP=0.2 wait_for 10 mirrored
-s=$(stats)
-echo "$s" > "$DIR/stats.json"
+# the scrape and the statistics compared below are the pair the wait saw
+# (a message sent between a later --stats and this scrape is not a mismatch)
+WAIT_STEP=0.2 wait_for 30 mirrored
+s=$(cat "$DIR/stats.json")
 # the histogram: _count over every series equals dns.messages
 got=$(awk '/^leasesnoop_dns_update_latency_seconds_count\{/ { c += $2 } END { print c + 0 }' "$final")
 tap_is "latency histogram _count equals --stats dns.messages" "$got" "$(echo "$s" | jq '.dns.messages')"
