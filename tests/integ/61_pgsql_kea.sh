@@ -78,23 +78,9 @@ if [ "${_w:-0}" -gt 100 ] && [ "${_c:-0}" -gt 100 ]; then
 else tap_fail "wire events confirmed by lookups in the database" "$(printf '%s' "$_st" | jq -c '{confirmed, unconfirmed, pending, "lease-database"}')"; fi
 
 # kill -9 in the middle of a stream, restart: exact again
-_adds=$(ls_daemon_stats "$DC_DIR" | jq '."adds-sent"')
-kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
-DC_BG="$!"
-WAIT_STEP=0.1 wait_for 20 dc_stat_above '."adds-sent"' "$_adds"
-kill -9 "$LS_DPID"; wait "$LS_DPID" 2>/dev/null; LS_DPID=
-sleep 1	# Kea goes on writing leases while leasesnoop is down
-ls_daemon_start "$DC_DIR"
-wait $DC_BG 2>/dev/null; DC_BG=
-ls_daemon_settle "$DC_DIR" 20
-dc_exact "kill -9 mid-stream, restart: DNS equals the database"
-
+dc_db_kill_restart
 # every lease expires, Kea reclaims (v4: row deleted; v6: state 2, hostname cleared)
-WAIT_STEP=0.5 wait_for 90 dc_no_dynamic
-tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(dc_have_ptr)" ""
-_v6kept=$(lab_pg_sql "$DC_DIR" "SELECT count(*) FROM lease6 WHERE state = 2 AND coalesce(hostname, '') = ''")
-if [ "${_v6kept:-0}" -gt 0 ]; then tap_pass "v6 reclaimed leases kept with their hostname cleared ($_v6kept)"
-else tap_fail "v6 reclaimed leases kept with their hostname cleared" "$(lab_pg_sql "$DC_DIR" "SELECT state, count(*) FROM lease6 GROUP BY state")"; fi
+dc_db_reclaimed pgsql
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 tap_is "SIGTERM: clean exit" "$_rc" 0

@@ -57,23 +57,9 @@ dc_db_clients "the change table (polled, no NOTIFY)"
 dc_static_ok
 
 # kill -9 in the middle of a stream, restart: exact again
-_adds=$(ls_daemon_stats "$DC_DIR" | jq '."adds-sent"')
-kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
-DC_BG="$!"
-WAIT_STEP=0.1 wait_for 20 dc_stat_above '."adds-sent"' "$_adds"
-kill -9 "$LS_DPID"; wait "$LS_DPID" 2>/dev/null; LS_DPID=
-sleep 1	# Kea goes on writing leases while leasesnoop is down
-ls_daemon_start "$DC_DIR"
-wait $DC_BG 2>/dev/null; DC_BG=
-ls_daemon_settle "$DC_DIR" 20
-dc_exact "kill -9 mid-stream, restart: DNS equals the database"
-
+dc_db_kill_restart
 # every lease expires, Kea reclaims (v4: row deleted; v6: state 2, hostname cleared)
-WAIT_STEP=0.5 wait_for 90 dc_no_dynamic
-tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(dc_have_ptr)" ""
-_v6kept=$(lab_my_sql "$DC_DIR" "SELECT count(*) FROM lease6 WHERE state = 2 AND COALESCE(hostname, '') = ''")
-if [ "${_v6kept:-0}" -gt 0 ]; then tap_pass "v6 reclaimed leases kept with their hostname cleared ($_v6kept)"
-else tap_fail "v6 reclaimed leases kept with their hostname cleared" "$(lab_my_sql "$DC_DIR" "SELECT state, count(*) FROM lease6 GROUP BY state")"; fi
+dc_db_reclaimed mysql
 
 # the server lost mid-run (Kea's own reaction aside): counted, logged, reconnected with
 # backoff, and what was written meanwhile reaches DNS

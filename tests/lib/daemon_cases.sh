@@ -122,6 +122,17 @@ dc_outage() {
 	else tap_fail "the outage was retried, not dropped" "$_st"; fi
 }
 
+# dc_clients WHAT: perfdhcp v4 and v6 clients (grants, renewals, releases),
+# then DNS exact: one TAP line, "leases, renewals and releases" WHAT
+dc_clients() {
+	kea_lab_perfdhcp4 -r 40 -R 300 -p 5 -f 20 -F 10 > "$DC_DIR/perf4.out" 2>&1 &
+	DC_BG="$!"
+	kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
+	wait $DC_BG 2>/dev/null; DC_BG=
+	ls_daemon_settle "$DC_DIR" 20
+	dc_exact "leases, renewals and releases$1"
+}
+
 # The lease-database tests (61, 62, 63) share these:
 #   dc_db_lab TAG STOP   DC_DIR: a new /tmp/ls-TAG-XXXXXX (DNS by BIND); at
 #                        exit DC_DB_DOWN (a command, if set), STOP DC_DIR (the
@@ -136,6 +147,10 @@ dc_outage() {
 #                        succeeds: two TAP lines
 #   dc_db_clients FEED   perfdhcp v4 and v6 clients, DNS exact, the change feed
 #                        (named FEED) carried them: two TAP lines; stats in _st
+#   dc_db_kill_restart   kill -9 in the middle of a stream, restart: DNS exact
+#   dc_db_reclaimed pgsql|mysql   every lease expired, Kea reclaimed it (v4: row
+#                        deleted; v6: state 2, hostname cleared): no dynamic
+#                        record left, v6 rows kept: two TAP lines
 dc_db_lab() {
 	DC_KIND=bind
 	DC_DIR=$(mktemp -d "/tmp/ls-$1-XXXXXX")
@@ -176,17 +191,34 @@ dc_db_init_twice() {
 	else tap_fail "kea-admin db-upgrade $1 with leasesnoop's schema" "$(tail -5 "$DC_DIR/upgrade.log")"; fi
 }
 dc_db_clients() {
-	kea_lab_perfdhcp4 -r 40 -R 300 -p 5 -f 20 -F 10 > "$DC_DIR/perf4.out" 2>&1 &
-	DC_BG="$!"
-	kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
-	wait $DC_BG 2>/dev/null; DC_BG=
-	ls_daemon_settle "$DC_DIR" 20
-	dc_exact "leases, renewals and releases: DNS equals the database"
+	dc_clients ": DNS equals the database"
 	_st=$(ls_daemon_stats "$DC_DIR")
 	if [ "$(printf '%s' "$_st" | jq '."lease-database"."change-rows"')" -gt 0 ] &&
 	   [ "$(printf '%s' "$_st" | jq '."lease-database"."full-passes"')" -ge 1 ]; then
 		tap_pass "$1 carried the leases ($(printf '%s' "$_st" | jq -c '."lease-database" | {"change-rows", lookups, debounced, "expiry-checks"}'))"
 	else tap_fail "$1 carried the leases" "$(printf '%s' "$_st" | jq -c '."lease-database"')"; fi
+}
+
+dc_db_kill_restart() {
+	_adds=$(ls_daemon_stats "$DC_DIR" | jq '."adds-sent"')
+	kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
+	DC_BG="$!"
+	WAIT_STEP=0.1 wait_for 20 dc_stat_above '."adds-sent"' "$_adds"
+	kill -9 "$LS_DPID"; wait "$LS_DPID" 2>/dev/null; LS_DPID=
+	sleep 1	# Kea goes on writing leases while leasesnoop is down
+	ls_daemon_start "$DC_DIR"
+	wait $DC_BG 2>/dev/null; DC_BG=
+	ls_daemon_settle "$DC_DIR" 20
+	dc_exact "kill -9 mid-stream, restart: DNS equals the database"
+}
+dc_db_reclaimed() {
+	_sql=lab_pg_sql
+	[ "$1" = mysql ] && _sql=lab_my_sql
+	WAIT_STEP=0.5 wait_for 90 dc_no_dynamic
+	tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(dc_have_ptr)" ""
+	_v6kept=$($_sql "$DC_DIR" "SELECT count(*) FROM lease6 WHERE state = 2 AND COALESCE(hostname, '') = ''")
+	if [ "${_v6kept:-0}" -gt 0 ]; then tap_pass "v6 reclaimed leases kept with their hostname cleared ($_v6kept)"
+	else tap_fail "v6 reclaimed leases kept with their hostname cleared" "$($_sql "$DC_DIR" "SELECT state, count(*) FROM lease6 GROUP BY state")"; fi
 }
 
 daemon_cases() {
@@ -217,12 +249,7 @@ daemon_cases() {
 	else tap_fail "leasesnoop -c starts on lease files alone" "$(cat "$DC_DIR/ls.err")"; fi
 
 	# clients: grants, renewals and releases, v4 and v6, across LFC rotations
-	kea_lab_perfdhcp4 -r 40 -R 300 -p 5 -f 20 -F 10 > "$DC_DIR/perf4.out" 2>&1 &
-	DC_BG="$!"
-	kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
-	wait $DC_BG 2>/dev/null; DC_BG=
-	ls_daemon_settle "$DC_DIR" 20
-	dc_exact "leases, renewals and releases (LFC rotating): DNS equals the lease files"
+	dc_clients " (LFC rotating): DNS equals the lease files"
 	dc_static_ok
 	_conf=$(ls_daemon_stats "$DC_DIR" | jq '.conflicts')
 	if [ "$_conf" -ge 1 ]; then tap_pass "conflicts counted at the static names ($_conf)"
