@@ -151,7 +151,6 @@ struct ls_pctx {
  *   LS_LD64(ptr), LS_LD16()   an 8-/2-byte load from a possibly unaligned address
  *   LS_NTOHS_BOUNDED(v)       bpf_ntohs() of a packet field, with bounds the verifier keeps
  *   LS_EMIT(pctx, ev)         hand one finished event on; returns 0 or < 0 (ring full)
- *   LS_MIN(v, max)            min() the verifier can follow
  *   LS_OPAQUE(x)              make @x one register the compiler cannot re-derive
  *                             (bounds the verifier learns on it stay on it)
  */
@@ -166,7 +165,6 @@ LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 	return n;
 }
 #define LS_LOOP(n, cb, ctx) ls_loop_user((n), (cb), (ctx))
-#define LS_MIN(v, max) ((v) < (max) ? (v) : (max))
 #define LS_OPAQUE(x) ((void)0)
 /* memcpy: an unaligned dereference is undefined behaviour in C */
 #define LS_LD64(ptr) ({ __u64 _v; memcpy(&_v, (ptr), 8); _v; })
@@ -175,6 +173,24 @@ LS_INLINE long ls_loop_user(__u32 n, long (*cb)(__u32, void *), void *ctx)
 int ls_emit_user(struct ls_pctx *p, const struct ls_event *ev);
 #define LS_EMIT(p, ev) ls_emit_user((p), (ev))
 #endif
+
+/*
+ * LS_MIN(v, max) - min(v, max) for a constant @max, as a __u32. In BPF, in a
+ * form the verifier keeps: clang otherwise compares one register copy and
+ * passes another to the load helper.
+ */
+#ifdef __bpf__
+#define LS_MIN_ASM(var, lim) \
+	asm volatile("if %[r] <= %[m] goto +1; %[r] = %[m];" : [r] "+r"(var) : [m] "i"(lim))
+#else
+#define LS_MIN_ASM(var, lim) ((var) = (var) <= (lim) ? (var) : (lim))
+#endif
+#define LS_MIN(v, max)                  \
+	({                              \
+		__u64 _mr = (v);        \
+		LS_MIN_ASM(_mr, max);   \
+		(__u32)_mr;             \
+	})
 
 /*
  * The bound check folds away for constant indexes; the verifier needs it for
@@ -245,17 +261,22 @@ LS_INLINE __u32 ls_copy_field(struct ls_pctx *p, __u8 *dst, const __u32 slot, __
 	((nh) == IPPROTO_HOPOPTS || (nh) == IPPROTO_ROUTING || (nh) == IPPROTO_DSTOPTS || \
 	 (nh) == IPPROTO_FRAGMENT || (nh) == IPPROTO_AH)
 
+/* Verdicts of ls_hdr_classify() besides a counter id (< LS_CNT_MAX). */
+#define LS_HDR_DHCP (LS_CNT_MAX + 0)	/* DHCP: h is filled */
+#define LS_HDR_MORE (LS_CNT_MAX + 1)	/* headers run past @len: load more, classify again */
+
 /*
- * ls_parse_headers() - Ethernet, up to two VLAN tags, IPv4 (options; fragments
- * counted and skipped) or IPv6 (a bounded extension header chain), UDP. Reads
- * only the first p->len bytes. Returns 1 when the frame is DHCP (h filled),
- * 0 when it is not (counted), -1 when the headers run past p->len although the
- * frame is longer (the caller loads more and calls again).
+ * ls_hdr_classify() - the header pass, deciding only: Ethernet, up to two VLAN
+ * tags, IPv4 (options; fragments skipped) or IPv6 (a bounded extension header
+ * chain), UDP. Reads the first @len bytes of @s->buf (@wire_len: the frame's
+ * length on the wire) and fills @h. Returns LS_HDR_DHCP, LS_HDR_MORE when the
+ * headers run past @len although the frame is longer, or the id of the one
+ * counter (enum ls_counter) that says why the frame stops here. Counts nothing.
  */
-LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
+LS_INLINE __u32 ls_hdr_classify(const struct ls_scratch *s, __u32 len, __u32 wire_len,
+				struct ls_hdr *h)
 {
-	const struct ls_scratch *s = p->s;
-	__u32 off = ETH_ALEN * 2, len = p->len, l4, ulen, sport, dport;
+	__u32 off = ETH_ALEN * 2, l4, ulen, sport, dport;
 	__u32 eth_type;
 
 	if (len < ETH_HLEN)
@@ -283,14 +304,12 @@ LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
 			goto bad_ip;
 		ihl = (rd8(s, off) & 0xf) * 4;
 		tot = rd16(s, off + 2);
-		if (ihl < LS_IP4_HLEN || tot < ihl || off + tot > p->wire_len)
+		if (ihl < LS_IP4_HLEN || tot < ihl || off + tot > wire_len)
 			goto bad_ip;
 		if (rd8(s, off + 9) != IPPROTO_UDP)
 			goto not_dhcp;
-		if (rd16(s, off + 6) & LS_IP4_FRAG) {
-			LS_COUNT(p, LS_CNT_IP_FRAG);
-			return 0;
-		}
+		if (rd16(s, off + 6) & LS_IP4_FRAG)
+			return LS_CNT_IP_FRAG;
 		h->family = 4;
 		l4 = off + ihl;
 		ulen = tot - ihl;
@@ -303,7 +322,7 @@ LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
 			goto bad_ip;
 		plen = rd16(s, off + 4);
 		nh = rd8(s, off + 6);
-		if (off + LS_IP6_HLEN + plen > p->wire_len)
+		if (off + LS_IP6_HLEN + plen > wire_len)
 			goto bad_ip;
 		l4 = off + LS_IP6_HLEN;
 		for (int i = 0; i < LS_V6_EXT_MAX; i++) {
@@ -317,10 +336,8 @@ LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
 			if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING && nh != IPPROTO_DSTOPTS &&
 			    nh != IPPROTO_FRAGMENT && nh != IPPROTO_AH)
 				break;
-			if (nh == IPPROTO_FRAGMENT) {
-				LS_COUNT(p, LS_CNT_IP_FRAG);
-				return 0;
-			}
+			if (nh == IPPROTO_FRAGMENT)
+				return LS_CNT_IP_FRAG;
 			if (l4 + LS_UDP_HLEN > len)
 				goto need_more;
 			/* RFC 4302 §2.2: AH counts 4-byte units less 2, the others 8-byte units less 1 */
@@ -328,10 +345,8 @@ LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
 			nh = rd8(s, l4);
 			l4 += elen;
 		}
-		if (LS_IP6_EXT_HDR(nh)) {
-			LS_COUNT(p, LS_CNT_MAL_EXT_HDRS);
-			return 0;
-		}
+		if (LS_IP6_EXT_HDR(nh))
+			return LS_CNT_MAL_EXT_HDRS;
 		if (nh != IPPROTO_UDP)
 			goto not_dhcp;
 		if (l4 > off + LS_IP6_HLEN + plen)
@@ -354,25 +369,38 @@ LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
 		    (dport != DHCP6_SERVER_PORT && dport != DHCP6_CLIENT_PORT))
 			goto not_dhcp;
 	}
-	if (rd16(s, l4 + 4) < LS_UDP_HLEN || rd16(s, l4 + 4) > ulen) {
-		LS_COUNT(p, LS_CNT_MAL_BAD_UDP);
-		return 0;
-	}
+	if (rd16(s, l4 + 4) < LS_UDP_HLEN || rd16(s, l4 + 4) > ulen)
+		return LS_CNT_MAL_BAD_UDP;
 	h->dhcp_off = l4 + LS_UDP_HLEN;
 	h->dhcp_end = l4 + rd16(s, l4 + 4);
-	return 1;
+	return LS_HDR_DHCP;
 
 need_more:
-	if (p->wire_len > len && len < LS_BUF_SZ)
-		return -1;
+	if (wire_len > len && len < LS_BUF_SZ)
+		return LS_HDR_MORE;
 trunc:
-	LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);
-	return 0;
+	return LS_CNT_MAL_TRUNC_HDR;
 bad_ip:
-	LS_COUNT(p, LS_CNT_MAL_BAD_IP);
-	return 0;
+	return LS_CNT_MAL_BAD_IP;
 not_dhcp:
-	LS_COUNT(p, LS_CNT_PKT_NOT_DHCP);
+	return LS_CNT_PKT_NOT_DHCP;
+}
+
+/*
+ * ls_parse_headers() - ls_hdr_classify() on the first p->len bytes, counted.
+ * Returns 1 when the frame is DHCP (h filled), 0 when it is not (counted),
+ * -1 when the headers run past p->len although the frame is longer (the
+ * caller loads more and calls again).
+ */
+LS_INLINE int ls_parse_headers(struct ls_pctx *p, struct ls_hdr *h)
+{
+	__u32 v = ls_hdr_classify(p->s, p->len, p->wire_len, h);
+
+	if (v == LS_HDR_DHCP)
+		return 1;
+	if (v == LS_HDR_MORE)
+		return -1;
+	LS_COUNT(p, v);
 	return 0;
 }
 
@@ -677,133 +705,184 @@ LS_INLINE void ls_v6_add_lease(struct ls_scratch *s, struct ls_v6_walk *w, __u32
 	w->cur_lease = w->n;
 }
 
+/* What one step of the DHCPv6 walk does; ls_v6_opt_decide() picks it. */
+enum ls_v6_act {
+	LS_V6A_SKIP,		/* an option of no interest where it stands: step over it */
+	LS_V6A_CLOSE_ADDR,	/* the IAADDR/IAPREFIX container ended */
+	LS_V6A_CLOSE_IA,	/* the IA container ended */
+	LS_V6A_DONE,		/* the message ended */
+	LS_V6A_RELAY_ENTER,	/* a relay message ended: walk the message it carried */
+	LS_V6A_RELAY_MSG,	/* a relay's RELAY_MSG option: remember where it is */
+	LS_V6A_FAIL_MSG,	/* a non-success status on the message */
+	LS_V6A_FAIL_IA,		/* ... on the open IA: its leases before and after it */
+	LS_V6A_FAIL_ADDR,	/* ... on the open address or prefix */
+	LS_V6A_CLIENTID,
+	LS_V6A_SERVERID,
+	LS_V6A_FQDN,
+	LS_V6A_IA,		/* IA_NA, IA_TA or IA_PD: open the container */
+	LS_V6A_IAADDR,		/* open an address container (IA_NA, IA_TA) */
+	LS_V6A_IAPREFIX,	/* open a prefix container (IA_PD) */
+	LS_V6A_ERR_NO_MSG,	/* a relay message without a message: LS_CNT_V6_NO_LEASE */
+	LS_V6A_ERR_OVERRUN,	/* LS_CNT_MAL_OPT_OVERRUN */
+	LS_V6A_ERR_LEN,		/* LS_CNT_MAL_OPT_LEN */
+};
+
+/*
+ * ls_v6_opt_decide() - what the walk @w does at w->pos of @s->buf: close a
+ * finished container (innermost first), end the message or enter the one a
+ * relay carried, or take the option there. Reads, never writes.
+ */
+LS_INLINE __u32 ls_v6_opt_decide(const struct ls_scratch *s, const struct ls_v6_walk *w)
+{
+	__u32 pos = w->pos, end, code, olen;
+
+	if (w->depth == 2 && pos >= w->stk_end[2])
+		return LS_V6A_CLOSE_ADDR;
+	if (w->depth == 1 && pos >= w->stk_end[1])
+		return LS_V6A_CLOSE_IA;
+	if (w->depth == 0 && pos >= w->msg_end) {
+		if (!w->in_relay)
+			return LS_V6A_DONE;
+		return w->relay_found ? LS_V6A_RELAY_ENTER : LS_V6A_ERR_NO_MSG;
+	}
+	end = w->depth ? w->stk_end[w->depth & 3] : w->msg_end;
+	if (pos + 4 > end || pos + 4 + rd16(s, pos + 2) > end)
+		return LS_V6A_ERR_OVERRUN;
+	code = rd16(s, pos);
+	olen = rd16(s, pos + 2);
+	if (w->in_relay)
+		return code == DHCP6_OPT_RELAY_MSG ? LS_V6A_RELAY_MSG : LS_V6A_SKIP;
+	if (code == DHCP6_OPT_STATUS_CODE) {
+		if (olen < 2)
+			return LS_V6A_ERR_LEN;
+		if (rd16(s, pos + 4) == DHCP6_STATUS_SUCCESS)
+			return LS_V6A_SKIP;
+		if (w->depth == 0)
+			return LS_V6A_FAIL_MSG;
+		if (w->depth == 1)
+			return LS_V6A_FAIL_IA;
+		return w->cur_lease ? LS_V6A_FAIL_ADDR : LS_V6A_SKIP;
+	}
+	if (w->depth == 0) {
+		switch (code) {
+		case DHCP6_OPT_CLIENTID:
+			return LS_V6A_CLIENTID;
+		case DHCP6_OPT_SERVERID:
+			return LS_V6A_SERVERID;
+		case DHCP6_OPT_CLIENT_FQDN:	/* flags, then a wire name */
+			return olen >= 1 ? LS_V6A_FQDN : LS_V6A_SKIP;
+		case DHCP6_OPT_IA_NA:
+		case DHCP6_OPT_IA_PD:
+			return olen < DHCP6_IA_NA_LEN ? LS_V6A_ERR_LEN : LS_V6A_IA;
+		case DHCP6_OPT_IA_TA:
+			return olen < DHCP6_IA_TA_LEN ? LS_V6A_ERR_LEN : LS_V6A_IA;
+		}
+		return LS_V6A_SKIP;
+	}
+	if (w->depth == 1) {
+		if (code == DHCP6_OPT_IAADDR && w->ia_type != LS_IA_PD)
+			return olen < DHCP6_IAADDR_LEN ? LS_V6A_ERR_LEN : LS_V6A_IAADDR;
+		if (code == DHCP6_OPT_IAPREFIX && w->ia_type == LS_IA_PD)
+			return olen < DHCP6_IAPREFIX_LEN ? LS_V6A_ERR_LEN : LS_V6A_IAPREFIX;
+	}
+	/* depth 2: only status codes matter (above) */
+	return LS_V6A_SKIP;
+}
+
+/* One step of the DHCPv6 walk: a bpf_loop() callback applying ls_v6_opt_decide(). */
 static long ls_v6_opt_step(__u32 i, void *data)
 {
 	struct ls_pctx *p = data;
 	struct ls_scratch *s = p->s;
 	struct ls_v6_walk *w = &s->w6;
-	__u32 pos = w->pos, end, code, olen, d, next;
+	__u32 act = ls_v6_opt_decide(s, w), code, olen, d, next;
 
 	(void)i;
-	/* close finished containers, innermost first */
-	if (w->depth == 2 && pos >= w->stk_end[2]) {
+	switch (act) {
+	case LS_V6A_CLOSE_ADDR:
 		w->depth = 1;
 		w->cur_lease = 0;
 		return 0;
-	}
-	if (w->depth == 1 && pos >= w->stk_end[1]) {
+	case LS_V6A_CLOSE_IA:
 		w->depth = 0;
 		return 0;
-	}
-	if (w->depth == 0 && pos >= w->msg_end) {
-		if (!w->in_relay) {
-			w->done = 1;
-			return 1;
-		}
-		if (!w->relay_found) {
-			w->err = LS_CNT_V6_NO_LEASE;	/* relay message without a message */
-			return 1;
-		}
+	case LS_V6A_DONE:
+		w->done = 1;
+		return 1;
+	case LS_V6A_RELAY_ENTER:
 		return ls_v6_enter_msg(p, w, w->relay_off, w->relay_off + w->relay_len);
-	}
-	end = w->depth ? w->stk_end[w->depth & 3] : w->msg_end;
-	if (pos + 4 > end || pos + 4 + rd16(s, pos + 2) > end) {
+	case LS_V6A_ERR_NO_MSG:
+		w->err = LS_CNT_V6_NO_LEASE;
+		return 1;
+	case LS_V6A_ERR_OVERRUN:
 		w->err = LS_CNT_MAL_OPT_OVERRUN;
 		return 1;
+	case LS_V6A_ERR_LEN:
+		w->err = LS_CNT_MAL_OPT_LEN;
+		return 1;
 	}
-	code = rd16(s, pos);
-	olen = rd16(s, pos + 2);
-	d = pos + 4;
+	/* an option [pos, next) that fits its container */
+	code = rd16(s, w->pos);
+	olen = rd16(s, w->pos + 2);
+	d = w->pos + 4;
 	next = d + olen;
 	w->pos = next;
-	if (w->in_relay) {
-		if (code == DHCP6_OPT_RELAY_MSG) {
-			w->relay_off = d;
-			w->relay_len = olen;
-			w->relay_found = 1;
-		}
-		return 0;
+	switch (act) {
+	case LS_V6A_RELAY_MSG:
+		w->relay_off = d;
+		w->relay_len = olen;
+		w->relay_found = 1;
+		break;
+	case LS_V6A_FAIL_MSG:
+		w->msg_fail = 1;
+		break;
+	case LS_V6A_FAIL_IA:
+		w->ia_failed = 1;
+		for (__u32 k = 0; k < LS_MAX_LEASES; k++)
+			if (k >= w->ia_first && k < w->n)
+				s->leases[k].dead = 1;
+		break;
+	case LS_V6A_FAIL_ADDR:
+		s->leases[(w->cur_lease - 1) & (LS_MAX_LEASES - 1)].dead = 1;
+		break;
+	case LS_V6A_CLIENTID:
+		w->cid_off = d;
+		w->cid_len = olen > 255 ? 255 : olen;
+		break;
+	case LS_V6A_SERVERID:
+		w->sid_off = d;
+		w->sid_len = olen > 255 ? 255 : olen;
+		break;
+	case LS_V6A_FQDN:
+		w->fq_flags = rd8(s, d);
+		w->fq_off = d + 1;
+		w->fq_len = olen - 1 > 255 ? 255 : olen - 1;
+		w->have_fq = 1;
+		break;
+	case LS_V6A_IA:
+		w->ia_idx++;
+		w->ia_first = w->n;
+		w->ia_failed = 0;
+		w->iaid = rd32(s, d);
+		w->ia_type = code == DHCP6_OPT_IA_NA ? LS_IA_NA
+			   : code == DHCP6_OPT_IA_TA ? LS_IA_TA : LS_IA_PD;
+		w->stk_end[1] = next;
+		w->depth = 1;
+		w->pos = d + (code == DHCP6_OPT_IA_TA ? DHCP6_IA_TA_LEN : DHCP6_IA_NA_LEN);
+		break;
+	case LS_V6A_IAADDR:
+		ls_v6_add_lease(s, w, d, 128, rd32(s, d + 16), rd32(s, d + 20));
+		w->stk_end[2] = next;
+		w->depth = 2;
+		w->pos = d + DHCP6_IAADDR_LEN;
+		break;
+	case LS_V6A_IAPREFIX:
+		ls_v6_add_lease(s, w, d + 9, rd8(s, d + 8), rd32(s, d), rd32(s, d + 4));
+		w->stk_end[2] = next;
+		w->depth = 2;
+		w->pos = d + DHCP6_IAPREFIX_LEN;
+		break;
 	}
-	if (code == DHCP6_OPT_STATUS_CODE) {
-		if (olen < 2) {
-			w->err = LS_CNT_MAL_OPT_LEN;
-			return 1;
-		}
-		if (rd16(s, d) != DHCP6_STATUS_SUCCESS) {
-			if (w->depth == 0)
-				w->msg_fail = 1;
-			else if (w->depth == 1) {
-				/* the whole IA: leases before and after this option */
-				w->ia_failed = 1;
-				for (__u32 k = 0; k < LS_MAX_LEASES; k++)
-					if (k >= w->ia_first && k < w->n)
-						s->leases[k].dead = 1;
-			}
-			else if (w->cur_lease)
-				s->leases[(w->cur_lease - 1) & (LS_MAX_LEASES - 1)].dead = 1;
-		}
-		return 0;
-	}
-	if (w->depth == 0) {
-		switch (code) {
-		case DHCP6_OPT_CLIENTID:
-			w->cid_off = d;
-			w->cid_len = olen > 255 ? 255 : olen;
-			break;
-		case DHCP6_OPT_SERVERID:
-			w->sid_off = d;
-			w->sid_len = olen > 255 ? 255 : olen;
-			break;
-		case DHCP6_OPT_CLIENT_FQDN:	/* flags, then a wire name */
-			if (olen >= 1) {
-				w->fq_flags = rd8(s, d);
-				w->fq_off = d + 1;
-				w->fq_len = olen - 1 > 255 ? 255 : olen - 1;
-				w->have_fq = 1;
-			}
-			break;
-		case DHCP6_OPT_IA_NA:
-		case DHCP6_OPT_IA_PD:
-		case DHCP6_OPT_IA_TA:
-			if (olen < (code == DHCP6_OPT_IA_TA ? DHCP6_IA_TA_LEN : DHCP6_IA_NA_LEN)) {
-				w->err = LS_CNT_MAL_OPT_LEN;
-				return 1;
-			}
-			w->ia_idx++;
-			w->ia_first = w->n;
-			w->ia_failed = 0;
-			w->iaid = rd32(s, d);
-			w->ia_type = code == DHCP6_OPT_IA_NA ? LS_IA_NA
-				   : code == DHCP6_OPT_IA_TA ? LS_IA_TA : LS_IA_PD;
-			w->stk_end[1] = next;
-			w->depth = 1;
-			w->pos = d + (code == DHCP6_OPT_IA_TA ? DHCP6_IA_TA_LEN : DHCP6_IA_NA_LEN);
-			break;
-		}
-		return 0;
-	}
-	if (w->depth == 1) {
-		if (code == DHCP6_OPT_IAADDR && w->ia_type != LS_IA_PD) {
-			if (olen < DHCP6_IAADDR_LEN) {
-				w->err = LS_CNT_MAL_OPT_LEN;
-				return 1;
-			}
-			ls_v6_add_lease(s, w, d, 128, rd32(s, d + 16), rd32(s, d + 20));
-			w->stk_end[2] = next;
-			w->depth = 2;
-			w->pos = d + DHCP6_IAADDR_LEN;
-		} else if (code == DHCP6_OPT_IAPREFIX && w->ia_type == LS_IA_PD) {
-			if (olen < DHCP6_IAPREFIX_LEN) {
-				w->err = LS_CNT_MAL_OPT_LEN;
-				return 1;
-			}
-			ls_v6_add_lease(s, w, d + 9, rd8(s, d + 8), rd32(s, d), rd32(s, d + 4));
-			w->stk_end[2] = next;
-			w->depth = 2;
-			w->pos = d + DHCP6_IAPREFIX_LEN;
-		}
-	}
-	/* depth 2: only status codes matter (handled above) */
 	return 0;
 }
 
@@ -970,41 +1049,46 @@ LS_INLINE int ls_quick_not_dhcp(const __u8 *d, const __u8 *end)
 /*
  * LS_RUN_FRAME() - the per-packet sequence, identical in both builds: copy
  * the first LS_PEEK bytes with LOAD(ctx, off, dst, n) and parse the headers
- * (the whole cost for non-DHCP traffic); for DHCP, copy the frame (up to
- * LS_BUF_SZ) and parse the message. @p needs s, cnt, wire_len, ifindex, dir;
+ * (the whole cost for non-DHCP traffic); for DHCP, or headers that run past
+ * LS_PEEK, copy the frame (up to LS_BUF_SZ), parse the headers again if they
+ * needed it, and parse the message. @p needs s, cnt, wire_len, ifindex, dir;
  * @h must be zeroed. @ts is evaluated only for DHCP; @extra runs just before
- * the DHCP parse (the tc program adds the offloaded VLAN tag there).
+ * the DHCP parse (the tc program adds the offloaded VLAN tag there). A macro
+ * because LOAD is a different helper per program type; each stage runs only
+ * when _r says the one before it went on (1 DHCP, -1 headers need more).
  */
 #define LS_RUN_FRAME(p, h, LOAD, ctx, ts, extra)                                         \
-	do {                                                                            \
+	({                                                                              \
 		__u32 _n, _wl = (p)->wire_len;                                          \
-		int _r;                                                                 \
+		int _r = 0;                                                             \
 		LS_COUNT(p, LS_CNT_PKTS);                                               \
 		_n = LS_MIN(_wl, LS_PEEK);                                              \
-		if (_n < 14 || LOAD(ctx, 0, (p)->s->buf, _n) != 0) {                    \
+		if (_n >= ETH_HLEN && LOAD(ctx, 0, (p)->s->buf, _n) == 0) {             \
+			(p)->len = _n;                                                  \
+			_r = ls_parse_headers(p, h);                                    \
+		} else {                                                                \
 			LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);                              \
-			break;                                                          \
 		}                                                                       \
-		(p)->len = _n;                                                          \
-		_r = ls_parse_headers(p, h);                                            \
-		if (_r == 0)                                                            \
-			break;                                                          \
-		_n = LS_MIN(_wl, LS_BUF_SZ);                                            \
-		/* the first LS_PEEK bytes are in place already */                    \
-		if (_n > LS_PEEK &&                                                     \
-		    LOAD(ctx, LS_PEEK, (p)->s->buf + LS_PEEK, _n - LS_PEEK) != 0) {     \
-			LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);                              \
-			break;                                                          \
+		if (_r != 0) {                                                          \
+			_n = LS_MIN(_wl, LS_BUF_SZ);                                    \
+			/* the first LS_PEEK bytes are in place already */            \
+			if (_n <= LS_PEEK ||                                            \
+			    LOAD(ctx, LS_PEEK, (p)->s->buf + LS_PEEK, _n - LS_PEEK) == 0) { \
+				(p)->len = _n;                                          \
+			} else {                                                        \
+				LS_COUNT(p, LS_CNT_MAL_TRUNC_HDR);                      \
+				_r = 0;                                                 \
+			}                                                               \
 		}                                                                       \
-		(p)->len = _n;                                                          \
 		if (_r < 0) {                                                           \
 			ls_zero(h, sizeof(*(h)));                                       \
-			if (ls_parse_headers(p, h) <= 0)                                \
-				break;                                                  \
+			_r = ls_parse_headers(p, h);                                    \
 		}                                                                       \
-		(p)->ts_ns = (ts);                                                      \
-		extra;                                                                  \
-		ls_parse_dhcp(p, h);                                                    \
-	} while (0)
+		if (_r > 0) {                                                           \
+			(p)->ts_ns = (ts);                                              \
+			extra;                                                          \
+			ls_parse_dhcp(p, h);                                            \
+		}                                                                       \
+	})
 
 #endif

@@ -34,17 +34,6 @@
 #define LS_LD64(ptr) (*(const __u64 *)(ptr))
 #define LS_LD16(ptr) (*(const __u16 *)(ptr))
 #define LS_EMIT(p, ev) bpf_ringbuf_output(&events, (ev), sizeof(struct ls_event), 0)
-/*
- * min(v, max) in a form the verifier keeps: clang otherwise compares one
- * register copy and passes another to the load helper.
- */
-#define LS_MIN(v, max)                                                                      \
-	({                                                                                  \
-		__u64 _mr = (v);                                                            \
-		asm volatile("if %[r] <= %[m] goto +1; %[r] = %[m];" : [r] "+r"(_mr) : [m] "i"(max)); \
-		(__u32)_mr;                                                                 \
-	})
-
 #define LS_OPAQUE(x) asm volatile("" : "+r"(x))
 /*
  * bpf_ntohs() of a 16-bit packet field, bounded: before Linux 6.10 or so the

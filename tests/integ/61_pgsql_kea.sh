@@ -44,15 +44,7 @@ dc_want() {
 	      AND lease_type = 0" | grep -v '^h-10-64-1-[0-4]\.' | sort
 }
 
-pg_cleanup() {
-	lab_pg_stop "$DC_DIR" 2>/dev/null
-	dc_cleanup
-}
-
-DC_KIND=bind
-DC_DIR=$(mktemp -d /tmp/ls-pgsql-XXXXXX)
-trap pg_cleanup EXIT
-trap 'exit 1' INT TERM
+dc_db_lab pgsql lab_pg_stop
 tap_plan 15
 DC_PORT=53	# in the server namespace
 DC_SECRET=$(lab_dns_secret 32)
@@ -67,45 +59,16 @@ DC_DNS_STOP=lab_bind_stop
 srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_bind_start '$DC_DIR/dns' $DC_PORT k hmac-sha256 '$DC_SECRET' $FZ $RZ4 $RZ6" >/dev/null 2>&1
 tap_ok "bind up in the server namespace with $FZ, $RZ4, $RZ6" lab_dns_wait "$DC_PORT" "$FZ"
 
-# v4 deletes a lease when it reclaims it (flush 0), v6 keeps it as state 2
-export KEA_LAB_DDNS=1 KEA_LAB_VALID=30 KEA_LAB_RECLAIM=2 KEA_LAB_RECLAIM_MAX=0
-KEA_LAB_LEASE_DB=$(lab_pg_kea_db "$DC_DIR")
-export KEA_LAB_LEASE_DB
-if KEA_LAB_FLUSH=0 kea_lab_kea4_up "$DC_DIR" && kea_lab_kea6_up "$DC_DIR"; then
-	tap_pass "kea-dhcp4 and kea-dhcp6 up on PostgreSQL (names generated)"
-else tap_fail "kea-dhcp4 and kea-dhcp6 up on PostgreSQL" "$(tail -5 "$DC_DIR"/kea-dhcp*.log)"; fi
-
-ls_conf -d "$DC_DIR" -p "$DC_PORT" -s "$DC_SECRET" -f "$FZ" -r "$RZ4" -r "$RZ6" -i "$KEA_LAB_SRV_IF" \
-	-x "\"kea-config-file\": [ \"$DC_DIR/kea-dhcp4.conf\", \"$DC_DIR/kea-dhcp6.conf\" ]" \
-	-x '"batching": { "backoff-max-ms": 1000, "timeout-ms": 500 }' |
-	sed '/"lease-files"/d' > "$DC_DIR/ls.conf"
-
+dc_db_kea_up PostgreSQL "$(lab_pg_kea_db "$DC_DIR")"
+dc_db_conf -i "$KEA_LAB_SRV_IF"
 # the schema: installed, installed again (idempotent), and Kea's upgrade still runs
-_o=$("$LS_BIN" -c "$DC_DIR/ls.conf" --db-init 2>&1) && _o2=$("$LS_BIN" -c "$DC_DIR/ls.conf" --db-init 2>&1) &&
-	_t=$(lab_pg_sql "$DC_DIR" "SELECT count(*) FROM pg_trigger WHERE tgname = 'leasesnoop_change'")
-if [ "${_t:-0}" = 2 ] && printf '%s' "$_o2" | grep -q 'already version'; then
-	tap_pass "--db-init installs the schema and triggers, and again changes nothing"
-else tap_fail "--db-init installs the schema and triggers" "$_o" "$_o2" "triggers: ${_t:-}"; fi
-if lab_pg_kea_admin "$DC_DIR" db-upgrade > "$DC_DIR/upgrade.log" 2>&1 &&
-   [ "$(lab_pg_sql "$DC_DIR" "SELECT count(*) FROM pg_trigger WHERE tgname = 'leasesnoop_change'")" = 2 ]; then
-	tap_pass "kea-admin db-upgrade pgsql succeeds with leasesnoop's schema installed"
-else tap_fail "kea-admin db-upgrade pgsql with leasesnoop's schema" "$(tail -5 "$DC_DIR/upgrade.log")"; fi
+dc_db_init_twice pgsql 2 "SELECT count(*) FROM pg_trigger WHERE tgname = 'leasesnoop_change'"
 
 if ls_daemon_start "$DC_DIR"; then tap_pass "leasesnoop -c starts on the lease database (kea-config-file), attached to $KEA_LAB_SRV_IF"
 else tap_fail "leasesnoop -c starts on the lease database" "$(cat "$DC_DIR/ls.err")"; fi
 
 # clients: grants, renewals and releases, v4 and v6
-kea_lab_perfdhcp4 -r 40 -R 300 -p 5 -f 20 -F 10 > "$DC_DIR/perf4.out" 2>&1 &
-DC_BG="$!"
-kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
-wait $DC_BG 2>/dev/null; DC_BG=
-ls_daemon_settle "$DC_DIR" 20
-dc_exact "leases, renewals and releases: DNS equals the database"
-_st=$(ls_daemon_stats "$DC_DIR")
-if [ "$(printf '%s' "$_st" | jq '."lease-database"."change-rows"')" -gt 0 ] &&
-   [ "$(printf '%s' "$_st" | jq '."lease-database"."full-passes"')" -ge 1 ]; then
-	tap_pass "the change feed carried the leases ($(printf '%s' "$_st" | jq -c '."lease-database" | {"change-rows", lookups, debounced, "expiry-checks"}'))"
-else tap_fail "the change feed carried the leases" "$(printf '%s' "$_st" | jq -c '."lease-database"')"; fi
+dc_db_clients "the change feed"
 dc_static_ok
 # the wire path: events looked up by address in the database and confirmed there
 _w=$(printf '%s' "$_st" | jq '."lease-database"."wire-lookups"')
@@ -115,23 +78,9 @@ if [ "${_w:-0}" -gt 100 ] && [ "${_c:-0}" -gt 100 ]; then
 else tap_fail "wire events confirmed by lookups in the database" "$(printf '%s' "$_st" | jq -c '{confirmed, unconfirmed, pending, "lease-database"}')"; fi
 
 # kill -9 in the middle of a stream, restart: exact again
-_adds=$(ls_daemon_stats "$DC_DIR" | jq '."adds-sent"')
-kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
-DC_BG="$!"
-WAIT_STEP=0.1 wait_for 20 dc_stat_above '."adds-sent"' "$_adds"
-kill -9 "$LS_DPID"; wait "$LS_DPID" 2>/dev/null; LS_DPID=
-sleep 1	# Kea goes on writing leases while leasesnoop is down
-ls_daemon_start "$DC_DIR"
-wait $DC_BG 2>/dev/null; DC_BG=
-ls_daemon_settle "$DC_DIR" 20
-dc_exact "kill -9 mid-stream, restart: DNS equals the database"
-
+dc_db_kill_restart
 # every lease expires, Kea reclaims (v4: row deleted; v6: state 2, hostname cleared)
-WAIT_STEP=0.5 wait_for 90 dc_no_dynamic
-tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(dc_have_ptr)" ""
-_v6kept=$(lab_pg_sql "$DC_DIR" "SELECT count(*) FROM lease6 WHERE state = 2 AND coalesce(hostname, '') = ''")
-if [ "${_v6kept:-0}" -gt 0 ]; then tap_pass "v6 reclaimed leases kept with their hostname cleared ($_v6kept)"
-else tap_fail "v6 reclaimed leases kept with their hostname cleared" "$(lab_pg_sql "$DC_DIR" "SELECT state, count(*) FROM lease6 GROUP BY state")"; fi
+dc_db_reclaimed pgsql
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 tap_is "SIGTERM: clean exit" "$_rc" 0

@@ -35,16 +35,9 @@ stat_is() { [ "$(stat "$1")" = "$2" ]; }
 have_is_want() { [ "$(dc_have)" = "$(dc_want)" ] && [ -n "$(dc_want)" ]; }
 lines() { grep -c "$1" "$DC_DIR/ls.err"; }
 
-pg_cleanup() {
-	[ -n "${LS2_PID:-}" ] && kill -9 "$LS2_PID" 2>/dev/null
-	lab_pg_stop "$DC_DIR" 2>/dev/null
-	dc_cleanup
-}
-
-DC_KIND=bind
-DC_DIR=$(mktemp -d /tmp/ls-pgfault-XXXXXX)
-trap pg_cleanup EXIT
-trap 'exit 1' INT TERM
+ls2_down() { [ -n "${LS2_PID:-}" ] && kill -9 "$LS2_PID" 2>/dev/null; }
+DC_DB_DOWN=ls2_down
+dc_db_lab pgfault lab_pg_stop
 tap_plan 16
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)

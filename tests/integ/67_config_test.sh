@@ -13,14 +13,7 @@ need_cmd jq timeout
 . "$LS_TOP/tools/lab/kea.sh"
 . "$LS_TOP/tests/lib/lsrun.sh"
 
-DIR=$(mktemp -d /tmp/ls-ctest-XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+ls_bind_lab ctest TERM
 tap_plan 15
 
 PORT=$(lab_dns_free_port)	# nothing listens there: no DNS is needed here

@@ -11,14 +11,7 @@ need_cmd jq stat
 . "$LS_TOP/tools/lab/dns.sh"
 . "$LS_TOP/tests/lib/lsrun.sh"
 
-DIR=$(mktemp -d /tmp/ls-logs-XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+ls_bind_lab logs TERM
 tap_plan 9
 
 PORT=$(lab_dns_free_port)	# nothing listens there: decisions are made, sends time out

@@ -122,6 +122,105 @@ dc_outage() {
 	else tap_fail "the outage was retried, not dropped" "$_st"; fi
 }
 
+# dc_clients WHAT: perfdhcp v4 and v6 clients (grants, renewals, releases),
+# then DNS exact: one TAP line, "leases, renewals and releases" WHAT
+dc_clients() {
+	kea_lab_perfdhcp4 -r 40 -R 300 -p 5 -f 20 -F 10 > "$DC_DIR/perf4.out" 2>&1 &
+	DC_BG="$!"
+	kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
+	wait $DC_BG 2>/dev/null; DC_BG=
+	ls_daemon_settle "$DC_DIR" 20
+	dc_exact "leases, renewals and releases$1"
+}
+
+# The lease-database tests (61, 62, 63) share these:
+#   dc_db_lab TAG STOP   DC_DIR: a new /tmp/ls-TAG-XXXXXX (DNS by BIND); at
+#                        exit DC_DB_DOWN (a command, if set), STOP DC_DIR (the
+#                        database: lab_pg_stop, lab_my_stop), then dc_cleanup
+#   dc_db_kea_up NAME DB  kea-dhcp4 and kea-dhcp6 on lease-database DB (JSON),
+#                        names generated, v4 deleting the leases it reclaims
+#                        (flush 0), v6 keeping them as state 2: one TAP line
+#   dc_db_conf [OPT...]  DC_DIR/ls.conf (ls_conf OPTs added) following the
+#                        lease-database of Kea's own files, no lease files
+#   dc_db_init_twice pgsql|mysql N SQL   --db-init, and again (changes nothing),
+#                        SQL counts N triggers, kea-admin db-upgrade still
+#                        succeeds: two TAP lines
+#   dc_db_clients FEED   perfdhcp v4 and v6 clients, DNS exact, the change feed
+#                        (named FEED) carried them: two TAP lines; stats in _st
+#   dc_db_kill_restart   kill -9 in the middle of a stream, restart: DNS exact
+#   dc_db_reclaimed pgsql|mysql   every lease expired, Kea reclaimed it (v4: row
+#                        deleted; v6: state 2, hostname cleared): no dynamic
+#                        record left, v6 rows kept: two TAP lines
+dc_db_lab() {
+	DC_KIND=bind
+	DC_DIR=$(mktemp -d "/tmp/ls-$1-XXXXXX")
+	_DC_DB_STOP=$2
+	trap _dc_db_lab_down EXIT
+	trap 'exit 1' INT TERM
+}
+_dc_db_lab_down() {
+	${DC_DB_DOWN:-:}
+	$_DC_DB_STOP "$DC_DIR" 2>/dev/null
+	dc_cleanup
+}
+dc_db_kea_up() {
+	export KEA_LAB_DDNS=1 KEA_LAB_VALID=30 KEA_LAB_RECLAIM=2 KEA_LAB_RECLAIM_MAX=0
+	KEA_LAB_LEASE_DB=$2
+	export KEA_LAB_LEASE_DB
+	if KEA_LAB_FLUSH=0 kea_lab_kea4_up "$DC_DIR" && kea_lab_kea6_up "$DC_DIR"; then
+		tap_pass "kea-dhcp4 and kea-dhcp6 up on $1 (names generated)"
+	else tap_fail "kea-dhcp4 and kea-dhcp6 up on $1" "$(tail -5 "$DC_DIR"/kea-dhcp*.log)"; fi
+}
+dc_db_conf() {
+	ls_conf -d "$DC_DIR" -p "$DC_PORT" -s "$DC_SECRET" -f "$FZ" -r "$RZ4" -r "$RZ6" "$@" \
+		-x "\"kea-config-file\": [ \"$DC_DIR/kea-dhcp4.conf\", \"$DC_DIR/kea-dhcp6.conf\" ]" \
+		-x '"batching": { "backoff-max-ms": 1000, "timeout-ms": 500 }' |
+		sed '/"lease-files"/d' > "$DC_DIR/ls.conf"
+}
+dc_db_init_twice() {
+	_sql=lab_pg_sql _admin=lab_pg_kea_admin
+	[ "$1" = mysql ] && _sql=lab_my_sql _admin=lab_my_kea_admin
+	_o=$("$LS_BIN" -c "$DC_DIR/ls.conf" --db-init 2>&1) &&
+		_o2=$("$LS_BIN" -c "$DC_DIR/ls.conf" --db-init 2>&1) && _t=$($_sql "$DC_DIR" "$3")
+	if [ "${_t:-0}" = "$2" ] && printf '%s' "$_o2" | grep -q 'already version'; then
+		tap_pass "--db-init installs the schema and triggers, and again changes nothing"
+	else tap_fail "--db-init installs the schema and triggers" "$_o" "$_o2" "triggers: ${_t:-}"; fi
+	if $_admin "$DC_DIR" db-upgrade > "$DC_DIR/upgrade.log" 2>&1 &&
+	   [ "$($_sql "$DC_DIR" "$3")" = "$2" ]; then
+		tap_pass "kea-admin db-upgrade $1 succeeds with leasesnoop's schema installed"
+	else tap_fail "kea-admin db-upgrade $1 with leasesnoop's schema" "$(tail -5 "$DC_DIR/upgrade.log")"; fi
+}
+dc_db_clients() {
+	dc_clients ": DNS equals the database"
+	_st=$(ls_daemon_stats "$DC_DIR")
+	if [ "$(printf '%s' "$_st" | jq '."lease-database"."change-rows"')" -gt 0 ] &&
+	   [ "$(printf '%s' "$_st" | jq '."lease-database"."full-passes"')" -ge 1 ]; then
+		tap_pass "$1 carried the leases ($(printf '%s' "$_st" | jq -c '."lease-database" | {"change-rows", lookups, debounced, "expiry-checks"}'))"
+	else tap_fail "$1 carried the leases" "$(printf '%s' "$_st" | jq -c '."lease-database"')"; fi
+}
+
+dc_db_kill_restart() {
+	_adds=$(ls_daemon_stats "$DC_DIR" | jq '."adds-sent"')
+	kea_lab_perfdhcp4 -r 60 -R 400 -p 4 -F 10 > "$DC_DIR/perf4b.out" 2>&1 &
+	DC_BG="$!"
+	WAIT_STEP=0.1 wait_for 20 dc_stat_above '."adds-sent"' "$_adds"
+	kill -9 "$LS_DPID"; wait "$LS_DPID" 2>/dev/null; LS_DPID=
+	sleep 1	# Kea goes on writing leases while leasesnoop is down
+	ls_daemon_start "$DC_DIR"
+	wait $DC_BG 2>/dev/null; DC_BG=
+	ls_daemon_settle "$DC_DIR" 20
+	dc_exact "kill -9 mid-stream, restart: DNS equals the database"
+}
+dc_db_reclaimed() {
+	_sql=lab_pg_sql
+	[ "$1" = mysql ] && _sql=lab_my_sql
+	WAIT_STEP=0.5 wait_for 90 dc_no_dynamic
+	tap_is "all leases expired and reclaimed: no dynamic record left" "$(dc_have)$(dc_have_ptr)" ""
+	_v6kept=$($_sql "$DC_DIR" "SELECT count(*) FROM lease6 WHERE state = 2 AND COALESCE(hostname, '') = ''")
+	if [ "${_v6kept:-0}" -gt 0 ]; then tap_pass "v6 reclaimed leases kept with their hostname cleared ($_v6kept)"
+	else tap_fail "v6 reclaimed leases kept with their hostname cleared" "$($_sql "$DC_DIR" "SELECT state, count(*) FROM lease6 GROUP BY state")"; fi
+}
+
 daemon_cases() {
 	DC_KIND=$1
 	DC_DIR=$(mktemp -d /tmp/ls-daemon-XXXXXX)
@@ -150,12 +249,7 @@ daemon_cases() {
 	else tap_fail "leasesnoop -c starts on lease files alone" "$(cat "$DC_DIR/ls.err")"; fi
 
 	# clients: grants, renewals and releases, v4 and v6, across LFC rotations
-	kea_lab_perfdhcp4 -r 40 -R 300 -p 5 -f 20 -F 10 > "$DC_DIR/perf4.out" 2>&1 &
-	DC_BG="$!"
-	kea_lab_perfdhcp6 -r 30 -R 200 -p 5 -f 10 -F 5 > "$DC_DIR/perf6.out" 2>&1
-	wait $DC_BG 2>/dev/null; DC_BG=
-	ls_daemon_settle "$DC_DIR" 20
-	dc_exact "leases, renewals and releases (LFC rotating): DNS equals the lease files"
+	dc_clients " (LFC rotating): DNS equals the lease files"
 	dc_static_ok
 	_conf=$(ls_daemon_stats "$DC_DIR" | jq '.conflicts')
 	if [ "$_conf" -ge 1 ]; then tap_pass "conflicts counted at the static names ($_conf)"

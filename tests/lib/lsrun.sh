@@ -85,21 +85,29 @@ ls_daemon_settle() {
 	return 1
 }
 
-# The prologue of the daemon-against-BIND tests (42, 44, 45, 52), after
-# tools/lab/dns.sh:
-#   ls_bind_lab TAG   DIR: a new /tmp/ls-TAG-XXXXXX; PID: the daemon's, killed
-#                     at exit; then BIND (DIR/dns) is stopped and DIR removed
-#                     (kept with LS_KEEP). LS_LAB_DOWN: a command to run first.
+# The prologue of the daemon tests (42, 44, 45, 52 against BIND; 67, 69
+# without), after tools/lab/dns.sh:
+#   ls_bind_lab TAG [TERM]   DIR: a new /tmp/ls-TAG-XXXXXX; PID: the daemon's,
+#                     killed at exit (with TERM: stopped with SIGTERM and
+#                     waited for, so it shuts down as it would in service);
+#                     then BIND (DIR/dns), if one runs, is stopped and DIR
+#                     removed (kept with LS_KEEP). LS_LAB_DOWN: a command to
+#                     run first.
 #   start / stats / settle SECS   ls_daemon_start (PID), _stats, _settle on DIR
 ls_bind_lab() {
 	DIR=$(mktemp -d "/tmp/ls-$1-XXXXXX")
 	PID=
+	_LS_LAB_SIG=${2:-KILL}
 	trap _ls_bind_lab_down EXIT
 	trap 'exit 1' INT TERM
 }
 _ls_bind_lab_down() {
 	${LS_LAB_DOWN:-:}
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
+	if [ -n "$PID" ] && [ "$_LS_LAB_SIG" = TERM ]; then
+		kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	elif [ -n "$PID" ]; then
+		kill -9 "$PID" 2>/dev/null
+	fi
 	lab_bind_stop "$DIR/dns" 2>/dev/null
 	[ -n "${LS_KEEP:-}" ] && echo "# kept $DIR" || rm -rf "$DIR"
 }

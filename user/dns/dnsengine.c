@@ -26,27 +26,19 @@
 #include "user/dns/dnsio.h"
 #include "user/dns/dnsmsg.h"
 #include "user/dns/pace.h"
+#include "user/dns/rrplan.h"
 #include "user/dns/gss.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 #include "user/common/util.h"
 #include "user/dns/tsig.h"
 
-enum step {
-	ST_FWD_ADD,		/* prereq: name not in use (check modes) */
-	ST_FWD_REPLACE,		/* prereq: DHCID matches / exists */
-	ST_FWD_REM_ADDR,	/* remove our address */
-	ST_FWD_REM_RRS,		/* remove the rest if no address is left */
-	ST_REV_ADD,
-	ST_REV_REM,
-};
-
 struct change;
 
 struct unit {
 	struct change *ch;
 	bool rev;
-	enum step step;
+	enum rrplan_step step;
 	const char *owner;
 	struct zq *zq;
 	struct unit *next;		/* queue link */
@@ -534,9 +526,9 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 		return -EINVAL;
 	}
 	ch->fu = (struct unit){ .ch = ch, .rev = false, .owner = ch->fqdn,
-				.step = c->op == DNSENGINE_ADD ? ST_FWD_ADD : ST_FWD_REM_ADDR };
+				.step = c->op == DNSENGINE_ADD ? RRPLAN_FWD_ADD : RRPLAN_FWD_REM_ADDR };
 	ch->ru = (struct unit){ .ch = ch, .rev = true, .owner = ch->rname,
-				.step = c->op == DNSENGINE_ADD ? ST_REV_ADD : ST_REV_REM };
+				.step = c->op == DNSENGINE_ADD ? RRPLAN_REV_ADD : RRPLAN_REV_REM };
 	e->st.submitted++;
 	e->st.pending++;
 	{
@@ -578,22 +570,7 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 	return 0;
 }
 
-/* ---- message content per step (RFC 4703 §5, as Kea D2 builds it) ---- */
-
-static uint16_t addr_type(const struct change *ch)
-{
-	return ch->c.family == 4 ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
-}
-
-static size_t addr_len(const struct change *ch)
-{
-	return util_addr_len(ch->c.family);
-}
-
-static bool with_dhcid(const struct change *ch)
-{
-	return ch->c.mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
-}
+/* ---- message content per step (RFC 4703 §5, as Kea D2 builds it: user/dns/rrplan.c) ---- */
 
 static bool checks(const struct change *ch)
 {
@@ -601,160 +578,51 @@ static bool checks(const struct change *ch)
 	       ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID;
 }
 
-/* The DHCID prerequisite: "matches our value" or, in check-exists mode, "exists". */
-static int prereq_dhcid(struct dnsmsg *m, const struct change *ch, const char *owner)
-{
-	if (!m)
-		return 0;
-	if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
-		return dnsmsg_add_rr(m, DNSMSG_PREREQ, owner, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0,
-				     NULL, 0);
-	return dnsmsg_add_rr(m, DNSMSG_PREREQ, owner, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, 0,
-			     ch->c.dhcid, DHCID_RDATA_LEN);
-}
-
-#define ADD(sect, own, type, cls, ttl, rd, rl)                                             \
-	do {                                                                              \
-		int _e = m ? dnsmsg_add_rr(m, sect, own, type, cls, ttl, rd, rl) : 0;      \
-		if (_e)                                                                   \
-			return _e;                                                        \
-		sz += 2 + 10 + (rl);	/* owner compressed to a pointer */                 \
-	} while (0)
-
-/*
- * Emit @u's RRs into @m (NULL: only measure); *@size grows by an estimate of
- * their wire size: the owner name once in full, then 2-byte pointers, as
- * ldns compresses. batch_send() splits a message the estimate got wrong.
- */
-static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
+/* @u's RRs (@check: the prerequisites that hold once its step was applied). */
+static void unit_plan(const struct unit *u, bool check, struct rrplan *pl)
 {
 	const struct change *ch = u->ch;
-	const char *o = u->owner;
-	const uint32_t ttl = ch->c.ttl;
-	const uint8_t *dh = ch->c.dhcid;
-	size_t sz = 0, fl = strlen(ch->fqdn) + 1;
-	int err;
+	const struct rrplan_in in = {
+		.step = u->step, .mode = ch->c.mode, .family = ch->c.family, .check = check,
+		.owner_len = strlen(u->owner), .fqdn_len = strlen(ch->fqdn) + 1,
+	};
 
-	switch (u->step) {
-	case ST_FWD_ADD:
-		if (checks(ch)) {
-			/* RFC 2136 §2.4.5: name is not in use */
-			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_NONE, 0, NULL, 0);
-		} else {
-			ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_ANY, 0, NULL, 0);
-			if (with_dhcid(ch))
-				ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
-		}
-		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_IN, ttl, ch->c.addr, addr_len(ch));
-		if (with_dhcid(ch))
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, ttl, dh,
-			    DHCID_RDATA_LEN);
-		break;
-	case ST_FWD_REPLACE:
-		err = prereq_dhcid(m, ch, o);
-		if (err)
-			return err;
-		sz += 12 + DHCID_RDATA_LEN;
-		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_ANY, 0, NULL, 0);
-		if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
-		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_IN, ttl, ch->c.addr, addr_len(ch));
-		if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, ttl, dh,
-			    DHCID_RDATA_LEN);
-		break;
-	case ST_FWD_REM_ADDR:
-		if (checks(ch)) {
-			err = prereq_dhcid(m, ch, o);
-			if (err)
-				return err;
-			sz += 12 + DHCID_RDATA_LEN;
-		}
-		/* RFC 2136 §2.5.4: delete one RR from an RRset */
-		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_NONE, 0, ch->c.addr, addr_len(ch));
-		if (ch->c.mode == DNSENGINE_NO_CHECK_WITH_DHCID)
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_NONE, 0, dh,
-			    DHCID_RDATA_LEN);
-		break;
-	case ST_FWD_REM_RRS:
-		/* RFC 4703 §5.5: drop the DHCID only once no address is left */
-		err = prereq_dhcid(m, ch, o);
-		if (err)
-			return err;
-		sz += 12 + DHCID_RDATA_LEN;
-		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_A, DNSMSG_CLASS_NONE, 0, NULL, 0);
-		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_AAAA, DNSMSG_CLASS_NONE, 0, NULL, 0);
-		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_ANY, 0, NULL, 0);
-		break;
-	case ST_REV_ADD:
-		/* RFC 4703 §5.4: reverse replacement has no prerequisite */
-		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_ANY, 0, NULL, 0);
-		if (with_dhcid(ch))
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
-		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_IN, ttl, ch->fqdn, fl);
-		if (with_dhcid(ch))
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, ttl, dh,
-			    DHCID_RDATA_LEN);
-		break;
-	case ST_REV_REM:
-		if (checks(ch)) {
-			/* RFC 2136 §2.4.2: the PTR still names our client */
-			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_IN, 0, ch->fqdn, fl);
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_ANY, 0, NULL, 0);
-		} else {
-			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_NONE, 0, ch->fqdn, fl);
-			if (with_dhcid(ch))
-				ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_NONE, 0, dh,
-				    DHCID_RDATA_LEN);
-		}
-		break;
-	}
-	*size += sz + strlen(o) + 1 + 4;	/* 4: margin for what ldns leaves uncompressed */
-	return 0;
+	rrplan_make(pl, &in);
 }
 
 /*
- * Emit into @m the prerequisites that hold once @u's step was applied
- * (RFC 2136 §2.4: value-dependent "RRset exists" compares the whole RRset,
- * and nothing else of ours touches a busy name meanwhile): our address and
- * DHCID after an add, the address RRset or the name gone after a removal.
- * A message of these alone, with no update, asks the server whether a batch
- * that got no reply in time was applied after all.
+ * Write @u's planned RRs into @m; *@size grows by the plan's estimate of
+ * their wire size. batch_send() splits a message the estimate got wrong.
  */
-static int unit_emit_check(struct dnsmsg *m, const struct unit *u, size_t *size)
+static int unit_emit(struct dnsmsg *m, const struct unit *u, bool check, size_t *size)
 {
 	const struct change *ch = u->ch;
-	const char *o = u->owner;
-	const uint8_t *dh = ch->c.dhcid;
-	size_t sz = 0, fl = strlen(ch->fqdn) + 1;
+	struct rrplan pl;
 
-	switch (u->step) {
-	case ST_FWD_ADD:
-	case ST_FWD_REPLACE:
-		ADD(DNSMSG_PREREQ, o, addr_type(ch), DNSMSG_CLASS_IN, 0, ch->c.addr, addr_len(ch));
-		if (with_dhcid(ch))
-			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, 0, dh,
-			    DHCID_RDATA_LEN);
-		break;
-	case ST_FWD_REM_ADDR:
-		/* the usual case, one address per name; another one left fails it: bisected */
-		ADD(DNSMSG_PREREQ, o, addr_type(ch), DNSMSG_CLASS_NONE, 0, NULL, 0);
-		break;
-	case ST_FWD_REM_RRS:
-		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_NONE, 0, NULL, 0);
-		break;
-	case ST_REV_ADD:
-		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_IN, 0, ch->fqdn, fl);
-		if (with_dhcid(ch))
-			ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_IN, 0, dh,
-			    DHCID_RDATA_LEN);
-		break;
-	case ST_REV_REM:
-		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_NONE, 0, NULL, 0);
-		break;
+	unit_plan(u, check, &pl);
+	for (size_t i = 0; i < pl.n; i++) {
+		const struct rrplan_rr *r = &pl.rr[i];
+		const void *rd = r->rd == RRPLAN_RD_ADDR ? (const void *)ch->c.addr
+			       : r->rd == RRPLAN_RD_DHCID ? (const void *)ch->c.dhcid
+			       : r->rd == RRPLAN_RD_FQDN ? (const void *)ch->fqdn : NULL;
+		int err;
+
+		err = dnsmsg_add_rr(m, r->sect, u->owner, r->type, r->cls, r->ttl ? ch->c.ttl : 0, rd,
+				    rrplan_rdlen(r->rd, ch->c.family, strlen(ch->fqdn) + 1));
+		if (err)
+			return err;
 	}
-	*size += sz + strlen(o) + 1 + 4;
+	*size += pl.size;
 	return 0;
+}
+
+/* The wire size estimate of @u's RRs, as unit_emit() would add it. */
+static size_t unit_size(const struct unit *u)
+{
+	struct rrplan pl;
+
+	unit_plan(u, false, &pl);
+	return pl.size;
 }
 
 /* A unit's prerequisites failed while it was alone in its message. */
@@ -763,14 +631,14 @@ static void unit_prereq_failed(struct dnsengine *e, struct unit *u, int rcode)
 	pr_debug("dnsengine: prerequisite failed for '%s' step %d (%s)", u->owner, u->step,
 		 dnsmsg_rcode_name(rcode));
 	switch (u->step) {
-	case ST_FWD_ADD:
+	case RRPLAN_FWD_ADD:
 		if (checks(u->ch)) {
-			u->step = ST_FWD_REPLACE;
+			u->step = RRPLAN_FWD_REPLACE;
 			unit_enqueue(e, u, true);
 			return;
 		}
 		break;
-	case ST_FWD_REM_RRS:
+	case RRPLAN_FWD_REM_RRS:
 		/* another address of the client (or of someone else) remains: fine */
 		unit_final(e, u, DNSENGINE_APPLIED);
 		return;
@@ -782,8 +650,8 @@ static void unit_prereq_failed(struct dnsengine *e, struct unit *u, int rcode)
 
 static void unit_applied(struct dnsengine *e, struct unit *u)
 {
-	if (u->step == ST_FWD_REM_ADDR && checks(u->ch)) {
-		u->step = ST_FWD_REM_RRS;
+	if (u->step == RRPLAN_FWD_REM_ADDR && checks(u->ch)) {
+		u->step = RRPLAN_FWD_REM_RRS;
 		unit_enqueue(e, u, true);
 		return;
 	}
@@ -1254,7 +1122,7 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	}
 	err = dnsmsg_new(&m, q->dom->name);
 	for (size_t i = 0; !err && i < b->n; i++)
-		err = b->verify ? unit_emit_check(m, b->u[i], &est) : unit_emit(m, b->u[i], &est);
+		err = unit_emit(m, b->u[i], b->verify, &est);
 	id = dnsio_alloc_id(b->peer);
 	if (!err)
 		err = dnsmsg_to_wire(m, id, 512, &wire, &len);
@@ -1340,7 +1208,7 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 	prev = &q->head;
 	for (u = q->head; u && b->n < cap && scanned < 4 * cap; scanned++) {
 		struct unit *next = u->next;
-		size_t sz = 0;
+		size_t sz;
 
 		if (u->ch->superseded) {
 			*prev = next;
@@ -1349,7 +1217,8 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 			u = next;
 			continue;
 		}
-		if (!busy_has(e, u->owner) && !unit_emit(NULL, u, &sz)) {
+		if (!busy_has(e, u->owner)) {
+			sz = unit_size(u);
 			if (est + sz > budget)
 				break;
 			est += sz;

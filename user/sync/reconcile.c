@@ -19,6 +19,7 @@
 #include "user/common/log.h"
 #include "user/common/util.h"
 #include "user/sync/known.h"
+#include "user/sync/outcome.h"
 #include "user/sync/reconcile.h"
 
 #define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
@@ -821,12 +822,6 @@ static struct zstat *zstat_of(struct reconcile *r, const char *zone)
 	return &r->zs[r->nzs++];
 }
 
-static int outcome_failed(enum dnsengine_outcome x)
-{
-	return x != DNSENGINE_APPLIED && x != DNSENGINE_CONFLICT && x != DNSENGINE_SKIPPED &&
-	       x != DNSENGINE_NOZONE && x != DNSENGINE_PENDING;
-}
-
 static void count_side(struct reconcile *r, const char *zone, enum dnsengine_outcome x)
 {
 	struct zstat *z = *zone ? zstat_of(r, zone) : NULL;
@@ -869,6 +864,7 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 {
 	struct ent *e = c->user;
 	struct owner_rec o;
+	struct outcome v;
 	char a[INET6_ADDRSTRLEN];
 	int err, resync = 0;
 
@@ -897,68 +893,56 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 	e->last_rev = (uint8_t)(c->rev ? res->rev : DNSENGINE_SKIPPED);
 	addr_text(o.family, o.addr, a, sizeof(a));
 	o.updated = now_wall(r);
+	v = outcome_decide(c, res, o.fwd, o.rev);
+	o.fwd = v.fwd;
+	o.rev = v.rev;
+	resync = v.resync;
+	switch (v.v) {
+	case OUTCOME_ADDED:
+		o.state = OWNER_ADDED;
+		note_done(e);
+		break;
+	case OUTCOME_CONFLICT:
+		o.state = OWNER_CONFLICT;
+		pr_warn("reconcile: conflict %s '%s' zone '%s' (the name belongs to another client; left alone)",
+			a, o.fqdn, o.fwd_zone);
+		break;
+	case OUTCOME_ADD_FAILED:
+		o.state = OWNER_FAILED;
+		note_refused(r, e);
+		set_error(r, "add %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
+			  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
+		if (fail_log_allow(r))
+			pr_warn("reconcile: add failed %s '%s' zone '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
+				a, o.fqdn, o.fwd_zone, dnsengine_outcome_name(res->fwd),
+				dnsengine_outcome_name(res->rev));
+		break;
+	case OUTCOME_REMOVED:
+		owner_del(r->o.owner, o.family, o.addr);
+		pr_debug("reconcile: remove %s '%s' done", a, o.fqdn);
+		note_done(e);
+		break;
+	case OUTCOME_REMOVE_FAILED:
+		note_refused(r, e);
+		set_error(r, "remove %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
+			  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
+		if (fail_log_allow(r))
+			pr_warn("reconcile: remove failed %s '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
+				a, o.fqdn, dnsengine_outcome_name(res->fwd),
+				dnsengine_outcome_name(res->rev));
+		store_put(r, &o);
+		break;
+	case OUTCOME_REMOVE_REST:
+		store_put(r, &o);
+		break;
+	}
+	if (v.partial)
+		pr_warn("reconcile: partial add %s '%s' (fwd %s, rev %s)", a, o.fqdn,
+			dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
 	if (c->op == DNSENGINE_ADD) {
-		uint8_t fwd = c->fwd && res->fwd == DNSENGINE_APPLIED;
-		uint8_t rev = c->rev && res->rev == DNSENGINE_APPLIED;
-
-		if (fwd || rev) {
-			o.state = OWNER_ADDED;
-		} else if (res->fwd == DNSENGINE_CONFLICT || res->rev == DNSENGINE_CONFLICT) {
-			o.state = OWNER_CONFLICT;
-			pr_warn("reconcile: conflict %s '%s' zone '%s' (the name belongs to another client; left alone)",
-				a, o.fqdn, o.fwd_zone);
-		} else {
-			o.state = OWNER_FAILED;
-			note_refused(r, e);
-			set_error(r, "add %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
-				  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
-			if (fail_log_allow(r))
-				pr_warn("reconcile: add failed %s '%s' zone '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
-					a, o.fqdn, o.fwd_zone, dnsengine_outcome_name(res->fwd),
-					dnsengine_outcome_name(res->rev));
-		}
-		if (fwd || rev)
-			note_done(e);
-		if (c->fwd && c->rev && (fwd != rev))
-			pr_warn("reconcile: partial add %s '%s' (fwd %s, rev %s)", a, o.fqdn,
-				dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
-		o.fwd = fwd;
-		o.rev = rev;
 		pr_debug("reconcile: add %s '%s' done (fwd %s, rev %s)", a, o.fqdn,
 			 dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
-		if (store_put(r, &o))
-			goto requeue;
-	} else {
-		/* a side is gone unless the server refused: conflict = not ours any more */
-		if (c->fwd && !outcome_failed(res->fwd) && res->fwd != DNSENGINE_SKIPPED)
-			o.fwd = 0;
-		if (c->rev && !outcome_failed(res->rev) && res->rev != DNSENGINE_SKIPPED)
-			o.rev = 0;
-		/*
-		 * forward not ours (a conflict): still remove our PTR alone. The engine
-		 * also skips the reverse side when the forward one was refused: that
-		 * is a failure, left for the next full pass, never resent at once
-		 */
-		if (c->rev && res->rev == DNSENGINE_SKIPPED && o.rev &&
-		    !(c->fwd && outcome_failed(res->fwd)))
-			resync = 1;
-		if (!o.fwd && !o.rev) {
-			owner_del(r->o.owner, o.family, o.addr);
-			pr_debug("reconcile: remove %s '%s' done", a, o.fqdn);
-			note_done(e);
-			resync = 1;	/* a new binding may be waiting for this one to go */
-		} else if (!resync) {
-			note_refused(r, e);
-			set_error(r, "remove %s '%s' failed (fwd %s, rev %s)", a, o.fqdn,
-				  dnsengine_outcome_name(res->fwd), dnsengine_outcome_name(res->rev));
-			if (fail_log_allow(r))
-				pr_warn("reconcile: remove failed %s '%s' (fwd %s, rev %s; retried at the next full reconciliation)",
-					a, o.fqdn, dnsengine_outcome_name(res->fwd),
-					dnsengine_outcome_name(res->rev));
-			store_put(r, &o);
-		} else {
-			store_put(r, &o);
-		}
+		store_put(r, &o);
 	}
 requeue:
 	if (e->redirty || resync) {

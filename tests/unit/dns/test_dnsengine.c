@@ -402,6 +402,22 @@ static void run_until_done(struct dnsengine *e, int max_turns)
 	}
 }
 
+/* Submit change() @i with @name (NULL: its own), which the engine must take. */
+static void submit_one(struct dnsengine *e, int i, const char *name)
+{
+	struct dnsengine_change c;
+
+	change(&c, i, name);
+	assert_int_equal(dnsengine_submit(e, &c), 0);
+}
+
+/* Submit changes @from .. @to - 1; the one at @odd_at is named @odd. */
+static void submit_range(struct dnsengine *e, int from, int to, int odd_at, const char *odd)
+{
+	for (int i = from; i < to; i++)
+		submit_one(e, i, i == odd_at ? odd : NULL);
+}
+
 static struct dnsengine *setup(struct zones **z, unsigned int timeout_ms, bool udp)
 {
 	struct dnsengine_opts o;
@@ -428,16 +444,12 @@ static void teardown_all(struct dnsengine *e, struct zones *z)
 
 static void test_batch_bisect(void **state)
 {
-	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 2000, false);
 
 	(void)state;
-	for (int i = 0; i < 300; i++) {
-		change(&c, i, i == 137 ? "taken.dyn.example." : NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 0, 300, 137, "taken.dyn.example.");
 	run_until_done(e, 2000);
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.final, 300);
@@ -455,15 +467,13 @@ static void test_batch_bisect(void **state)
 static void test_forged_reply_ignored(void **state)
 {
 	struct dnsengine_server_stats ss;
-	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 2000, true);
 
 	(void)state;
 	srv.forge_first = 1;
-	change(&c, 1, NULL);
-	assert_int_equal(dnsengine_submit(e, &c), 0);
+	submit_one(e, 1, NULL);
 	run_until_done(e, 200);
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.by[DNSENGINE_APPLIED], 1);
@@ -497,17 +507,13 @@ static void test_timeout_retried(void **state)
 {
 	struct dnsengine_server_stats ss, ss2;
 	uint64_t n = 0;
-	struct dnsengine_change c;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 100, false);
 
 	(void)state;
 	srv.drop_next = 2;
 	srv.servfail_next = 1;
-	for (int i = 0; i < 10; i++) {
-		change(&c, i, NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 0, 10, -1, NULL);
 	run_until_done(e, 3000);
 	assert_int_equal(seen.by[DNSENGINE_APPLIED], 10);
 	assert_true(seen.progress >= 30);	/* 10 changes x (2 timeouts + 1 SERVFAIL) */
@@ -538,7 +544,6 @@ static void test_timeout_retried(void **state)
  */
 static void test_resent_already_applied(void **state)
 {
-	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 1000, false);
@@ -546,10 +551,7 @@ static void test_resent_already_applied(void **state)
 	(void)state;
 	srv.track = 1;
 	srv.apply_drop_next = 1;
-	for (int i = 0; i < 50; i++) {
-		change(&c, i, NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 0, 50, -1, NULL);
 	run_until_done(e, 3000);
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.final, 50);
@@ -568,7 +570,6 @@ static void test_resent_already_applied(void **state)
  */
 static void test_resent_not_applied(void **state)
 {
-	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 1000, false);
@@ -576,10 +577,7 @@ static void test_resent_not_applied(void **state)
 	(void)state;
 	srv.track = 1;
 	srv.drop_next = 1;	/* lost before it was applied */
-	for (int i = 0; i < 50; i++) {
-		change(&c, i, i == 20 ? "taken.dyn.example." : NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 0, 50, 20, "taken.dyn.example.");
 	run_until_done(e, 3000);
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.by[DNSENGINE_APPLIED], 49);
@@ -625,17 +623,13 @@ static void test_bisect_within_inflight_cap(void **state)
 
 static void test_refused_final(void **state)
 {
-	struct dnsengine_change c;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 2000, false);
 
 	(void)state;
 	/* refused whatever it holds: bisected down to each change (2n - 1 messages), each final */
 	srv.refuse = 1;
-	for (int i = 0; i < 5; i++) {
-		change(&c, i, NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 0, 5, -1, NULL);
 	run_until_done(e, 200);
 	assert_int_equal(seen.by[DNSENGINE_REFUSED], 5);
 	assert_int_equal(srv.requests, 9);
@@ -645,7 +639,6 @@ static void test_refused_final(void **state)
 
 static void test_refused_one_name(void **state)
 {
-	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 2000, false);
@@ -653,10 +646,7 @@ static void test_refused_one_name(void **state)
 	(void)state;
 	/* one name the server refuses costs that change alone, not its 100-change message */
 	srv.refuse_name = "bad-.dyn.example.";
-	for (int i = 0; i < 300; i++) {
-		change(&c, i, i == 42 ? "bad-.dyn.example." : NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 0, 300, 42, "bad-.dyn.example.");
 	run_until_done(e, 2000);
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.final, 300);
@@ -669,7 +659,6 @@ static void test_refused_one_name(void **state)
 
 static void test_badsig_holds_server(void **state)
 {
-	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct dnsengine_opts o;
 	struct zones *z;
@@ -684,16 +673,12 @@ static void test_badsig_holds_server(void **state)
 	o.backoff_max_ms = 60000;
 	assert_int_equal(dnsengine_new(&e, z, &o, on_done, NULL), 0);
 	srv.badsig = 1;
-	change(&c, 1, NULL);
-	assert_int_equal(dnsengine_submit(e, &c), 0);
+	submit_one(e, 1, NULL);
 	run_until_done(e, 200);
 	assert_int_equal(seen.by[DNSENGINE_BADSIG], 1);
 	assert_int_equal(srv.requests, 1);
 	/* more changes while the server is held: queued, not sent, not lost */
-	for (int i = 2; i < 50; i++) {
-		change(&c, i, NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 2, 50, -1, NULL);
 	for (int t = 0; t < 20; t++) {
 		dnsengine_run(e, 5);
 		srv_turn();
@@ -707,14 +692,12 @@ static void test_badsig_holds_server(void **state)
 
 static void test_badsig_final(void **state)
 {
-	struct dnsengine_change c;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 2000, false);
 
 	(void)state;
 	srv.badsig = 1;
-	change(&c, 1, NULL);
-	assert_int_equal(dnsengine_submit(e, &c), 0);
+	submit_one(e, 1, NULL);
 	run_until_done(e, 200);
 	assert_int_equal(seen.by[DNSENGINE_BADSIG], 1);
 	teardown_all(e, z);
@@ -727,17 +710,13 @@ static void test_badsig_final(void **state)
  */
 static void test_unsigned_refusal(void **state)
 {
-	struct dnsengine_change c;
 	struct dnsengine_stats st;
 	struct zones *z;
 	struct dnsengine *e = setup(&z, 2000, false);
 
 	(void)state;
 	srv.unsigned_refuse = 1;
-	for (int i = 0; i < 5; i++) {
-		change(&c, i, NULL);
-		assert_int_equal(dnsengine_submit(e, &c), 0);
-	}
+	submit_range(e, 0, 5, -1, NULL);
 	run_until_done(e, 200);
 	dnsengine_get_stats(e, &st);
 	assert_int_equal(seen.by[DNSENGINE_REFUSED], 5);
