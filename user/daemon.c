@@ -922,7 +922,9 @@ static int open_all(struct daemon *d)
 	if (err)
 		return err;
 	if (d->cfg->n_ifaces) {
-		err = loader_open(&d->ldr, (const char *const *)d->cfg->ifaces, d->cfg->n_ifaces, 0, 0);
+		err = loader_open(&d->ldr, (const char *const *)d->cfg->ifaces, d->cfg->n_ifaces, 0,
+				  loader_ring_bytes(d->cfg->n_ifaces, d->cfg->lease_rate,
+						    d->cfg->ring_size));
 		if (err)
 			return err;
 		err = consumer_open(&d->cons, loader_events_fd(d->ldr), on_batch, d, 0);

@@ -78,10 +78,11 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 cpu_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }'; }
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 json() {	# bench figure value unit anchor anchor_value ratio ("-": none, null)
-	_r=$7
+	_a=$6 _r=$7
+	[ "$_a" = - ] && _a=null
 	[ "$_r" = - ] && _r=null
 	printf '{"bench":"%s","figure":"%s","value":%s,"unit":"%s","anchor":"%s","anchor_value":%s,"ratio":%s}\n' \
-		"$1" "$2" "$3" "$4" "$5" "$6" "$_r"
+		"$1" "$2" "$3" "$4" "$5" "$_a" "$_r"
 	TABLE="$TABLE$(printf '%-12s %-24s %12s %-4s %-18s %12s %6s' "$@")
 "
 }
