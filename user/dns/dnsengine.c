@@ -617,21 +617,58 @@ static int prereq_dhcid(struct dnsmsg *m, const struct change *ch, const char *o
 		int _e = m ? dnsmsg_add_rr(m, sect, own, type, cls, ttl, rd, rl) : 0;      \
 		if (_e)                                                                   \
 			return _e;                                                        \
-		sz += 2 + 10 + (rl);	/* owner compressed to a pointer */                 \
+		sz += rep + 10 + (rl);	/* owner: a pointer, or past PTR_NEAR its label too */ \
+		if ((sect) == DNSMSG_PREREQ)                                              \
+			psz += rep + 10 + (rl);                                           \
 	} while (0)
 
 /*
- * Emit @u's RRs into @m (NULL: only measure); *@size grows by an estimate of
- * their wire size: the owner name once in full, then 2-byte pointers, as
- * ldns compresses. batch_send() splits a message the estimate got wrong.
+ * A compression pointer holds 14 bits: a name first written past 16 KiB
+ * cannot be pointed to, so each repeat of it costs its first label again
+ * (plus a pointer to the rest). Past PTR_NEAR bytes of the message so far
+ * (a margin for the sections' order) the estimate charges that.
  */
-static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
+#define PTR_NEAR 12288
+
+static size_t owner_repeat_cost(const char *owner, size_t at)
+{
+	return at < PTR_NEAR ? 2 : strcspn(owner, ".") + 1 + 2;
+}
+
+/* a message's estimated size so far: in all, and of its prerequisite section (written first) */
+struct emit_est {
+	size_t all, pre;
+};
+
+/* whether @u's step writes prerequisites: then its owner is first written among them */
+static bool step_has_prereq(const struct unit *u)
+{
+	switch (u->step) {
+	case ST_FWD_REPLACE:
+	case ST_FWD_REM_RRS:
+		return true;
+	case ST_REV_ADD:
+		return false;
+	default:
+		return checks(u->ch);
+	}
+}
+
+/*
+ * Emit @u's RRs into @m (NULL: only measure); *@size, the message's size so
+ * far, grows by an estimate of their wire size: the owner name once in
+ * full, then 2-byte pointers as dnsmsg compresses (past PTR_NEAR, its first
+ * label and a pointer). batch_send() splits a message the estimate got
+ * wrong.
+ */
+static int unit_emit(struct dnsmsg *m, const struct unit *u, struct emit_est *est)
 {
 	const struct change *ch = u->ch;
 	const char *o = u->owner;
 	const uint32_t ttl = ch->c.ttl;
 	const uint8_t *dh = ch->c.dhcid;
-	size_t sz = 0, fl = strlen(ch->fqdn) + 1;
+	size_t sz = 0, psz = 0, fl = strlen(ch->fqdn) + 1;
+	size_t rep = owner_repeat_cost(o, step_has_prereq(u) ? est->pre : est->all);
 	int err;
 
 	switch (u->step) {
@@ -653,7 +690,8 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 		err = prereq_dhcid(m, ch, o);
 		if (err)
 			return err;
-		sz += 12 + DHCID_RDATA_LEN;
+		sz += rep + 10 + DHCID_RDATA_LEN;
+		psz += rep + 10 + DHCID_RDATA_LEN;
 		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_ANY, 0, NULL, 0);
 		if (ch->c.mode == DNSENGINE_CHECK_EXISTS_WITH_DHCID)
 			ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_DHCID, DNSMSG_CLASS_ANY, 0, NULL, 0);
@@ -667,7 +705,8 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 			err = prereq_dhcid(m, ch, o);
 			if (err)
 				return err;
-			sz += 12 + DHCID_RDATA_LEN;
+			sz += rep + 10 + DHCID_RDATA_LEN;
+			psz += rep + 10 + DHCID_RDATA_LEN;
 		}
 		/* RFC 2136 §2.5.4: delete one RR from an RRset */
 		ADD(DNSMSG_UPDATE, o, addr_type(ch), DNSMSG_CLASS_NONE, 0, ch->c.addr, addr_len(ch));
@@ -680,7 +719,8 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 		err = prereq_dhcid(m, ch, o);
 		if (err)
 			return err;
-		sz += 12 + DHCID_RDATA_LEN;
+		sz += rep + 10 + DHCID_RDATA_LEN;
+		psz += rep + 10 + DHCID_RDATA_LEN;
 		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_A, DNSMSG_CLASS_NONE, 0, NULL, 0);
 		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_AAAA, DNSMSG_CLASS_NONE, 0, NULL, 0);
 		ADD(DNSMSG_UPDATE, o, DNSMSG_TYPE_ANY, DNSMSG_CLASS_ANY, 0, NULL, 0);
@@ -708,7 +748,9 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
 		}
 		break;
 	}
-	*size += sz + strlen(o) + 1 + 4;	/* 4: margin for what ldns leaves uncompressed */
+	est->all += sz + strlen(o) + 1 + 4;	/* 4: margin for what is left uncompressed */
+	if (psz)
+		est->pre += psz + strlen(o) + 1 + 4;
 	return 0;
 }
 
@@ -720,12 +762,12 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, size_t *size)
  * A message of these alone, with no update, asks the server whether a batch
  * that got no reply in time was applied after all.
  */
-static int unit_emit_check(struct dnsmsg *m, const struct unit *u, size_t *size)
+static int unit_emit_check(struct dnsmsg *m, const struct unit *u, struct emit_est *est)
 {
 	const struct change *ch = u->ch;
 	const char *o = u->owner;
 	const uint8_t *dh = ch->c.dhcid;
-	size_t sz = 0, fl = strlen(ch->fqdn) + 1;
+	size_t sz = 0, psz = 0, fl = strlen(ch->fqdn) + 1, rep = owner_repeat_cost(o, est->all);
 
 	switch (u->step) {
 	case ST_FWD_ADD:
@@ -752,7 +794,9 @@ static int unit_emit_check(struct dnsmsg *m, const struct unit *u, size_t *size)
 		ADD(DNSMSG_PREREQ, o, DNSMSG_TYPE_PTR, DNSMSG_CLASS_NONE, 0, NULL, 0);
 		break;
 	}
-	*size += sz + strlen(o) + 1 + 4;
+	(void)psz;	/* prerequisites only */
+	est->all += sz + strlen(o) + 1 + 4;
+	est->pre = est->all;
 	return 0;
 }
 
@@ -1228,7 +1272,8 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	const struct zones_server *sv = NULL;
 	struct dnsmsg *m = NULL;
 	uint8_t *wire = NULL;
-	size_t len = 0, est = 12;
+	size_t len = 0;
+	struct emit_est est = { 12, 12 };
 	uint16_t id;
 	int err, s;
 
@@ -1259,9 +1304,10 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 		err = dnsmsg_to_wire(m, id, 512, &wire, &len);
 	dnsmsg_free(m);
 	pr_debug("dnsengine: UPDATE for zone '%s': %zu changes, %zu bytes (estimate %zu)%s",
-		 q->dom->name, b->n, len, est, b->verify ? ", check only" : "");
-	if (!err && len + TSIG_ROOM > e->o.max_msg_bytes && b->n > 1 && !b->verify) {
-		/* larger than estimated: send it as two */
+		 q->dom->name, b->n, len, est.all, b->verify ? ", check only" : "");
+	if ((err == -EMSGSIZE || (!err && len + TSIG_ROOM > e->o.max_msg_bytes)) && b->n > 1 &&
+	    !b->verify) {
+		/* larger than estimated (even past 65,535 bytes): send it as two */
 		free(wire);
 		batch_bisect(e, b);
 		return 0;
@@ -1299,7 +1345,8 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 /* Build one batch from @q's queue and send it. Returns true if one was sent. */
 static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 {
-	size_t cap = e->o.max_changes_per_msg, est = 12 + strlen(q->dom->name) + 6;
+	size_t cap = e->o.max_changes_per_msg;
+	struct emit_est est = { 12 + strlen(q->dom->name) + 6, 12 + strlen(q->dom->name) + 6 };
 	size_t scanned = 0, budget = e->o.max_msg_bytes - TSIG_ROOM;
 	struct unit **prev, *u, *last_kept = NULL;
 	struct batch *b;
@@ -1339,7 +1386,7 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 	prev = &q->head;
 	for (u = q->head; u && b->n < cap && scanned < 4 * cap; scanned++) {
 		struct unit *next = u->next;
-		size_t sz = 0;
+		struct emit_est sz = est;	/* the message so far: past 16 KiB names cost more */
 
 		if (u->ch->superseded) {
 			*prev = next;
@@ -1349,9 +1396,9 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 			continue;
 		}
 		if (!busy_has(e, u->owner) && !unit_emit(NULL, u, &sz)) {
-			if (est + sz > budget)
+			if (sz.all > budget)
 				break;
-			est += sz;
+			est = sz;
 			*prev = next;
 			q->len--;
 			b->u[b->n++] = u;
