@@ -105,6 +105,18 @@ static int char_set_check(struct confread *cr, const char *key, void *field, voi
 	return 0;
 }
 
+/* the BPF ring: a power of two, a multiple of the page size (the kernel's rule) */
+static int ring_size_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	uint32_t v = *(uint32_t *)field;
+
+	(void)base;
+	if (v && ((v & (v - 1)) || v < 4096))
+		return confread_bad(cr, key, "must be 0 (sized from lease-rate) or a power of two from 4096, not %u",
+				    v);
+	return 0;
+}
+
 static const struct confread_item iface_entry[] = {
 	{ .type = CONFREAD_STR, .flags = CONFREAD_NONEMPTY },
 	{ .type = CONFREAD_END },
@@ -194,6 +206,10 @@ static const struct confread_item ls_items[] = {
 	  .max = 86400 },
 	{ .key = "max-pending-events", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
 	  .offset = OFF(max_pending_events), .min = 16, .max = 16777216, .def = 65536 },
+	{ .key = "ring-size", .type = CONFREAD_U32, .offset = OFF(ring_size), .min = 0,
+	  .max = 1U << 30, .check = ring_size_check },
+	{ .key = "lease-rate", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(lease_rate), .min = 1, .max = 1000000, .def = 1000 },
 	{ .key = "conflict-resolution-mode", .type = CONFREAD_ENUM, .flags = CONFREAD_DEFAULT,
 	  .offset = OFF(mode), .size = SZ(mode), .names = mode_names, .min = 0, .max = 3,
 	  .def = DNSENGINE_CHECK_WITH_DHCID },

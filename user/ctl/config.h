@@ -80,6 +80,8 @@ struct config {
 	bool sweep_orphans;			/* "sweep-orphans": verify also removes orphans */
 	uint32_t sweep_known_max;		/* "sweep-known-clients": DHCIDs remembered */
 	uint32_t max_pending_events;		/* "max-pending-events" */
+	uint32_t ring_size;			/* "ring-size" (bytes), 0: from "lease-rate" */
+	uint32_t lease_rate;			/* "lease-rate": peak leases/s the ring absorbs */
 	uint32_t max_inflight;			/* "batching": "max-queued-changes" */
 	struct dnsengine_opts engine;		/* "batching": message limits and timeouts */
 	enum log_level log_level;		/* "log-level": "error" … "debug" */

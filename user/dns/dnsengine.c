@@ -591,10 +591,42 @@ static void unit_plan(const struct unit *u, bool check, struct rrplan *pl)
 }
 
 /*
- * Write @u's planned RRs into @m; *@size grows by the plan's estimate of
+ * A compression pointer holds 14 bits: a name first written past 16 KiB
+ * cannot be pointed to, so each repeat of it costs its first label again
+ * (plus a pointer to the rest). Past PTR_NEAR bytes of the message so far
+ * (a margin for the sections' order) the estimate charges that.
+ */
+#define PTR_NEAR 12288
+
+/* a message's estimated size so far: in all, and of its prerequisite section (written first) */
+struct emit_est {
+	size_t all, pre;
+};
+
+/*
+ * Grow @est by @pl, the plan of @u's RRs: the plan counts the owner once in
+ * full and 2-byte pointers after; where the owner is first written (among
+ * the prerequisites if the plan has any) past PTR_NEAR, each repeat costs
+ * its first label too. A check-only message is all prerequisites.
+ */
+static void est_add(struct emit_est *est, const struct unit *u, const struct rrplan *pl, bool check)
+{
+	size_t at = pl->npre && !check ? est->pre : est->all;
+	size_t extra = at < PTR_NEAR ? 0 : strcspn(u->owner, ".") + 1;
+	size_t own = strlen(u->owner) + 1 + 4;	/* as rrplan_make() counts it */
+
+	est->all += pl->size + pl->n * extra;
+	if (check)
+		est->pre = est->all;
+	else if (pl->npre)
+		est->pre += pl->pre_size + pl->npre * extra + own;
+}
+
+/*
+ * Write @u's planned RRs into @m; @est grows by the plan's estimate of
  * their wire size. batch_send() splits a message the estimate got wrong.
  */
-static int unit_emit(struct dnsmsg *m, const struct unit *u, bool check, size_t *size)
+static int unit_emit(struct dnsmsg *m, const struct unit *u, bool check, struct emit_est *est)
 {
 	const struct change *ch = u->ch;
 	struct rrplan pl;
@@ -612,17 +644,18 @@ static int unit_emit(struct dnsmsg *m, const struct unit *u, bool check, size_t 
 		if (err)
 			return err;
 	}
-	*size += pl.size;
+	est_add(est, u, &pl, check);
 	return 0;
 }
 
-/* The wire size estimate of @u's RRs, as unit_emit() would add it. */
-static size_t unit_size(const struct unit *u)
+/* @est grown by @u's RRs, as unit_emit() would grow it (the message so far matters past 16 KiB). */
+static struct emit_est unit_size(const struct unit *u, struct emit_est est)
 {
 	struct rrplan pl;
 
 	unit_plan(u, false, &pl);
-	return pl.size;
+	est_add(&est, u, &pl, false);
+	return est;
 }
 
 /* A unit's prerequisites failed while it was alone in its message. */
@@ -1097,7 +1130,8 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	const struct zones_server *sv = NULL;
 	struct dnsmsg *m = NULL;
 	uint8_t *wire = NULL;
-	size_t len = 0, est = 12;
+	size_t len = 0;
+	struct emit_est est = { 12, 12 };
 	uint16_t id;
 	int err, s;
 
@@ -1128,9 +1162,10 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 		err = dnsmsg_to_wire(m, id, 512, &wire, &len);
 	dnsmsg_free(m);
 	pr_debug("dnsengine: UPDATE for zone '%s': %zu changes, %zu bytes (estimate %zu)%s",
-		 q->dom->name, b->n, len, est, b->verify ? ", check only" : "");
-	if (!err && len + TSIG_ROOM > e->o.max_msg_bytes && b->n > 1 && !b->verify) {
-		/* larger than estimated: send it as two */
+		 q->dom->name, b->n, len, est.all, b->verify ? ", check only" : "");
+	if ((err == -EMSGSIZE || (!err && len + TSIG_ROOM > e->o.max_msg_bytes)) && b->n > 1 &&
+	    !b->verify) {
+		/* larger than estimated (even past 65,535 bytes): send it as two */
 		free(wire);
 		batch_bisect(e, b);
 		return 0;
@@ -1168,7 +1203,8 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 /* Build one batch from @q's queue and send it. Returns true if one was sent. */
 static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 {
-	size_t cap = e->o.max_changes_per_msg, est = 12 + strlen(q->dom->name) + 6;
+	size_t cap = e->o.max_changes_per_msg;
+	struct emit_est est = { 12 + strlen(q->dom->name) + 6, 12 + strlen(q->dom->name) + 6 };
 	size_t scanned = 0, budget = e->o.max_msg_bytes - TSIG_ROOM;
 	struct unit **prev, *u, *last_kept = NULL;
 	struct batch *b;
@@ -1208,7 +1244,7 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 	prev = &q->head;
 	for (u = q->head; u && b->n < cap && scanned < 4 * cap; scanned++) {
 		struct unit *next = u->next;
-		size_t sz;
+		struct emit_est sz;	/* the message so far: past 16 KiB names cost more */
 
 		if (u->ch->superseded) {
 			*prev = next;
@@ -1218,10 +1254,10 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 			continue;
 		}
 		if (!busy_has(e, u->owner)) {
-			sz = unit_size(u);
-			if (est + sz > budget)
+			sz = unit_size(u, est);
+			if (sz.all > budget)
 				break;
-			est += sz;
+			est = sz;
 			*prev = next;
 			q->len--;
 			b->u[b->n++] = u;

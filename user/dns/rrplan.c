@@ -35,6 +35,10 @@ static void put_est(struct plan_ctx *c, enum dnsmsg_sect sect, uint16_t type, ui
 	if (o->n < RRPLAN_RR_MAX)
 		o->rr[o->n++] = (struct rrplan_rr){ sect, type, cls, ttl, rd };
 	o->size += 2 + 10 + est_rdlen;	/* owner compressed to a pointer */
+	if (sect == DNSMSG_PREREQ) {
+		o->npre++;
+		o->pre_size += 2 + 10 + est_rdlen;
+	}
 }
 
 static void put(struct plan_ctx *c, enum dnsmsg_sect sect, uint16_t type, uint16_t cls, bool ttl,
@@ -184,6 +188,8 @@ void rrplan_make(struct rrplan *out, const struct rrplan_in *in)
 
 	out->n = 0;
 	out->size = 0;
+	out->npre = 0;
+	out->pre_size = 0;
 	if (in->check)
 		plan_check(&c);
 	else

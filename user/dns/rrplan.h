@@ -46,6 +46,8 @@ struct rrplan {
 	struct rrplan_rr rr[RRPLAN_RR_MAX];
 	size_t n;
 	size_t size;		/* wire size estimate of the RRs (see rrplan_make()) */
+	size_t npre;		/* how many of them are prerequisites (written first) */
+	size_t pre_size;	/* the estimate of those alone, the owner not counted */
 };
 
 /* What the plan depends on. */

@@ -545,6 +545,19 @@ static void set_autoload(struct loader *l, unsigned int flags)
 	bpf_program__set_autoload(l->skel->progs.ls_xdp_empty, 0);
 }
 
+unsigned long loader_ring_bytes(int n_ifaces, unsigned int lease_rate, unsigned long explicit_bytes)
+{
+	unsigned long long need = (unsigned long long)(n_ifaces > 0 ? n_ifaces : 1) * lease_rate *
+				  LOADER_EVENT_BYTES;
+	unsigned long b = LOADER_RING_MIN;
+
+	if (explicit_bytes)
+		return explicit_bytes;
+	while (b < need && b < LOADER_RING_MAX)
+		b <<= 1;
+	return b;
+}
+
 int loader_open(struct loader **out, const char *const *ifaces, int n, unsigned int flags,
 		unsigned long ring_bytes)
 {

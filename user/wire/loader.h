@@ -33,6 +33,18 @@ struct loader;
 int loader_check_kernel(void);
 
 /*
+ * loader_ring_bytes() - the event ring's size for the daemon: @explicit_bytes
+ * when set ("ring-size"), else room for one second of @lease_rate events per
+ * interface (LOADER_EVENT_BYTES each, the consumer drains it continuously),
+ * rounded up to a power of two within [LOADER_RING_MIN, LOADER_RING_MAX].
+ * User space maps the ring's pages twice, so its resident cost is twice this.
+ */
+#define LOADER_EVENT_BYTES 520		/* struct ls_event (512) + the record header (8) */
+#define LOADER_RING_MIN (256UL << 10)
+#define LOADER_RING_MAX (256UL << 20)
+unsigned long loader_ring_bytes(int n_ifaces, unsigned int lease_rate, unsigned long explicit_bytes);
+
+/*
  * loader_open() - load the object (@ring_bytes: ring buffer size, a power of
  * two multiple of the page size, 0 for the default 16 MiB) and attach to the
  * @n interfaces @ifaces. On any failure everything done so far is undone.

@@ -59,6 +59,8 @@ static void test_defaults_and_comments(void **state)
 	assert_int_equal(c->pending_timeout_ms, 2000);
 	assert_int_equal(c->update_on_renew, 0);
 	assert_false(c->adopt_existing);
+	assert_int_equal(c->ring_size, 0);	/* sized from the interfaces and lease-rate */
+	assert_int_equal(c->lease_rate, 1000);
 	assert_int_equal(zones_count(c->zones, false), 1);
 	assert_non_null(zones_match(c->zones, "a.dyn.example.", false));
 	/* Kea's DDNS on (D2's place): NCRs where D2 listened, Kea's flags obeyed, TTL as D2's */
@@ -107,7 +109,10 @@ static void test_all_keys(void **state)
 			      "\"full-reconcile-interval\": 60, \"expire-grace\": 5, \"generate-names\": true,"
 			      "\"ddns-generated-prefix\": \"host\", \"ddns-qualifying-suffix\": \"dyn.example.\","
 			      "\"batching\": { \"max-changes-per-message\": 50, \"max-queued-changes\": 1000 },"
-			      "\"log-level\": \"debug\", \"max-pending-events\": 100," ZONES " } }", &c), 0);
+			      "\"log-level\": \"debug\", \"max-pending-events\": 100,"
+			      "\"ring-size\": 65536, \"lease-rate\": 5000," ZONES " } }", &c), 0);
+	assert_int_equal(c->ring_size, 65536);
+	assert_int_equal(c->lease_rate, 5000);
 	assert_int_equal(c->n_ifaces, 2);
 	assert_string_equal(c->ifaces[1], "eth1");
 	assert_int_equal(c->mode, DNSENGINE_NO_CHECK_WITH_DHCID);
@@ -186,6 +191,10 @@ static void test_rejects(void **state)
 		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"conflict-resolution-mode\": \"x\" } }",
 		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"pending-timeout\": -1 } }",
 		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"log-level\": \"loud\" } }",
+		/* the kernel's rule for a ring: a power of two, at least a page */
+		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"ring-size\": 100000 } }",
+		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"ring-size\": 2048 } }",
+		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"lease-rate\": 0 } }",
 		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"ddns-generated-prefix\": \"a.b\" } }",
 		"{ \"Leasesnoop\": { \"lease-files\": { \"v4\": \"a\" }, \"forward-ddns\": { \"ddns-domains\": "
 		"[ { \"name\": \"dyn.example.\" } ] } } }",
