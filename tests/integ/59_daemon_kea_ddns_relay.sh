@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/integ/59_daemon_kea_ddns_relay.sh - leasesnoop in D2's place behind
-# real kea-dhcp4 AND kea-dhcp6, Kea's per-subnet DDNS policy obeyed. Three
+# real kea-dhcp4 AND kea-dhcp6, Kea's per-subnet DDNS policy obeyed. Four
 # subnets per family, each selected by its relay address ("relay":
-# {"ip-addresses": [...]}: v4 by giaddr, perfdhcp -l on three client
+# {"ip-addresses": [...]}: v4 by giaddr, perfdhcp -l on four client
 # addresses; v6 by the RELAY-FORW link-address, perfdhcp -A 1 -J):
 #   s1  "ddns-send-updates": false                  -> nothing in DNS
 #   s2  "ddns-override-client-update": false (and "ddns-replace-client-name":
@@ -10,6 +10,9 @@
 #       FQDN option (81 / 39) with S=0 and a name  -> PTR only, that name
 #   s3  "ddns-replace-client-name": "always", the clients send a name with
 #       S=1                                        -> A/AAAA + PTR, Kea's name
+#   s4  "ddns-replace-client-name": "never", all clients send one name with
+#       S=1, the first alone, then the others      -> the first owns the name,
+#       the others conflict: D2 (check-with-dhcid) gives them nothing at all
 # The same clients (fixed MACs / DUID-LLs, each with a reserved address, so
 # both runs give the same leases) are served twice: once with a real
 # kea-dhcp-ddns writing into BIND #1, once with leasesnoop on D2's port
@@ -47,30 +50,31 @@ P1=5353 P2=5354 P3=5355	# inside the test's own namespace
 D2PORT=53001		# D2's default: where Kea sends, unchanged
 SECRET=$(lab_dns_secret 32)
 NC=4			# clients per subnet
-tap_plan 15
+tap_plan 16
 
 tap_ok "lab: namespaces and veth up" kea_lab_net_up
 # the v4 relays: three addresses on the client's side, one giaddr per subnet
-for r in 3 4; do ip -n "$KEA_LAB_CLI_NS" addr add "10.64.0.$r/16" dev "$KEA_LAB_CLI_IF"; done
+for r in 3 4 5; do ip -n "$KEA_LAB_CLI_NS" addr add "10.64.0.$r/16" dev "$KEA_LAB_CLI_IF"; done
 for p in $P1 $P2; do
 	kea_lab_srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_bind_start '$DIR/bind$((p - 5352))' $p ddns-key hmac-sha256 '$SECRET' $FZ $RZ4 $RZ6"
 done
 tap_ok "two BINDs up in the server namespace" kea_lab_srv sh -c \
 	". '$LS_TOP/tools/lab/dns.sh'; lab_dns_wait $P1 $FZ && lab_dns_wait $P2 $FZ"
 
-# subnet s (1..3): v4 10.64.1s.0/24 behind relay 10.64.0.(s+1), v6
+# subnet s (1..4): v4 10.64.1s.0/24 behind relay 10.64.0.(s+1), v6
 # fd00:64:s::/64 behind relay link-address fd00:64::s; client i of subnet s:
 # MAC 00:0c:02:0s:00:0i, reserved 10.64.1s.i / fd00:64:s::i
 POLICY1='"ddns-send-updates": false'
 POLICY2='"ddns-override-client-update": false, "ddns-replace-client-name": "never"'
 POLICY3='"ddns-replace-client-name": "always"'
+POLICY4='"ddns-replace-client-name": "never"'
 res4() { for i in $(seq 1 $NC); do printf '%s{ "hw-address": "00:0c:02:0%s:00:0%s", "ip-address": "10.64.1%s.%s" }' \
 	"$( [ "$i" = 1 ] || echo ,)" "$1" "$i" "$1" "$i"; done; }
 res6() { for i in $(seq 1 $NC); do printf '%s{ "duid": "00:03:00:01:00:0c:02:0%s:00:0%s", "ip-addresses": [ "fd00:64:%s::%s" ] }' \
 	"$( [ "$i" = 1 ] || echo ,)" "$1" "$i" "$1" "$i"; done; }
-sub4() { for s in 1 2 3; do eval "pol=\$POLICY$s"; printf '%s{ "id": %s, "subnet": "10.64.1%s.0/24", "relay": { "ip-addresses": [ "10.64.0.%s" ] }, %s, "reservations": [ %s ] }\n' \
+sub4() { for s in 1 2 3 4; do eval "pol=\$POLICY$s"; printf '%s{ "id": %s, "subnet": "10.64.1%s.0/24", "relay": { "ip-addresses": [ "10.64.0.%s" ] }, %s, "reservations": [ %s ] }\n' \
 	"$( [ "$s" = 1 ] || echo ,)" "$s" "$s" "$((s + 1))" "$pol" "$(res4 "$s")"; done; }
-sub6() { for s in 1 2 3; do eval "pol=\$POLICY$s"; printf '%s{ "id": %s, "subnet": "fd00:64:%s::/64", "relay": { "ip-addresses": [ "fd00:64::%s" ] }, %s, "reservations": [ %s ] }\n' \
+sub6() { for s in 1 2 3 4; do eval "pol=\$POLICY$s"; printf '%s{ "id": %s, "subnet": "fd00:64:%s::/64", "relay": { "ip-addresses": [ "fd00:64::%s" ] }, %s, "reservations": [ %s ] }\n' \
 	"$( [ "$s" = 1 ] || echo ,)" "$s" "$s" "$s" "$pol" "$(res6 "$s")"; done; }
 export KEA_LAB_DDNS=1 KEA_LAB_D2_PORT=$D2PORT KEA_LAB_LFC=0
 kea_up() { # DIR - kea-dhcp4 and kea-dhcp6 with the three relayed subnets each
@@ -97,18 +101,35 @@ kea_down() {
 }
 # the client FQDN option: v4 81 (flags, rcode1, rcode2, name), v6 39 (flags,
 # name); flags S=1 or 0 (E=1 in v4: wire-format name), a partial name cliS
-fqdn4() { printf '81,%02x000004636c69%02x' $((4 + ${2:-1})) $((0x30 + $1)); }
-fqdn6() { printf '39,%02x04636c69%02x' "${2:-1}" $((0x30 + $1)); }
-clients() { # RUN - every client of every subnet, v4 then v6
-	for s in 1 2 3; do
+fqdn4() { printf '81,%02x000004%s' $((4 + $2)) "$(printf %s "$1" | od -An -tx1 | tr -d ' \n')"; }
+fqdn6() { printf '39,%02x04%s' "$2" "$(printf %s "$1" | od -An -tx1 | tr -d ' \n')"; }
+first_owns() { # PORT - cli4 and six4 hold s4's first client's addresses
+	[ "$(kea_lab_srv dig +short -p "$1" @127.0.0.1 cli4.$FZ A)" = 10.64.14.1 ] &&
+	[ "$(kea_lab_srv dig +short -p "$1" @127.0.0.1 six4.$FZ AAAA)" = fd00:64:4::1 ]
+}
+clients() { # RUN PORT - every client of every subnet, v4 then v6
+	for s in 1 2 3 4; do
 		: > "$DIR/macs$s"
 		for i in $(seq 1 $NC); do echo "00:0c:02:0$s:00:0$i" >> "$DIR/macs$s"; done
 		sflag=1; [ "$s" = 2 ] && sflag=0
 		echo "fd00:64::$s" > "$DIR/relay6.$s"
+		if [ "$s" = 4 ]; then
+			# one name for all: the first client owns it, then the others come
+			head -1 "$DIR/macs4" > "$DIR/macs4.1"
+			tail -n +2 "$DIR/macs4" > "$DIR/macs4.2"
+			for part in 1 2; do
+				kea_lab_cli perfdhcp -4 -l 10.64.0.5 -o "$(fqdn4 cli4 1)" -M "$DIR/macs4.$part" \
+					-r 20 -n $((part * 15)) -p 3 "$KEA_LAB_SRV_ADDR4" > "$DIR/perf4.$1.4.$part" 2>&1
+				kea_lab_perfdhcp6 -A 1 -J "$DIR/relay6.4" -o "$(fqdn6 six4 1)" -M "$DIR/macs4.$part" \
+					-r 20 -n $((part * 15)) -p 3 > "$DIR/perf6.$1.4.$part" 2>&1
+				[ $part = 1 ] && wait_for 20 first_owns "$2"
+			done
+			continue
+		fi
 		# 40 exchanges over 4 MACs: every MAC is drawn (the odds of one missing are 1e-4)
-		kea_lab_cli perfdhcp -4 -l "10.64.0.$((s + 1))" -o "$(fqdn4 $s $sflag)" -M "$DIR/macs$s" \
+		kea_lab_cli perfdhcp -4 -l "10.64.0.$((s + 1))" -o "$(fqdn4 "cli$s" $sflag)" -M "$DIR/macs$s" \
 			-r 20 -n 40 -p 4 "$KEA_LAB_SRV_ADDR4" > "$DIR/perf4.$1.$s" 2>&1
-		kea_lab_perfdhcp6 -A 1 -J "$DIR/relay6.$s" -o "$(fqdn6 $s $sflag)" -M "$DIR/macs$s" \
+		kea_lab_perfdhcp6 -A 1 -J "$DIR/relay6.$s" -o "$(fqdn6 "cli$s" $sflag)" -M "$DIR/macs$s" \
 			-r 20 -n 40 -p 4 > "$DIR/perf6.$1.$s" 2>&1
 	done
 }
@@ -139,7 +160,7 @@ KEA_PIDFILE_DIR=$DIR KEA_LOCKFILE_DIR=$DIR ip netns exec "$KEA_LAB_SRV_NS" \
 	kea-dhcp-ddns -c "$DIR/d2.conf" > "$DIR/d2.out" 2>&1 &
 D2PID=$!
 kea_up "$DIR/k1" || { tap_fail "kea-dhcp4/6 up (run 1)" "$(tail -3 "$DIR"/k1/*.log)"; exit 1; }
-clients 1
+clients 1 $P1
 if wait_for 30 all_in $P1; then tap_pass "D2 wrote its records for s2's and s3's clients, v4 and v6"
 else tap_fail "D2 wrote all" "$(axfr $P1 $FZ; axfr $P1 $RZ4; axfr $P1 $RZ6)"; fi
 
@@ -158,10 +179,14 @@ tap_is "kea-dhcp4's decisions: s1 none (a name, both flags 0), s2 PTR only (clie
 tap_is "kea-dhcp6's decisions: s1 none (a name, both flags 0), s2 PTR only (client's name), s3 both (Kea's names)" \
 	"$(rows 6 1)|$(rows 6 2)|$(rows 6 3)" \
 	"$(for i in $(seq 1 $NC); do printf 'false false h-fd00-64-1--%s.dyn.example.;' "$i"; done)|false true cli2.dyn.example.;|$(for i in $(seq 1 $NC); do printf 'true true h-fd00-64-3--%s.dyn.example.;' "$i"; done)"
+tap_is "s4: Kea gives all four clients cli4/six4, D2 only the first (a conflict: nothing, not even the PTR)" \
+	"$(rows 4 4)|$(rows 6 4)|$(axfr $P1 $FZ | awk '$1 ~ /^(cli4|six4)\./ && $4 != "DHCID" { print $5 }' | tr '\n' ' ')|$(
+	   axfr $P1 $RZ4 | awk '$1 ~ /\.14\.64\.10\./ && $4 == "PTR" { print $1 }')" \
+	"true true cli4.dyn.example.;|true true six4.dyn.example.;|10.64.14.1 fd00:64:4::1 |1.14.64.10.in-addr.arpa."
 kea_down "$DIR/k1"
 kill "$D2PID"; wait "$D2PID" 2>/dev/null; D2PID=
 tap_is "D2: no A/AAAA for s2's name, nothing for s1's addresses" \
-	"$(axfr $P1 $FZ | grep -c '^cli')$(axfr $P1 $RZ4 | grep -c '\.11\.64\.10\.in-addr')$(axfr $P1 $RZ6 | grep -c '1\.0\.0\.0\.4\.6\.0\.0\.0\.0\.d\.f\.ip6')" "000"
+	"$(axfr $P1 $FZ | grep -c '^cli2')$(axfr $P1 $RZ4 | grep -c '\.11\.64\.10\.in-addr')$(axfr $P1 $RZ6 | grep -c '1\.0\.0\.0\.4\.6\.0\.0\.0\.0\.d\.f\.ip6')" "000"
 
 # run 2: the same Kea configuration, leasesnoop where D2 listened -> BIND #2
 cat > "$DIR/ls/ls.conf" <<EOF
@@ -186,7 +211,7 @@ else
 	tap_fail "leasesnoop up" "$(tail -5 "$DIR/ls/ls.err")"; exit 1
 fi
 kea_up "$DIR/k2" || { tap_fail "kea-dhcp4/6 up (run 2)" "$(tail -3 "$DIR"/k2/*.log)"; exit 1; }
-clients 2
+clients 2 $P2
 st() { ls_daemon_stats "$DIR/ls"; }
 same() { for z in $FZ $RZ4 $RZ6; do [ "$(axfr $P1 $z)" = "$(axfr $P2 $z)" ] || return 1; done; }
 wait_for 30 same
@@ -202,9 +227,9 @@ for z in $FZ $RZ4 $RZ6; do
 		tap_fail "$z: leasesnoop's records = D2's" "$(diff "$DIR/d2.$z" "$DIR/ls.$z")"
 	fi
 done
-tap_is "the zones hold what Kea decided: fwd 2x$NC (A, AAAA), PTR 2x$NC per family, DHCID everywhere" \
+tap_is "the zones hold what Kea and D2 decided: per family $((NC + 1)) forward names (s3's, s4's first), $((2 * NC + 1)) PTRs (s2's, s3's, s4's first), DHCID at each" \
 	"$(cnt $P2 $FZ A) $(cnt $P2 $FZ AAAA) $(cnt $P2 $FZ DHCID) $(cnt $P2 $RZ4 PTR) $(cnt $P2 $RZ4 DHCID) $(cnt $P2 $RZ6 PTR) $(cnt $P2 $RZ6 DHCID)" \
-	"$NC $NC $((2 * NC)) $((2 * NC)) $((2 * NC)) $((2 * NC)) $((2 * NC))"
+	"$((NC + 1)) $((NC + 1)) $((2 * NC + 2)) $((2 * NC + 1)) $((2 * NC + 1)) $((2 * NC + 1)) $((2 * NC + 1))"
 errs=$(grep -E "DHCPSRV_DHCP_DDNS_(NCR_SENT_FAILED|SUSPEND_UPDATES|ERROR_EXCEPTION|HANDLER_NULL)|DDNS.*(fail|error)" \
 	"$DIR/k2/kea-dhcp4.log" "$DIR/k2/kea-dhcp6.log")
 tap_is "Kea (v4 and v6) logged no NCR send error and no DDNS suspension" "$errs" ""

@@ -71,6 +71,7 @@ cnt() {
 all_in() { [ "$(cnt $FZ A)" -ge "$nlease" ] && [ "$(cnt $RZ4 PTR)" -ge "$nlease" ]; }
 if wait_for 120 all_in; then tap_pass "every lease in DNS: $nlease A and PTR records"
 else tap_fail "every lease in DNS" "want $nlease, have A $(cnt $FZ A), PTR $(cnt $RZ4 PTR); $(st | jq -c '.ncr')"; fi
+tap_diag "leasesnoop: $(st | jq -c '.changes')"
 ncr=$(st | jq -c '[.ncr."ncr-received" >= '"$nlease"', .ncr."ncr-invalid", .ncr."ncr-error"]')
 tap_is "leasesnoop received an NCR for every lease, none invalid" "$ncr" "[true,0,0]"
 # Kea's view: its NCR sender never failed, its queue never filled, DDNS never suspended
