@@ -1,11 +1,13 @@
 #!/bin/sh
 # tests/integ/60_daemon_kea_ddns_burst.sh - a 20,000-lease burst through a
 # real kea-dhcp4 with its DDNS on exactly as with D2 ("enable-updates": true,
-# NCRs to 127.0.0.1:53001), leasesnoop listening there in D2's place and
-# writing into BIND. Kea's log must show no NCR send error, no rejected NCR
+# NCRs to 127.0.0.1:53001), leasesnoop attached to Kea's interface, following
+# its lease file and listening there in D2's place, writing into BIND.
+# Kea's log must show no NCR send error, no rejected NCR
 # (DHCPSRV_DHCP_DDNS_NCR_REJECTED is what Kea logs when its sender's queue is
 # full) and no suspension of DDNS (DHCPSRV_DHCP_DDNS_SUSPEND_UPDATES); at the
-# end every named lease Kea holds has its A and PTR record in DNS.
+# end every named lease Kea holds has its A and PTR record in DNS, each sent
+# once: a lease's DHCPACK, lease-file row and NCR make one UPDATE change.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_root
 need_cmd kea-dhcp4 perfdhcp named dig jq ip
@@ -31,7 +33,7 @@ PORT=5353		# inside the test's own namespace
 D2PORT=53001		# D2's default: where Kea sends, unchanged
 SECRET=$(lab_dns_secret 32)
 N=${LS_BURST:-20000}
-tap_plan 8
+tap_plan 9
 
 tap_ok "lab: namespaces and veth up" kea_lab_net_up
 kea_lab_srv sh -c ". '$LS_TOP/tools/lab/dns.sh'; lab_bind_start '$DIR/bind' $PORT ddns-key hmac-sha256 '$SECRET' $FZ $RZ4"
@@ -39,7 +41,7 @@ tap_ok "BIND up in the server namespace" kea_lab_srv sh -c ". '$LS_TOP/tools/lab
 
 mkdir -p "$DIR/ls" "$DIR/k"
 : > "$DIR/k/kea-leases4.csv"
-ls_conf -d "$DIR/ls" -p $PORT -s "$SECRET" -k ddns-key -4 "$DIR/k/kea-leases4.csv" -f $FZ -r $RZ4 \
+ls_conf -i "$KEA_LAB_SRV_IF" -d "$DIR/ls" -p $PORT -s "$SECRET" -k ddns-key -4 "$DIR/k/kea-leases4.csv" -f $FZ -r $RZ4 \
 	-N $D2PORT > "$DIR/ls/ls.conf"
 LS_NETNS=$KEA_LAB_SRV_NS
 tap_ok "leasesnoop up, listening for Kea's NCRs on 127.0.0.1:$D2PORT" ls_daemon_start "$DIR/ls"
@@ -71,7 +73,9 @@ cnt() {
 all_in() { [ "$(cnt $FZ A)" -ge "$nlease" ] && [ "$(cnt $RZ4 PTR)" -ge "$nlease" ]; }
 if wait_for 120 all_in; then tap_pass "every lease in DNS: $nlease A and PTR records"
 else tap_fail "every lease in DNS" "want $nlease, have A $(cnt $FZ A), PTR $(cnt $RZ4 PTR); $(st | jq -c '.ncr')"; fi
-tap_diag "leasesnoop: $(st | jq -c '.changes')"
+adds() { st | jq --arg rr "$1" '[.changes[] | select(.op == "add" and .rr == $rr) | .count] | add // 0'; }
+tap_is "one add per lease, as D2 (the ACK, the row and the NCR of a lease make one UPDATE change)" \
+	"$(adds A) $(adds PTR)" "$nlease $nlease"
 ncr=$(st | jq -c '[.ncr."ncr-received" >= '"$nlease"', .ncr."ncr-invalid", .ncr."ncr-error"]')
 tap_is "leasesnoop received an NCR for every lease, none invalid" "$ncr" "[true,0,0]"
 # Kea's view: its NCR sender never failed, its queue never filled, DDNS never suspended
