@@ -2,7 +2,7 @@
 # tools/bench/e2e.sh - end to end against Kea's own DHCP-DDNS daemon (D2),
 # on BIND 9 then on Knot DNS, in one run (issue 6's benchmark).
 #
-#   sh tools/bench/e2e.sh            (root: network namespaces; ~2.5 minutes)
+#   sh tools/bench/e2e.sh            (root: network namespaces; ~6 minutes)
 #
 # A lab of two namespaces joined by a veth (tools/lab/kea.sh): kea-dhcp4
 # (memfile, names generated h-A-B-C-D.dyn.example, NCRs sent to
@@ -60,6 +60,13 @@
 #   kea_leases_per_s_ddns_on_ncr_sink  Kea's DDNS on, its NCRs dropped
 #   kea_leases_per_s_with_leasesnoop_vs_sink  with leasesnoop, anchor: the
 #                                      sink (what leasesnoop itself costs Kea)
+#   kea_cpu_s_per_1000_leases_*        the same four, as Kea's own CPU seconds
+#                                      per 1,000 leases granted (ratio = anchor
+#                                      / value): what each makes Kea itself do,
+#                                      which a loaded machine moves less than
+#                                      the rate (that one also counts the CPU
+#                                      the updater and the DNS server take from
+#                                      Kea on a machine with few cores)
 # (the notes line has each phase's rate and the CPU seconds the updater, the
 # DNS server and Kea used: on 2 CPUs they compete with Kea for the same cores)
 # then a short table on stderr (tools/bench/run.sh's convention) and notes:
@@ -279,8 +286,9 @@ burst() {
 # cost WHO DIR - Kea's lease rate at saturation with WHO: off (DDNS off
 # entirely, no updater), on (DDNS on, Kea's NCRs read and dropped by a
 # sink: Kea's own DDNS work), ls (DDNS on, leasesnoop attached and on D2's port),
-# d2 (DDNS on, kea-dhcp-ddns); writes DIR/fig: leases_per_s A-records and
-# the CPU seconds the updater, the DNS server and Kea used meanwhile
+# d2 (DDNS on, kea-dhcp-ddns); writes DIR/fig: leases_per_s A-records, the
+# CPU seconds the updater, the DNS server and Kea used meanwhile, and the
+# DISCOVERs/s perfdhcp managed to send (on a busy machine it is a limit too)
 cost() {
 	_d=$2
 	mkdir -p "$_d"
@@ -306,11 +314,12 @@ cost() {
 	[ -n "$UPD_PID" ] && stop_pid "$UPD_PID"
 	kea_lab_ha_kea4_down "$_d"
 	_acks=$(awk '/REQUEST-ACK/ { f = 1 } f && /received packets/ { print $NF; exit }' "$_d/perf.out")
+	_sent=$(awk '/DISCOVER-OFFER/ { f = 1 } f && /sent packets/ { print $NF; exit }' "$_d/perf.out")
 	_a=0
 	[ -n "$DNSDIR" ] && _a=$(count $FZ A)
 	echo "$(div "${_acks:-0}" "$COST_SECS" %.0f) $_a" \
 		"$(awk -v a="$_u0" -v b="$_u1" -v c="$_n0" -v d="$_n1" -v e="$_k0" -v f="$_k1" \
-			'BEGIN { printf "%.1f %.1f %.1f", b - a, d - c, f - e }')" > "$_d/fig"
+			'BEGIN { printf "%.1f %.1f %.1f", b - a, d - c, f - e }') $(div "${_sent:-0}" "$COST_SECS" %.0f)" > "$_d/fig"
 }
 
 # fig BENCH NAME UNIT LS D2 higher|lower
@@ -348,6 +357,15 @@ if [ "$COST_ROUNDS" -gt 0 ]; then
 	# shellcheck disable=SC2046
 	_ls=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f1 "$WORK/cost-ls-$r/fig"; done))
 	_d2=$(cut -d' ' -f1 "$WORK/cost-d2/fig")
+	# Kea's own CPU per 1,000 leases granted (the load of the machine moves it less than the rate)
+	kcpu() { awk -v s="$COST_SECS" '{ if ($1 > 0) printf "%.3f\n", $5 * 1000 / ($1 * s); else print 0 }' "$1"; }
+	# shellcheck disable=SC2046
+	_koff=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do kcpu "$WORK/cost-off-$r/fig"; done))
+	# shellcheck disable=SC2046
+	_kon=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do kcpu "$WORK/cost-on-$r/fig"; done))
+	# shellcheck disable=SC2046
+	_kls=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do kcpu "$WORK/cost-ls-$r/fig"; done))
+	_kd2=$(kcpu "$WORK/cost-d2/fig")
 	for f in "with_leasesnoop $_ls $_off kea-ddns-off" "with_d2 $_d2 $_off kea-ddns-off" \
 		 "ddns_on_ncr_sink $_on $_off kea-ddns-off" "with_leasesnoop_vs_sink $_ls $_on kea-ddns-on-ncr-sink"; do
 		set -- $f
@@ -355,11 +373,18 @@ if [ "$COST_ROUNDS" -gt 0 ]; then
 		echo "{\"bench\":\"e2e-kea-cost\",\"figure\":\"kea_leases_per_s_$1\",\"value\":$2,\"unit\":\"1/s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
 		printf '%-6s %-24s %10s %10s %8s  %s\n' cost "kea_leases_per_s_$1" "$2" "$3" "${_r}x" "1/s (anchor: $4)" >> "$WORK/table"
 	done
+	for f in "with_leasesnoop $_kls $_koff kea-ddns-off" "with_d2 $_kd2 $_koff kea-ddns-off" \
+		 "ddns_on_ncr_sink $_kon $_koff kea-ddns-off" "with_leasesnoop_vs_sink $_kls $_kon kea-ddns-on-ncr-sink"; do
+		set -- $f
+		_r=$(div "$3" "$2" %.3f)
+		echo "{\"bench\":\"e2e-kea-cost\",\"figure\":\"kea_cpu_s_per_1000_leases_$1\",\"value\":$2,\"unit\":\"s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
+		printf '%-6s %-24s %10s %10s %8s  %s\n' cost "kea_cpu_s_per_1000_leases_$1" "$2" "$3" "${_r}x" "s (anchor: $4)" >> "$WORK/table"
+	done
 	# per phase: leases/s, then CPU s of updater / DNS server / Kea during the load
-	_ph() { for r in $(seq 1 "$COST_ROUNDS"); do awk '{ printf "%s/s (cpu %s/%s/%s) ", $1, $3, $4, $5 }' "$WORK/cost-$1-$r/fig"; done; }
+	_ph() { for r in $(seq 1 "$COST_ROUNDS"); do awk '{ printf "%s/s (cpu %s/%s/%s, offered %s/s) ", $1, $3, $4, $5, $6 }' "$WORK/cost-$1-$r/fig"; done; }
 	echo "Kea's cost ($kind, saturation: $COST_RATE DORA/s offered, $COST_SECS s, $COST_ROUNDS rounds;" \
 		"leases/s, then CPU s of updater/DNS server/Kea): DDNS off $(_ph off); DDNS on, NCR sink $(_ph on);" \
-		"with leasesnoop $(_ph ls); with D2 $(awk '{ printf "%s/s (cpu %s/%s/%s)", $1, $3, $4, $5 }' "$WORK/cost-d2/fig");" \
+		"with leasesnoop $(_ph ls); with D2 $(awk '{ printf "%s/s (cpu %s/%s/%s, offered %s/s)", $1, $3, $4, $5, $6 }' "$WORK/cost-d2/fig");" \
 		"A records when the load ended with leasesnoop $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f2 "$WORK/cost-ls-$r/fig"; done | tr '\n' ' ')with D2 $(cut -d' ' -f2 "$WORK/cost-d2/fig")" >> "$WORK/notes"
 fi
 for kind in $SERVERS; do
