@@ -55,9 +55,11 @@ tap_ok "kea-dhcp4 up, DDNS on (enable-updates true, NCRs to D2's port)" kea_lab_
 leases() { kea_lab_lease_all "$DIR/k/kea4.sock" 4 | jq '[.arguments.leases[] | select(.hostname != "")] | length'; }
 st() { ls_daemon_stats "$DIR/ls"; }
 nlease=0 round=0
-while [ "$nlease" -lt "$N" ] && [ $round -lt 10 ]; do
+while [ "$nlease" -lt "$N" ] && [ $round -lt 20 ]; do
 	round=$((round + 1))
-	kea_lab_perfdhcp4 -b "mac=02:$(printf %02x $round):00:00:00:00" -r 2000 -R $((N * 100)) -n $(((N - nlease) * 11 / 10 + 10)) > "$DIR/perf.$round" 2>&1
+	# -W: wait 2 s for the answers after the last DISCOVER (a short run ends before them)
+	kea_lab_perfdhcp4 -b "mac=02:$(printf %02x $round):00:00:00:00" -r 2000 -R $((N * 100)) \
+		-n $(((N - nlease) * 11 / 10 + 50)) -W 2000000 > "$DIR/perf.$round" 2>&1
 	nlease=$(leases)
 	nlease=${nlease:-0}
 done
