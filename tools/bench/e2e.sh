@@ -2,7 +2,7 @@
 # tools/bench/e2e.sh - end to end against Kea's own DHCP-DDNS daemon (D2),
 # on BIND 9 then on Knot DNS, in one run (issue 6's benchmark).
 #
-#   sh tools/bench/e2e.sh            (root: network namespaces; ~2.5 minutes)
+#   sh tools/bench/e2e.sh            (root: network namespaces; ~6 minutes)
 #
 # A lab of two namespaces joined by a veth (tools/lab/kea.sh): kea-dhcp4
 # (memfile, names generated h-A-B-C-D.dyn.example, NCRs sent to
@@ -45,16 +45,43 @@
 #                          ring buffer, mapped twice: 32 MiB at --ring-size's
 #                          default; the notes line says how much)
 #   burst_reached_dns_pct  share of the E2E_BURST burst in DNS at the end
+# Kea's cost (bench "e2e-kea-cost", on the first server of E2E_SERVERS):
+# Kea's own lease rate at saturation (perfdhcp offering E2E_COST_RATE DORA/s
+# for E2E_COST_SECONDS, a fresh kea-dhcp4 and lease file each time) with
+# DDNS off entirely ("enable-updates": false, no updater) against the same
+# Kea with DDNS on as with D2 and leasesnoop attached and listening for its
+# NCRs (and, once, with kea-dhcp-ddns instead), E2E_COST_ROUNDS rounds of
+# off / on (DDNS on, NCRs read and dropped by a sink: Kea's own DDNS work) /
+# leasesnoop interleaved, the median of each (a shared machine's load moves
+# single runs by tens of percent):
+#   kea_leases_per_s_with_leasesnoop   anchor: DDNS off; ratio = with / off
+#                                      (1 - ratio is what leasesnoop costs Kea)
+#   kea_leases_per_s_with_d2           the same with D2 in leasesnoop's place
+#   kea_leases_per_s_ddns_on_ncr_sink  Kea's DDNS on, its NCRs dropped
+#   kea_leases_per_s_with_leasesnoop_vs_sink  with leasesnoop, anchor: the
+#                                      sink (what leasesnoop itself costs Kea)
+#   kea_cpu_s_per_1000_leases_*        the same four, as Kea's own CPU seconds
+#                                      per 1,000 leases granted (ratio = anchor
+#                                      / value): what each makes Kea itself do,
+#                                      which a loaded machine moves less than
+#                                      the rate (that one also counts the CPU
+#                                      the updater and the DNS server take from
+#                                      Kea on a machine with few cores)
+# (the notes line has each phase's rate and the CPU seconds the updater, the
+# DNS server and Kea used: on 2 CPUs they compete with Kea for the same cores)
 # then a short table on stderr (tools/bench/run.sh's convention) and notes:
 # records counted, burst landing times, and the probe's query rate (beside
 # D2 it is higher: most sampled leases never answer and are polled until
 # given up).
 #
-# Same Kea configuration in both phases: in phase 1 Kea still sends its NCRs,
-# to a port where nothing listens, so the DHCP server's load is identical.
+# Same Kea configuration in both phases, as with D2 ("enable-updates": true,
+# NCRs to 127.0.0.1:53001): in phase 1 leasesnoop listens there in D2's place
+# (its default "kea-ddns-updates": true), so the DHCP server's load is identical.
 # Settings (environment): E2E_RATE [2000] DORA/s offered, E2E_SECONDS [20]
 # per load phase, E2E_BURST [20000], E2E_SERVERS ["bind knot"],
-# E2E_PROBE_EVERY [40], E2E_QUIET [3] s. LS_KEEP=1 keeps the work directory.
+# E2E_PROBE_EVERY [40], E2E_QUIET [3] s, E2E_COST_RATE [8000] DORA/s,
+# E2E_COST_SECONDS [6], E2E_COST_ROUNDS [3] (0: no cost phase). LS_KEEP=1
+# keeps the work directory.
 # perfdhcp draws clients at random from 4 x E2E_RATE x E2E_SECONDS MACs, so
 # ~88 % of ACKs are new leases; E2E_RATE x E2E_SECONDS beyond ~70,000 would
 # exhaust the /16 pool (Kea stops offering), and the bench refuses it.
@@ -68,10 +95,14 @@ BURST=${E2E_BURST:-20000}
 SERVERS=${E2E_SERVERS:-bind knot}
 EVERY=${E2E_PROBE_EVERY:-40}
 QUIET=${E2E_QUIET:-3}
+COST_RATE=${E2E_COST_RATE:-8000}
+COST_SECS=${E2E_COST_SECONDS:-6}
+COST_ROUNDS=${E2E_COST_ROUNDS:-3}
 PROBE=$LS_OUTPUT/tools/e2eprobe
 DRIVE=$LS_OUTPUT/tools/dnsdrive
 
 [ $((RATE * SECS)) -le 70000 ] || { echo "bench e2e: E2E_RATE x E2E_SECONDS > 70000 exhausts the pool" >&2; exit 1; }
+[ $((COST_RATE * COST_SECS)) -le 70000 ] || { echo "bench e2e: E2E_COST_RATE x E2E_COST_SECONDS > 70000 exhausts the pool" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench e2e: needs root (network namespaces, BPF)" >&2; exit 1; }
 for c in kea-dhcp4 kea-dhcp-ddns perfdhcp named knotd dig jq ip; do
 	command -v $c >/dev/null || { echo "bench e2e: needs $c (make deps)" >&2; exit 1; }
@@ -171,8 +202,9 @@ d2_start() { # DIR - kea-dhcp-ddns in the server netns; UPD_PID
 	die "kea-dhcp-ddns did not start: $(tail -3 "$1/d2.out" "$1/d2.log")"
 }
 ls_start() { # DIR IFACE|"" LEASEFILE - leasesnoop -c in the server netns; UPD_PID
+	# in D2's place: Kea's DDNS on, leasesnoop listening for its NCRs where D2 did
 	ls_conf -d "$1" -p "$DPORT" -s "$SECRET" ${2:+-i "$2"} -4 "$3" -f "$FZ" -r "$RZ" \
-		-x '"log-level": "warn"' > "$1/ls.conf"
+		-N "$KEA_LAB_D2_PORT" -x '"log-level": "warn"' > "$1/ls.conf"
 	ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$1/ls.conf" > "$1/ls.out" 2> "$1/ls.err" &
 	UPD_PID=$!; BG="$BG $UPD_PID"
 	for _i in $(seq 1 100); do
@@ -251,6 +283,45 @@ burst() {
 	echo "$(div $((_a * 100)) "$BURST" %.1f) $_a $_p $_s" > "$_d/fig"
 }
 
+# cost WHO DIR - Kea's lease rate at saturation with WHO: off (DDNS off
+# entirely, no updater), on (DDNS on, Kea's NCRs read and dropped by a
+# sink: Kea's own DDNS work), ls (DDNS on, leasesnoop attached and on D2's port),
+# d2 (DDNS on, kea-dhcp-ddns); writes DIR/fig: leases_per_s A-records, the
+# CPU seconds the updater, the DNS server and Kea used meanwhile, and the
+# DISCOVERs/s perfdhcp managed to send (on a busy machine it is a limit too)
+cost() {
+	_d=$2
+	mkdir -p "$_d"
+	_ddns=$KEA_LAB_DDNS
+	[ "$1" = off ] && KEA_LAB_DDNS=0
+	kea_lab_kea4_up "$_d" || die "kea-dhcp4 did not start"
+	KEA_LAB_DDNS=$_ddns
+	UPD_PID=
+	case $1 in
+	ls) ls_start "$_d" "$KEA_LAB_SRV_IF" "$_d/kea-leases4.csv" ;;
+	d2) d2_start "$_d" ;;
+	on)	# a sink on D2's port: reads and drops every NCR (no ICMP errors back to Kea)
+		ip netns exec "$KEA_LAB_SRV_NS" perl -MIO::Socket::INET -e '
+			my $s = IO::Socket::INET->new(Proto => "udp", LocalAddr => "127.0.0.1:$ARGV[0]") or die;
+			my $b; 1 while defined $s->recv($b, 65536);' "$KEA_LAB_D2_PORT" &
+		UPD_PID=$!; BG="$BG $UPD_PID" ;;
+	esac
+	sleep 0.5
+	_kea=$(cat "$_d/kea-dhcp4.pid") _ns=$(cat "$DNSDIR/named.pid" 2>/dev/null || echo 0)
+	_u0=$(cpu_s "${UPD_PID:-0}") _n0=$(cpu_s "$_ns") _k0=$(cpu_s "$_kea")
+	kea_lab_perfdhcp4 -r "$COST_RATE" -R $((COST_RATE * COST_SECS * 4)) -p "$COST_SECS" > "$_d/perf.out" 2>&1
+	_u1=$(cpu_s "${UPD_PID:-0}") _n1=$(cpu_s "$_ns") _k1=$(cpu_s "$_kea")
+	[ -n "$UPD_PID" ] && stop_pid "$UPD_PID"
+	kea_lab_ha_kea4_down "$_d"
+	_acks=$(awk '/REQUEST-ACK/ { f = 1 } f && /received packets/ { print $NF; exit }' "$_d/perf.out")
+	_sent=$(awk '/DISCOVER-OFFER/ { f = 1 } f && /sent packets/ { print $NF; exit }' "$_d/perf.out")
+	_a=0
+	[ -n "$DNSDIR" ] && _a=$(count $FZ A)
+	echo "$(div "${_acks:-0}" "$COST_SECS" %.0f) $_a" \
+		"$(awk -v a="$_u0" -v b="$_u1" -v c="$_n0" -v d="$_n1" -v e="$_k0" -v f="$_k1" \
+			'BEGIN { printf "%.1f %.1f %.1f", b - a, d - c, f - e }') $(div "${_sent:-0}" "$COST_SECS" %.0f)" > "$_d/fig"
+}
+
 # fig BENCH NAME UNIT LS D2 higher|lower
 fig() {
 	if [ "$6" = higher ]; then _r=$(div "$4" "$5"); else _r=$(div "$5" "$4"); fi
@@ -261,6 +332,61 @@ fig() {
 kea_lab_net_up || die "cannot create the namespaces"
 T0=$(date +%s) LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$WORK/table"
+: > "$WORK/notes"
+# median N… - the middle value (the lower of the two middle ones)
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+if [ "$COST_ROUNDS" -gt 0 ]; then
+	kind=${SERVERS%% *}
+	for r in $(seq 1 "$COST_ROUNDS"); do
+		for who in off on ls; do
+			echo "bench e2e: Kea's cost, round $r, $who: $COST_RATE DORA/s offered for $COST_SECS s" >&2
+			# a DNS server only where something writes to it
+			[ "$who" = ls ] && dns_fresh "$kind" "$WORK/cost-$who-$r/dns"
+			cost "$who" "$WORK/cost-$who-$r"
+			dns_stop
+		done
+	done
+	echo "bench e2e: Kea's cost, d2: $COST_RATE DORA/s offered for $COST_SECS s" >&2
+	dns_fresh "$kind" "$WORK/cost-d2/dns"
+	cost d2 "$WORK/cost-d2"
+	dns_stop
+	# shellcheck disable=SC2046
+	_off=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f1 "$WORK/cost-off-$r/fig"; done))
+	# shellcheck disable=SC2046
+	_on=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f1 "$WORK/cost-on-$r/fig"; done))
+	# shellcheck disable=SC2046
+	_ls=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f1 "$WORK/cost-ls-$r/fig"; done))
+	_d2=$(cut -d' ' -f1 "$WORK/cost-d2/fig")
+	# Kea's own CPU per 1,000 leases granted (the load of the machine moves it less than the rate)
+	kcpu() { awk -v s="$COST_SECS" '{ if ($1 > 0) printf "%.3f\n", $5 * 1000 / ($1 * s); else print 0 }' "$1"; }
+	# shellcheck disable=SC2046
+	_koff=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do kcpu "$WORK/cost-off-$r/fig"; done))
+	# shellcheck disable=SC2046
+	_kon=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do kcpu "$WORK/cost-on-$r/fig"; done))
+	# shellcheck disable=SC2046
+	_kls=$(median $(for r in $(seq 1 "$COST_ROUNDS"); do kcpu "$WORK/cost-ls-$r/fig"; done))
+	_kd2=$(kcpu "$WORK/cost-d2/fig")
+	for f in "with_leasesnoop $_ls $_off kea-ddns-off" "with_d2 $_d2 $_off kea-ddns-off" \
+		 "ddns_on_ncr_sink $_on $_off kea-ddns-off" "with_leasesnoop_vs_sink $_ls $_on kea-ddns-on-ncr-sink"; do
+		set -- $f
+		_r=$(div "$2" "$3" %.3f)
+		echo "{\"bench\":\"e2e-kea-cost\",\"figure\":\"kea_leases_per_s_$1\",\"value\":$2,\"unit\":\"1/s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
+		printf '%-6s %-24s %10s %10s %8s  %s\n' cost "kea_leases_per_s_$1" "$2" "$3" "${_r}x" "1/s (anchor: $4)" >> "$WORK/table"
+	done
+	for f in "with_leasesnoop $_kls $_koff kea-ddns-off" "with_d2 $_kd2 $_koff kea-ddns-off" \
+		 "ddns_on_ncr_sink $_kon $_koff kea-ddns-off" "with_leasesnoop_vs_sink $_kls $_kon kea-ddns-on-ncr-sink"; do
+		set -- $f
+		_r=$(div "$3" "$2" %.3f)
+		echo "{\"bench\":\"e2e-kea-cost\",\"figure\":\"kea_cpu_s_per_1000_leases_$1\",\"value\":$2,\"unit\":\"s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
+		printf '%-6s %-24s %10s %10s %8s  %s\n' cost "kea_cpu_s_per_1000_leases_$1" "$2" "$3" "${_r}x" "s (anchor: $4)" >> "$WORK/table"
+	done
+	# per phase: leases/s, then CPU s of updater / DNS server / Kea during the load
+	_ph() { for r in $(seq 1 "$COST_ROUNDS"); do awk '{ printf "%s/s (cpu %s/%s/%s, offered %s/s) ", $1, $3, $4, $5, $6 }' "$WORK/cost-$1-$r/fig"; done; }
+	echo "Kea's cost ($kind, saturation: $COST_RATE DORA/s offered, $COST_SECS s, $COST_ROUNDS rounds;" \
+		"leases/s, then CPU s of updater/DNS server/Kea): DDNS off $(_ph off); DDNS on, NCR sink $(_ph on);" \
+		"with leasesnoop $(_ph ls); with D2 $(awk '{ printf "%s/s (cpu %s/%s/%s, offered %s/s)", $1, $3, $4, $5, $6 }' "$WORK/cost-d2/fig");" \
+		"A records when the load ended with leasesnoop $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f2 "$WORK/cost-ls-$r/fig"; done | tr '\n' ' ')with D2 $(cut -d' ' -f2 "$WORK/cost-d2/fig")" >> "$WORK/notes"
+fi
 for kind in $SERVERS; do
 	for who in ls d2; do
 		echo "bench e2e: $kind, $who: $RATE DORA/s for $SECS s" >&2

@@ -727,6 +727,28 @@ static void note_bad_name(struct reconcile *r, const struct ent *e, const struct
 		a, w->fqdn, strlen(w->fqdn) > 100 ? "..." : "", w->bad_name);
 }
 
+/*
+ * renew_resend_due() - an update-on-renew re-send (Kea's add NCR, or a
+ * renewal with "ddns-update-on-renew") of a binding already in place is due
+ * only when its records were written before the lease's current term began
+ * (@updated < @cltt): a renewal. Written during this term, they are what the
+ * NCR asks for (a new lease's NCR arriving after its add was done: D2
+ * sends one UPDATE for it, so do we). @cltt 0: unknown, re-send. Pure.
+ */
+bool renew_resend_due(int64_t updated, int64_t cltt)
+{
+	return !cltt || updated < cltt;
+}
+
+/* the current term's start (cltt) of the lease at @e's address; 0: none */
+static int64_t lease_cltt(const struct reconcile *r, const struct ent *e)
+{
+	const struct leases *t = r->tab[FAMILY_IDX(e->family)];
+	struct lease l;
+
+	return t && !leases_find_addr(t, e->addr, &l) ? l.cltt : 0;
+}
+
 /* Compare desired and owned at one address; queue at most one change. */
 static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 {
@@ -769,6 +791,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 				return 0;
 			force = e->force;
 			e->force = 0;
+			if (force == 1 && !renew_resend_due(o.updated, lease_cltt(r, e)))
+				return 0;	/* Kea's add NCR for the term already written */
 			return start_add(r, e, &w, force == 2 ? "repair, DNS lost or altered it" :
 					 "renewed, update-on-renew");
 		}
@@ -1209,10 +1233,16 @@ void reconcile_ncr(struct reconcile *r, int family, const uint8_t *addr, int add
 	r->st.ncr_triggers++;
 	r->precheck = 1;
 	mark(r, family, addr, 0, 0);
-	/* Kea sent an add for a lease whose binding may be unchanged: its update-on-renew */
+	/*
+	 * Kea sent an add for a lease whose binding may be unchanged: its
+	 * update-on-renew. Not while a change is with the DNS side: that is the
+	 * add of this lease (the wire's ACK or the row came first; a new lease's
+	 * NCR asks for nothing more, and D2 sends it once), or a remove, after
+	 * which the add follows anyway.
+	 */
 	if (add) {
 		e = ent_get(r, family, addr, 0);
-		if (e)
+		if (e && !e->busy)
 			e->force = 1;
 	}
 }

@@ -91,9 +91,17 @@ void reconcile_lease_change(void *ctx, const struct lease_change *ch);
  * still decides whether the lease exists and, with honor-fqdn-flags, which
  * sides Kea wants). @add: an add request, which re-sends an unchanged
  * binding as D2 would (Kea only sends one on a renewal when its
- * ddns-update-on-renew says so).
+ * ddns-update-on-renew says so); not while a change for @addr is with the
+ * DNS side (a new lease's own add: D2 sends that once).
  */
 void reconcile_ncr(struct reconcile *r, int family, const uint8_t *addr, int add);
+
+/*
+ * renew_resend_due() - whether an update-on-renew re-send of a binding in
+ * place is due: its records (written at @updated) predate the lease's term
+ * (@cltt; 0: unknown, due). Pure.
+ */
+bool renew_resend_due(int64_t updated, int64_t cltt);
 
 /* reconcile_event() - one wire event: confirmed, pending, or (ack-less types) counted. */
 void reconcile_event(struct reconcile *r, const struct ls_event *ev);

@@ -416,7 +416,12 @@ static void test_kea_ddns_mode(void **state)
 	assert_int_equal(step(w, OK, OK), 1);
 	assert_true(w->sent[1].fwd && w->sent[1].rev);
 	assert_int_equal(w->sent[1].ttl, 2400);
-	/* ...but an add NCR re-sends it (Kea asked: its update-on-renew), a remove one does not */
+	/* ...nor does Kea's add NCR for the term already written (it came late)... */
+	reconcile_ncr(w->r, 4, (const uint8_t[]){ 10, 64, 1, 7 }, 1);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* ...but after a renewal (a new term) its add NCR re-sends (Kea's update-on-renew), a remove one does not */
+	w->now += 600;
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,7200,%d,1,1,1,h7.dyn.example.,0,", (int)w->now + 7200);
 	reconcile_ncr(w->r, 4, (const uint8_t[]){ 10, 64, 1, 7 }, 1);
 	assert_int_equal(step(w, OK, OK), 1);
 	assert_int_equal(w->sent[2].op, DNSENGINE_ADD);
@@ -435,7 +440,7 @@ static void test_kea_ddns_mode(void **state)
 	assert_int_equal(w->sent[4].op, DNSENGINE_REMOVE);
 	owned(w, 5, 0, NULL);
 	reconcile_get_stats(w->r, &st);
-	assert_int_equal(st.ncr_triggers, 4);
+	assert_int_equal(st.ncr_triggers, 5);
 	/* a name in no configured forward zone: the PTR only, as D2, counted */
 	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.elsewhere.example.,0,", T0 + 3600);
 	assert_int_equal(step(w, OK, OK), 1);
@@ -443,6 +448,53 @@ static void test_kea_ddns_mode(void **state)
 	assert_true(w->sent[5].rev);
 	reconcile_get_stats(w->r, &st);
 	assert_int_equal(st.no_fwd_zone, 1);
+}
+
+/*
+ * Kea's add NCR for a new lease asks for the add that lease gets anyway: one
+ * UPDATE, as D2 sends one, whether the NCR comes before the add is sent,
+ * while it is in flight or after it is done; a later trigger (a remove NCR)
+ * sends nothing more. A renewal's add NCR still re-sends (update-on-renew).
+ */
+static void test_kea_ncr_new_lease_once(void **state)
+{
+	struct world *w = *state;
+	const uint8_t a7[4] = { 10, 64, 1, 7 }, a8[4] = { 10, 64, 1, 8 };
+
+	stop(w, 1);
+	conf(w, REV ", \"kea-ddns-updates\": true");
+	start(w);
+	/* the NCR before the add is sent (the row and the NCR in one loop turn) */
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
+	reconcile_ncr(w->r, 4, a7, 1);
+	assert_int_equal(step(w, OK, OK), 1);
+	reconcile_ncr(w->r, 4, a7, 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* the NCR while the add is with the DNS side (the wire's ACK came first) */
+	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3600);
+	while (reconcile_flush(w->r) > 0)
+		;
+	assert_int_equal(w->nsent, 2);
+	reconcile_ncr(w->r, 4, a8, 1);
+	reconcile_done(w->r, &w->sent[1], &(struct dnsengine_result){ OK, OK, true });
+	assert_int_equal(step(w, OK, OK), 0);
+	assert_int_equal(w->nsent, 2);
+	owned(w, 8, OWNER_ADDED, "h8.dyn.example.");
+	reconcile_ncr(w->r, 4, a8, 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* the NCR after the add is done (Kea's sender lagged): the term is written, nothing */
+	reconcile_ncr(w->r, 4, a8, 1);
+	assert_int_equal(step(w, OK, OK), 0);
+	/* renewed (a new term), then Kea's add NCR (its update-on-renew): sent again */
+	w->now += 60;
+	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,h8.dyn.example.,0,", (int)w->now + 3600);
+	assert_int_equal(step(w, OK, OK), 0);
+	reconcile_ncr(w->r, 4, a8, 1);
+	assert_int_equal(step(w, OK, OK), 1);
+	assert_int_equal(w->sent[2].op, DNSENGINE_ADD);
+	assert_false(renew_resend_due(T0 + 10, T0));	/* written during the term */
+	assert_true(renew_resend_due(T0 - 1, T0));	/* before it: a renewal */
+	assert_true(renew_resend_due(T0, 0));		/* no lease term known */
 }
 
 /* "ptr-without-forward-zone": false gives such a name nothing */
@@ -959,6 +1011,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_on_renew, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kea_ddns_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kea_ncr_new_lease_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_forward_zone_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wire_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
