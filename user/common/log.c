@@ -147,6 +147,7 @@ void log_use_daemon_style(void)
 				     (unsigned long long)st.st_ino));
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_vemit(enum log_level lvl, const char *id, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
