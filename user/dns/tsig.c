@@ -593,6 +593,22 @@ static int tsig_rr_read(const uint8_t *reply, size_t len, size_t at, struct tsig
 	return w.error || rd.error ? LS_EDNS_FORMAT : 0;
 }
 
+/*
+ * Find the TSIG RR that ends @msg and read it into @rr; *@at is its offset.
+ * LS_ETSIG_MISSING without one, LS_EDNS_FORMAT if it does not parse.
+ */
+static int tsig_rr_locate(const uint8_t *msg, size_t len, struct tsig_rr *rr, size_t *at)
+{
+	long off = tsig_find(msg, len);
+
+	if (off < 0)
+		return (int)off;
+	if (off == 0)
+		return LS_ETSIG_MISSING;
+	*at = (size_t)off;
+	return tsig_rr_read(msg, len, *at, rr);
+}
+
 int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, const uint8_t *req_mac,
 		size_t req_mac_len, time_t now, int *tsig_error)
 {
@@ -601,17 +617,12 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 	struct tsig_rr rr;
 	struct wire_ctx s;
 	uint8_t *scratch;
-	long at;
+	size_t at = 0;
 	int err;
 
 	if (tsig_error)
 		*tsig_error = 0;
-	at = tsig_find(reply, len);
-	if (at < 0)
-		return (int)at;
-	if (at == 0)
-		return LS_ETSIG_MISSING;
-	err = tsig_rr_read(reply, len, (size_t)at, &rr);
+	err = tsig_rr_locate(reply, len, &rr, &at);
 	if (err)
 		return err;
 	if (tsig_error)
@@ -639,7 +650,7 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 		return LS_ETSIG_BADSIG;
 
 	/* MAC input (§4.3): request MAC, reply with its original ID and without the TSIG RR, variables */
-	scap = 2 + req_mac_len + (size_t)at + rr.wkey_len + rr.walg_len + 32 + rr.other_len;
+	scap = 2 + req_mac_len + at + rr.wkey_len + rr.walg_len + 32 + rr.other_len;
 	scratch = malloc(scap);
 	if (!scratch)
 		return -ENOMEM;
@@ -651,7 +662,7 @@ int tsig_verify(const struct tsig_key *key, const uint8_t *reply, size_t len, co
 	wire_ctx_write_u16(&s, rr.orig_id);
 	wire_ctx_write(&s, reply + 2, 8);		/* flags, QD/AN/NS counts */
 	wire_ctx_write_u16(&s, rr.arcount - 1);		/* ARCOUNT without the TSIG RR */
-	wire_ctx_write(&s, reply + DNS_HDR, (size_t)at - DNS_HDR);
+	wire_ctx_write(&s, reply + DNS_HDR, at - DNS_HDR);
 	put_tsig_vars(&s, rr.wkey, rr.wkey_len, rr.walg, rr.walg_len, rr.t, rr.fudge, rr.error,
 		      rr.other, rr.other_len);
 	if (s.error)
@@ -694,15 +705,10 @@ int tsig_verify_next(const struct tsig_key *key, const uint8_t *msg, size_t len,
 	struct tsig_rr rr;
 	struct wire_ctx s;
 	uint8_t *scratch;
-	long at;
+	size_t at = 0;
 	int err;
 
-	at = tsig_find(msg, len);
-	if (at < 0)
-		return (int)at;
-	if (at == 0)
-		return LS_ETSIG_MISSING;
-	err = tsig_rr_read(msg, len, (size_t)at, &rr);
+	err = tsig_rr_locate(msg, len, &rr, &at);
 	if (err)
 		return err;
 	if (rr.wkey_len != key->wname_len || memcmp(rr.wkey, key->wname, rr.wkey_len))
@@ -716,7 +722,7 @@ int tsig_verify_next(const struct tsig_key *key, const uint8_t *msg, size_t len,
 	 * MAC, every unsigned message since it, this message without its TSIG
 	 * RR (original ID, ARCOUNT less one) and the timers only.
 	 */
-	scap = 2 + prev_mac_len + unsigned_len + (size_t)at + 8;
+	scap = 2 + prev_mac_len + unsigned_len + at + 8;
 	scratch = malloc(scap);
 	if (!scratch)
 		return -ENOMEM;
@@ -727,7 +733,7 @@ int tsig_verify_next(const struct tsig_key *key, const uint8_t *msg, size_t len,
 	wire_ctx_write_u16(&s, rr.orig_id);
 	wire_ctx_write(&s, msg + 2, 8);
 	wire_ctx_write_u16(&s, rr.arcount - 1);
-	wire_ctx_write(&s, msg + DNS_HDR, (size_t)at - DNS_HDR);
+	wire_ctx_write(&s, msg + DNS_HDR, at - DNS_HDR);
 	wire_ctx_write_u48(&s, rr.t);
 	wire_ctx_write_u16(&s, rr.fudge);
 	err = s.error ? -ENOSPC : hmac(key, scratch, wire_ctx_offset(&s), full);
@@ -746,12 +752,10 @@ int tsig_verify_next(const struct tsig_key *key, const uint8_t *msg, size_t len,
 int tsig_reply_mac(const uint8_t *msg, size_t len, uint8_t *mac, size_t *mac_len)
 {
 	struct tsig_rr rr;
-	long at = tsig_find(msg, len);
+	size_t at = 0;
 	int err;
 
-	if (at <= 0)
-		return at < 0 ? (int)at : LS_ETSIG_MISSING;
-	err = tsig_rr_read(msg, len, (size_t)at, &rr);
+	err = tsig_rr_locate(msg, len, &rr, &at);
 	if (err)
 		return err;
 	if (rr.mac_len > TSIG_MAC_MAX)
