@@ -97,6 +97,7 @@ struct batch {
 	bool sent;			/* handed to the transport at least once */
 	bool resent;			/* an earlier send of it may have been applied */
 	bool verify;			/* this send only checks that it is already in place */
+	bool slow;			/* this send passed its timeout on TCP and waits on */
 	struct batch *qnext;		/* zq->ready link */
 	struct batch *bprev, *bnext;	/* every batch in flight, for dnsengine_free() */
 };
@@ -930,10 +931,25 @@ static int batch_reply(void *arg, int status, const uint8_t *msg, size_t len)
 	struct dnsmsg_reply r;
 	int terr = 0, err;
 
+	if (status == DNSIO_SLOW) {
+		/*
+		 * no reply in time on a TCP connection that is still up: the
+		 * server has the message and may only be slow. Sending it again
+		 * on the same connection would have it applied twice (the
+		 * resend then fails its prerequisites and costs a check), so
+		 * it waits on; the pace still notes the slow reply. dnsio
+		 * gives the connection up at timeout-max-ms, and the batch is
+		 * then resent on a new one.
+		 */
+		b->slow = true;
+		timeout_observe(e, b);
+		return 0;
+	}
 	if (status) {
-		if (status == -ETIMEDOUT)
+		/* a slow TCP send was noted once, at its timeout */
+		if (status == -ETIMEDOUT && !b->slow)
 			timeout_observe(e, b);
-		else
+		else if (status != -ETIMEDOUT)
 			b->zq->sst[b->srv].neterrs++;
 		batch_retry(e, b, status == -ETIMEDOUT ? DNSENGINE_TIMEOUT : DNSENGINE_NETERR);
 		return 0;
@@ -1172,9 +1188,15 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	}
 	if (!err && b->key)
 		err = tsig_sign(b->key, wire, &len, len + 512, time(NULL), b->mac, &b->mac_len);
+	/*
+	 * over TCP a reply later than the timeout is waited for, up to
+	 * timeout-max-ms in all (see batch_reply()); over UDP it is resent
+	 */
+	b->slow = false;
 	if (!err)
-		err = dnsio_send(e->io, b->peer, !(e->o.udp_single && b->n == 1 && len <= 512), wire,
-				 len, id, pace_rto(&q->pace[b->srv]), batch_reply, b);
+		err = dnsio_send_wait(e->io, b->peer,
+				      !(e->o.udp_single && b->n == 1 && len <= 512), wire, len, id,
+				      pace_rto(&q->pace[b->srv]), e->o.timeout_max_ms, batch_reply, b);
 	free(wire);
 	if (err) {
 		pr_warn("dnsengine: cannot send UPDATE for zone '%s' to '%s' (%s)", q->dom->name,

@@ -37,6 +37,8 @@ struct dnsio_req {
 	uint16_t id;
 	bool tcp;
 	uint64_t deadline;
+	uint64_t limit;		/* TCP: the last moment to wait for, past deadline */
+	bool slow;		/* DNSIO_SLOW told; now waiting up to limit */
 	dnsio_reply_fn cb;
 	void *arg;
 	struct dnsio_req *prev, *next;
@@ -222,8 +224,11 @@ static void req_unlink(struct dnsio_req *r)
 	p->ninflight--;
 }
 
-/* Fail every request of @p on one transport; callbacks run after unlinking all. */
-static void fail_all(struct dnsio_peer *p, bool tcp, int err)
+/*
+ * Fail every request of @p on one transport; callbacks run after unlinking
+ * all. @count: the failure counts against the server (its breaker).
+ */
+static void fail_all_n(struct dnsio_peer *p, bool tcp, int err, bool count)
 {
 	struct dnsio *io = p->io;
 	struct dnsio_req *r, *n, *list = NULL;
@@ -236,7 +241,7 @@ static void fail_all(struct dnsio_peer *p, bool tcp, int err)
 		r->next = list;
 		list = r;
 	}
-	if (list)
+	if (list && count)
 		peer_fail(p, err);
 	while (list) {
 		r = list;
@@ -245,6 +250,11 @@ static void fail_all(struct dnsio_peer *p, bool tcp, int err)
 		r->cb(r->arg, err, NULL, 0);
 		free(r);
 	}
+}
+
+static void fail_all(struct dnsio_peer *p, bool tcp, int err)
+{
+	fail_all_n(p, tcp, err, true);
 }
 
 static int set_ev(struct dnsio_peer *p, int fd, bool udp, uint32_t events, int op)
@@ -303,6 +313,13 @@ static int udp_open(struct dnsio_peer *p)
 int dnsio_send(struct dnsio *io, struct dnsio_peer *p, bool tcp, const uint8_t *msg, size_t len,
 	       uint16_t id, unsigned int timeout_ms, dnsio_reply_fn cb, void *arg)
 {
+	return dnsio_send_wait(io, p, tcp, msg, len, id, timeout_ms, 0, cb, arg);
+}
+
+int dnsio_send_wait(struct dnsio *io, struct dnsio_peer *p, bool tcp, const uint8_t *msg,
+		    size_t len, uint16_t id, unsigned int timeout_ms, unsigned int wait_max_ms,
+		    dnsio_reply_fn cb, void *arg)
+{
 	struct dnsio_req *r;
 	int err;
 
@@ -347,6 +364,7 @@ int dnsio_send(struct dnsio *io, struct dnsio_peer *p, bool tcp, const uint8_t *
 	r->id = id;
 	r->tcp = tcp;
 	r->deadline = dnsio_now_ms() + timeout_ms;
+	r->limit = tcp && wait_max_ms > timeout_ms ? r->deadline - timeout_ms + wait_max_ms : 0;
 	r->cb = cb;
 	r->arg = arg;
 	r->prev = io->head.prev;
@@ -509,6 +527,26 @@ static void udp_event(struct dnsio_peer *p)
 	}
 }
 
+/*
+ * A TCP request past its timeout on a connection that is up: the server
+ * has it and may only be slow, and a second copy on the same connection
+ * would be applied a second time. Tell the caller (DNSIO_SLOW) and wait on
+ * up to its limit. Returns true when @r keeps waiting.
+ */
+static bool expire_slow(struct dnsio_req *r, uint64_t now)
+{
+	struct dnsio_peer *p = r->peer;
+
+	if (!r->tcp || r->slow || r->limit <= now || p->tfd < 0 || p->connecting)
+		return false;
+	r->slow = true;
+	r->deadline = r->limit;
+	p->io->st.slow++;
+	p->io->ncb++;
+	r->cb(r->arg, DNSIO_SLOW, NULL, 0);
+	return true;
+}
+
 static void expire(struct dnsio *io)
 {
 	uint64_t now = dnsio_now_ms();
@@ -516,7 +554,7 @@ static void expire(struct dnsio *io)
 
 	for (r = io->head.next; r != &io->head; r = n) {
 		n = r->next;
-		if (r->deadline > now)
+		if (r->deadline > now || expire_slow(r, now))
 			continue;
 		req_unlink(r);
 		r->next = list;
@@ -534,11 +572,17 @@ static void expire(struct dnsio *io)
 		 * a connect that never finished is abandoned with its requests,
 		 * and counts against the server; a request without a reply does
 		 * not: the server may be slow, and the caller, who knows for
-		 * which zone, backs off its own timeout (user/dns/pace.h)
+		 * which zone, backs off its own timeout (user/dns/pace.h). A
+		 * TCP request that waited its whole limit gives its connection
+		 * up (a reply can no longer come on it in time, and a resend
+		 * goes on a new one); the others on it fail with it, uncounted.
 		 */
 		if (r->tcp && p->connecting) {
 			tcp_close(p);
 			fail_all(p, true, -ETIMEDOUT);
+		} else if (r->tcp && r->slow && p->tfd >= 0) {
+			tcp_close(p);
+			fail_all_n(p, true, -ECONNABORTED, false);
 		}
 		io->ncb++;
 		r->cb(r->arg, -ETIMEDOUT, NULL, 0);

@@ -28,9 +28,18 @@ struct dnsio_peer;
  */
 typedef int (*dnsio_reply_fn)(void *arg, int status, const uint8_t *msg, size_t len);
 
+/*
+ * DNSIO_SLOW - @status of a notice, not an end: a request sent with
+ * dnsio_send_wait() passed its timeout on a TCP connection that is still
+ * up; it keeps waiting (the callback will be called again, once, with the
+ * reply or an error). The callback must not free @arg's request state.
+ */
+#define DNSIO_SLOW 1
+
 struct dnsio_stats {
 	uint64_t sent_tcp, sent_udp, replies, rejected, unmatched, timeouts, conn_fail;
 	uint64_t breaker_open;
+	uint64_t slow;		/* TCP requests that waited past their timeout */
 };
 
 /* dnsio_new() - create the loop (an epoll fd). Returns 0, -errno. */
@@ -69,6 +78,18 @@ uint16_t dnsio_alloc_id(struct dnsio_peer *p);
  */
 int dnsio_send(struct dnsio *io, struct dnsio_peer *p, bool tcp, const uint8_t *msg, size_t len,
 	       uint16_t id, unsigned int timeout_ms, dnsio_reply_fn cb, void *arg);
+
+/*
+ * dnsio_send_wait() - dnsio_send(), but over TCP a request with no reply
+ * after @timeout_ms is not given up while its connection is up: the
+ * callback gets DNSIO_SLOW and the request waits on, @wait_max_ms from the
+ * send in all; then the connection is closed, the request fails with
+ * -ETIMEDOUT and the others on that connection with -ECONNABORTED. Over
+ * UDP, or with @wait_max_ms <= @timeout_ms, the same as dnsio_send().
+ */
+int dnsio_send_wait(struct dnsio *io, struct dnsio_peer *p, bool tcp, const uint8_t *msg,
+		    size_t len, uint16_t id, unsigned int timeout_ms, unsigned int wait_max_ms,
+		    dnsio_reply_fn cb, void *arg);
 
 /*
  * dnsio_poll() - write pending output, wait up to @timeout_ms for events,

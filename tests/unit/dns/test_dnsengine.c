@@ -54,8 +54,13 @@ static struct {
 	int unsigned_refuse;	/* answer REFUSED with no TSIG at all (PowerDNS on a bad key) */
 	int track;		/* remember names added; prerequisites see them */
 	int apply_drop_next;	/* apply this many messages but lose their replies */
+	int hold_next;		/* TCP: keep this many replies back until srv_release() */
+	int close_next;		/* TCP: close the connection on this many, unanswered */
+	int held_fd;
+	uint8_t held[70000];
+	size_t held_len;
 	/* counters */
-	int requests, max_rrs, burst, max_burst;
+	int requests, max_rrs, burst, max_burst, accepts;
 	char applied[512][64];
 	int napplied;
 } srv;
@@ -237,6 +242,22 @@ static void srv_start(void)
 	srv.port = ntohs(sin.sin_port);
 }
 
+/* The slow server answers the request it held back (hold_next). */
+static void srv_release(void)
+{
+	uint8_t *r, hdr[2];
+	size_t rl;
+
+	assert_true(srv.held_len > 0);
+	r = answer(srv.held, srv.held_len, &rl, SECRET);
+	hdr[0] = (uint8_t)(rl >> 8);
+	hdr[1] = (uint8_t)rl;
+	assert_int_equal(write(srv.held_fd, hdr, 2), 2);
+	assert_int_equal(write(srv.held_fd, r, rl), (ssize_t)rl);
+	free(r);
+	srv.held_len = 0;
+}
+
 static void srv_stop(void)
 {
 	close(srv.lst);
@@ -254,6 +275,15 @@ static void reply_to(int fd, bool tcp, const uint8_t *w, size_t len, struct sock
 
 	srv.requests++;
 	srv.burst++;
+	if (tcp && srv.hold_next > 0) {
+		/* a slow server: it answers, but only when the test says so */
+		srv.hold_next--;
+		assert_true(len <= sizeof(srv.held));
+		memcpy(srv.held, w, len);
+		srv.held_len = len;
+		srv.held_fd = fd;
+		return;
+	}
 	if (srv.apply_drop_next > 0) {
 		/* applied, but the reply never arrives (a server slower than our timeout) */
 		srv.apply_drop_next--;
@@ -297,6 +327,7 @@ static void srv_turn(void)
 
 	srv.burst = 0;
 	while ((fd = accept4(srv.lst, NULL, NULL, 0)) >= 0) {
+		srv.accepts++;
 		for (int i = 0; i < 8; i++) {
 			if (srv.conn[i] < 0) {
 				srv.conn[i] = fd;
@@ -332,6 +363,14 @@ static void srv_turn(void)
 
 				assert_true(n > 0);
 				got += (size_t)n;
+			}
+			if (srv.close_next > 0) {
+				/* the connection drops with the request unanswered */
+				srv.close_next--;
+				srv.requests++;
+				close(srv.conn[i]);
+				srv.conn[i] = -1;
+				break;
 			}
 			reply_to(srv.conn[i], true, buf, fl, NULL, 0);
 		}
@@ -418,7 +457,9 @@ static void submit_range(struct dnsengine *e, int from, int to, int odd_at, cons
 		submit_one(e, i, i == odd_at ? odd : NULL);
 }
 
-static struct dnsengine *setup(struct zones **z, unsigned int timeout_ms, bool udp)
+/* @timeout_max_ms: how long a TCP request with no reply waits before its connection is given up */
+static struct dnsengine *setup_max(struct zones **z, unsigned int timeout_ms,
+				   unsigned int timeout_max_ms, bool udp)
 {
 	struct dnsengine_opts o;
 	struct dnsengine *e;
@@ -428,11 +469,17 @@ static struct dnsengine *setup(struct zones **z, unsigned int timeout_ms, bool u
 	*z = zones_for(srv.port);
 	dnsengine_opts_default(&o);
 	o.timeout_ms = timeout_ms;
+	o.timeout_max_ms = timeout_max_ms;
 	o.backoff_base_ms = 20;
 	o.max_changes_per_msg = 100;
 	o.udp_single = udp;
 	assert_int_equal(dnsengine_new(&e, *z, &o, on_done, NULL), 0);
 	return e;
+}
+
+static struct dnsengine *setup(struct zones **z, unsigned int timeout_ms, bool udp)
+{
+	return setup_max(z, timeout_ms, timeout_ms * 3, udp);
 }
 
 static void teardown_all(struct dnsengine *e, struct zones *z)
@@ -631,6 +678,105 @@ static void test_resent_not_applied(void **state)
 	assert_int_equal(st.applied_checks, 1);
 	assert_int_equal(st.already_applied, 0);
 	assert_true(st.bisections >= 5);
+	teardown_all(e, z);
+}
+
+/* Run turns until the engine has seen @n timeouts from its one server (bounded). */
+static void run_until_timeouts(struct dnsengine *e, uint64_t n)
+{
+	struct dnsengine_server_stats ss = { 0 };
+
+	for (int t = 0; t < 3000; t++) {
+		dnsengine_run(e, 5);
+		srv_turn();
+		if (!dnsengine_server_stats(e, 0, &ss) && ss.timeouts >= n)
+			return;
+	}
+	fail_msg("no timeout seen");
+}
+
+/*
+ * Over TCP, a reply slower than the timeout is waited for on the same
+ * connection: the server sees the batch once and applies it once, the
+ * engine notes the slow reply (its timeout grows), nothing is resent,
+ * checked or bisected.
+ */
+static void test_tcp_slow_reply_waited(void **state)
+{
+	struct dnsengine_server_stats ss;
+	struct dnsengine_stats st;
+	struct zones *z;
+	/* timeout-max-ms far past anything this test waits */
+	struct dnsengine *e = setup_max(&z, 50, 60000, false);
+
+	(void)state;
+	srv.track = 1;
+	srv.hold_next = 1;
+	submit_range(e, 0, 50, -1, NULL);
+	run_until_timeouts(e, 1);
+	/* a few more turns past the timeout: still nothing sent again */
+	for (int t = 0; t < 20; t++) {
+		dnsengine_run(e, 5);
+		srv_turn();
+	}
+	assert_int_equal(srv.requests, 1);
+	assert_int_equal(seen.final, 0);
+	srv_release();
+	run_until_done(e, 3000);
+	dnsengine_get_stats(e, &st);
+	assert_int_equal(dnsengine_server_stats(e, 0, &ss), 0);
+	assert_int_equal(seen.final, 50);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 50);
+	assert_int_equal(srv.requests, 1);
+	assert_int_equal(srv.accepts, 1);
+	assert_int_equal(st.bisections, 0);
+	assert_int_equal(st.applied_checks, 0);
+	assert_int_equal(ss.timeouts, 1);
+	assert_int_equal(ss.neterrs, 0);
+	assert_int_equal(ss.replies, 1);
+	assert_true(ss.timeout_ms > 50);	/* the slow reply was noted */
+	teardown_all(e, z);
+}
+
+/*
+ * Over TCP, a request with no reply at all is given up at timeout-max-ms:
+ * its connection is closed and the batch resent once on a new one.
+ */
+static void test_tcp_no_reply_resent_at_max(void **state)
+{
+	struct dnsengine_server_stats ss;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 50, false);	/* timeout-max-ms 150 */
+
+	(void)state;
+	srv.drop_next = 1;
+	submit_range(e, 0, 10, -1, NULL);
+	run_until_done(e, 3000);
+	assert_int_equal(dnsengine_server_stats(e, 0, &ss), 0);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 10);
+	assert_int_equal(srv.requests, 2);
+	assert_int_equal(srv.accepts, 2);
+	assert_int_equal(ss.timeouts, 1);
+	teardown_all(e, z);
+}
+
+/* Over TCP, a connection that closes with the batch unanswered: resent on a new one. */
+static void test_tcp_closed_resent(void **state)
+{
+	struct dnsengine_server_stats ss;
+	struct zones *z;
+	struct dnsengine *e = setup(&z, 2000, false);
+
+	(void)state;
+	srv.close_next = 1;
+	submit_range(e, 0, 10, -1, NULL);
+	run_until_done(e, 3000);
+	assert_int_equal(dnsengine_server_stats(e, 0, &ss), 0);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 10);
+	assert_int_equal(srv.requests, 2);
+	assert_int_equal(srv.accepts, 2);
+	assert_int_equal(ss.timeouts, 0);
+	assert_int_equal(ss.neterrs, 1);
 	teardown_all(e, z);
 }
 
@@ -883,6 +1029,9 @@ int main(void)
 		cmocka_unit_test(test_refused_one_name), cmocka_unit_test(test_badsig_holds_server),
 		cmocka_unit_test(test_resent_already_applied), cmocka_unit_test(test_resent_not_applied),
 		cmocka_unit_test(test_bisect_within_inflight_cap),
+		cmocka_unit_test(test_tcp_slow_reply_waited),
+		cmocka_unit_test(test_tcp_no_reply_resent_at_max),
+		cmocka_unit_test(test_tcp_closed_resent),
 	};
 
 	log_set_level(getenv("DBG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
