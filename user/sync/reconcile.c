@@ -286,11 +286,21 @@ static void ent_put(struct reconcile *r, struct ent *e)
 	}
 }
 
+/* ---- shared mode (issue 14): only the shards this instance leads ---- */
+static bool not_mine(const struct reconcile *r, int family, const uint8_t *addr)
+{
+	return r->o.mine && !r->o.mine(r->o.mine_ctx, family, addr);
+}
+/* ---- end shared mode ---- */
+
 /* Mark an address dirty; the next flushes sync it (once, however often it is marked). */
 static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, int full)
 {
-	struct ent *e = ent_get(r, family, addr, 1);
+	struct ent *e;
 
+	if (not_mine(r, family, addr))
+		return;	/* shared mode: another instance leads its shard */
+	e = ent_get(r, family, addr, 1);
 	if (!e) {
 		set_error(r, "out of memory marking an address dirty");
 		return;
@@ -876,6 +886,11 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 		return;
 	e->busy = 0;
 	r->ninflight--;
+	if (not_mine(r, e->family, e->addr)) {
+		/* shared mode: the shard's new leader finishes it from the stored intent */
+		ent_put(r, e);
+		return;
+	}
 	err = owner_get(r->o.owner, e->family, e->addr, &o);
 	if (err) {
 		/* nothing recorded: cannot happen unless the store failed under us */
@@ -1295,7 +1310,7 @@ static int full_lease(void *ctx, const struct lease *l)
 	struct full_ctx *f = ctx;
 	struct want w;
 
-	if (!lease_live(f->r, l, f->now))
+	if (!lease_live(f->r, l, f->now) || not_mine(f->r, l->family, l->addr))
 		return 0;
 	/* a new adoption round: leases without a binding wait for DNS's answer */
 	if (f->adopt && adopt_candidate(f->r, l, f->now, &w) && !adopt_queue(f->r, l))
@@ -1575,6 +1590,13 @@ int reconcile_flush(struct reconcile *r)
 			/* refused for good in a row lately: this full pass leaves it alone */
 			r->st.held++;
 			e->full = 0;
+			continue;
+		}
+		if (not_mine(r, e->family, e->addr)) {
+			/* shared mode: its shard went to another instance since it was marked */
+			e->full = 0;
+			e->why = 0;
+			ent_put(r, e);
 			continue;
 		}
 		err = sync_one(r, e, now);
