@@ -311,7 +311,7 @@ static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 	const struct stats_sources src = {
 		.rec = d->rec, .eng = d->eng, .owner = d->owner, .tab = { d->tab[0], d->tab[1] },
 		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .ncr = d->ncr, .adopt = &as,
-		.feed = d->feed,
+		.feed = d->feed, .pgo = d->pgo,
 		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
 		.version = argp_program_version,
 	};

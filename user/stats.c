@@ -90,6 +90,10 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 		s->feed = true;
 		sqlfeed_get_stats(src->feed, &s->feed_st);
 	}
+	if (src->pgo) {
+		s->shared = true;
+		pgowner_get_stats(src->pgo, &s->shared_st);
+	}
 	if (src->ha) {
 		s->ha = true;
 		s->ha_socket = ha_control_socket(src->ha);
@@ -201,6 +205,11 @@ static const struct stats_metric
 		      NULL },
 	M_DB_FAIL = { "leasesnoop_lease_database_failures_total",
 		      "Connection tries that failed plus sessions lost.", METRICS_COUNTER, NULL },
+	M_SHARDS = { "leasesnoop_shards_led",
+		     "Shards of the shared lease database this instance leads now.", METRICS_GAUGE,
+		     NULL },
+	M_TAKEN = { "leasesnoop_shards_taken_total",
+		    "Shards taken (at start and over from another instance).", METRICS_COUNTER, NULL },
 	M_GSS_NEG = { "leasesnoop_gss_tsig_negotiations_total",
 		      "GSS-TSIG context negotiations (TKEY exchanges) started.", METRICS_COUNTER, NULL },
 	M_GSS_EST = { "leasesnoop_gss_tsig_established_total", "GSS-TSIG contexts established.",
@@ -607,6 +616,27 @@ static void walk_feed(const struct walk *w, const struct sqlfeed_stats *f)
 	w_close(w);
 }
 
+/* "lease-database-shared": the shards led and the store in PostgreSQL (user/sync/pgowner.h) */
+static void walk_shared(const struct walk *w, const struct pgowner_stats *p)
+{
+	w_open(w, "lease-database-shared", false);
+	w_uint(w, "shards", p->shards, NULL, NULL);
+	w_uint(w, "held", p->held, &M_SHARDS, NULL);
+	w_uint(w, "acquired", p->acquired, &M_TAKEN, NULL);
+	w_uint(w, "released", p->released, NULL, NULL);
+	w_uint(w, "sessions", p->sessions, NULL, NULL);
+	w_uint(w, "session-failures", p->session_failures, NULL, NULL);
+	w_uint(w, "sessions-lost", p->sessions_lost, NULL, NULL);
+	w_uint(w, "loaded", p->loaded, NULL, NULL);
+	w_uint(w, "commits", p->commits, NULL, NULL);
+	w_uint(w, "commit-failures", p->commit_failures, NULL, NULL);
+	w_uint(w, "written", p->written, NULL, NULL);
+	w_uint(w, "deleted", p->deleted, NULL, NULL);
+	w_uint(w, "refused", p->refused, NULL, NULL);
+	w_uint(w, "records", p->records, NULL, NULL);
+	w_close(w);
+}
+
 static void walk_ha(const struct walk *w, const struct stats_snapshot *s)
 {
 	const struct ha_status *hs = &s->ha_status;
@@ -784,6 +814,8 @@ void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, 
 	w_bool(&w, "idle", s->idle);
 	if (s->feed)
 		walk_feed(&w, &s->feed_st);
+	if (s->shared)
+		walk_shared(&w, &s->shared_st);
 	if (s->ha)
 		walk_ha(&w, s);
 	w_metric(&w, s->sending, &M_HA_ACTIVE, NULL);
