@@ -291,6 +291,17 @@ static bool not_mine(const struct reconcile *r, int family, const uint8_t *addr)
 {
 	return r->o.mine && !r->o.mine(r->o.mine_ctx, family, addr);
 }
+/*
+ * shared mode (issue 14): a binding left in state adding is the intent of an
+ * UPDATE this or another instance (the shard's leader before) may have sent:
+ * DNS is asked whether it landed before it is sent again, so a takeover
+ * never sends an add twice.
+ */
+static bool intent_probe(const struct reconcile *r, int err, const struct owner_rec *o)
+{
+	return r->o.mine && !err && o->state == OWNER_ADDING;
+}
+
 /* ---- end shared mode ---- */
 
 /* Mark an address dirty; the next flushes sync it (once, however often it is marked). */
@@ -754,6 +765,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 	have = !err;
 	if (!have && e->adopt && r->ad.active)
 		return 0;	/* DNS is being asked whether its records are already there */
+	if (have && e->adopt && r->ad.active && intent_probe(r, 0, &o))
+		return 0;	/* shared mode: DNS is being asked whether the add landed */
 	desired(r, e->family, e->addr, now, &w);
 	if (w.bad_name)
 		note_bad_name(r, e, &w);
@@ -1264,8 +1277,13 @@ static bool adopt_on(const struct reconcile *r)
 static bool adopt_candidate(struct reconcile *r, const struct lease *l, time_t now, struct want *w)
 {
 	struct owner_rec o;
+	int err = owner_get(r->o.owner, l->family, l->addr, &o);
 
-	if (owner_get(r->o.owner, l->family, l->addr, &o) != -ENOENT)
+	if (intent_probe(r, err, &o)) {
+		desired(r, l->family, l->addr, now, w);
+		return same_binding(&o, w) && !w->rec.prefix_len;
+	}
+	if (err != -ENOENT || !adopt_on(r))
 		return false;
 	desired(r, l->family, l->addr, now, w);
 	/* D2 never writes records for prefixes: nothing to adopt */
@@ -1389,13 +1407,15 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		struct owner_rec o;
 		struct want w;
 		char txt[INET6_ADDRSTRLEN];
+		int err;
 
 		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok) || it->failed) {
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
 		desired(r, it->family, it->addr, now, &w);
-		if (owner_get(r->o.owner, it->family, it->addr, &o) != -ENOENT)
+		err = owner_get(r->o.owner, it->family, it->addr, &o);
+		if (err != -ENOENT && !intent_probe(r, err, &o))
 			continue;	/* synced meanwhile (a lease change): that decision stands */
 		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz) {
 			adopt_release(r, it->family, it->addr);
@@ -1467,7 +1487,7 @@ int reconcile_full(struct reconcile *r)
 			mark(r, keys[i].family, keys[i].addr, 0, 1);
 	free(keys);
 	/* a round still running (an earlier pass) goes on; this pass marks the rest */
-	if (adopt_on(r) && !r->ad.active) {
+	if ((adopt_on(r) || r->o.mine) && !r->ad.active) {
 		f.adopt = true;
 		r->ad.active = true;
 	}
