@@ -43,6 +43,7 @@ struct ent {
 	uint8_t full;		/* from a full reconciliation: retry failed adds */
 	uint8_t retire;		/* zones leaving the configuration: remove those sides */
 	uint8_t adopt;		/* queued for adoption: DNS is asked before anything is sent */
+	uint8_t landed;		/* shared mode: sides of an unfinished add DNS holds (1 fwd, 2 rev) */
 	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
 	uint8_t fails;		/* permanent failures in a row (server refused) */
 	uint8_t last_op;	/* the last final outcome: 0 none, 1 add, 2 remove */
@@ -702,6 +703,7 @@ static int start_add(struct reconcile *r, struct ent *e, struct want *w, const c
 {
 	int err;
 
+	e->landed = 0;
 	w->rec.state = OWNER_ADDING;
 	w->rec.created = w->rec.updated = now_wall(r);
 	err = store_put(r, &w->rec);
@@ -709,6 +711,31 @@ static int start_add(struct reconcile *r, struct ent *e, struct want *w, const c
 		err = queue_change(r, e, DNSENGINE_ADD, &w->rec);
 	if (!err)
 		log_decision(r, "add", &w->rec, w->rec.fwd, w->rec.rev, reason);
+	return err;
+}
+
+/*
+ * shared mode: an unfinished add of which DNS already holds one side (the
+ * leader before was killed between the two): the intent stays whole, only
+ * the missing side is sent (reconcile_done() keeps the other).
+ */
+static int resume_add(struct reconcile *r, struct ent *e, struct want *w)
+{
+	struct owner_rec side;
+	int err;
+
+	w->rec.state = OWNER_ADDING;
+	w->rec.created = w->rec.updated = now_wall(r);
+	side = w->rec;
+	side.fwd = side.fwd && !(e->landed & 1);
+	side.rev = side.rev && !(e->landed & 2);
+	e->landed = 0;
+	err = store_put(r, &w->rec);
+	if (!err)
+		err = queue_change(r, e, DNSENGINE_ADD, &side);
+	if (!err)
+		log_decision(r, "add", &side, side.fwd, side.rev,
+			     "unfinished add, the other side already in DNS");
 	return err;
 }
 
@@ -800,6 +827,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 		snprintf(why, sizeof(why), "%s: %s", reason_of(e), w.why_not);
 		return start_remove(r, e, &o, why);
 	case OWNER_ADDING:	/* only seen idle after a restart: finish or undo it */
+		if (same_binding(&o, &w) && e->landed)
+			return resume_add(r, e, &w);
 		if (same_binding(&o, &w))
 			return start_add(r, e, &w, "unfinished add before restart");
 		return start_remove(r, e, &o, "unfinished add no longer wanted");
@@ -926,8 +955,9 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 	addr_text(o.family, o.addr, a, sizeof(a));
 	o.updated = now_wall(r);
 	if (c->op == DNSENGINE_ADD) {
-		uint8_t fwd = c->fwd && res->fwd == DNSENGINE_APPLIED;
-		uint8_t rev = c->rev && res->rev == DNSENGINE_APPLIED;
+		/* a side not sent keeps the intent's (shared mode: resume_add() sent one) */
+		uint8_t fwd = c->fwd ? res->fwd == DNSENGINE_APPLIED : o.fwd;
+		uint8_t rev = c->rev ? res->rev == DNSENGINE_APPLIED : o.rev;
 
 		if (fwd || rev) {
 			o.state = OWNER_ADDED;
@@ -1399,6 +1429,20 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 	return r->ad.nit;
 }
 
+/* shared mode: an unfinished add of which one side is in DNS sends only the other */
+static void note_landed(struct reconcile *r, const struct adopt_item *it)
+{
+	struct owner_rec o;
+	struct ent *e = ent_get(r, it->family, it->addr, 1);	/* freed while DNS was asked */
+	uint8_t landed = (uint8_t)((it->fz && it->fwd_ok ? 1 : 0) | (it->rz && it->rev_ok ? 2 : 0));
+
+	if (e && landed && intent_probe(r, owner_get(r->o.owner, it->family, it->addr, &o), &o)) {
+		e->landed = landed;
+		pr_debug("reconcile: unfinished add '%s': %s side already in DNS", it->fqdn,
+			 landed & 1 ? "forward" : "reverse");
+	}
+}
+
 /* Store the chunk's leases whose records DNS already holds as ours; the rest take the add path. */
 static void adopt_apply(struct reconcile *r, time_t now)
 {
@@ -1410,6 +1454,8 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		int err;
 
 		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok) || it->failed) {
+			if (!it->failed)
+				note_landed(r, it);
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
