@@ -16,7 +16,7 @@
 set -eu
 LS_TOP=${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 LS_OUTPUT=${LS_OUTPUT:-$LS_TOP/.output}
-LS_BIN=${LS_BIN:-$LS_OUTPUT/leasesnoop}
+LS_BIN=${LS_BIN:-$LS_TOP/leasesnoop}
 N=${LS_BENCH_LEASES:-100000}
 NCH=${LS_BENCH_CHANGES:-200}
 . "$LS_TOP/tests/lib/lsconf.sh"
@@ -112,7 +112,7 @@ pct() { awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i
 p50=$(pct 50) p99=$(pct 99)
 poll=200
 
-r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 printf '{"bench":"pgsql-cold-start","figure":"seconds_%s_leases","value":%s,"unit":"s","anchor":"memfile","anchor_value":%s,"ratio":%s}\n' \
 	"$N" "$pg_s" "$mem_s" "$(r "$mem_s" "$pg_s")"
 printf '{"bench":"pgsql-cold-start","figure":"rss_kib","value":%s,"unit":"KiB","anchor":"memfile","anchor_value":%s,"ratio":%s}\n' \
