@@ -38,6 +38,7 @@
 #include "user/ctl/metrics.h"
 #include "user/kea/ncr_listen.h"
 #include "user/sync/owner.h"
+#include "user/sync/pgowner.h"
 #include "user/sync/reconcile.h"
 #include "user/leaseinfo.h"
 #include "user/stats.h"
@@ -69,6 +70,7 @@ struct daemon {
 	unsigned int feed_gen;
 	int feed_fd;
 	bool feed_ready;
+	struct pgowner *pgo;		/* "lease-database-shared": the store and the shards led */
 	struct loader *ldr;
 	struct consumer *cons;
 	struct control *ctl;
@@ -311,7 +313,7 @@ static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 	const struct stats_sources src = {
 		.rec = d->rec, .eng = d->eng, .owner = d->owner, .tab = { d->tab[0], d->tab[1] },
 		.ldr = d->ldr, .cons = d->cons, .ha = d->ha, .ver = d->ver, .ncr = d->ncr, .adopt = &as,
-		.feed = d->feed,
+		.feed = d->feed, .pgo = d->pgo,
 		.retry_reports = d->retries, .last_success = d->last_success, .sending = may_send(d),
 		.version = argp_program_version,
 	};
@@ -838,8 +840,6 @@ static int open_feed(struct daemon *d)
 	struct leases *t[2] = { NULL, NULL };
 	int err;
 
-	d->db = d->cfg->db;
-	memset(&d->cfg->db, 0, sizeof(d->cfg->db));
 	for (int i = 0; i < 2; i++) {
 		struct leases_opts lo = {
 			.grace = d->cfg->expire_grace_s, .on_change = reconcile_lease_change,
@@ -865,7 +865,7 @@ static int open_tables(struct daemon *d)
 {
 	const char *files[2] = { d->cfg->lease_file4, d->cfg->lease_file6 };
 
-	if (d->cfg->db.type != LEASEDB_MEMFILE)
+	if (d->db.type != LEASEDB_MEMFILE)
 		return open_feed(d);
 
 	for (int i = 0; i < 2; i++) {
@@ -891,6 +891,37 @@ static int open_tables(struct daemon *d)
 	return 0;
 }
 
+/*
+ * the ownership store: LMDB under state-dir, or with "lease-database-shared"
+ * the one in PostgreSQL, shared by the instances (user/sync/pgowner.h)
+ */
+static int open_owner(struct daemon *d)
+{
+	if (!d->db.shared)
+		return owner_open(&d->owner, d->cfg->state_dir, d->a->dry_run ? OWNER_F_SNAPSHOT : 0);
+	if (d->db.type != LEASEDB_POSTGRESQL) {
+		pr_err("daemon: 'lease-database-shared' needs a 'lease-database' of type postgresql, not %s",
+		       leasedb_type_name(d->db.type));
+		return LS_ECONFIG;
+	}
+	if (d->a->dry_run) {
+		pr_err("daemon: --dry-run cannot be used with 'lease-database-shared' (its store is shared)");
+		return LS_ECONFIG;
+	}
+	return pgowner_open(&d->pgo, &d->db, &d->owner);
+}
+
+/* shared mode: shards taken now are this instance's: compare all of them */
+static void shard_turn(struct daemon *d)
+{
+	if (!d->pgo || !d->feed_ready)
+		return;	/* the lease tables must hold every lease before a shard is synced */
+	if (pgowner_tick(d->pgo) > 0) {
+		reconcile_full(d->rec);
+		adopt_pump(d);
+	}
+}
+
 static int open_all(struct daemon *d)
 {
 	struct reconcile_opts ro = { 0 };
@@ -908,7 +939,10 @@ static int open_all(struct daemon *d)
 		pr_err("daemon: cannot create epoll or timer fds (%s)", ls_strerror(err));
 		return err;
 	}
-	err = owner_open(&d->owner, d->cfg->state_dir, d->a->dry_run ? OWNER_F_SNAPSHOT : 0);
+	/* the feed's settings are the daemon's from here (only a restart changes them) */
+	d->db = d->cfg->db;
+	memset(&d->cfg->db, 0, sizeof(d->cfg->db));
+	err = open_owner(d);
 	if (err)
 		return err;
 	err = open_engine(d, d->cfg, &d->eng);
@@ -919,6 +953,10 @@ static int open_all(struct daemon *d)
 	ro.submit = d->a->dry_run ? dry_submit : eng_submit;
 	ro.submit_ctx = d;
 	ro.clock = wall;
+	if (d->pgo) {
+		ro.mine = pgowner_mine;
+		ro.mine_ctx = d->pgo;
+	}
 	err = reconcile_new(&d->rec, &ro);
 	if (err)
 		return err;
@@ -1012,6 +1050,7 @@ static void close_all(struct daemon *d)
 	reconcile_free(d->rec);
 	known_free(d->known);
 	owner_close(d->owner);	/* commits and syncs what is pending */
+	pgowner_close(d->pgo);
 	if (d->tfd >= 0)
 		close(d->tfd);
 	if (d->ep >= 0)
@@ -1150,6 +1189,7 @@ int daemon_run(const struct daemon_args *a)
 					pr_debug("daemon: timer read failed");
 				if (d.feed)
 					sqlfeed_expire(d.feed, time(NULL));
+				shard_turn(&d);
 				for (int k = 0; k < 2 && !d.feed; k++) {
 					if (!d.tab[k])
 						continue;

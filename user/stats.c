@@ -90,6 +90,10 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 		s->feed = true;
 		sqlfeed_get_stats(src->feed, &s->feed_st);
 	}
+	if (src->pgo) {
+		s->shared = true;
+		pgowner_get_stats(src->pgo, &s->shared_st);
+	}
 	if (src->ha) {
 		s->ha = true;
 		s->ha_socket = ha_control_socket(src->ha);
@@ -188,6 +192,10 @@ static const struct stats_metric
 		"Leases whose name cannot be published (root, empty or long label, over 255 octets)."),
 	M_HOOK = LS_GAUGE("bpf_hook_info", L_HOOK,
 		"The kernel hook leasesnoop sees each interface's traffic at (always 1)."),
+	M_SHARDS = LS_GAUGE("shards_led", NULL,
+		"Shards of the shared lease database this instance leads now."),
+	M_TAKEN = LS_COUNTER("shards_taken_total", NULL,
+		"Shards taken (at start and over from another instance)."),
 	M_DB_UP = LS_GAUGE("lease_database_connected", NULL,
 		"1 while the session with the lease database is up and its schema usable."),
 	M_DB_ROWS = LS_COUNTER("lease_database_change_rows_total", NULL,
@@ -607,6 +615,27 @@ static void walk_feed(const struct walk *w, const struct sqlfeed_stats *f)
 	w_close(w);
 }
 
+/* "lease-database-shared": the shards led and the store in PostgreSQL (user/sync/pgowner.h) */
+static void walk_shared(const struct walk *w, const struct pgowner_stats *p)
+{
+	w_open(w, "lease-database-shared", false);
+	w_uint(w, "shards", p->shards, NULL, NULL);
+	w_uint(w, "held", p->held, &M_SHARDS, NULL);
+	w_uint(w, "acquired", p->acquired, &M_TAKEN, NULL);
+	w_uint(w, "released", p->released, NULL, NULL);
+	w_uint(w, "sessions", p->sessions, NULL, NULL);
+	w_uint(w, "session-failures", p->session_failures, NULL, NULL);
+	w_uint(w, "sessions-lost", p->sessions_lost, NULL, NULL);
+	w_uint(w, "loaded", p->loaded, NULL, NULL);
+	w_uint(w, "commits", p->commits, NULL, NULL);
+	w_uint(w, "commit-failures", p->commit_failures, NULL, NULL);
+	w_uint(w, "written", p->written, NULL, NULL);
+	w_uint(w, "deleted", p->deleted, NULL, NULL);
+	w_uint(w, "refused", p->refused, NULL, NULL);
+	w_uint(w, "records", p->records, NULL, NULL);
+	w_close(w);
+}
+
 static void walk_ha(const struct walk *w, const struct stats_snapshot *s)
 {
 	const struct ha_status *hs = &s->ha_status;
@@ -784,6 +813,8 @@ void stats_walk(const struct stats_snapshot *s, const struct stats_emitter *em, 
 	w_bool(&w, "idle", s->idle);
 	if (s->feed)
 		walk_feed(&w, &s->feed_st);
+	if (s->shared)
+		walk_shared(&w, &s->shared_st);
 	if (s->ha)
 		walk_ha(&w, s);
 	w_metric(&w, s->sending, &M_HA_ACTIVE, NULL);

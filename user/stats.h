@@ -30,6 +30,7 @@
 #include "user/kea/ncr_listen.h"
 #include "user/lease/leases.h"
 #include "user/lease/sqlfeed.h"
+#include "user/sync/pgowner.h"
 #include "user/sync/owner.h"
 #include "user/sync/reconcile.h"
 #include "user/sync/verify.h"
@@ -48,6 +49,7 @@ struct stats_sources {
 	const struct verify *ver;		/* NULL: the verifier could not start */
 	const struct ncr_listen *ncr;		/* NULL without kea-ddns-updates */
 	const struct sqlfeed *feed;		/* NULL: lease files are the source */
+	const struct pgowner *pgo;		/* NULL: not "lease-database-shared" */
 	const struct adopt_stats *adopt;
 	uint64_t retry_reports;			/* engine reports that were not final */
 	time_t last_success;			/* a change last applied (0: never) */
@@ -106,6 +108,8 @@ struct stats_snapshot {
 	bool idle, sending;
 	bool feed;				/* feed_st is set */
 	struct sqlfeed_stats feed_st;
+	bool shared;				/* shared_st is set */
+	struct pgowner_stats shared_st;
 	bool ha;				/* the ha_ fields are set */
 	const char *ha_socket;
 	struct ha_status ha_status;

@@ -9,7 +9,8 @@
 # lost mid-run (nothing expires meanwhile, it reconnects by itself with
 # backoff and catches up); change rows for an address Kea no longer has and
 # garbage ones; a schema newer than this build (start and --db-init refuse);
-# wrong credentials.
+# wrong credentials; NOTIFY waking the feed (poll-interval 60 s, a change
+# still arrives at once).
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named psql kea-admin runuser
 . "$LS_TOP/tests/lib/daemon_cases.sh"
@@ -38,7 +39,7 @@ lines() { grep -c "$1" "$DC_DIR/ls.err"; }
 ls2_down() { [ -n "${LS2_PID:-}" ] && kill -9 "$LS2_PID" 2>/dev/null; }
 DC_DB_DOWN=ls2_down
 dc_db_lab pgfault lab_pg_stop
-tap_plan 16
+tap_plan 17
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)
 
@@ -113,7 +114,8 @@ else tap_fail "change rows without a lease / garbage" "gone $(stat gone) bad $(s
 
 # 6. a schema newer than this build: start and --db-init refuse, naming it
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; LS_DPID=
-lab_pg_sql "$DC_DIR" "UPDATE leasesnoop.schema_version SET version = 99"
+_minor=$(lab_pg_sql "$DC_DIR" "SELECT minor FROM leasesnoop.schema_version")
+lab_pg_sql "$DC_DIR" "UPDATE leasesnoop.schema_version SET version = 99, minor = 0"
 if "$LS_BIN" -c "$DC_DIR/ls.conf" --db-init > "$DC_DIR/init2.out" 2>&1; then
 	tap_fail "--db-init refuses a newer schema" "$(cat "$DC_DIR/init2.out")"
 elif grep -q "version 99.0 .* is newer than this leasesnoop knows" "$DC_DIR/init2.out"; then
@@ -125,7 +127,7 @@ if grep -q "version 99.0 in database 'kea' .* is newer than this leasesnoop know
    kill -0 "$LS_DPID" 2>/dev/null; then
 	tap_pass "newer schema at start: refused with a message, the daemon keeps retrying"
 else tap_fail "newer schema at start: refused" "$(tail -3 "$DC_DIR/ls.err")"; fi
-lab_pg_sql "$DC_DIR" "UPDATE leasesnoop.schema_version SET version = 1"
+lab_pg_sql "$DC_DIR" "UPDATE leasesnoop.schema_version SET version = 1, minor = $_minor"
 WAIT_STEP=0.2 wait_for 40 stat_is connected true
 tap_is "schema back to 1: connected, DNS equals the database" "$(dc_have)" "$(dc_want)"
 
@@ -140,6 +142,29 @@ WAIT_STEP=0.2 wait_for 10 _auth
 if _auth && kill -0 "$LS2_PID" 2>/dev/null && ! grep -q "dry-run:" "$DC_DIR/two/out"; then
 	tap_pass "wrong credentials: the server's reason is logged, nothing is done, it keeps retrying"
 else tap_fail "wrong credentials" "$(tail -3 "$DC_DIR/two/err")"; fi
+kill -TERM "$LS2_PID"; wait "$LS2_PID"; LS2_PID=
+
+# 8. NOTIFY wakes the feed: a third instance (dry run) polls the change table
+# only every 60 s, yet a committed lease reaches it well before that could
+mkdir -p "$DC_DIR/three"
+sed -e 's|"poll-interval": 0.1|"poll-interval": 60|' -e "s|$DC_DIR/state|$DC_DIR/three/state|" \
+	-e "s|$DC_DIR/ctl.sock|$DC_DIR/three/ctl.sock|" "$DC_DIR/ls.conf" > "$DC_DIR/three/ls.conf"
+_t0=$(date +%s)
+"$LS_BIN" -c "$DC_DIR/three/ls.conf" --dry-run > "$DC_DIR/three/out" 2> "$DC_DIR/three/err" &
+LS2_PID=$!
+stat3() { "$LS_BIN" --stats --json --control-socket "$DC_DIR/three/ctl.sock" 2>/dev/null |
+	jq -r ".\"lease-database\"[\"$1\"]"; }
+_loaded3() { [ "$(stat3 loaded)" = true ] && [ "$(stat3 polls)" -ge 1 ] 2>/dev/null; }
+WAIT_STEP=0.2 wait_for 20 _loaded3
+_rows=$(stat3 change-rows)
+ins4 8 a8
+_seen3() { [ "$(stat3 change-rows)" -gt "${_rows:-0}" ] 2>/dev/null; }
+WAIT_STEP=0.2 wait_for 30 _seen3
+_t1=$(date +%s)
+if _seen3 && [ "$(stat3 notifies)" -ge 1 ] && [ $((_t1 - _t0)) -lt 60 ]; then
+	tap_pass "poll-interval 60 s: a committed lease reaches the feed by NOTIFY ($((_t1 - _t0)) s after start, $(stat3 notifies) notifies, $(stat3 polls) polls)"
+else tap_fail "poll-interval 60 s: a committed lease reaches the feed by NOTIFY" \
+	"rows $_rows -> $(stat3 change-rows), notifies $(stat3 notifies), $((_t1 - _t0)) s" "$(tail -3 "$DC_DIR/three/err")"; fi
 kill -TERM "$LS2_PID"; wait "$LS2_PID"; LS2_PID=
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=

@@ -11,6 +11,7 @@
 #include "user/common/errcode.h"
 #include "user/common/log.h"
 #include "user/ctl/leasedb_conf.h"
+#include "user/lease/shard.h"
 
 #define OFF(f) CONFREAD_OFF(struct leasedb_conf, f)
 #define SZ(f) CONFREAD_SZ(struct leasedb_conf, f)
@@ -66,6 +67,33 @@ const struct confread_item leasedb_feed_items[] = {
 	  .offset = OFF(page_rows), .min = 100, .max = 1000000, .def = 5000 },
 	{ .type = CONFREAD_END },
 };
+
+const struct confread_item leasedb_shared_items[] = {
+	{ .key = "enabled", .type = CONFREAD_BOOL, .offset = OFF(shared) },
+	{ .key = "shards", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT, .offset = OFF(shards),
+	  .min = 1, .max = SHARD_MAX, .def = 16 },
+	{ .key = "node-index", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(node_index), .min = 0, .max = SHARD_MAX - 1, .def = 0 },
+	{ .key = "node-count", .type = CONFREAD_U32, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(node_count), .min = 1, .max = SHARD_MAX, .def = 1 },
+	{ .key = "takeover-delay", .type = CONFREAD_MS, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(takeover_ms), .min = 0, .max = 600000, .def = 3000 },
+	{ .type = CONFREAD_END },
+};
+
+int leasedb_shared_check(struct confread *cr, const char *key, void *field, void *base)
+{
+	const struct leasedb_conf *db = field;
+
+	(void)base;
+	if (db->node_index >= db->node_count) {
+		confread_push(cr, key, false);
+		confread_bad(cr, "node-index", "must be less than node-count");
+		confread_pop(cr);
+		return LS_ECONFIG;
+	}
+	return 0;
+}
 
 int leasedb_conf_check(struct confread *cr, const char *key, void *field, void *base)
 {

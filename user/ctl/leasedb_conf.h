@@ -25,6 +25,8 @@ struct leasedb_kea_files {
 
 extern const struct confread_item leasedb_conf_items[];
 extern const struct confread_item leasedb_feed_items[];
+extern const struct confread_item leasedb_shared_items[];
+int leasedb_shared_check(struct confread *cr, const char *key, void *field, void *base);
 int leasedb_conf_check(struct confread *cr, const char *key, void *field, void *base);
 int leasedb_kea_files_read(struct confread *cr, const json_t *v, void *field);
 
@@ -37,6 +39,8 @@ int leasedb_kea_files_read(struct confread *cr, const json_t *v, void *field);
 	  .sub = leasedb_conf_items, .check = leasedb_conf_check },                          \
 	{ .key = "lease-database-feed", .type = CONFREAD_MAP, .offset = (DB_OFF),            \
 	  .sub = leasedb_feed_items },                                                       \
+	{ .key = "lease-database-shared", .type = CONFREAD_MAP, .offset = (DB_OFF),          \
+	  .sub = leasedb_shared_items, .check = leasedb_shared_check },                      \
 	{ .key = "kea-config-file", .type = CONFREAD_FN, .offset = (FILES_OFF),              \
 	  .fn = leasedb_kea_files_read, .want = "a file name or a list of at most two" }
 

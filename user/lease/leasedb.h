@@ -35,11 +35,16 @@ struct leasedb_conf {
 	uint32_t debounce_ms;		/* feed: "name-debounce" */
 	uint32_t retention_s;		/* feed: "change-retention" */
 	uint32_t page_rows;		/* feed: rows per full-pass page */
+	/* "lease-database-shared": several instances, one PostgreSQL (user/lease/shard.h) */
+	bool shared;			/* "enabled" */
+	uint32_t shards;		/* "shards" */
+	uint32_t node_index, node_count;	/* "node-index", "node-count" */
+	uint32_t takeover_ms;		/* "takeover-delay" */
 };
 
 /* The version of leasesnoop's own schema ("leasesnoop") this build knows. */
 #define LEASEDB_SCHEMA_VERSION 1
-#define LEASEDB_SCHEMA_MINOR 0
+#define LEASEDB_SCHEMA_MINOR 1	/* 1.1: leasesnoop.owner (PostgreSQL) */
 
 /*
  * The columns of a lease row, as text, in the order leasedb_row_parse()

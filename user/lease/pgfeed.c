@@ -43,6 +43,14 @@ static const char ddl_text[] =
 	"  op CHAR(1) NOT NULL,\n"
 	"  at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp());\n"
 	"CREATE INDEX IF NOT EXISTS change_at ON leasesnoop.change (at);\n"
+	/* 1.1: the shared ownership store (user/sync/pgowner.c); hash: shard_hash() */
+	"CREATE TABLE IF NOT EXISTS leasesnoop.owner (\n"
+	"  family SMALLINT NOT NULL,\n"
+	"  address BYTEA NOT NULL,\n"
+	"  hash BIGINT NOT NULL,\n"
+	"  rec BYTEA NOT NULL,\n"
+	"  updated TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+	"  PRIMARY KEY (family, address));\n"
 	"CREATE OR REPLACE FUNCTION leasesnoop.lease_change() RETURNS trigger\n"
 	"LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$\n"
 	"DECLARE\n"
@@ -141,7 +149,12 @@ static int pg_start(struct sqlconn **out, const struct leasedb_conf *c, bool blo
 	KV("keepalives_interval", "2");
 	KV("keepalives_count", "3");
 	KV("tcp_user_timeout", c->tcp_user_timeout_s ? tut : NULL);
-	KV("options", "-c statement_timeout=" STMT_TIMEOUT_MS);
+	/*
+	 * and the server notices a dead leasesnoop host within seconds too: its
+	 * session's advisory locks (the shared mode's shard leaders) go with it
+	 */
+	KV("options", "-c statement_timeout=" STMT_TIMEOUT_MS " -c tcp_keepalives_idle=5"
+		      " -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3");
 #undef KV
 	kw[n] = val[n] = NULL;
 	s = calloc(1, sizeof(*s));

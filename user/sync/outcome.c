@@ -12,11 +12,12 @@ bool outcome_failed(enum dnsengine_outcome x)
 }
 
 static struct outcome add_outcome(const struct dnsengine_change *c,
-				  const struct dnsengine_result *res)
+				  const struct dnsengine_result *res, bool had_fwd, bool had_rev)
 {
+	/* a side not sent keeps the intent's (shared mode: resume_add() sends one side) */
 	struct outcome o = {
-		.fwd = c->fwd && res->fwd == DNSENGINE_APPLIED,
-		.rev = c->rev && res->rev == DNSENGINE_APPLIED,
+		.fwd = c->fwd ? res->fwd == DNSENGINE_APPLIED : had_fwd,
+		.rev = c->rev ? res->rev == DNSENGINE_APPLIED : had_rev,
 	};
 
 	if (o.fwd || o.rev)
@@ -59,6 +60,6 @@ struct outcome outcome_decide(const struct dnsengine_change *c, const struct dns
 			      bool had_fwd, bool had_rev)
 {
 	if (c->op == DNSENGINE_ADD)
-		return add_outcome(c, res);
+		return add_outcome(c, res, had_fwd, had_rev);
 	return remove_outcome(c, res, had_fwd, had_rev);
 }

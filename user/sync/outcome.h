@@ -32,7 +32,8 @@ struct outcome {
  * outcome_decide() - the verdict on @c's final result @res, for a binding
  * whose sides in DNS were @had_fwd, @had_rev before (a removal keeps a side
  * the server refused to remove; a conflict means that side is not ours any
- * more, so it is gone for us too).
+ * more, so it is gone for us too; an add that did not send a side keeps
+ * what the stored intent says of it).
  */
 struct outcome outcome_decide(const struct dnsengine_change *c, const struct dnsengine_result *res,
 			      bool had_fwd, bool had_rev);

@@ -27,6 +27,8 @@
 #define OWNER_HDR_LEN 64
 
 struct owner {
+	const struct owner_ops *ops;	/* another backend (owner_open_ops()), or NULL: LMDB */
+	void *ops_ctx;
 	MDB_env *env;
 	MDB_dbi dbi;
 	MDB_txn *txn;		/* the open write batch, or NULL */
@@ -125,6 +127,39 @@ static int dec(const MDB_val *k, const MDB_val *v, struct owner_rec *r)
 	memcpy(r->fwd_zone, p, fz);
 	p += fz;
 	memcpy(r->rev_zone, p, rz);
+	return 0;
+}
+
+size_t owner_encode(const struct owner_rec *r, uint8_t *buf)
+{
+	return enc(r, buf);
+}
+
+int owner_decode(int family, const uint8_t *addr, const uint8_t *v, size_t len,
+		 struct owner_rec *r)
+{
+	uint8_t kb[17] = { (uint8_t)family };
+	MDB_val k = { 17, kb }, val = { len, (void *)v };
+	int err;
+
+	memcpy(kb + 1, addr, 16);
+	err = dec(&k, &val, r);
+	if (!err && r->family != family)
+		err = LS_ESTORE;
+	return err;
+}
+
+int owner_open_ops(struct owner **out, const struct owner_ops *ops, void *ctx)
+{
+	struct owner *o = calloc(1, sizeof(*o));
+
+	*out = NULL;
+	if (!o)
+		return -ENOMEM;
+	o->ops = ops;
+	o->ops_ctx = ctx;
+	o->lock_fd = -1;
+	*out = o;
 	return 0;
 }
 
@@ -267,6 +302,11 @@ void owner_close(struct owner *o)
 {
 	if (!o)
 		return;
+	if (o->ops) {
+		o->ops->commit(o->ops_ctx);
+		free(o);
+		return;
+	}
 	if (o->txn)
 		owner_commit(o);
 	if (o->env)
@@ -293,6 +333,8 @@ int owner_get(struct owner *o, int family, const uint8_t *addr, struct owner_rec
 	MDB_txn *txn = o->txn;
 	int rc, err;
 
+	if (o->ops)
+		return o->ops->get(o->ops_ctx, family, addr, rec);
 	mkkey(kb, family, addr);
 	if (!txn) {
 		rc = mdb_txn_begin(o->env, NULL, MDB_RDONLY, &txn);
@@ -317,6 +359,8 @@ int owner_put(struct owner *o, const struct owner_rec *rec)
 	MDB_val k = { 17, kb }, v;
 	int rc, err;
 
+	if (o->ops)
+		return o->ops->put(o->ops_ctx, rec);
 	err = wtxn(o);
 	if (err)
 		return err;
@@ -336,6 +380,8 @@ int owner_del(struct owner *o, int family, const uint8_t *addr)
 	MDB_val k = { 17, kb };
 	int rc, err;
 
+	if (o->ops)
+		return o->ops->del(o->ops_ctx, family, addr);
 	err = wtxn(o);
 	if (err)
 		return err;
@@ -353,6 +399,8 @@ int owner_commit(struct owner *o)
 {
 	int rc;
 
+	if (o->ops)
+		return o->ops->commit(o->ops_ctx);
 	if (!o->txn)
 		return 0;
 	rc = mdb_txn_commit(o->txn);
@@ -375,6 +423,8 @@ int owner_keys(struct owner *o, struct owner_key **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
+	if (o->ops)
+		return o->ops->keys(o->ops_ctx, out, n);
 	err = owner_commit(o);
 	if (err)
 		return err;
@@ -418,6 +468,10 @@ void owner_get_stats(struct owner *o, struct owner_stats *st)
 	MDB_stat ms;
 
 	memset(st, 0, sizeof(*st));
+	if (o->ops) {
+		o->ops->stats(o->ops_ctx, st);
+		return;
+	}
 	st->puts = o->puts;
 	st->dels = o->dels;
 	st->commits = o->commits;

@@ -108,6 +108,34 @@ int owner_keys(struct owner *o, struct owner_key **out, size_t *n);
 /* owner_get_stats() - counters; records counts committed and pending writes. */
 void owner_get_stats(struct owner *o, struct owner_stats *st);
 
+/*
+ * Another backend behind the same API (user/sync/pgowner.c: PostgreSQL,
+ * shared by several leasesnoop instances): owner_open_ops() makes a store
+ * whose every call goes to @ops with @ctx (same semantics as above: get
+ * sees uncommitted writes, commit makes them durable or fails, keys is in
+ * key order). owner_close() commits and frees the wrapper, not @ctx.
+ */
+struct owner_ops {
+	int (*get)(void *ctx, int family, const uint8_t *addr, struct owner_rec *rec);
+	int (*put)(void *ctx, const struct owner_rec *rec);
+	int (*del)(void *ctx, int family, const uint8_t *addr);
+	int (*commit)(void *ctx);
+	int (*keys)(void *ctx, struct owner_key **out, size_t *n);
+	void (*stats)(void *ctx, struct owner_stats *st);
+};
+
+int owner_open_ops(struct owner **out, const struct owner_ops *ops, void *ctx);
+
+/*
+ * owner_encode() - @r in the store's versioned encoding into @buf (at
+ * least OWNER_ENC_MAX bytes); returns its length. owner_decode() - the
+ * reverse, for the binding of (@family, @addr): 0 or LS_ESTORE.
+ */
+#define OWNER_ENC_MAX (64 + DHCID_RDATA_LEN + OWNER_ID_MAX + 3 * ZONES_NAME_MAX)
+size_t owner_encode(const struct owner_rec *r, uint8_t *buf);
+int owner_decode(int family, const uint8_t *addr, const uint8_t *v, size_t len,
+		 struct owner_rec *r);
+
 /* owner_state_name() - "adding", "added", … */
 const char *owner_state_name(unsigned int state);
 

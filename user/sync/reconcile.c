@@ -44,6 +44,7 @@ struct ent {
 	uint8_t full;		/* from a full reconciliation: retry failed adds */
 	uint8_t retire;		/* zones leaving the configuration: remove those sides */
 	uint8_t adopt;		/* queued for adoption: DNS is asked before anything is sent */
+	uint8_t landed;		/* shared mode: sides of an unfinished add DNS holds (1 fwd, 2 rev) */
 	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
 	uint8_t fails;		/* permanent failures in a row (server refused) */
 	uint8_t last_op;	/* the last final outcome: 0 none, 1 add, 2 remove */
@@ -287,11 +288,32 @@ static void ent_put(struct reconcile *r, struct ent *e)
 	}
 }
 
+/* ---- shared mode (issue 14): only the shards this instance leads ---- */
+static bool not_mine(const struct reconcile *r, int family, const uint8_t *addr)
+{
+	return r->o.mine && !r->o.mine(r->o.mine_ctx, family, addr);
+}
+/*
+ * shared mode (issue 14): a binding left in state adding is the intent of an
+ * UPDATE this or another instance (the shard's leader before) may have sent:
+ * DNS is asked whether it landed before it is sent again, so a takeover
+ * never sends an add twice.
+ */
+static bool intent_probe(const struct reconcile *r, int err, const struct owner_rec *o)
+{
+	return r->o.mine && !err && o->state == OWNER_ADDING;
+}
+
+/* ---- end shared mode ---- */
+
 /* Mark an address dirty; the next flushes sync it (once, however often it is marked). */
 static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, int full)
 {
-	struct ent *e = ent_get(r, family, addr, 1);
+	struct ent *e;
 
+	if (not_mine(r, family, addr))
+		return;	/* shared mode: another instance leads its shard */
+	e = ent_get(r, family, addr, 1);
 	if (!e) {
 		set_error(r, "out of memory marking an address dirty");
 		return;
@@ -682,6 +704,7 @@ static int start_add(struct reconcile *r, struct ent *e, struct want *w, const c
 {
 	int err;
 
+	e->landed = 0;
 	w->rec.state = OWNER_ADDING;
 	w->rec.created = w->rec.updated = now_wall(r);
 	err = store_put(r, &w->rec);
@@ -689,6 +712,31 @@ static int start_add(struct reconcile *r, struct ent *e, struct want *w, const c
 		err = queue_change(r, e, DNSENGINE_ADD, &w->rec);
 	if (!err)
 		log_decision(r, "add", &w->rec, w->rec.fwd, w->rec.rev, reason);
+	return err;
+}
+
+/*
+ * shared mode: an unfinished add of which DNS already holds one side (the
+ * leader before was killed between the two): the intent stays whole, only
+ * the missing side is sent (reconcile_done() keeps the other).
+ */
+static int resume_add(struct reconcile *r, struct ent *e, struct want *w)
+{
+	struct owner_rec side;
+	int err;
+
+	w->rec.state = OWNER_ADDING;
+	w->rec.created = w->rec.updated = now_wall(r);
+	side = w->rec;
+	side.fwd = side.fwd && !(e->landed & 1);
+	side.rev = side.rev && !(e->landed & 2);
+	e->landed = 0;
+	err = store_put(r, &w->rec);
+	if (!err)
+		err = queue_change(r, e, DNSENGINE_ADD, &side);
+	if (!err)
+		log_decision(r, "add", &side, side.fwd, side.rev,
+			     "unfinished add, the other side already in DNS");
 	return err;
 }
 
@@ -767,6 +815,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 	have = !err;
 	if (!have && e->adopt && r->ad.active)
 		return 0;	/* DNS is being asked whether its records are already there */
+	if (have && e->adopt && r->ad.active && intent_probe(r, 0, &o))
+		return 0;	/* shared mode: DNS is being asked whether the add landed */
 	desired(r, e->family, e->addr, now, &w);
 	if (w.bad_name)
 		note_bad_name(r, e, &w);
@@ -802,6 +852,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 		snprintf(why, sizeof(why), "%s: %s", reason_of(e), w.why_not);
 		return start_remove(r, e, &o, why);
 	case OWNER_ADDING:	/* only seen idle after a restart: finish or undo it */
+		if (same_binding(&o, &w) && e->landed)
+			return resume_add(r, e, &w);
 		if (same_binding(&o, &w))
 			return start_add(r, e, &w, "unfinished add before restart");
 		return start_remove(r, e, &o, "unfinished add no longer wanted");
@@ -896,6 +948,11 @@ void reconcile_done(struct reconcile *r, const struct dnsengine_change *c,
 		return;
 	e->busy = 0;
 	r->ninflight--;
+	if (not_mine(r, e->family, e->addr)) {
+		/* shared mode: the shard's new leader finishes it from the stored intent */
+		ent_put(r, e);
+		return;
+	}
 	err = owner_get(r->o.owner, e->family, e->addr, &o);
 	if (err) {
 		/* nothing recorded: cannot happen unless the store failed under us */
@@ -1263,8 +1320,13 @@ static bool adopt_on(const struct reconcile *r)
 static bool adopt_candidate(struct reconcile *r, const struct lease *l, time_t now, struct want *w)
 {
 	struct owner_rec o;
+	int err = owner_get(r->o.owner, l->family, l->addr, &o);
 
-	if (owner_get(r->o.owner, l->family, l->addr, &o) != -ENOENT)
+	if (intent_probe(r, err, &o)) {
+		desired(r, l->family, l->addr, now, w);
+		return same_binding(&o, w) && !w->rec.prefix_len;
+	}
+	if (err != -ENOENT || !adopt_on(r))
 		return false;
 	desired(r, l->family, l->addr, now, w);
 	/* D2 never writes records for prefixes: nothing to adopt */
@@ -1309,7 +1371,7 @@ static int full_lease(void *ctx, const struct lease *l)
 	struct full_ctx *f = ctx;
 	struct want w;
 
-	if (!lease_live(f->r, l, f->now))
+	if (!lease_live(f->r, l, f->now) || not_mine(f->r, l->family, l->addr))
 		return 0;
 	/* a new adoption round: leases without a binding wait for DNS's answer */
 	if (f->adopt && adopt_candidate(f->r, l, f->now, &w) && !adopt_queue(f->r, l))
@@ -1380,6 +1442,20 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 	return r->ad.nit;
 }
 
+/* shared mode: an unfinished add of which one side is in DNS sends only the other */
+static void note_landed(struct reconcile *r, const struct adopt_item *it)
+{
+	struct owner_rec o;
+	struct ent *e = ent_get(r, it->family, it->addr, 1);	/* freed while DNS was asked */
+	uint8_t landed = (uint8_t)((it->fz && it->fwd_ok ? 1 : 0) | (it->rz && it->rev_ok ? 2 : 0));
+
+	if (e && landed && intent_probe(r, owner_get(r->o.owner, it->family, it->addr, &o), &o)) {
+		e->landed = landed;
+		pr_debug("reconcile: unfinished add '%s': %s side already in DNS", it->fqdn,
+			 landed & 1 ? "forward" : "reverse");
+	}
+}
+
 /* Store the chunk's leases whose records DNS already holds as ours; the rest take the add path. */
 static void adopt_apply(struct reconcile *r, time_t now)
 {
@@ -1388,13 +1464,17 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		struct owner_rec o;
 		struct want w;
 		char txt[INET6_ADDRSTRLEN];
+		int err;
 
 		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok) || it->failed) {
+			if (!it->failed)
+				note_landed(r, it);
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
 		desired(r, it->family, it->addr, now, &w);
-		if (owner_get(r->o.owner, it->family, it->addr, &o) != -ENOENT)
+		err = owner_get(r->o.owner, it->family, it->addr, &o);
+		if (err != -ENOENT && !intent_probe(r, err, &o))
 			continue;	/* synced meanwhile (a lease change): that decision stands */
 		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz) {
 			adopt_release(r, it->family, it->addr);
@@ -1466,7 +1546,7 @@ int reconcile_full(struct reconcile *r)
 			mark(r, keys[i].family, keys[i].addr, 0, 1);
 	free(keys);
 	/* a round still running (an earlier pass) goes on; this pass marks the rest */
-	if (adopt_on(r) && !r->ad.active) {
+	if ((adopt_on(r) || r->o.mine) && !r->ad.active) {
 		f.adopt = true;
 		r->ad.active = true;
 	}
@@ -1589,6 +1669,13 @@ int reconcile_flush(struct reconcile *r)
 			/* refused for good in a row lately: this full pass leaves it alone */
 			r->st.held++;
 			e->full = 0;
+			continue;
+		}
+		if (not_mine(r, e->family, e->addr)) {
+			/* shared mode: its shard went to another instance since it was marked */
+			e->full = 0;
+			e->why = 0;
+			ent_put(r, e);
 			continue;
 		}
 		err = sync_one(r, e, now);

@@ -41,6 +41,12 @@ struct reconcile_opts {
 	time_t (*clock)(void *ctx);		/* wall clock, s; NULL: time(NULL) */
 	uint64_t (*mono_ms)(void *ctx);		/* monotonic, ms; NULL: CLOCK_MONOTONIC */
 	void *clock_ctx;
+	/*
+	 * shared mode: only addresses @mine says this instance leads are
+	 * marked, synced and recorded; NULL: every address
+	 */
+	bool (*mine)(void *ctx, int family, const uint8_t *addr);
+	void *mine_ctx;
 };
 
 struct reconcile_stats {

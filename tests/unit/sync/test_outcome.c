@@ -56,6 +56,16 @@ static void t_add(void **st)
 	o = run(DNSENGINE_ADD, false, true, AP, RF, false, false);
 	assert_int_equal(o.v, OUTCOME_ADD_FAILED);
 	assert_false(o.fwd);
+	/*
+	 * shared mode's resumed add sends only the side DNS lacked: the side
+	 * not sent keeps what the stored intent says (already in DNS)
+	 */
+	o = run(DNSENGINE_ADD, false, true, SK, AP, true, false);
+	assert_int_equal(o.v, OUTCOME_ADDED);
+	assert_true(o.fwd && o.rev);
+	o = run(DNSENGINE_ADD, false, true, SK, RF, true, false);
+	assert_int_equal(o.v, OUTCOME_ADDED);
+	assert_true(o.fwd && !o.rev);
 }
 
 static void t_add_conflict_and_failure(void **st)

@@ -120,11 +120,115 @@ static void test_snapshot(void **state)
 	owner_close(o);
 }
 
+/* the encoding the shared store keeps (owner_encode/decode), and a store behind owner_ops */
+static struct owner_rec ops_rec;
+static int ops_calls;
+static int ops_get(void *ctx, int family, const uint8_t *addr, struct owner_rec *rec)
+{
+	(void)ctx;
+	ops_calls++;
+	if (family != ops_rec.family || memcmp(addr, ops_rec.addr, 16))
+		return -ENOENT;
+	*rec = ops_rec;
+	return 0;
+}
+static int ops_put(void *ctx, const struct owner_rec *rec)
+{
+	(void)ctx;
+	ops_calls++;
+	ops_rec = *rec;
+	return 0;
+}
+static int ops_del(void *ctx, int family, const uint8_t *addr)
+{
+	(void)ctx;
+	(void)family;
+	(void)addr;
+	ops_calls++;
+	return -ENOENT;
+}
+static int ops_commit(void *ctx)
+{
+	(void)ctx;
+	ops_calls++;
+	return LS_ESTORE;
+}
+static int ops_keys(void *ctx, struct owner_key **out, size_t *n)
+{
+	(void)ctx;
+	ops_calls++;
+	*out = NULL;
+	*n = 0;
+	return 0;
+}
+static void ops_stats(void *ctx, struct owner_stats *st)
+{
+	(void)ctx;
+	st->records = 7;
+}
+
+static void test_encode_ops(void **state)
+{
+	static const struct owner_ops ops = { ops_get, ops_put, ops_del, ops_commit, ops_keys,
+					      ops_stats };
+	struct owner_rec r = { .family = 4, .state = OWNER_ADDING, .fwd = 1, .rev = 1, .mode = 1,
+			       .id_type = 1, .id_len = 3, .addr = { 10, 64, 1, 5 }, .id = { 1, 2, 3 },
+			       .ttl = 300, .created = 1700000000, .updated = 1700000001 },
+			 back;
+	uint8_t buf[OWNER_ENC_MAX];
+	struct owner *o;
+	struct owner_stats st;
+	struct owner_key *keys;
+	size_t len, n;
+
+	(void)state;
+	snprintf(r.fqdn, sizeof(r.fqdn), "h-10-64-1-5.dyn.example.");
+	snprintf(r.fwd_zone, sizeof(r.fwd_zone), "dyn.example.");
+	snprintf(r.rev_zone, sizeof(r.rev_zone), "64.10.in-addr.arpa.");
+	memset(r.dhcid, 0xab, sizeof(r.dhcid));
+	len = owner_encode(&r, buf);
+	assert_true(len > 0 && len <= sizeof(buf));
+	assert_int_equal(owner_decode(4, r.addr, buf, len, &back), 0);
+	assert_int_equal(back.family, 4);
+	assert_int_equal(back.state, OWNER_ADDING);
+	assert_int_equal(back.fwd, 1);
+	assert_int_equal(back.rev, 1);
+	assert_int_equal(back.id_len, 3);
+	assert_memory_equal(back.id, r.id, 3);
+	assert_memory_equal(back.addr, r.addr, 16);
+	assert_memory_equal(back.dhcid, r.dhcid, sizeof(r.dhcid));
+	assert_int_equal(back.ttl, 300);
+	assert_int_equal(back.created, 1700000000);
+	assert_int_equal(back.updated, 1700000001);
+	assert_string_equal(back.fqdn, r.fqdn);
+	assert_string_equal(back.fwd_zone, r.fwd_zone);
+	assert_string_equal(back.rev_zone, r.rev_zone);
+	/* a wrong family, a short or long value: refused */
+	assert_int_equal(owner_decode(6, r.addr, buf, len, &back), LS_ESTORE);
+	assert_int_equal(owner_decode(4, r.addr, buf, len - 1, &back), LS_ESTORE);
+	assert_int_equal(owner_decode(4, r.addr, buf, 10, &back), LS_ESTORE);
+	/* every call reaches the backend; its errors come back as they are */
+	assert_int_equal(owner_open_ops(&o, &ops, NULL), 0);
+	assert_int_equal(owner_put(o, &r), 0);
+	assert_int_equal(owner_get(o, 4, r.addr, &back), 0);
+	assert_string_equal(back.fqdn, r.fqdn);
+	assert_int_equal(owner_del(o, 6, r.addr), -ENOENT);
+	assert_int_equal(owner_commit(o), LS_ESTORE);
+	assert_int_equal(owner_keys(o, &keys, &n), 0);
+	assert_int_equal(n, 0);
+	owner_get_stats(o, &st);
+	assert_int_equal(st.records, 7);
+	assert_int_equal(ops_calls, 5);
+	owner_close(o);		/* commits through the backend, frees only the wrapper */
+	assert_int_equal(ops_calls, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get_reopen),
 		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_encode_ops),
 	};
 	char cmd[128];
 	int rc;

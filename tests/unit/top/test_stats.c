@@ -55,6 +55,8 @@ static void snap_full(struct snap *x)
 	fill(&s->leases[1], sizeof(s->leases[1]), &n);
 	fill(&s->store, sizeof(s->store), &n);
 	fill(&s->ha_stats, sizeof(s->ha_stats), &n);
+	fill(&s->shared_st, sizeof(s->shared_st), &n);
+	s->shared = true;
 	x->zones[0] = (struct reconcile_zone_stats){ "dyn.example.", &dom_a, n, n + 1, n + 2 };
 	x->zones[1] = (struct reconcile_zone_stats){ "2.0.192.in-addr.arpa.", NULL, n + 3, n + 4,
 						     n + 5 };
@@ -319,6 +321,8 @@ static void test_metrics_equal_json(void **state)
 	SAME("leasesnoop_verify_last_timestamp_seconds", "zone=\"dyn.example.\"",
 	     "verify/dyn.example./last-time");
 	SAME("leasesnoop_store_errors_total", "", "store-errors");
+	SAME("leasesnoop_shards_led", "", "lease-database-shared/held");
+	SAME("leasesnoop_shards_taken_total", "", "lease-database-shared/acquired");
 	SAME("leasesnoop_lease_file_bad_rows_total", "family=\"4\"", "lease-files/v4/bad-rows");
 	SAME("leasesnoop_lease_file_bad_rows_total", "family=\"6\"", "lease-files/v6/bad-rows");
 	SAME("process_resident_memory_bytes", "", "process/resident-memory-bytes");
@@ -399,6 +403,7 @@ static void test_every_field_in_json(void **state)
 		{ &s->cons, sizeof(s->cons), "consumer" }, { &s->leases[0], sizeof(s->leases[0]), "v4" },
 		{ &s->leases[1], sizeof(s->leases[1]), "v6" }, { &s->store, sizeof(s->store), "store" },
 		{ &s->ha_stats, sizeof(s->ha_stats), "ha" },
+		{ &s->shared_st, sizeof(s->shared_st), "lease-database-shared" },
 		{ &s->ncr_st, offsetof(struct ncr_listen_stats, rcvbuf), "ncr" },
 	};
 	/* not in the JSON today, by choice (README lists what is) */
@@ -454,7 +459,7 @@ static void test_json_shape(void **state)
 		"names-unpublishable", "names-without-forward-zone", "ncr-triggers",
 		"retries-held", "zones", "last-error", "dns",
 		"dns-retry-reports", "last-success", "ring", "hooks", "lease-files",
-		"store", "idle", "ha", "ncr", "verify", "version", "process",
+		"store", "idle", "lease-database-shared", "ha", "ncr", "verify", "version", "process",
 	};
 	static const char *const dns[] = { "submitted", "finished", "applied", "conflicts",
 					   "failed", "messages", "bisections", "retries",
