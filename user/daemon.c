@@ -916,10 +916,9 @@ static void shard_turn(struct daemon *d)
 {
 	if (!d->pgo || !d->feed_ready)
 		return;	/* the lease tables must hold every lease before a shard is synced */
-	if (pgowner_tick(d->pgo) > 0) {
+	if (pgowner_tick(d->pgo) > 0)
 		reconcile_full(d->rec);
-		adopt_pump(d);
-	}
+	adopt_pump(d);	/* also the probe of a takeover's unfinished intents, once they settled */
 }
 
 static int open_all(struct daemon *d)

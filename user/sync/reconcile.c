@@ -43,7 +43,9 @@ struct ent {
 	uint8_t force;		/* re-send the add even if unchanged: 1 update-on-renew, 2 repair */
 	uint8_t full;		/* from a full reconciliation: retry failed adds */
 	uint8_t retire;		/* zones leaving the configuration: remove those sides */
-	uint8_t adopt;		/* queued for adoption: DNS is asked before anything is sent */
+	uint8_t adopt;		/* queued for adoption: DNS is asked before anything is sent;
+				 * 2: shared mode, an unfinished intent of the leader before
+				 * (lease changes wait for the answer too) */
 	uint8_t landed;		/* shared mode: sides of an unfinished add DNS holds (1 fwd, 2 rev) */
 	uint8_t why;		/* last enum lease_change_kind, 0: full/wire */
 	uint8_t fails;		/* permanent failures in a row (server refused) */
@@ -89,6 +91,8 @@ struct reconcile {
 		struct adopt_item *it;	/* the chunk out at the probe (ADOPT_CHUNK) */
 		size_t nit;		/* its items; 0: none out */
 		uint64_t adopted;	/* this round */
+		uint64_t not_before;	/* shared mode: no probe before (monotonic ms), see intent_settle() */
+		size_t nintents;	/* shared mode: unfinished intents queued this round */
 	} ad;
 	uint64_t decided[2];	/* adds, removes since the last summary */
 	const struct config *cfg;
@@ -275,7 +279,7 @@ static void ent_put(struct reconcile *r, struct ent *e)
 	size_t h;
 	struct ent **pp;
 
-	if (e->queued || e->busy || e->fails)
+	if (e->queued || e->busy || e->fails || e->adopt == 2)
 		return;
 	h = hash_key(e->family, e->addr) & (r->nbuckets - 1);
 	for (pp = &r->buckets[h]; *pp; pp = &(*pp)->next) {
@@ -304,6 +308,42 @@ static bool intent_probe(const struct reconcile *r, int err, const struct owner_
 	return r->o.mine && !err && o->state == OWNER_ADDING;
 }
 
+/*
+ * shared mode: the same for an unfinished remove: DNS is asked which of its
+ * sides still hold our records; only those are removed (a remove the
+ * leader before sent and the server applied is not sent again).
+ */
+static bool remove_probe(const struct reconcile *r, int err, const struct owner_rec *o)
+{
+	return r->o.mine && !err && o->state == OWNER_REMOVING && (o->fwd || o->rev) &&
+	       !o->prefix_len && o->mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
+}
+
+/*
+ * intent_settle_ms() - how long after taking over unfinished intents DNS
+ * is asked about them: the leader before may have sent an UPDATE the
+ * server has not applied yet (queued behind others, or the server paused).
+ * It is the longest a leader waits for a reply before it counts an UPDATE
+ * lost and sends it again itself (timeout-max-ms, bounded as the engine
+ * bounds it), so a takeover resends no sooner than the leader would have.
+ * Pure.
+ */
+uint32_t intent_settle_ms(uint32_t timeout_ms, uint32_t timeout_max_ms)
+{
+	uint32_t t = timeout_ms ? timeout_ms : 2000, m = timeout_max_ms;
+
+	if (m < t)	/* as the engine bounds it (dnsengine_new()) */
+		m = t > 15000 ? t : 15000;
+	return m;
+}
+
+/* an unfinished intent queued for the probe: the round's probes wait for the settle time */
+static void intent_queued(struct reconcile *r)
+{
+	if (!r->ad.nintents++)
+		r->ad.not_before = now_ms(r) + intent_settle_ms(r->cfg->engine.timeout_ms, r->cfg->engine.timeout_max_ms);
+}
+
 /* ---- end shared mode ---- */
 
 /* Mark an address dirty; the next flushes sync it (once, however often it is marked). */
@@ -322,7 +362,7 @@ static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, 
 		e->why = (uint8_t)why;
 	if (full)
 		e->full = 1;
-	else
+	else if (e->adopt != 2)
 		e->adopt = 0;	/* a lease change or wire event: synced as usual, not adopted */
 	if (e->busy) {
 		e->redirty = 1;
@@ -815,8 +855,8 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 	have = !err;
 	if (!have && e->adopt && r->ad.active)
 		return 0;	/* DNS is being asked whether its records are already there */
-	if (have && e->adopt && r->ad.active && intent_probe(r, 0, &o))
-		return 0;	/* shared mode: DNS is being asked whether the add landed */
+	if (have && e->adopt && r->ad.active && (intent_probe(r, 0, &o) || remove_probe(r, 0, &o)))
+		return 0;	/* shared mode: DNS is being asked whether the add or remove landed */
 	desired(r, e->family, e->addr, now, &w);
 	if (w.bad_name)
 		note_bad_name(r, e, &w);
@@ -1316,18 +1356,22 @@ static bool adopt_on(const struct reconcile *r)
 	return r->cfg->adopt_existing && r->cfg->mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
 }
 
-/* A live lease with no binding whose records could be D2's: ask DNS first (a full pass). */
-static bool adopt_candidate(struct reconcile *r, const struct lease *l, time_t now, struct want *w)
+/*
+ * A live lease with no binding whose records could be D2's: ask DNS first
+ * (a full pass). 0: no; 1: an adoption candidate; 2: shared mode, an
+ * unfinished add of an earlier leader.
+ */
+static int adopt_candidate(struct reconcile *r, const struct lease *l, time_t now, struct want *w)
 {
 	struct owner_rec o;
 	int err = owner_get(r->o.owner, l->family, l->addr, &o);
 
 	if (intent_probe(r, err, &o)) {
 		desired(r, l->family, l->addr, now, w);
-		return same_binding(&o, w) && !w->rec.prefix_len;
+		return same_binding(&o, w) && !w->rec.prefix_len ? 2 : 0;
 	}
 	if (err != -ENOENT || !adopt_on(r))
-		return false;
+		return 0;
 	desired(r, l->family, l->addr, now, w);
 	/* D2 never writes records for prefixes: nothing to adopt */
 	return w->ok && !w->rec.prefix_len;
@@ -1343,9 +1387,9 @@ static void adopt_release(struct reconcile *r, int family, const uint8_t *addr)
 	mark(r, family, addr, 0, 1);
 }
 
-static int adopt_queue(struct reconcile *r, const struct lease *l)
+static int adopt_queue(struct reconcile *r, int family, const uint8_t *addr, bool intent)
 {
-	struct ent *e = ent_get(r, l->family, l->addr, 1);
+	struct ent *e = ent_get(r, family, addr, 1);
 	struct adopt_addr *q = r->ad.q;
 
 	if (r->ad.nq == r->ad.capq) {
@@ -1359,9 +1403,9 @@ static int adopt_queue(struct reconcile *r, const struct lease *l)
 	}
 	if (!e)
 		return -ENOMEM;
-	e->adopt = 1;	/* dirty already (a lease loaded or changed before this pass): it waits */
-	q[r->ad.nq].family = (uint8_t)l->family;
-	memcpy(q[r->ad.nq].addr, l->addr, sizeof(q[r->ad.nq].addr));
+	e->adopt = intent ? 2 : 1;	/* dirty already (a lease loaded or changed before this pass): it waits */
+	q[r->ad.nq].family = (uint8_t)family;
+	memcpy(q[r->ad.nq].addr, addr, sizeof(q[r->ad.nq].addr));
 	r->ad.nq++;
 	return 0;
 }
@@ -1370,12 +1414,17 @@ static int full_lease(void *ctx, const struct lease *l)
 {
 	struct full_ctx *f = ctx;
 	struct want w;
+	int c;
 
 	if (!lease_live(f->r, l, f->now) || not_mine(f->r, l->family, l->addr))
 		return 0;
 	/* a new adoption round: leases without a binding wait for DNS's answer */
-	if (f->adopt && adopt_candidate(f->r, l, f->now, &w) && !adopt_queue(f->r, l))
+	c = f->r->ad.active ? adopt_candidate(f->r, l, f->now, &w) : 0;
+	if ((c == 2 || (c && f->adopt)) && !adopt_queue(f->r, l->family, l->addr, c == 2)) {
+		if (c == 2)
+			intent_queued(f->r);
 		return 0;
+	}
 	mark(f->r, l->family, l->addr, 0, 1);
 	return 0;
 }
@@ -1397,6 +1446,24 @@ static void adopt_end(struct reconcile *r, const char *why)
 	memset(&r->ad, 0, sizeof(r->ad));
 }
 
+/*
+ * shared mode: the question for an unfinished remove: do the sides it is
+ * to remove still hold this binding's records (name: our DHCID and the
+ * address; reverse name: a PTR to the name and our DHCID)? false: a side's
+ * domain is no longer configured (the remove is sent as it is).
+ */
+static bool remove_item(struct reconcile *r, const struct owner_rec *o, struct adopt_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	it->family = o->family;
+	memcpy(it->addr, o->addr, sizeof(it->addr));
+	snprintf(it->fqdn, sizeof(it->fqdn), "%s", o->fqdn);
+	memcpy(it->dhcid, o->dhcid, DHCID_RDATA_LEN);
+	it->fz = o->fwd ? zones_match(r->cfg->zones, o->fwd_zone, false) : NULL;
+	it->rz = o->rev ? zones_match(r->cfg->zones, o->rev_zone, true) : NULL;
+	return (!o->fwd || it->fz) && (!o->rev || it->rz);
+}
+
 size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 {
 	time_t now = now_wall(r);
@@ -1404,6 +1471,8 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 	*items = NULL;
 	if (!r->ad.active || r->ad.nit)
 		return 0;
+	if (r->ad.nintents && now_ms(r) < r->ad.not_before)
+		return 0;	/* shared mode: the leader before may still have UPDATEs at the server */
 	if (!r->ad.it) {
 		r->ad.it = calloc(ADOPT_CHUNK, sizeof(*r->ad.it));
 		if (!r->ad.it) {
@@ -1417,7 +1486,15 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 		struct adopt_item *it = &r->ad.it[r->ad.nit];
 		struct lease l;
 		struct want w;
+		struct owner_rec o;
 
+		if (!owner_get(r->o.owner, a->family, a->addr, &o) && remove_probe(r, 0, &o)) {
+			if (remove_item(r, &o, it))
+				r->ad.nit++;
+			else
+				adopt_release(r, a->family, a->addr);	/* cannot be asked: removed again */
+			continue;
+		}
 		/* changed since it was queued: no longer live, or a binding of its own */
 		if (!r->tab[a->family == 6] || leases_find_addr(r->tab[a->family == 6], a->addr, &l) ||
 		    !lease_live(r, &l, now) || !adopt_candidate(r, &l, now, &w)) {
@@ -1440,6 +1517,34 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 	r->st.adopt_probed += r->ad.nit;
 	*items = r->ad.it;
 	return r->ad.nit;
+}
+
+/*
+ * remove_left() - the sides of an unfinished remove still to send, given
+ * what DNS answered: a side whose records are gone was removed (by the
+ * leader before); one still there is removed again. Pure.
+ */
+void remove_left(uint8_t *fwd, uint8_t *rev, bool fwd_there, bool rev_there)
+{
+	*fwd = *fwd && fwd_there;
+	*rev = *rev && rev_there;
+}
+
+/* shared mode: an unfinished remove answered: only what DNS still holds is removed */
+static void remove_answered(struct reconcile *r, const struct adopt_item *it, struct owner_rec *o)
+{
+	uint8_t fwd = o->fwd, rev = o->rev;
+
+	if (!it->failed) {
+		remove_left(&o->fwd, &o->rev, it->fwd_ok, it->rev_ok);
+		if ((o->fwd != fwd || o->rev != rev) && !store_put(r, o)) {
+			r->st.removes_found_applied++;
+			pr_debug("reconcile: unfinished remove of '%s': %s already applied",
+				 o->fqdn, !o->fwd && !o->rev ? "both sides" : !o->fwd ? "forward side" :
+				 "reverse side");
+		}
+	}
+	adopt_release(r, it->family, it->addr);	/* its sync removes what is left, or forgets it */
 }
 
 /* shared mode: an unfinished add of which one side is in DNS sends only the other */
@@ -1466,6 +1571,10 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		char txt[INET6_ADDRSTRLEN];
 		int err;
 
+		if (!owner_get(r->o.owner, it->family, it->addr, &o) && remove_probe(r, 0, &o)) {
+			remove_answered(r, it, &o);
+			continue;
+		}
 		if ((it->fz && !it->fwd_ok) || (it->rz && !it->rev_ok) || it->failed) {
 			if (!it->failed)
 				note_landed(r, it);
@@ -1541,15 +1650,26 @@ int reconcile_full(struct reconcile *r)
 		set_error(r, "full reconciliation cannot list the store (%s)", ls_strerror(err));
 		return err;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (keys[i].family == 4 || keys[i].family == 6)
-			mark(r, keys[i].family, keys[i].addr, 0, 1);
-	free(keys);
 	/* a round still running (an earlier pass) goes on; this pass marks the rest */
 	if ((adopt_on(r) || r->o.mine) && !r->ad.active) {
 		f.adopt = true;
 		r->ad.active = true;
 	}
+	for (size_t i = 0; i < n; i++) {
+		struct owner_rec o;
+
+		if (keys[i].family != 4 && keys[i].family != 6)
+			continue;
+		/* shared mode: an unfinished remove of the leader before: DNS is asked first */
+		if (r->ad.active && !not_mine(r, keys[i].family, keys[i].addr) &&
+		    remove_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o) &&
+		    !adopt_queue(r, keys[i].family, keys[i].addr, true)) {
+			intent_queued(r);
+			continue;
+		}
+		mark(r, keys[i].family, keys[i].addr, 0, 1);
+	}
+	free(keys);
 	r->st.no_name = r->st.no_zone = 0;
 	for (int i = 0; i < 2; i++)
 		if (r->tab[i])
@@ -1557,6 +1677,9 @@ int reconcile_full(struct reconcile *r)
 	r->st.full_runs++;
 	if (f.adopt && !r->ad.nq)
 		adopt_end(r, "");
+	if (r->ad.nintents && r->ad.not_before > now_ms(r))
+		pr_info("reconcile: %zu unfinished adds and removes of the shards' leader before: DNS is asked in %llu ms, when all it may have sent is applied",
+			r->ad.nintents, (unsigned long long)(r->ad.not_before - now_ms(r)));
 	pr_info("reconcile: full reconciliation of %zu owned bindings and the active leases (%zu addresses to check%s)",
 		n, r->nqueued, r->ad.nq ? ", the others after DNS is asked about adoption" : "");
 	return 0;

@@ -66,6 +66,7 @@ struct reconcile_stats {
 	uint64_t store_errors;
 	uint64_t adopted;			/* bindings taken over from DNS without an UPDATE */
 	uint64_t adopt_probed;			/* leases looked up in DNS for adoption */
+	uint64_t removes_found_applied;		/* shared mode: unfinished removes already in DNS, not sent again */
 	/* final outcomes by [v6][op][reverse side][enum dnsengine_outcome] */
 	uint64_t changes[2][2][2][DNSENGINE_OUTCOME_MAX_];
 };
@@ -108,6 +109,22 @@ void reconcile_ncr(struct reconcile *r, int family, const uint8_t *addr, int add
  * (@cltt; 0: unknown, due). Pure.
  */
 bool renew_resend_due(int64_t updated, int64_t cltt);
+
+/*
+ * intent_settle_ms() - shared mode: how long after a takeover the unfinished
+ * adds and removes of the leader before are looked up in DNS (its UPDATEs
+ * may still be on their way into the server): the longest a leader waits
+ * for a reply itself, @timeout_max_ms bounded below by @timeout_ms as the
+ * engine does (0s: the engine's defaults, 2000 and 15000). Pure.
+ */
+uint32_t intent_settle_ms(uint32_t timeout_ms, uint32_t timeout_max_ms);
+
+/*
+ * remove_left() - shared mode: the sides (*@fwd, *@rev) of an unfinished
+ * remove still to send once DNS answered whether each still holds the
+ * binding's records (@fwd_there, @rev_there). Pure.
+ */
+void remove_left(uint8_t *fwd, uint8_t *rev, bool fwd_there, bool rev_there);
 
 /* reconcile_event() - one wire event: confirmed, pending, or (ack-less types) counted. */
 void reconcile_event(struct reconcile *r, const struct ls_event *ev);

@@ -45,6 +45,7 @@ struct world {
 	int nsent;
 	/* the DNS adopt_probe() would see: by last octet, 1 fwd ok, 2 rev ok */
 	uint8_t dns_has[256];
+	bool shared;		/* shared mode: the reconciler leads every shard (opts.mine) */
 	int nprobed;
 	struct adopt_item probed[16];
 };
@@ -73,6 +74,14 @@ static void w_adopt(struct world *w)
 		reconcile_adopt_done(w->r, 0);
 	}
 	assert_false(reconcile_adopting(w->r));
+}
+
+static bool w_mine(void *ctx, int family, const uint8_t *addr)
+{
+	(void)ctx;
+	(void)family;
+	(void)addr;
+	return true;
 }
 
 static time_t w_clock(void *ctx)
@@ -154,6 +163,8 @@ static void start(struct world *w)
 	snprintf(sd, sizeof(sd), "%s/state", w->dir);
 	assert_int_equal(owner_open(&w->owner, sd, 0), 0);
 	ro.owner = w->owner;
+	if (w->shared)
+		ro.mine = w_mine;
 	assert_int_equal(reconcile_new(&w->r, &ro), 0);
 	if (!w->t4)
 		assert_int_equal(leases_open(&w->t4, NULL, 4, &lo), 0);
@@ -615,6 +626,101 @@ static void test_restart_finishes_intents(void **state)
 	assert_int_equal(step(w, OK, OK), 0);
 }
 
+/*
+ * shared mode: the shard's leader dies with adds and removes sent and
+ * unanswered; the next leader waits until the server has surely applied
+ * what it got (timeout-max-ms), asks DNS, and sends only what is missing:
+ * a remove DNS already applied is not sent again, a half-applied one
+ * only for the side left, an add only for the side that did not land.
+ */
+static void test_takeover_intents(void **state)
+{
+	struct world *w = *state;
+	struct adopt_item *items;
+	struct reconcile_stats st;
+	int n0;
+
+	stop(w, 1);
+	conf(w, REV ", \"batching\": { \"timeout-ms\": 1000, \"timeout-max-ms\": 4000 }");
+	w->shared = true;
+	start(w);
+	for (int i = 5; i <= 7; i++)
+		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,3600,%d,1,1,1,h%d.dyn.example.,0,", i, i,
+		     T0 + 3600, i);
+	assert_int_equal(step(w, OK, OK), 3);
+	/* the leader's last moments: an add and three removes sent, no answer */
+	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3600);
+	for (int i = 5; i <= 7; i++)
+		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,0,%d,1,1,1,h%d.dyn.example.,0,", i, i,
+		     T0 + 3600, i);
+	while (reconcile_flush(w->r) > 0)
+		;
+	assert_int_equal(w->nsent, 7);
+	stop(w, 1);
+	/* the next leader; what the server applied of it meanwhile: */
+	start(w);
+	w->dns_has[5] = 0;	/* remove applied */
+	w->dns_has[6] = 1;	/* remove of the reverse side applied (another UPDATE), forward left */
+	w->dns_has[7] = 3;	/* remove not applied */
+	w->dns_has[8] = 1;	/* add: forward landed */
+	owned(w, 5, OWNER_REMOVING, "h5.dyn.example.");
+	n0 = w->nsent;
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);	/* nothing resent blind */
+	/* a lease change meanwhile waits for DNS's answer as well */
+	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3700);
+	assert_int_equal(step(w, OK, OK), 0);
+	assert_true(reconcile_adopting(w->r));
+	assert_false(reconcile_idle(w->r));
+	w->ms += 3999;		/* the server may still be applying the dead leader's UPDATEs */
+	assert_int_equal(reconcile_adopt_next(w->r, &items), 0);
+	w->ms += 1;
+	w_adopt(w);
+	assert_int_equal(w->nprobed, 4);
+	assert_int_equal(step(w, OK, OK), 3);
+	for (int i = n0; i < w->nsent; i++) {
+		const struct dnsengine_change *c = &w->sent[i];
+
+		switch (c->addr[3]) {
+		case 6:
+			assert_int_equal(c->op, DNSENGINE_REMOVE);
+			assert_true(c->fwd && !c->rev);
+			break;
+		case 7:
+			assert_int_equal(c->op, DNSENGINE_REMOVE);
+			assert_true(c->fwd && c->rev);
+			break;
+		case 8:
+			assert_int_equal(c->op, DNSENGINE_ADD);
+			assert_true(!c->fwd && c->rev);
+			break;
+		default:
+			fail_msg("change for 10.64.1.%u sent again", c->addr[3]);
+		}
+	}
+	for (int i = 5; i <= 7; i++)
+		owned(w, (uint8_t)i, 0, NULL);
+	owned(w, 8, OWNER_ADDED, "h8.dyn.example.");
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.removes_found_applied, 2);
+	assert_true(reconcile_idle(w->r));
+}
+
+static void test_intent_settle(void **state)
+{
+	uint8_t f = 1, r = 1;
+
+	(void)state;
+	assert_int_equal(intent_settle_ms(0, 0), 15000);
+	assert_int_equal(intent_settle_ms(3000, 0), 15000);
+	assert_int_equal(intent_settle_ms(1000, 4000), 4000);
+	assert_int_equal(intent_settle_ms(20000, 4000), 20000);
+	remove_left(&f, &r, true, false);
+	assert_true(f && !r);
+	remove_left(&f, &r, false, true);	/* a side not intended stays off */
+	assert_true(!f && !r);
+}
+
 static void test_zone_retired(void **state)
 {
 	struct world *w = *state;
@@ -1021,6 +1127,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_remove_backs_off, setup, teardown),
 		cmocka_unit_test(test_hold_ms),
+		cmocka_unit_test_setup_teardown(test_takeover_intents, setup, teardown),
+		cmocka_unit_test(test_intent_settle),
 		cmocka_unit_test_setup_teardown(test_unpublishable_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ready_waits_for_a_slot, setup, teardown),
 	};

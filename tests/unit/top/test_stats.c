@@ -452,8 +452,8 @@ static void test_every_field_in_json(void **state)
 static void test_json_shape(void **state)
 {
 	static const char *const top[] = {
-		"adopted", "adopt-probed", "changes", "events", "confirmed", "pending", "unconfirmed",
-		"pending-dropped", "events-ignored", "lease-changes", "adds-sent", "removes-sent",
+		"adopted", "adopt-probed", "removes-found-applied", "changes", "events", "confirmed",
+		"pending", "unconfirmed", "pending-dropped", "events-ignored", "lease-changes", "adds-sent", "removes-sent",
 		"applied", "conflicts", "failed", "queue-dirty", "queue-inflight", "syncs",
 		"full-runs", "leases-without-name", "leases-without-zone", "store-errors",
 		"names-unpublishable", "names-without-forward-zone", "ncr-triggers",
