@@ -227,8 +227,10 @@ int adopt_probe_start(struct adopt_probe **out, struct adopt_item *items, size_t
 	p->n = n;
 	p->total = n * Q_KINDS;
 	p->timeout_ms = timeout_ms ? timeout_ms : ADOPT_TIMEOUT_DEF;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
+		items[i].fwd_dhcid = items[i].rev_dhcid = false;
+	}
 	p->bits = calloc(n ? n : 1, 1);
 	p->slots = calloc(inflight, sizeof(*p->slots));
 	err = p->bits && p->slots ? dnsio_new(&p->io) : -ENOMEM;
@@ -278,6 +280,8 @@ int adopt_probe_run(struct adopt_probe *p)
 			     (p->bits[i] & (1u << Q_FWD_ADDR));
 		it->rev_ok = it->rz && (p->bits[i] & (1u << Q_REV_PTR)) &&
 			     (p->bits[i] & (1u << Q_REV_DHCID));
+		it->fwd_dhcid = it->fz && (p->bits[i] & (1u << Q_FWD_DHCID));
+		it->rev_dhcid = it->rz && (p->bits[i] & (1u << Q_REV_DHCID));
 	}
 	p->done = true;
 	return 1;

@@ -28,6 +28,8 @@ struct adopt_item {
 	/* out */
 	bool fwd_ok;	/* fqdn holds our DHCID and an A/AAAA with addr */
 	bool rev_ok;	/* the reverse name holds a PTR to fqdn and our DHCID */
+	bool fwd_dhcid;	/* fqdn holds our DHCID (whatever else: a remove half done) */
+	bool rev_dhcid;	/* the reverse name holds our DHCID */
 	bool failed;	/* a query got no usable answer (timeout, bad TSIG, SERVFAIL …) */
 };
 

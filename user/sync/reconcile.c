@@ -1448,9 +1448,10 @@ static void adopt_end(struct reconcile *r, const char *why)
 
 /*
  * shared mode: the question for an unfinished remove: do the sides it is
- * to remove still hold this binding's records (name: our DHCID and the
- * address; reverse name: a PTR to the name and our DHCID)? false: a side's
- * domain is no longer configured (the remove is sent as it is).
+ * to remove still hold our DHCID (a forward remove is two UPDATEs, the
+ * address, then the DHCID once no address is left: a DHCID alone is a
+ * remove half done)? false: a side's domain is no longer configured (the
+ * remove is sent as it is).
  */
 static bool remove_item(struct reconcile *r, const struct owner_rec *o, struct adopt_item *it)
 {
@@ -1536,7 +1537,7 @@ static void remove_answered(struct reconcile *r, const struct adopt_item *it, st
 	uint8_t fwd = o->fwd, rev = o->rev;
 
 	if (!it->failed) {
-		remove_left(&o->fwd, &o->rev, it->fwd_ok, it->rev_ok);
+		remove_left(&o->fwd, &o->rev, it->fwd_dhcid, it->rev_dhcid);
 		if ((o->fwd != fwd || o->rev != rev) && !store_put(r, o)) {
 			r->st.removes_found_applied++;
 			pr_debug("reconcile: unfinished remove of '%s': %s already applied",
