@@ -625,6 +625,7 @@ static void walk_shared(const struct walk *w, const struct pgowner_stats *p)
 	w_uint(w, "acquired", p->acquired, &M_TAKEN, NULL);
 	w_uint(w, "released", p->released, NULL, NULL);
 	w_uint(w, "sessions", p->sessions, NULL, NULL);
+	w_uint(w, "connecting", p->connecting, NULL, NULL);
 	w_uint(w, "session-failures", p->session_failures, NULL, NULL);
 	w_uint(w, "sessions-lost", p->sessions_lost, NULL, NULL);
 	w_uint(w, "loaded", p->loaded, NULL, NULL);

@@ -11,6 +11,10 @@
 # back as a follower; then every lease expires and Kea deletes it, and the
 # leader is killed in the middle of the removals: the follower takes every
 # shard, the zones end empty, every name removed once, nothing sent twice.
+# Last, the database hangs (its postmaster stopped: new sessions wait for
+# ever, sessions already open go on) and node 1's lock session is cut: it
+# gives up its shards, and while its new session waits on the server its
+# loop goes on (--stats answers); once the server is back it leads again.
 # leasesnoop runs on the host side with no interfaces (wire events are
 # covered by 61); BIND on 127.0.0.1 at a free port; the database is a
 # socket file. Parallel-safe: own namespaces (KEA_LAB_PREFIX), ports, dirs.
@@ -32,6 +36,7 @@ cleanup() {
 	for _p in $PID0 $PID1; do kill -9 "$_p" 2>/dev/null; done
 	for _p in $BG; do kill "$_p" 2>/dev/null; done
 	[ -f "$DIR/dns/daemon.pid" ] && kill -CONT "$(cat "$DIR/dns/daemon.pid")" 2>/dev/null
+	[ -f "$DIR/pg/data/postmaster.pid" ] && kill -CONT "$(head -1 "$DIR/pg/data/postmaster.pid")" 2>/dev/null
 	lab_bind_stop "$DIR/dns" 2>/dev/null
 	kea_lab_down
 	lab_pg_stop "$DIR" 2>/dev/null
@@ -39,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-tap_plan 17
+tap_plan 20
 
 PORT=$(lab_dns_free_port)
 SECRET=$(lab_dns_secret 32)
@@ -78,7 +83,7 @@ else tap_fail "two kea-dhcp4 up on one PostgreSQL" "$(tail -5 "$DIR"/kea*/kea-dh
 for _n in 0 1; do
 	mkdir -p "$DIR/n$_n"
 	ls_conf -d "$DIR/n$_n" -p "$PORT" -s "$SECRET" -f "$FZ" -r "$RZ4" \
-		-x "\"lease-database\": $KEA_LAB_LEASE_DB" \
+		-x "\"lease-database\": $(printf '%s' "$KEA_LAB_LEASE_DB" | jq -c '. + { "connect-timeout": 60 }')" \
 		-x '"lease-database-feed": { "poll-interval": 0.1 }' \
 		-x "\"lease-database-shared\": { \"enabled\": true, \"shards\": 8, \"node-index\": $_n, \"node-count\": 2, \"takeover-delay\": 2 }" \
 		-x '"batching": { "backoff-max-ms": 1000, "timeout-ms": 8000, "timeout-max-ms": 8000 }' |
@@ -181,4 +186,24 @@ WAIT_STEP=0.5 wait_for 90 empty
 tap_is "every lease expired: the zones hold no dynamic record" "$(have)$(have_ptr)" ""
 tap_is "every name removed once, nothing sent twice" "$(removed_twice)$(twice)" ""
 tap_is "the shared store is empty" "$(lab_pg_sql "$DIR" "SELECT count(*) FROM leasesnoop.owner")" 0
+
+# the database hangs: the postmaster stopped (a new session waits for ever;
+# the feed's session, its own process, goes on); node 1's lock session is cut
+_pm=$(head -1 "$DIR/pg/data/postmaster.pid")
+_lock=$(lab_pg_sql "$DIR" "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $((0x4c534e50))")
+kill -STOP "$_pm"
+kill -TERM "$_lock"
+connecting() { [ "$(ls_daemon_stats "$DIR/n1" 2>/dev/null | jq '."lease-database-shared".connecting')" = 1 ]; }
+if WAIT_STEP=0.2 wait_for 30 held_is 1 0 && WAIT_STEP=0.2 wait_for 30 connecting; then
+	tap_pass "lock session cut: node 1 gave up its shards and opens a new one"
+else tap_fail "node 1 gives up its shards and reconnects" "held: $(held 1)" "$(tail -5 "$DIR/n1/ls.err")"; fi
+# its new session waits on the stopped server (connect-timeout 60 s): the loop goes on meanwhile
+_st=$(timeout 5 "$LS_BIN" --stats --json --control-socket "$DIR/n1/ctl.sock" 2>&1)
+if [ "$(printf '%s' "$_st" | jq '."lease-database-shared".connecting')" = 1 ]; then
+	tap_pass "while the session waits on the hung database, --stats answers at once"
+else tap_fail "--stats answers while the session waits" "$_st"; fi
+kill -CONT "$_pm"
+if WAIT_STEP=0.2 wait_for 60 held_is 1 8; then
+	tap_pass "database back: node 1 leads the 8 shards again"
+else tap_fail "node 1 leads again once the database is back" "held: $(held 1)" "$(tail -5 "$DIR/n1/ls.err")"; fi
 tap_done

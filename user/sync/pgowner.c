@@ -41,6 +41,8 @@ struct pgowner {
 	const struct sqlfeed_backend *b;
 	struct owner *owner;
 	struct sqlconn *conn;
+	struct sqlconn *opening;	/* a session being set up, step by step (never blocks the loop) */
+	uint64_t opening_deadline;
 	unsigned int nshards;
 	uint64_t up_since, retry_at, next_try;
 	uint32_t backoff;
@@ -261,23 +263,49 @@ static int exec(struct pgowner *p, const char *sql, struct sqlrows *r, const cha
 	return 0;
 }
 
-static int connect_session(struct pgowner *p)
+static int connect_failed(struct pgowner *p, const char *why)
 {
 	static struct log_rl rl;
-	char m[MSG], w[200];
+	char w[200];
 
-	if (now_ms() < p->retry_at)
-		return -EAGAIN;
-	if (p->b->start(&p->conn, p->c, true, m, sizeof(m))) {
-		p->conn = NULL;
-		p->st.session_failures++;
-		log_rl_printf(&rl, LOG_LVL_ERR,
-			      "pgowner: cannot open the lock session with %s (%s); retrying with backoff",
-			      where(p, w, sizeof(w)), m);
-		p->backoff = leasedb_next_backoff(p->backoff);
-		p->retry_at = now_ms() + p->backoff;
-		return -EIO;
+	p->b->close(p->opening);
+	p->opening = NULL;
+	p->st.session_failures++;
+	log_rl_printf(&rl, LOG_LVL_ERR,
+		      "pgowner: cannot open the lock session with %s (%s); retrying with backoff",
+		      where(p, w, sizeof(w)), why);
+	p->backoff = leasedb_next_backoff(p->backoff);
+	p->retry_at = now_ms() + p->backoff;
+	return -EIO;
+}
+
+/*
+ * Open the lock session a step at a time (each tick advances it without
+ * waiting: a database that does not answer never holds the event loop);
+ * -EAGAIN while it is being set up, 0 once it is up.
+ */
+static int connect_session(struct pgowner *p)
+{
+	char m[MSG], w[200];
+	int r;
+
+	if (!p->opening) {
+		if (now_ms() < p->retry_at)
+			return -EAGAIN;
+		if (p->b->start(&p->opening, p->c, false, m, sizeof(m))) {
+			p->opening = NULL;
+			return connect_failed(p, m);
+		}
+		p->opening_deadline = now_ms() + 1000ull * (p->c->connect_timeout_s ?
+							    p->c->connect_timeout_s : 5);
 	}
+	r = p->b->step(p->opening, m, sizeof(m));
+	if (r < 0)
+		return connect_failed(p, m);
+	if (!r)
+		return now_ms() > p->opening_deadline ? connect_failed(p, "timeout") : -EAGAIN;
+	p->conn = p->opening;
+	p->opening = NULL;
 	p->st.sessions++;
 	p->backoff = 0;
 	p->up_since = now_ms();
@@ -631,6 +659,8 @@ void pgowner_close(struct pgowner *p)
 		return;
 	if (p->conn)
 		p->b->close(p->conn);
+	if (p->opening)
+		p->b->close(p->opening);
 	cache_clear(p);
 	free(p->pend);
 	free(p);
@@ -644,4 +674,5 @@ void pgowner_get_stats(const struct pgowner *p, struct pgowner_stats *st)
 	for (unsigned int s = 0; s < p->nshards; s++)
 		st->held += p->held[s] && p->conn;
 	st->records = p->n;
+	st->connecting = p->opening != NULL;
 }

@@ -32,6 +32,7 @@ struct pgowner_stats {
 	uint64_t acquired;		/* shards taken (at start and over from another instance) */
 	uint64_t released;		/* shards given up (the lock session was lost) */
 	uint64_t sessions;		/* lock sessions established */
+	uint64_t connecting;		/* 1 while a lock session is being set up */
 	uint64_t session_failures;	/* tries that failed */
 	uint64_t sessions_lost;		/* lock sessions lost mid-run */
 	uint64_t loaded;		/* bindings read when taking shards */
@@ -54,10 +55,11 @@ int pgowner_open(struct pgowner **out, const struct leasedb_conf *db, struct own
 void pgowner_close(struct pgowner *p);
 
 /*
- * pgowner_tick() - connect (with backoff) when needed, check the session,
- * try the shards the takeover plan says to try, and load the bindings of
- * those taken. Blocking, bounded by connect-timeout and the statement
- * timeout. Returns the number of shards taken now (the caller runs a full
+ * pgowner_tick() - connect (with backoff) when needed, a step per call
+ * (never waiting for the server: a session that takes connect-timeout to
+ * fail does not hold the caller), check the session, try the shards the
+ * takeover plan says to try, and load the bindings of those taken. The
+ * statements block, bounded by the statement timeout. Returns the number of shards taken now (the caller runs a full
  * reconciliation: their leases and bindings are now this instance's), or 0.
  */
 int pgowner_tick(struct pgowner *p);
