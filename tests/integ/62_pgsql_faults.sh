@@ -36,10 +36,16 @@ stat_is() { [ "$(stat "$1")" = "$2" ]; }
 have_is_want() { [ "$(dc_have)" = "$(dc_want)" ] && [ -n "$(dc_want)" ]; }
 lines() { grep -c "$1" "$DC_DIR/ls.err"; }
 
-ls2_down() { [ -n "${LS2_PID:-}" ] && kill -9 "$LS2_PID" 2>/dev/null; }
+# the cluster's processes: the postmaster and its children
+pg_procs() { _pm=$(head -1 "$DC_DIR/pg/data/postmaster.pid" 2>/dev/null) && echo "$_pm $(pgrep -P "$_pm" | tr '\n' ' ')"; }
+ls2_down() {
+	[ -n "${LS2_PID:-}" ] && kill -9 "$LS2_PID" 2>/dev/null
+	[ -n "${PG_HUNG:-}" ] && kill -CONT $PG_HUNG 2>/dev/null
+	return 0
+}
 DC_DB_DOWN=ls2_down
 dc_db_lab pgfault lab_pg_stop
-tap_plan 17
+tap_plan 19
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)
 
@@ -166,6 +172,23 @@ if _seen3 && [ "$(stat3 notifies)" -ge 1 ] && [ $((_t1 - _t0)) -lt 60 ]; then
 else tap_fail "poll-interval 60 s: a committed lease reaches the feed by NOTIFY" \
 	"rows $_rows -> $(stat3 change-rows), notifies $(stat3 notifies), $((_t1 - _t0)) s" "$(tail -3 "$DC_DIR/three/err")"; fi
 kill -TERM "$LS2_PID"; wait "$LS2_PID"; LS2_PID=
+
+# 9. the database hangs: every process of the cluster stopped, its socket open
+# but nothing answers (no keepalive or TCP timeout ends such a session): the
+# feed gives its session up after its own bound, counted and logged, and
+# the daemon is not held for ever; once the server runs again it catches up
+_d0=$(stat disconnects)
+PG_HUNG=$(pg_procs)
+kill -STOP $PG_HUNG
+_lost() { [ "$(stat disconnects)" -gt "$_d0" ] 2>/dev/null; }
+WAIT_STEP=0.5 wait_for 60 _lost
+if _lost && grep -q "no answer from the server within 15 s" "$DC_DIR/ls.err"; then
+	tap_pass "database hung: the feed gives the session up after 15 s without an answer, counted and logged"
+else tap_fail "database hung: the session given up" "disconnects $_d0 -> $(stat disconnects)" "$(tail -3 "$DC_DIR/ls.err")"; fi
+kill -CONT $PG_HUNG; PG_HUNG=
+ins4 9 a9
+WAIT_STEP=0.2 wait_for 60 have_is_want
+tap_is "database running again: reconnected, DNS equals the database" "$(dc_have)" "$(dc_want)"
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 tap_is "SIGTERM: clean exit" "$_rc" 0

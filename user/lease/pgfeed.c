@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "user/common/log.h"
 #include "user/lease/pgfeed.h"
@@ -29,6 +30,13 @@
 	"coalesce(hostname, ''), coalesce(state, 0), encode(hwaddr, 'hex'), " \
 	"coalesce(hwtype, 0), coalesce(hwaddr_source, 0), coalesce(user_context, '')"
 #define STMT_TIMEOUT_MS "10000"
+/*
+ * The client's own bound on one statement: the server's statement timeout
+ * and then some. A server that does not answer at all (stopped, hung: its
+ * kernel still acknowledges, so neither keepalives nor tcp_user_timeout
+ * end the session) would otherwise hold the caller for ever.
+ */
+#define CLIENT_TIMEOUT_MS 15000
 
 /* ---- the schema (version LEASEDB_SCHEMA_VERSION.LEASEDB_SCHEMA_MINOR) ---- */
 
@@ -198,13 +206,79 @@ static int pg_fd(const struct sqlconn *s)
 	return PQsocket(s->pg);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool failed(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	return st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK;
+}
+
+/*
+ * PQexec() with a deadline: the statement's result (the first error, else
+ * the last result, as PQexec() returns), or NULL with *@late set when the
+ * server has not answered within CLIENT_TIMEOUT_MS.
+ */
+static PGresult *exec_bounded(PGconn *pg, const char *sql, bool *late)
+{
+	uint64_t deadline = mono_ms() + CLIENT_TIMEOUT_MS;
+	PGresult *keep = NULL, *res;
+
+	*late = false;
+	if (!PQsendQuery(pg, sql))
+		return NULL;
+	for (;;) {
+		struct pollfd p = { .fd = PQsocket(pg), .events = POLLIN };
+		uint64_t now;
+
+		while (!PQisBusy(pg)) {
+			res = PQgetResult(pg);
+			if (!res)
+				return keep;
+			if (!keep || !failed(keep)) {	/* the first error stays */
+				PQclear(keep);
+				keep = res;
+			} else {
+				PQclear(res);
+			}
+		}
+		now = mono_ms();
+		if (now >= deadline) {
+			*late = true;
+			PQclear(keep);
+			return NULL;
+		}
+		if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR) {
+			PQclear(keep);
+			return NULL;
+		}
+		if (!PQconsumeInput(pg)) {
+			PQclear(keep);
+			return NULL;
+		}
+	}
+}
+
 static int pg_exec(struct sqlconn *s, const char *sql, struct sqlrows *out, char *msg, size_t len)
 {
-	PGresult *res = PQexec(s->pg, sql);
+	bool late;
+	PGresult *res = exec_bounded(s->pg, sql, &late);
 	ExecStatusType st = PQresultStatus(res);
 	int n, nc;
 
 	memset(out, 0, sizeof(*out));
+	if (late) {
+		snprintf(msg, len, "no answer from the server within %d s (stopped or hung?)",
+			 CLIENT_TIMEOUT_MS / 1000);
+		return SQLFEED_ELOST;	/* the session is unusable: a new one is opened */
+	}
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		int err = -EIO;
