@@ -100,6 +100,17 @@ COST_SECS=${E2E_COST_SECONDS:-6}
 COST_ROUNDS=${E2E_COST_ROUNDS:-3}
 PROBE=$LS_OUTPUT/tools/e2eprobe
 DRIVE=$LS_OUTPUT/tools/dnsdrive
+# --- lease backend hooks (issue 14): Kea's memfile here; tools/bench/e2e_pgsql.sh
+# defines them for PostgreSQL, then sources this script
+E2E_BENCH=${E2E_BENCH:-e2e}	# the "bench" prefix of the figures
+command -v e2e_db_up >/dev/null 2>&1 || e2e_db_up() { :; }		# once the namespaces are up
+command -v e2e_db_down >/dev/null 2>&1 || e2e_db_down() { :; }		# at exit
+command -v e2e_db_fresh >/dev/null 2>&1 || e2e_db_fresh() { :; }	# no leases: before each Kea or burst
+command -v e2e_ls_conf >/dev/null 2>&1 || e2e_ls_conf() { cat; }	# ls_conf's output -> leasesnoop's
+command -v e2e_ls_ready >/dev/null 2>&1 || e2e_ls_ready() { :; }	# DIR: leasesnoop started, has its leases
+command -v e2e_burst_write >/dev/null 2>&1 ||	# DIR: the burst, at once, where leasesnoop reads leases
+	e2e_burst_write() { cat "$1/burst.csv" >> "$1/kea-leases4.csv"; }
+# --- end of the lease backend hooks
 
 [ $((RATE * SECS)) -le 70000 ] || { echo "bench e2e: E2E_RATE x E2E_SECONDS > 70000 exhausts the pool" >&2; exit 1; }
 [ $((COST_RATE * COST_SECS)) -le 70000 ] || { echo "bench e2e: E2E_COST_RATE x E2E_COST_SECONDS > 70000 exhausts the pool" >&2; exit 1; }
@@ -131,6 +142,7 @@ cleanup() {
 	for p in $BG; do kill -9 "$p" 2>/dev/null; done
 	[ -n "$DNSDIR" ] && lab_bind_stop "$DNSDIR"
 	kea_lab_down
+	e2e_db_down
 	if [ -n "${LS_KEEP:-}" ]; then echo "bench e2e: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -204,11 +216,11 @@ d2_start() { # DIR - kea-dhcp-ddns in the server netns; UPD_PID
 ls_start() { # DIR IFACE|"" LEASEFILE - leasesnoop -c in the server netns; UPD_PID
 	# in D2's place: Kea's DDNS on, leasesnoop listening for its NCRs where D2 did
 	ls_conf -d "$1" -p "$DPORT" -s "$SECRET" ${2:+-i "$2"} -4 "$3" -f "$FZ" -r "$RZ" \
-		-N "$KEA_LAB_D2_PORT" -x '"log-level": "warn"' > "$1/ls.conf"
+		-N "$KEA_LAB_D2_PORT" -x '"log-level": "warn"' | e2e_ls_conf > "$1/ls.conf"
 	ip netns exec "$KEA_LAB_SRV_NS" "$LS_BIN" -c "$1/ls.conf" > "$1/ls.out" 2> "$1/ls.err" &
 	UPD_PID=$!; BG="$BG $UPD_PID"
 	for _i in $(seq 1 100); do
-		[ -S "$1/ctl.sock" ] && return 0
+		[ -S "$1/ctl.sock" ] && { e2e_ls_ready "$1" || die "leasesnoop did not load its leases"; return 0; }
 		kill -0 "$UPD_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -221,6 +233,7 @@ ls_start() { # DIR IFACE|"" LEASEFILE - leasesnoop -c in the server netns; UPD_P
 load() {
 	_d=$2
 	mkdir -p "$_d"
+	e2e_db_fresh
 	kea_lab_kea4_up "$_d" || die "kea-dhcp4 did not start"
 	if [ "$1" = ls ]; then ls_start "$_d" "$KEA_LAB_SRV_IF" "$_d/kea-leases4.csv"
 	else d2_start "$_d"; fi
@@ -257,10 +270,10 @@ burst() {
 	_d=$2
 	mkdir -p "$_d"
 	if [ "$1" = ls ]; then
+		e2e_db_fresh
 		echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context" \
 			> "$_d/kea-leases4.csv"
 		ls_start "$_d" "" "$_d/kea-leases4.csv"
-		_t0=$(date +%s.%N)
 		awk -v n="$BURST" -v now="$(date +%s)" 'BEGIN {
 			for (i = 1; i <= n; i++) {
 				a = i + 256
@@ -268,7 +281,8 @@ burst() {
 					int(a / 256), a % 256, int(i / 65536), int(i / 256) % 256, i % 256, now + 3600, i
 			}
 		}' > "$_d/burst.csv"
-		cat "$_d/burst.csv" >> "$_d/kea-leases4.csv"	# one append: the whole burst at once
+		e2e_burst_write "$_d"	# memfile: one append, the whole burst at once
+		_t0=$(date +%s.%N)	# from when the whole burst is written
 	else
 		d2_start "$_d"
 		_t0=$(date +%s.%N)
@@ -294,6 +308,7 @@ cost() {
 	mkdir -p "$_d"
 	_ddns=$KEA_LAB_DDNS
 	[ "$1" = off ] && KEA_LAB_DDNS=0
+	e2e_db_fresh
 	kea_lab_kea4_up "$_d" || die "kea-dhcp4 did not start"
 	KEA_LAB_DDNS=$_ddns
 	UPD_PID=
@@ -330,6 +345,7 @@ fig() {
 }
 
 kea_lab_net_up || die "cannot create the namespaces"
+e2e_db_up
 T0=$(date +%s) LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$WORK/table"
 : > "$WORK/notes"
@@ -370,14 +386,14 @@ if [ "$COST_ROUNDS" -gt 0 ]; then
 		 "ddns_on_ncr_sink $_on $_off kea-ddns-off" "with_leasesnoop_vs_sink $_ls $_on kea-ddns-on-ncr-sink"; do
 		set -- $f
 		_r=$(div "$2" "$3" %.3f)
-		echo "{\"bench\":\"e2e-kea-cost\",\"figure\":\"kea_leases_per_s_$1\",\"value\":$2,\"unit\":\"1/s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
+		echo "{\"bench\":\"$E2E_BENCH-kea-cost\",\"figure\":\"kea_leases_per_s_$1\",\"value\":$2,\"unit\":\"1/s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
 		printf '%-6s %-24s %10s %10s %8s  %s\n' cost "kea_leases_per_s_$1" "$2" "$3" "${_r}x" "1/s (anchor: $4)" >> "$WORK/table"
 	done
 	for f in "with_leasesnoop $_kls $_koff kea-ddns-off" "with_d2 $_kd2 $_koff kea-ddns-off" \
 		 "ddns_on_ncr_sink $_kon $_koff kea-ddns-off" "with_leasesnoop_vs_sink $_kls $_kon kea-ddns-on-ncr-sink"; do
 		set -- $f
 		_r=$(div "$3" "$2" %.3f)
-		echo "{\"bench\":\"e2e-kea-cost\",\"figure\":\"kea_cpu_s_per_1000_leases_$1\",\"value\":$2,\"unit\":\"s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
+		echo "{\"bench\":\"$E2E_BENCH-kea-cost\",\"figure\":\"kea_cpu_s_per_1000_leases_$1\",\"value\":$2,\"unit\":\"s\",\"anchor\":\"$4\",\"anchor_value\":$3,\"ratio\":$_r}"
 		printf '%-6s %-24s %10s %10s %8s  %s\n' cost "kea_cpu_s_per_1000_leases_$1" "$2" "$3" "${_r}x" "s (anchor: $4)" >> "$WORK/table"
 	done
 	# per phase: leases/s, then CPU s of updater / DNS server / Kea during the load
@@ -409,7 +425,7 @@ for kind in $SERVERS; do
 	D_q=${13}
 	# shellcheck disable=SC2046
 	set -- $(cat "$WORK/$kind-ls-burst/fig") $(cat "$WORK/$kind-d2-burst/fig")
-	b="e2e-$kind"
+	b="$E2E_BENCH-$kind"
 	fig "$b" leases_offered_per_s 1/s "$L_off" "$D_off" higher
 	fig "$b" leases_granted_per_s 1/s "$L_gr" "$D_gr" higher
 	fig "$b" changes_per_s 1/s "$L_cps" "$D_cps" higher
