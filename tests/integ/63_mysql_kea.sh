@@ -28,8 +28,11 @@ dc_want() {
 	      AND lease_type = 0" | grep -v '^h-10-64-1-[0-4]\.' | sort
 }
 
+HOLE=
+hole_down() { [ -n "$HOLE" ] && kill $HOLE 2>/dev/null; return 0; }
+DC_DB_DOWN=hole_down
 dc_db_lab mysql lab_my_stop
-tap_plan 16
+tap_plan 17
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)
 
@@ -80,6 +83,27 @@ _back() { dc_have | grep -q '^back\.dyn\.example\. 10\.64\.9\.9$'; }
 WAIT_STEP=0.2 wait_for 40 _back
 if _back && _db_is connected true; then tap_pass "MariaDB back: reconnected, a lease written since reaches DNS"
 else tap_fail "MariaDB back: reconnected, a lease written since reaches DNS" "$(_db connected)" "$(dc_have)"; fi
+
+# a server that takes the connection and never answers (tests/lib/blackhole.pl):
+# a second instance sets its session up a step at a time, so it answers
+# --stats while the connect waits (connect-timeout 60 s), and says so
+_hp=$(lab_dns_free_port)
+mkdir -p "$DC_DIR/hole"
+perl "$LS_TOP/tests/lib/blackhole.pl" 127.0.0.1 "$_hp" > "$DC_DIR/hole/out" 2>&1 &
+HOLE=$!
+WAIT_STEP=0.1 wait_for 5 grep -q listening "$DC_DIR/hole/out"
+ls_conf -d "$DC_DIR/hole" -p "$DC_PORT" -s "$DC_SECRET" -f "$FZ" -r "$RZ4" \
+	-x "\"lease-database\": { \"type\": \"mysql\", \"name\": \"kea\", \"host\": \"127.0.0.1\", \"port\": $_hp, \"user\": \"kea\", \"password\": \"kea\", \"connect-timeout\": 60 }" |
+	sed '/"lease-files"/d' > "$DC_DIR/hole/ls.conf"
+"$LS_BIN" -c "$DC_DIR/hole/ls.conf" --dry-run > "$DC_DIR/hole/log" 2>&1 &
+HOLE="$HOLE $!"
+_accepted() { [ "$(ss -Htn state established "( sport = :$_hp )" | wc -l)" -ge 1 ]; }
+WAIT_STEP=0.1 wait_for 10 _accepted && WAIT_STEP=0.1 wait_for 10 test -S "$DC_DIR/hole/ctl.sock"
+_st=$(timeout 5 "$LS_BIN" --stats --json --control-socket "$DC_DIR/hole/ctl.sock" 2>&1)
+if _accepted && [ "$(printf '%s' "$_st" | jq '."lease-database".connected')" = false ]; then
+	tap_pass "a server that never answers: the session waits a step at a time, --stats answers meanwhile"
+else tap_fail "--stats answers while the session waits on a silent server" "$_st" "$(tail -3 "$DC_DIR/hole/log")"; fi
+hole_down; HOLE=
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 tap_is "SIGTERM: clean exit" "$_rc" 0

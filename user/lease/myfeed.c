@@ -8,9 +8,12 @@
 #include <mysql.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "user/common/log.h"
 #include "user/lease/myfeed.h"
@@ -85,7 +88,25 @@ static const char *const ddl[] = {
 
 struct sqlconn {
 	MYSQL *my;
+	int wait;		/* non-zero: being set up, waiting for these MYSQL_WAIT_* */
+	uint64_t wait_until;	/* its MYSQL_WAIT_TIMEOUT, monotonic ms */
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* a non-blocking call returned @status: remember what it waits for */
+static void waiting(struct sqlconn *s, int status)
+{
+	s->wait = status;
+	s->wait_until = status & MYSQL_WAIT_TIMEOUT ?
+			mono_ms() + mysql_get_timeout_value_ms(s->my) : 0;
+}
 
 static int my_start(struct sqlconn **out, const struct leasedb_conf *c, bool blocking, char *msg,
 		    size_t len)
@@ -95,7 +116,6 @@ static int my_start(struct sqlconn **out, const struct leasedb_conf *c, bool blo
 	my_bool no = 0;
 	struct sqlconn *s;
 
-	(void)blocking;	/* always: a unix socket or a LAN host answers within connect-timeout */
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->my = mysql_init(NULL))) {
@@ -111,22 +131,61 @@ static int my_start(struct sqlconn **out, const struct leasedb_conf *c, bool blo
 		sock = host;
 		host = "localhost";
 	}
-	if (!mysql_real_connect(s->my, host, c->user, c->password, c->name, c->port, sock, 0)) {
-		snprintf(msg, len, "%s", mysql_error(s->my));
-		mysql_close(s->my);
-		free(s);
-		return -EIO;
+	if (blocking) {
+		if (!mysql_real_connect(s->my, host, c->user, c->password, c->name, c->port, sock,
+					0))
+			goto fail;
+	} else {
+		/*
+		 * libmariadb's non-blocking connect: my_step() advances it when its
+		 * socket is ready, so a server that does not answer never holds the
+		 * loop (the feed gives up after connect-timeout)
+		 */
+		MYSQL *ret = NULL;
+		int st;
+
+		mysql_options(s->my, MYSQL_OPT_NONBLOCK, 0);
+		st = mysql_real_connect_start(&ret, s->my, host, c->user, c->password, c->name,
+					      c->port, sock, 0);
+		if (!st && !ret)
+			goto fail;
+		waiting(s, st);
 	}
 	*out = s;
 	return 0;
+fail:
+	snprintf(msg, len, "%s", mysql_error(s->my));
+	mysql_close(s->my);
+	free(s);
+	return -EIO;
 }
 
 static int my_step(struct sqlconn *s, char *msg, size_t len)
 {
-	(void)s;
-	(void)msg;
-	(void)len;
-	return 1;	/* connected in my_start() */
+	for (int i = 0; i < 32 && s->wait; i++) {
+		struct pollfd p = { .fd = (int)mysql_get_socket(s->my) };
+		MYSQL *ret = NULL;
+		int ev = 0;
+
+		p.events = (short)((s->wait & MYSQL_WAIT_READ ? POLLIN : 0) |
+				   (s->wait & MYSQL_WAIT_WRITE ? POLLOUT : 0) |
+				   (s->wait & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+		if (p.fd >= 0 && poll(&p, 1, 0) > 0)
+			ev = (p.revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
+			     (p.revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) |
+			     (p.revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
+		if (!ev && s->wait_until && mono_ms() >= s->wait_until)
+			ev = MYSQL_WAIT_TIMEOUT;
+		if (!ev)
+			return 0;	/* the next tick brings us back */
+		s->wait = mysql_real_connect_cont(&ret, s->my, ev);
+		if (!s->wait && !ret) {
+			snprintf(msg, len, "%s", mysql_error(s->my));
+			return -EIO;
+		}
+		waiting(s, s->wait);
+	}
+	return s->wait ? 0 : 1;
 }
 
 static int my_fd(const struct sqlconn *s)
