@@ -81,7 +81,8 @@
 # per load phase, E2E_BURST [20000], E2E_SERVERS ["bind knot"],
 # E2E_PROBE_EVERY [40], E2E_QUIET [3] s, E2E_COST_RATE [8000] DORA/s,
 # E2E_COST_SECONDS [6], E2E_COST_ROUNDS [3] (0: no cost phase). LS_KEEP=1
-# keeps the work directory.
+# keeps the work directory. E2E_ONLY_LS=1: only phase 1 per server, its
+# figures in the notes (for comparing two builds: LS_BIN=…).
 # perfdhcp draws clients at random from 4 x E2E_RATE x E2E_SECONDS MACs, so
 # ~88 % of ACKs are new leases; E2E_RATE x E2E_SECONDS beyond ~70,000 would
 # exhaust the /16 pool (Kea stops offering), and the bench refuses it.
@@ -98,6 +99,8 @@ QUIET=${E2E_QUIET:-3}
 COST_RATE=${E2E_COST_RATE:-8000}
 COST_SECS=${E2E_COST_SECONDS:-6}
 COST_ROUNDS=${E2E_COST_ROUNDS:-3}
+LOADS="ls d2"
+[ -n "${E2E_ONLY_LS:-}" ] && LOADS=ls
 PROBE=$LS_OUTPUT/tools/e2eprobe
 DRIVE=$LS_OUTPUT/tools/dnsdrive
 
@@ -415,12 +418,19 @@ if [ "$COST_ROUNDS" -gt 0 ]; then
 		"A records when the load ended with leasesnoop $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f2 "$WORK/cost-ls-$r/fig"; done | tr '\n' ' ')with D2 $(cut -d' ' -f2 "$WORK/cost-d2/fig")" >> "$WORK/notes"
 fi
 for kind in $SERVERS; do
-	for who in ls d2; do
+	for who in $LOADS; do
 		echo "bench e2e: $kind, $who: $RATE DORA/s for $SECS s" >&2
 		dns_fresh "$kind" "$WORK/$kind-$who-load/dns"
 		load "$who" "$WORK/$kind-$who-load"
 		dns_stop
 	done
+	if [ -n "${E2E_ONLY_LS:-}" ]; then
+		# shellcheck disable=SC2046
+		set -- $(cat "$WORK/$kind-ls-load/fig")
+		echo "$kind, leasesnoop only: granted $2/s, changes $3/s, reached $4 %, latency p50 $5 ms, p99 $6 ms;" \
+			"$(cat "$WORK/$kind-ls-load/detail")" >> "$WORK/notes"
+		continue
+	fi
 	for who in ls d2; do
 		echo "bench e2e: $kind, $who: burst of $BURST" >&2
 		dns_fresh "$kind" "$WORK/$kind-$who-burst/dns"

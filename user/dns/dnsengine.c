@@ -71,6 +71,7 @@ struct zq {
 	struct pace *pace;			/* per server, same index as peers */
 	unsigned int *silent;			/* per server: timeouts in a row */
 	struct batch *ready, *ready_tail;	/* built, waiting for an in-flight slot */
+	size_t fill;				/* changes the last message the size limit cut held; 0: none */
 	struct gss_peer **gp;			/* per server: its GSS-TSIG contexts, or NULL */
 };
 
@@ -1269,6 +1270,7 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 	size_t scanned = 0, budget = e->o.max_msg_bytes - TSIG_ROOM;
 	struct unit **prev, *u, *last_kept = NULL;
 	struct batch *b;
+	bool full_bytes = false;
 
 	int s;
 
@@ -1290,6 +1292,14 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		return true;
 	}
 	if (!q->head)
+		return false;
+	/*
+	 * not a full message's worth and UPDATEs of this zone already at a
+	 * server that queues them: wait for a reply (pace_hold()); a reply,
+	 * a timeout or more changes bring the next pump
+	 */
+	if (s >= 0 && pace_hold(&q->pace[s], q->inflight,
+				q->len >= (q->fill && q->fill < cap ? q->fill : cap)))
 		return false;
 	/* every server waits for its GSS-TSIG context (or is held): the changes wait, unsent */
 	if (e->gss && zq_gss_waiting(q, dnsio_now_ms()))
@@ -1316,8 +1326,10 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		}
 		if (!busy_has(e, u->owner)) {
 			sz = unit_size(u, est);
-			if (sz.all > budget)
+			if (sz.all > budget) {
+				full_bytes = true;
 				break;
+			}
 			est = sz;
 			*prev = next;
 			q->len--;
@@ -1341,6 +1353,8 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		batch_free(b);
 		return false;
 	}
+	/* a full message by size holds fewer than cap changes: what pace_hold() counts as full */
+	q->fill = full_bytes ? b->n : 0;
 	q->inflight++;
 	batch_send(e, b);
 	return true;
