@@ -44,6 +44,7 @@ int stats_collect(struct stats_snapshot *s, const struct stats_sources *src)
 	if (src->eng) {
 		s->engine = true;
 		dnsengine_get_stats(src->eng, &s->dns);
+		dnsengine_stage_stats(src->eng, &s->stages);
 		for (n = 0; !dnsengine_server_stats(src->eng, n, &ss); n++)
 			;
 		if (n) {
@@ -142,6 +143,7 @@ static const char *const L_RESULT[] = { "result", NULL };
 static const char *const L_REASON[] = { "reason", NULL };
 static const char *const L_FAMILY[] = { "family", NULL };
 static const char *const L_BUILD[] = { "version", "compiler", NULL };
+static const char *const L_STAGE[] = { "stage", NULL };
 
 /*
  * One row a family: LS_COUNTER/LS_GAUGE/LS_HISTOGRAM(name after
@@ -160,6 +162,10 @@ static const struct stats_metric
 		"DNS record changes with a final outcome, by zone."),
 	M_LATENCY = LS_HISTOGRAM("dns_update_latency_seconds", L_SZ,
 		"Time from sending an UPDATE to its verified reply, by the server that answered and the zone."),
+	M_STAGE = LS_HISTOGRAM("dns_change_stage_seconds", L_STAGE,
+		"Where DNS changes' time goes, by stage: trigger (address marked dirty to the engine), queue (to the first UPDATE sent), server (UPDATE sent to its reply, per change carried), change (engine to final outcome)."),
+	M_SLOW = LS_COUNTER("dns_slow_updates_total", NULL,
+		"UPDATEs over TCP waited on past their timeout instead of being resent."),
 	M_SRV_MSG = LS_COUNTER("dns_server_messages_total", L_SZ,
 		"UPDATE messages sent, by server and zone."),
 	M_SRV_FAIL = LS_COUNTER("dns_server_failures_total", L_SZR,
@@ -456,6 +462,30 @@ static void walk_server(const struct walk *w, const struct dnsengine_server_stat
 	w_close(w);
 }
 
+/*
+ * "stages": per stage of a change (user/dns/dnsengine.h, enum
+ * dnsengine_stage) its quantiles in ms, sum and buckets (the servers'
+ * latency-bounds), which /metrics shows as leasesnoop_dns_change_stage_seconds
+ */
+static void walk_stages(const struct walk *w, const struct dnsengine_stage_stats *st)
+{
+	w_open(w, "stages", false);
+	for (int i = 0; i < DNSENGINE_STAGES; i++) {
+		const char *n = dnsengine_stage_name((enum dnsengine_stage)i);
+
+		w_open(w, n, false);
+		w_real(w, "p50-ms", 1000 * dnsengine_hist_quantile(st->lat[i], 0.5));
+		w_real(w, "p90-ms", 1000 * dnsengine_hist_quantile(st->lat[i], 0.9));
+		w_real(w, "p99-ms", 1000 * dnsengine_hist_quantile(st->lat[i], 0.99));
+		w_real(w, "sum-seconds", st->sum[i]);
+		w_val(w, (struct stats_value){ .key = "buckets", .kind = STATS_HIST, .hist = st->lat[i],
+					       .hist_sum = st->sum[i], .metric = &M_STAGE,
+					       .lv = (const char *const[]){ n } });
+		w_close(w);
+	}
+	w_close(w);
+}
+
 /* GSS-TSIG (RFC 3645) contexts: all zero when no server uses GSS-TSIG */
 static void walk_gss(const struct walk *w, const struct dnsengine_stats *es)
 {
@@ -507,13 +537,16 @@ static void walk_dns(const struct walk *w, const struct stats_snapshot *s)
 		w_uint(w, "applied-checks", es->applied_checks, NULL, NULL);
 		w_uint(w, "already-applied", es->already_applied, NULL, NULL);
 		w_uint(w, "unsigned-refusals", es->unsigned_refusals, NULL, NULL);
+		w_uint(w, "slow", es->slow, &M_SLOW, NULL);
 		walk_gss(w, es);
 		w_open(w, "servers", true);
 		for (size_t i = 0; i < s->nservers; i++)
 			walk_server(w, &s->servers[i]);
 		w_close(w);
+		walk_stages(w, &s->stages);
 	} else {
 		w_metric(w, 0, &M_RETRIES, NULL);	/* --dry-run: nothing is sent */
+		w_metric(w, 0, &M_SLOW, NULL);
 		w_metric(w, 0, &M_HOLDS, NULL);
 	}
 	w_uint(w, "adopt-queries", s->adopt.queries, NULL, NULL);

@@ -88,6 +88,7 @@ struct stats_snapshot {
 	size_t nzones;
 	bool engine;				/* dns and servers are set */
 	struct dnsengine_stats dns;
+	struct dnsengine_stage_stats stages;	/* where changes' time goes (engine on) */
 	struct dnsengine_server_stats *servers;
 	size_t nservers;
 	struct adopt_stats adopt;

@@ -21,6 +21,7 @@
 # for rrs_per_s the ratio is the share of the server's ceiling reached),
 # then a short table on stderr (tools/bench/run.sh's convention). Runs the
 # servers as the calling user on loopback; about 5 minutes for N=20000.
+# LS_DNS_KINDS="knot": one server only.
 set -u
 LS_TOP=${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 LS_OUTPUT=${LS_OUTPUT:-$LS_TOP/.output}
@@ -98,7 +99,7 @@ ceiling() {
 
 HZ=$(getconf CLK_TCK)
 TABLE=""
-for kind in bind knot; do
+for kind in ${LS_DNS_KINDS:-bind knot}; do
 	# 1. engine
 	fresh $kind
 	c0=$(cpu_ticks "$SPID")

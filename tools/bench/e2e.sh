@@ -81,7 +81,8 @@
 # per load phase, E2E_BURST [20000], E2E_SERVERS ["bind knot"],
 # E2E_PROBE_EVERY [40], E2E_QUIET [3] s, E2E_COST_RATE [8000] DORA/s,
 # E2E_COST_SECONDS [6], E2E_COST_ROUNDS [3] (0: no cost phase). LS_KEEP=1
-# keeps the work directory.
+# keeps the work directory. E2E_ONLY_LS=1: only phase 1 per server, its
+# figures in the notes (for comparing two builds: LS_BIN=…).
 # perfdhcp draws clients at random from 4 x E2E_RATE x E2E_SECONDS MACs, so
 # ~88 % of ACKs are new leases; E2E_RATE x E2E_SECONDS beyond ~70,000 would
 # exhaust the /16 pool (Kea stops offering), and the bench refuses it.
@@ -98,6 +99,8 @@ QUIET=${E2E_QUIET:-3}
 COST_RATE=${E2E_COST_RATE:-8000}
 COST_SECS=${E2E_COST_SECONDS:-6}
 COST_ROUNDS=${E2E_COST_ROUNDS:-3}
+LOADS="ls d2"
+[ -n "${E2E_ONLY_LS:-}" ] && LOADS=ls
 PROBE=$LS_OUTPUT/tools/e2eprobe
 DRIVE=$LS_OUTPUT/tools/dnsdrive
 # --- lease backend hooks (issue 14): Kea's memfile here; tools/bench/e2e_pgsql.sh
@@ -227,6 +230,29 @@ ls_start() { # DIR IFACE|"" LEASEFILE - leasesnoop -c in the server netns; UPD_P
 	die "leasesnoop -c did not start: $(tail -5 "$1/ls.err")"
 }
 
+# stages STATS_JSON - where leasesnoop's time went (--stats: dns.stages, per
+# stage p50/p99 ms) and each server's pace when the load ended
+stages() {
+	jq -r '"stages p50/p99 ms: " + ([.dns.stages | to_entries[] |
+		"\(.key) \(.value["p50-ms"] | floor)/\(.value["p99-ms"] | floor)"] | join(", ")) +
+		"; slow \(.dns.slow); " + ([.dns.servers[] | "\(.zone) \(.messages) msgs, reply p50/p99 " +
+		"\(.["latency-p50-ms"] | floor)/\(.["latency-p99-ms"] | floor) ms, srtt \(.["srtt-ms"]), " +
+		"batch \(.["batch-size"]), window \(.window), cuts \(.["pace-cuts"])"] | join("; ")) + "; "' "$1" | tr -d '\n'
+}
+# commits DNSDIR - Knot's own view (its log at info): per zone, commits,
+# UPDATE messages merged per commit and the commit time p50/p99/max (s)
+commits() {
+	[ -f "$1/knot.log" ] || return 0
+	awk '/DDNS, processing/ { z = $3; n[z] += $6 }
+	     /DDNS, finished, serial/ { z = $3; c[z]++; t[z, c[z]] = $(NF - 1) }
+	     END { for (z in c) {
+		m = c[z]; for (i = 1; i <= m; i++) v[i] = t[z, i]
+		for (i = 2; i <= m; i++) { x = v[i]; for (k = i - 1; k >= 1 && v[k] > x; k--) v[k + 1] = v[k]; v[k + 1] = x }
+		q = int(m * 0.99) + 1; if (q > m) q = m
+		printf "knot %s %d commits, %.1f UPDATEs each, commit p50/p99/max %s/%s/%s s; ", z, m, n[z] / m,
+			v[int(m * 0.5) + 1], v[q], v[m] } }' "$1/knot.log"
+}
+
 # load WHO DIR - phase 1 or 2: Kea + updater WHO (ls|d2) + perfdhcp + probe;
 # writes DIR/fig: offered granted changes_per_s reached_pct p50 p99 cpu hwm a ptr leases
 # bpf_map_mib probe_queries_per_s
@@ -250,7 +276,11 @@ load() {
 	wait "$_probe"
 	BG=$(echo " $BG " | sed "s/ $_probe / /")
 	c1=$(cpu_s "$UPD_PID") hwm=$(hwm_mib "$UPD_PID") bpfm=$(bpf_mib "$UPD_PID")
+	: > "$_d/detail"
+	[ "$1" = ls ] && "$LS_BIN" --stats --json --control-socket "$_d/ctl.sock" > "$_d/stats.json" 2>/dev/null &&
+		stages "$_d/stats.json" > "$_d/detail"
 	stop_pid "$UPD_PID"
+	commits "$_d/dns" >> "$_d/detail"
 	kea_lab_ha_kea4_down "$_d"
 	_a=$(count $FZ A) _p=$(count $RZ PTR)
 	_sent=$(awk '/DISCOVER-OFFER/ { f = 1 } f && /sent packets/ { print $NF; exit }' "$_d/perf.out")
@@ -404,12 +434,19 @@ if [ "$COST_ROUNDS" -gt 0 ]; then
 		"A records when the load ended with leasesnoop $(for r in $(seq 1 "$COST_ROUNDS"); do cut -d' ' -f2 "$WORK/cost-ls-$r/fig"; done | tr '\n' ' ')with D2 $(cut -d' ' -f2 "$WORK/cost-d2/fig")" >> "$WORK/notes"
 fi
 for kind in $SERVERS; do
-	for who in ls d2; do
+	for who in $LOADS; do
 		echo "bench e2e: $kind, $who: $RATE DORA/s for $SECS s" >&2
 		dns_fresh "$kind" "$WORK/$kind-$who-load/dns"
 		load "$who" "$WORK/$kind-$who-load"
 		dns_stop
 	done
+	if [ -n "${E2E_ONLY_LS:-}" ]; then
+		# shellcheck disable=SC2046
+		set -- $(cat "$WORK/$kind-ls-load/fig")
+		echo "$kind, leasesnoop only: granted $2/s, changes $3/s, reached $4 %, latency p50 $5 ms, p99 $6 ms;" \
+			"$(cat "$WORK/$kind-ls-load/detail")" >> "$WORK/notes"
+		continue
+	fi
 	for who in ls d2; do
 		echo "bench e2e: $kind, $who: burst of $BURST" >&2
 		dns_fresh "$kind" "$WORK/$kind-$who-burst/dns"
@@ -439,6 +476,7 @@ for kind in $SERVERS; do
 		"burst of $BURST leasesnoop A/PTR $2/$3 in ${4}s, D2 $6/$7 in ${8}s;" \
 		"leasesnoop RSS includes $L_bpf MiB of BPF maps (the ring buffer, --ring-size);" \
 		"probe queries/s $L_q beside leasesnoop, $D_q beside D2" >> "$WORK/notes"
+	echo "$kind, leasesnoop load: $(cat "$WORK/$kind-ls-load/detail")" >> "$WORK/notes"
 done
 {
 	printf '%-6s %-24s %10s %10s %8s\n' server figure leasesnoop D2 ratio

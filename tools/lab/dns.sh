@@ -23,7 +23,10 @@
 # zone (the zone file's serial 1 is older, so it is not applied). With
 # LAB_KNOT_ZONEFILE_LOAD=difference-no-serial a restart applies the
 # never-written zone file over the journal and wipes every record (a server
-# that lost its data, for the verify tests). lab_dns_free_port prints a port P with P and P+1 free (TCP and UDP). Servers
+# that lost its data, for the verify tests). LAB_KNOT_JOURNAL_DEPTH: Knot's
+# journal-max-depth (default 20, Knot's own: every 20th commit merges the
+# journal into the zone's copy in it, a write of the whole zone).
+# lab_dns_free_port prints a port P with P and P+1 free (TCP and UDP). Servers
 # run as the calling user (root in CI), in the foreground of a background
 # job whose pid is in DIR/daemon.pid. LAB_DNS_LISTEN=ADDR: BIND also listens
 # on ADDR (an address in a namespace the caller made and runs it in).
@@ -131,6 +134,7 @@ template:
     zonefile-sync: -1
     zonefile-load: ${LAB_KNOT_ZONEFILE_LOAD:-difference}
     journal-content: all
+    journal-max-depth: ${LAB_KNOT_JOURNAL_DEPTH:-20}
     acl: upd
     semantic-checks: off
 zone:

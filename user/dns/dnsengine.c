@@ -43,6 +43,7 @@ struct unit {
 	struct zq *zq;
 	struct unit *next;		/* queue link */
 	struct unit *hnext;		/* busy-hash link */
+	uint64_t queued_ns;		/* queued and not yet sent (DNSENGINE_STAGE_QUEUE); 0: sent */
 };
 
 struct change {
@@ -54,6 +55,7 @@ struct change {
 	bool started;			/* a unit of it went into a message */
 	bool superseded;		/* reported final; dropped from its queue when met */
 	struct change *pnext;		/* pending-by-key hash link, while not started */
+	uint64_t submit_ns;		/* DNSENGINE_STAGE_CHANGE starts */
 };
 
 struct zq {
@@ -69,6 +71,7 @@ struct zq {
 	struct pace *pace;			/* per server, same index as peers */
 	unsigned int *silent;			/* per server: timeouts in a row */
 	struct batch *ready, *ready_tail;	/* built, waiting for an in-flight slot */
+	size_t fill;				/* changes the last message the size limit cut held; 0: none */
 	struct gss_peer **gp;			/* per server: its GSS-TSIG contexts, or NULL */
 };
 
@@ -119,6 +122,7 @@ struct dnsengine {
 	struct change *pend[BUSY_BUCKETS];	/* queued, not started: by name + address */
 	struct batch *batches;
 	struct dnsengine_stats st;
+	struct dnsengine_stage_stats stage;
 	uint64_t log_start;		/* per-change error lines: this window's start, count, rest */
 	unsigned int log_n;
 	uint64_t log_dropped;
@@ -163,6 +167,25 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int lat_bucket(double sec)
+{
+	int i;
+
+	for (i = 0; i < DNSENGINE_LAT_BUCKETS; i++)
+		if (sec <= dnsengine_lat_bounds[i])
+			break;
+	return i;
+}
+
+/* one sample of @s, @ns long */
+static void stage_observe(struct dnsengine *e, enum dnsengine_stage s, uint64_t ns)
+{
+	double sec = (double)ns / 1e9;
+
+	e->stage.lat[s][lat_bucket(sec)]++;
+	e->stage.sum[s] += sec;
 }
 
 static const char *const outcome_names[DNSENGINE_OUTCOME_MAX_] = {
@@ -434,6 +457,7 @@ static void q_push_front(struct zq *q, struct unit **u, size_t n)
 static void change_finish(struct dnsengine *e, struct change *ch)
 {
 	pend_del(e, ch);
+	stage_observe(e, DNSENGINE_STAGE_CHANGE, now_ns() - ch->submit_ns);
 	e->st.finished++;
 	e->st.pending--;
 	if (ch->res.fwd == DNSENGINE_APPLIED || ch->res.rev == DNSENGINE_APPLIED)
@@ -495,6 +519,7 @@ static void unit_final(struct dnsengine *e, struct unit *u, enum dnsengine_outco
 static void unit_enqueue(struct dnsengine *e, struct unit *u, bool front)
 {
 	(void)e;
+	u->queued_ns = now_ns();
 	if (front)
 		q_push_front(u->zq, &u, 1);
 	else
@@ -514,6 +539,7 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 	if (!ch)
 		return -ENOMEM;
 	ch->c = *c;
+	ch->submit_ns = now_ns();
 	/*
 	 * a name that cannot be published (the root …) is never added; removing
 	 * one (a PTR to the root an older release made) stays possible
@@ -532,6 +558,12 @@ int dnsengine_submit(struct dnsengine *e, const struct dnsengine_change *c)
 				.step = c->op == DNSENGINE_ADD ? RRPLAN_REV_ADD : RRPLAN_REV_REM };
 	e->st.submitted++;
 	e->st.pending++;
+	if (c->trigger_ms) {
+		uint64_t now = dnsio_now_ms();
+
+		stage_observe(e, DNSENGINE_STAGE_TRIGGER,
+			      now > c->trigger_ms ? (now - c->trigger_ms) * 1000000 : 0);
+	}
 	{
 		unsigned int h = pend_hash(ch);
 
@@ -892,14 +924,14 @@ static void lat_observe(struct batch *b)
 {
 	struct dnsengine_server_stats *st = &b->zq->sst[b->srv];
 	double sec = (double)(now_ns() - b->sent_ns) / 1e9;
-	int i;
+	int i = lat_bucket(sec);
 
-	for (i = 0; i < DNSENGINE_LAT_BUCKETS; i++)
-		if (sec <= dnsengine_lat_bounds[i])
-			break;
 	st->lat[i]++;
 	st->lat_sum += sec;
 	st->replies++;
+	/* per side carried: a message of many changes weighs as many */
+	b->e->stage.lat[DNSENGINE_STAGE_SERVER][i] += b->n;
+	b->e->stage.sum[DNSENGINE_STAGE_SERVER] += sec * (double)b->n;
 	b->zq->silent[b->srv] = 0;
 	pace_reply(&b->zq->pace[b->srv], (uint32_t)(sec * 1000), dnsio_now_ms());
 }
@@ -1219,6 +1251,14 @@ static int batch_send(struct dnsengine *e, struct batch *b)
 	q->sst[b->srv].sent++;
 	b->sent_ns = now_ns();
 	b->sent = true;
+	for (size_t i = 0; i < b->n; i++) {
+		struct unit *u = b->u[i];
+
+		if (u->queued_ns) {
+			stage_observe(e, DNSENGINE_STAGE_QUEUE, b->sent_ns - u->queued_ns);
+			u->queued_ns = 0;
+		}
+	}
 	return 0;
 }
 
@@ -1230,6 +1270,7 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 	size_t scanned = 0, budget = e->o.max_msg_bytes - TSIG_ROOM;
 	struct unit **prev, *u, *last_kept = NULL;
 	struct batch *b;
+	bool full_bytes = false;
 
 	int s;
 
@@ -1251,6 +1292,14 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		return true;
 	}
 	if (!q->head)
+		return false;
+	/*
+	 * not a full message's worth and UPDATEs of this zone already at a
+	 * server that queues them: wait for a reply (pace_hold()); a reply,
+	 * a timeout or more changes bring the next pump
+	 */
+	if (s >= 0 && pace_hold(&q->pace[s], q->inflight,
+				q->len >= (q->fill && q->fill < cap ? q->fill : cap)))
 		return false;
 	/* every server waits for its GSS-TSIG context (or is held): the changes wait, unsent */
 	if (e->gss && zq_gss_waiting(q, dnsio_now_ms()))
@@ -1277,8 +1326,10 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		}
 		if (!busy_has(e, u->owner)) {
 			sz = unit_size(u, est);
-			if (sz.all > budget)
+			if (sz.all > budget) {
+				full_bytes = true;
 				break;
+			}
 			est = sz;
 			*prev = next;
 			q->len--;
@@ -1302,6 +1353,8 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 		batch_free(b);
 		return false;
 	}
+	/* a full message by size holds fewer than cap changes: what pace_hold() counts as full */
+	q->fill = full_bytes ? b->n : 0;
 	q->inflight++;
 	batch_send(e, b);
 	return true;
@@ -1400,8 +1453,11 @@ size_t dnsengine_pending(const struct dnsengine *e)
 void dnsengine_get_stats(const struct dnsengine *e, struct dnsengine_stats *st)
 {
 	struct gss_stats g;
+	struct dnsio_stats io;
 
 	*st = e->st;
+	dnsio_get_stats(e->io, &io);
+	st->slow = io.slow;
 	if (!e->gss)
 		return;
 	gss_get_stats(e->gss, &g);
@@ -1448,23 +1504,40 @@ int dnsengine_server_stats(const struct dnsengine *e, size_t i, struct dnsengine
 	return -ENOENT;
 }
 
+void dnsengine_stage_stats(const struct dnsengine *e, struct dnsengine_stage_stats *st)
+{
+	*st = e->stage;
+}
+
+const char *dnsengine_stage_name(enum dnsengine_stage s)
+{
+	static const char *const n[DNSENGINE_STAGES] = { "trigger", "queue", "server", "change" };
+
+	return s < DNSENGINE_STAGES ? n[s] : "?";
+}
+
 double dnsengine_lat_quantile(const struct dnsengine_server_stats *st, double q)
+{
+	return dnsengine_hist_quantile(st->lat, q);
+}
+
+double dnsengine_hist_quantile(const uint64_t *lat, double q)
 {
 	uint64_t n = 0, cum = 0;
 	double rank, lo = 0;
 	int i;
 
 	for (i = 0; i <= DNSENGINE_LAT_BUCKETS; i++)
-		n += st->lat[i];
+		n += lat[i];
 	if (!n)
 		return 0;
 	rank = q * (double)n;
 	for (i = 0; i < DNSENGINE_LAT_BUCKETS; i++) {
 		double hi = dnsengine_lat_bounds[i];
 
-		if (st->lat[i] && (double)(cum + st->lat[i]) >= rank)
-			return lo + (hi - lo) * (rank - (double)cum) / (double)st->lat[i];
-		cum += st->lat[i];
+		if (lat[i] && (double)(cum + lat[i]) >= rank)
+			return lo + (hi - lo) * (rank - (double)cum) / (double)lat[i];
+		cum += lat[i];
 		lo = hi;
 	}
 	return dnsengine_lat_bounds[DNSENGINE_LAT_BUCKETS - 1];	/* above every bound */

@@ -69,6 +69,12 @@ struct dnsengine_change {
 	 */
 	uint8_t prefix_len;
 	void *user;			/* the caller's, handed back in the callback */
+	/*
+	 * When the caller's trigger for this change happened (the address was
+	 * marked dirty), dnsio_now_ms() clock; 0: unknown. Only measured
+	 * (DNSENGINE_STAGE_TRIGGER), never acted on.
+	 */
+	uint64_t trigger_ms;
 };
 
 struct dnsengine_result {
@@ -133,6 +139,7 @@ struct dnsengine_stats {
 	 */
 	uint64_t server_holds;
 	uint64_t unsigned_refusals;	/* REFUSED/NOTAUTH answered without a TSIG to a signed UPDATE */
+	uint64_t slow;			/* UPDATEs waited on over TCP past their timeout (dnsio) */
 	/* GSS-TSIG contexts (user/dns/gss.h, struct gss_stats); zero without GSS-TSIG servers */
 	uint64_t gss_negotiations, gss_established, gss_renewals, gss_failures;
 	uint64_t gss_cred_failures, gss_tkey_errors, gss_timeouts, gss_rejected, gss_contexts;
@@ -158,6 +165,29 @@ struct dnsengine_server_stats {
 	/* the pace (user/dns/pace.h): timeout, smoothed RTT, changes per message, window */
 	unsigned int timeout_ms, srtt_ms, batch, window;
 	uint64_t cuts;			/* times batch and window were halved */
+};
+
+/*
+ * Where a change's time goes, per side (unit) or per change, in the same
+ * buckets as the servers' latency: TRIGGER, the caller's trigger to
+ * dnsengine_submit() (dnsengine_change.trigger_ms); QUEUE, a side queued (at
+ * submit, or when its forward side is done, or at its next RFC 4703 step)
+ * to its first UPDATE handed to the transport (waiting for an in-flight
+ * slot, a busy owner name, a backoff); SERVER, each UPDATE's send to its
+ * verified reply, once per side it carried; CHANGE, submit to the final
+ * report of the whole change (both sides, retries included).
+ */
+enum dnsengine_stage {
+	DNSENGINE_STAGE_TRIGGER = 0,
+	DNSENGINE_STAGE_QUEUE,
+	DNSENGINE_STAGE_SERVER,
+	DNSENGINE_STAGE_CHANGE,
+	DNSENGINE_STAGES,
+};
+
+struct dnsengine_stage_stats {
+	uint64_t lat[DNSENGINE_STAGES][DNSENGINE_LAT_BUCKETS + 1];	/* per bucket */
+	double sum[DNSENGINE_STAGES];					/* seconds */
 };
 
 struct dnsengine;
@@ -221,6 +251,18 @@ size_t dnsengine_servers(const struct dnsengine *e);
 
 /* dnsengine_server_stats() - copy pair @i's counters. Returns 0 or -ENOENT. */
 int dnsengine_server_stats(const struct dnsengine *e, size_t i, struct dnsengine_server_stats *st);
+
+/* dnsengine_stage_stats() - copy the stage histograms. */
+void dnsengine_stage_stats(const struct dnsengine *e, struct dnsengine_stage_stats *st);
+
+/* dnsengine_stage_name() - "trigger", "queue", "server", "change". */
+const char *dnsengine_stage_name(enum dnsengine_stage s);
+
+/*
+ * dnsengine_hist_quantile() - the @q quantile (0..1) in seconds of the
+ * DNSENGINE_LAT_BUCKETS + 1 counts @lat, as dnsengine_lat_quantile().
+ */
+double dnsengine_hist_quantile(const uint64_t *lat, double q);
 
 /*
  * dnsengine_lat_quantile() - the @q quantile (0..1) of @st's latency in

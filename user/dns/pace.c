@@ -9,6 +9,7 @@
 #include "user/dns/pace.h"
 
 #define CLOCK_G_MS 10		/* RFC 6298's clock granularity term */
+#define PACE_HOLD_INFLIGHT 2	/* small messages of a zone at a queueing server at once */
 
 static uint32_t clamp(uint64_t v, uint32_t lo, uint32_t hi)
 {
@@ -93,4 +94,17 @@ void pace_timeout(struct pace *p, uint64_t now_ms)
 	/* RFC 6298 §5.5: back off; the next sample recomputes it */
 	p->rto_ms = clamp(2ull * p->rto_ms, p->lim.rto_min_ms, p->lim.rto_max_ms);
 	cut(p, now_ms);
+}
+
+bool pace_hold(const struct pace *p, unsigned int inflight, bool full)
+{
+	/*
+	 * one waiting at the server behind the one it works on keeps it busy
+	 * while our reply turns around (a loaded machine may be slow to run
+	 * us); a third would only wait behind the second
+	 */
+	if (inflight < PACE_HOLD_INFLIGHT || full || !p->have_rtt)
+		return false;
+	/* queueing at the server, not distance: RTT well above the least seen */
+	return (uint64_t)p->srtt_ms > 2ull * p->min_rtt_ms + CLOCK_G_MS;
 }

@@ -42,6 +42,22 @@ void pace_reply(struct pace *p, uint32_t rtt_ms, uint64_t now_ms);
 /* pace_timeout() - a message got no reply within pace_rto(): back the timeout off and cut. */
 void pace_timeout(struct pace *p, uint64_t now_ms);
 
+/*
+ * pace_hold() - with @inflight UPDATEs of this zone already at the server,
+ * should the changes queued now (not enough for a full message: !@full)
+ * wait for a reply instead of going out as one more small UPDATE? Yes when
+ * two are there already and the server's latency is its own work, not the
+ * network (smoothed RTT more than twice the least seen): a server applies
+ * a zone's UPDATEs one after the other (BIND one message at a time, Knot
+ * what is queued in one commit), so one waiting behind the one it works
+ * on keeps it busy, and a third would only wait there too (on Knot, in the
+ * same commit); held back, it goes out at the next reply with everything
+ * that came meanwhile. The first changes after an idle period, full
+ * messages and a far server (pipelining hides its distance) never wait;
+ * nor does anything before the first reply.
+ */
+bool pace_hold(const struct pace *p, unsigned int inflight, bool full);
+
 /* pace_rto() - the timeout for the next message, ms. */
 static inline uint32_t pace_rto(const struct pace *p) { return p->rto_ms; }
 

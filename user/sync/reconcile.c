@@ -21,6 +21,7 @@
 #include "user/sync/known.h"
 #include "user/sync/outcome.h"
 #include "user/sync/reconcile.h"
+#include "user/sync/stampq.h"
 
 #define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
 #define ADOPT_LOG_MAX 100	/* adoptions per pass logged at info; the rest at debug */
@@ -101,6 +102,8 @@ struct reconcile {
 	size_t nbuckets, nents;
 	struct ent *qhead, *qtail;
 	size_t nqueued, ninflight;
+	struct stampq qstamp;		/* when each dirty FIFO entry was queued, in its order */
+	uint64_t sync_trigger_ms;	/* the entry being synced: when it was queued */
 	struct pend *pend;	/* ring of cfg->max_pending_events */
 	size_t pcap, phead, pn;
 	int precheck;		/* lease tables changed since the last pending re-check */
@@ -378,6 +381,7 @@ static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, 
 		r->qhead = e;
 	r->qtail = e;
 	r->nqueued++;
+	stampq_push(&r->qstamp, now_ms(r));
 }
 
 /* ---- desired state ---- */
@@ -705,6 +709,7 @@ static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op
 	c->ttl = rec->ttl;
 	c->prefix_len = rec->prefix_len;
 	c->user = e;
+	c->trigger_ms = r->sync_trigger_ms;
 	e->busy = 1;
 	r->ninflight++;
 	if (op == DNSENGINE_ADD)
@@ -1245,6 +1250,7 @@ void reconcile_free(struct reconcile *r)
 	free(r->pend);
 	free(r->out);
 	free(r->zs);
+	stampq_fini(&r->qstamp);
 	free(r);
 }
 
@@ -1789,6 +1795,7 @@ int reconcile_flush(struct reconcile *r)
 			r->qtail = NULL;
 		e->queued = 0;
 		r->nqueued--;
+		r->sync_trigger_ms = stampq_pop(&r->qstamp);
 		if (e->full && !e->why && !e->retire && e->hold_ms > now_ms(r)) {
 			/* refused for good in a row lately: this full pass leaves it alone */
 			r->st.held++;

@@ -33,6 +33,7 @@
 
 #include "user/dns/dhcid.h"
 #include "user/dns/dnsengine.h"
+#include "user/dns/dnsio.h"
 #include "user/dns/dnsmsg.h"
 #include "user/common/log.h"
 #include "user/dns/tsig.h"
@@ -56,6 +57,7 @@ static struct {
 	int apply_drop_next;	/* apply this many messages but lose their replies */
 	int hold_next;		/* TCP: keep this many replies back until srv_release() */
 	int close_next;		/* TCP: close the connection on this many, unanswered */
+	int paused;		/* TCP: read nothing (requests wait in the socket, a busy server) */
 	int held_fd;
 	uint8_t held[70000];
 	size_t held_len;
@@ -346,7 +348,7 @@ static void srv_turn(void)
 			break;
 		reply_to(srv.udp, false, buf, (size_t)n, (struct sockaddr *)&from, fl);
 	}
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 8 && !srv.paused; i++) {
 		struct pollfd p = { .fd = srv.conn[i], .events = POLLIN };
 
 		while (srv.conn[i] >= 0 && poll(&p, 1, 0) == 1) {
@@ -738,6 +740,86 @@ static void test_tcp_slow_reply_waited(void **state)
 	teardown_all(e, z);
 }
 
+/* turns of the loop (5 ms each at most) while the server holds a reply back */
+static void turns(struct dnsengine *e, int n)
+{
+	for (int t = 0; t < n; t++) {
+		dnsengine_run(e, 5);
+		srv_turn();
+	}
+}
+
+/* messages the engine sent so far */
+static uint64_t sent(struct dnsengine *e)
+{
+	struct dnsengine_stats st;
+
+	dnsengine_get_stats(e, &st);
+	return st.messages;
+}
+
+/*
+ * A server that queues a zone's UPDATEs (its replies took a hundred times
+ * the least seen): the first changes after an idle period go at once, one
+ * more small message waits at the server behind the one it works on, and
+ * what comes after waits for a reply and then goes as one message, not as
+ * a third small UPDATE queued there (on Knot a commit of its own, or more
+ * in the same one). The stages see it: every side's queue time, the
+ * trigger time the caller gave, the whole change.
+ */
+static void test_small_batch_held_behind_inflight(void **state)
+{
+	struct dnsengine_stage_stats sg;
+	struct dnsengine_change c;
+	struct zones *z;
+	struct dnsengine *e = setup_max(&z, 2000, 6000, false);
+	uint64_t n = 0, base;
+
+	(void)state;
+	submit_one(e, 0, NULL);			/* a quick reply: the least RTT */
+	run_until_done(e, 400);
+	for (int i = 1; i < 3; i++) {		/* then two the server sits on */
+		srv.paused = 1;
+		submit_one(e, i, NULL);
+		turns(e, 5);
+		usleep(250000);
+		srv.paused = 0;
+		run_until_done(e, 400);
+	}
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 3);
+	base = sent(e);
+	/* idle: the next change goes at once, and one more behind it */
+	srv.paused = 1;
+	submit_one(e, 3, NULL);
+	turns(e, 5);
+	submit_one(e, 4, NULL);
+	turns(e, 5);
+	assert_int_equal(sent(e), base + 2);
+	/* ten more while both are there: held (before: a third message at once) */
+	for (int i = 5; i < 15; i++) {
+		change(&c, i, NULL);
+		c.trigger_ms = dnsio_now_ms() - 20;
+		assert_int_equal(dnsengine_submit(e, &c), 0);
+	}
+	turns(e, 10);
+	assert_int_equal(sent(e), base + 2);
+	srv.paused = 0;
+	run_until_done(e, 400);
+	assert_int_equal(seen.by[DNSENGINE_APPLIED], 15);
+	assert_int_equal(sent(e), base + 3);	/* the ten in one message */
+	dnsengine_stage_stats(e, &sg);
+	for (int k = 0; k <= DNSENGINE_LAT_BUCKETS; k++)
+		n += sg.lat[DNSENGINE_STAGE_TRIGGER][k];
+	assert_int_equal(n, 10);
+	assert_true(sg.sum[DNSENGINE_STAGE_TRIGGER] >= 10 * 0.019);
+	n = 0;
+	for (int k = 0; k <= DNSENGINE_LAT_BUCKETS; k++)
+		n += sg.lat[DNSENGINE_STAGE_QUEUE][k];
+	assert_int_equal(n, 15);
+	assert_true(sg.sum[DNSENGINE_STAGE_CHANGE] > 0.4);	/* changes 1, 2 waited 250 ms each */
+	teardown_all(e, z);
+}
+
 /*
  * Over TCP, a request with no reply at all is given up at timeout-max-ms:
  * its connection is closed and the batch resent once on a new one.
@@ -1032,6 +1114,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_slow_reply_waited),
 		cmocka_unit_test(test_tcp_no_reply_resent_at_max),
 		cmocka_unit_test(test_tcp_closed_resent),
+		cmocka_unit_test(test_small_batch_held_behind_inflight),
 	};
 
 	log_set_level(getenv("DBG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);

@@ -136,6 +136,34 @@ static void test_far_server_is_not_slow(void **state)
 	assert_int_equal(p.window, 4);
 }
 
+/*
+ * pace_hold(): small batches wait behind a message in flight only at a
+ * server whose latency is its own queueing; never the first change after an
+ * idle period, a full message, before any reply, or for a far server.
+ */
+static void test_hold(void **state)
+{
+	struct pace p;
+
+	(void)state;
+	pace_init(&p, &LIM);
+	assert_false(pace_hold(&p, 2, false));		/* no reply seen yet */
+	pace_reply(&p, 2, 0);
+	assert_false(pace_hold(&p, 2, false));		/* quick: nothing to gain */
+	for (int i = 0; i < 5; i++)
+		pace_reply(&p, 300, 10 + (uint64_t)i);	/* Knot committing: 150 x the least */
+	assert_true(pace_hold(&p, 2, false));
+	assert_true(pace_hold(&p, 3, false));
+	assert_false(pace_hold(&p, 0, false));		/* idle: the first change goes at once */
+	assert_false(pace_hold(&p, 1, false));		/* and one to wait behind it */
+	assert_false(pace_hold(&p, 2, true));		/* a full message goes */
+	/* far and steady (netem 2 s): pipelining hides the distance */
+	pace_init(&p, &LIM);
+	for (int i = 0; i < 20; i++)
+		pace_reply(&p, 2000 + (uint32_t)(i % 3) * 100, (uint64_t)i * 2500);
+	assert_false(pace_hold(&p, 3, false));
+}
+
 static void test_degenerate_limits(void **state)
 {
 	struct pace_limits l = { .rto_init_ms = 5, .rto_min_ms = 100, .rto_max_ms = 50 };
@@ -161,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_backs_off),
 		cmocka_unit_test(test_aimd),
 		cmocka_unit_test(test_far_server_is_not_slow),
+		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_degenerate_limits),
 	};
 

@@ -74,6 +74,11 @@ static void snap_full(struct snap *x)
 			ss->lat[k] = n++;
 		ss->lat_sum = 1.5 + i;
 	}
+	for (int i = 0; i < DNSENGINE_STAGES; i++) {
+		for (int k = 0; k <= DNSENGINE_LAT_BUCKETS; k++)
+			s->stages.lat[i][k] = n++;
+		s->stages.sum[i] = 0.25 + i;
+	}
 	s->process = true;
 	s->proc = (struct stats_process){ 12.5, n, n + 1, n + 2 };
 	n += 3;
@@ -208,6 +213,25 @@ static void test_metrics_equal_json(void **state)
 	SAME("leasesnoop_names_unpublishable_total", "", "names-unpublishable");
 	SAME("leasesnoop_retries_held_total", "", "retries-held");
 	SAME("leasesnoop_dns_server_holds_total", "", "dns/server-holds");
+	SAME("leasesnoop_dns_slow_updates_total", "", "dns/slow");
+	for (int i = 0; i < DNSENGINE_STAGES; i++) {
+		const char *st = dnsengine_stage_name((enum dnsengine_stage)i);
+		uint64_t sum = 0;
+
+		for (int k = 0; k <= DNSENGINE_LAT_BUCKETS; k++) {
+			snprintf(path, sizeof(path), "dns/stages/%s/buckets/%d", st, k);
+			sum += at_u(j, path);
+			assert_int_equal(at_u(j, path), x.s.stages.lat[i][k]);
+		}
+		snprintf(lbl, sizeof(lbl), "stage=\"%s\"", st);
+		assert_true(series(text, "leasesnoop_dns_change_stage_seconds_count", lbl) ==
+			    (double)sum);
+		snprintf(path, sizeof(path), "dns/stages/%s/sum-seconds", st);
+		assert_true(series(text, "leasesnoop_dns_change_stage_seconds_sum", lbl) ==
+			    json_real_value(at(j, path)));
+		assert_true(json_real_value(at(j, path)) == x.s.stages.sum[i]);
+		expected += 2;	/* _sum and _count */
+	}
 	SAME("leasesnoop_gss_tsig_negotiations_total", "", "dns/gss-tsig/negotiations");
 	SAME("leasesnoop_gss_tsig_established_total", "", "dns/gss-tsig/established");
 	SAME("leasesnoop_gss_tsig_renewals_total", "", "dns/gss-tsig/renewals");
@@ -465,8 +489,8 @@ static void test_json_shape(void **state)
 					   "failed", "messages", "bisections", "retries",
 					   "rejected-replies", "pending", "server-holds",
 					   "applied-checks", "already-applied",
-					   "unsigned-refusals", "gss-tsig", "servers",
-					   "adopt-queries",
+					   "unsigned-refusals", "slow", "gss-tsig", "servers",
+					   "stages", "adopt-queries",
 					   "adopt-failures" };
 	static const char *const server[] = { "server", "zone", "messages", "replies", "timeouts",
 					      "network-errors", "latency-p50-ms", "latency-p90-ms",
@@ -501,6 +525,26 @@ static void test_json_shape(void **state)
 	assert_string_equal(json_string_value(at(j, "dns/servers/1/server")), "127.0.0.2#53");
 	assert_int_equal(json_array_size(at(j, "dns/servers/0/latency-bounds")),
 			 DNSENGINE_LAT_BUCKETS);
+	{
+		static const char *const stages[] = { "trigger", "queue", "server", "change" };
+		static const char *const stage[] = { "p50-ms", "p90-ms", "p99-ms", "sum-seconds",
+						     "buckets" };
+
+		i = 0;
+		json_object_foreach((json_t *)at(j, "dns/stages"), k, v) {
+			size_t m = 0;
+			const char *k2;
+			json_t *v2;
+
+			assert_string_equal(k, stages[i++]);
+			json_object_foreach(v, k2, v2)
+				assert_string_equal(k2, stage[m++]);
+			assert_int_equal(m, 5);
+			assert_int_equal(json_array_size(json_object_get(v, "buckets")),
+					 DNSENGINE_LAT_BUCKETS + 1);
+		}
+		assert_int_equal(i, 4);
+	}
 	assert_string_equal(json_string_value(at(j, "zones/dyn.example./servers/1")), "127.0.0.2#53");
 	assert_int_equal(json_array_size(at(j, "zones/2.0.192.in-addr.arpa./servers")), 0);
 	assert_int_equal(json_object_size(at(j, "ring")), LS_CNT_MAX + 2);
@@ -545,6 +589,7 @@ static void test_parts_off(void **state)
 	/* the families a dashboard expects are there, at 0 */
 	assert_true(series(text, "leasesnoop_ring_drops_total", "") == 0);
 	assert_true(series(text, "leasesnoop_dns_retries_total", "") == 0);
+	assert_true(series(text, "leasesnoop_dns_slow_updates_total", "") == 0);
 	assert_true(series(text, "leasesnoop_ha_active", "") == 1);
 	assert_null(strstr(text, "leasesnoop_last_success_timestamp_seconds"));
 	assert_null(strstr(text, "leasesnoop_ha_poll_failures_total"));
