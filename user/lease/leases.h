@@ -50,6 +50,8 @@ struct lease {
 	const char *user_context;	/* JSON text, "" when none */
 	size_t hostname_len;
 	size_t user_context_len;
+	uint32_t ref;		/* the table's own handle (0: not from a table); see
+				 * leases_find_client_of() */
 };
 
 /* What a change means, from the point of view of DNS. */
@@ -210,6 +212,18 @@ enum lease_id_kind {
  */
 int leases_find_client(const struct leases *t, enum lease_id_kind kind, const uint8_t *id,
 		       size_t id_len, uint32_t iaid, struct lease *out, int max);
+
+/*
+ * leases_find_client_of() - what leases_find_client() returns for @l's own
+ * client identity (v4: client-id, else hwaddr; v6: DUID and IAID), @l
+ * among them, found from @l's place in the table (@l as leases_find_addr()
+ * or leases_foreach() gave it, the table unchanged since): no identifier
+ * hashed or compared, and nothing looked up at all for a client known to
+ * hold this lease only (the common case: then *@out = *@l, returns 1).
+ * A stale or foreign @l is looked up by its identifier instead.
+ */
+int leases_find_client_of(const struct leases *t, const struct lease *l, struct lease *out,
+			  int max);
 
 /*
  * leases_foreach() - call @fn for every lease in the table (any state), in

@@ -433,29 +433,16 @@ static int lease_superseded(const struct reconcile *r, const struct leases *t, c
 			    const char *fqdn, time_t now)
 {
 	struct lease o[8];
-	enum lease_id_kind kind;
-	const uint8_t *id;
-	size_t id_len, alen = l->family == 4 ? 4 : 16;
+	size_t alen = l->family == 4 ? 4 : 16;
 	char name[ZONES_NAME_MAX];
 	const char *why = NULL;
 	int n;
 
-	if (l->family == 6) {
-		kind = LEASE_ID_DUID;
-		id = l->client_id;
-		id_len = l->client_id_len;
-	} else if (l->client_id_len) {
-		kind = LEASE_ID_CLIENT_ID;
-		id = l->client_id;
-		id_len = l->client_id_len;
-	} else {
-		kind = LEASE_ID_HWADDR;
-		id = l->hwaddr;
-		id_len = l->hwaddr_len;
-	}
-	if (!id_len)
+	/* the client as Kea identifies it: v6 DUID + IAID, v4 client-id, else hwaddr */
+	if (!(l->family == 6 || l->client_id_len ? l->client_id_len : l->hwaddr_len))
 		return 0;
-	n = leases_find_client(t, kind, id, id_len, l->iaid, o, 8);
+	/* its leases, found from this one's entry (a client with one lease: none looked up) */
+	n = leases_find_client_of(t, l, o, 8);
 	if (n > 8)
 		n = 8;
 	for (int i = 0; i < n; i++) {
