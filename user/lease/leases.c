@@ -1101,6 +1101,18 @@ int leases_find_addr(const struct leases *t, const uint8_t *addr, struct lease *
 	return 0;
 }
 
+uint32_t leases_ref(const struct leases *t, const uint8_t *addr)
+{
+	uint8_t a[16];
+	uint32_t ei;
+
+	if (!t->family)
+		return 0;
+	addr16(t, addr, a);
+	ei = aix_find(t, a, NULL);
+	return ei == NIL ? 0 : ei + 1;
+}
+
 int leases_find_client(const struct leases *t, enum lease_id_kind kind, const uint8_t *id,
 		       size_t id_len, uint32_t iaid, struct lease *out, int max)
 {

@@ -198,6 +198,12 @@ int leases_is_active(const struct lease *l, time_t now);
  */
 int leases_find_addr(const struct leases *t, const uint8_t *addr, struct lease *out);
 
+/*
+ * leases_ref() - the table's handle (struct lease.ref) of the lease at
+ * @addr, without decoding it; 0 when there is none.
+ */
+uint32_t leases_ref(const struct leases *t, const uint8_t *addr);
+
 /* Identity kinds for leases_find_client(). */
 enum lease_id_kind {
 	LEASE_ID_CLIENT_ID = 1,	/* v4 leases that have this client-id */

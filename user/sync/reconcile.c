@@ -97,6 +97,13 @@ struct reconcile {
 	size_t nbuckets, nents;
 	struct ent *qhead, *qtail;
 	size_t nqueued, ninflight;
+	/*
+	 * A full pass's addresses, checked after the dirty FIFO (reconcile_full()):
+	 * the owned bindings in key order, then the live leases not among them.
+	 * They get an entry only when a change is sent or one exists already.
+	 */
+	struct owner_key *fq;
+	size_t fq_n, fq_pos;
 	struct pend *pend;	/* ring of cfg->max_pending_events */
 	size_t pcap, phead, pn;
 	int precheck;		/* lease tables changed since the last pending re-check */
@@ -1187,6 +1194,7 @@ void reconcile_free(struct reconcile *r)
 		}
 	}
 	free(r->buckets);
+	free(r->fq);
 	free(r->ad.q);
 	free(r->ad.it);
 	free(r->pend);
@@ -1515,6 +1523,152 @@ int reconcile_adopting(const struct reconcile *r)
 	return r->ad.active;
 }
 
+/* ---- the full pass's queue (reconcile_full()) ---- */
+
+static void fq_free(struct reconcile *r)
+{
+	free(r->fq);
+	r->fq = NULL;
+	r->fq_n = r->fq_pos = 0;
+}
+
+struct fq_build {
+	struct reconcile *r;
+	time_t now;
+	size_t cap;
+	uint64_t *owned[2];	/* per table: bit per lease handle whose address is owned */
+	uint32_t nbits[2];
+};
+
+static int fq_push(struct reconcile *r, size_t *cap, int family, const uint8_t *addr)
+{
+	if (r->fq_n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		struct owner_key *p = realloc(r->fq, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		r->fq = p;
+		*cap = nc;
+	}
+	r->fq[r->fq_n].family = (uint8_t)family;
+	memcpy(r->fq[r->fq_n].addr, addr, 16);
+	r->fq_n++;
+	return 0;
+}
+
+static int fq_own(struct fq_build *b, int ti, uint32_t ref)
+{
+	if (ref >= b->nbits[ti]) {
+		uint32_t nb = b->nbits[ti] ? b->nbits[ti] : 4096;
+		uint64_t *p;
+
+		while (nb <= ref)
+			nb *= 2;
+		p = realloc(b->owned[ti], nb / 8);
+		if (!p)
+			return -ENOMEM;
+		memset((uint8_t *)p + b->nbits[ti] / 8, 0, (nb - b->nbits[ti]) / 8);
+		b->owned[ti] = p;
+		b->nbits[ti] = nb;
+	}
+	b->owned[ti][ref / 64] |= 1ULL << (ref % 64);
+	return 0;
+}
+
+/* a live lease not owned yet: checked after the owned bindings */
+static int fq_lease(void *ctx, const struct lease *l)
+{
+	struct fq_build *b = ctx;
+	int ti = FAMILY_IDX(l->family);
+
+	if (!lease_live(b->r, l, b->now) || not_mine(b->r, l->family, l->addr))
+		return 0;
+	if (l->ref < b->nbits[ti] && (b->owned[ti][l->ref / 64] >> (l->ref % 64) & 1))
+		return 0;	/* its binding's key is in the queue already */
+	return fq_push(b->r, &b->cap, l->family, l->addr);
+}
+
+/*
+ * The queue of a full pass: @keys (the store's, in key order; taken over),
+ * then every live lease whose address is not among them, in table order:
+ * the order, and the set, the pass used to mark one by one.
+ */
+static int fq_build(struct reconcile *r, struct owner_key *keys, size_t n, time_t now)
+{
+	struct fq_build b = { .r = r, .now = now, .cap = n };
+	int err = 0;
+
+	fq_free(r);
+	r->fq = keys;
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct leases *t;
+		uint32_t ref;
+
+		if (keys[i].family != 4 && keys[i].family != 6)
+			continue;
+		keys[r->fq_n++] = keys[i];
+		t = r->tab[FAMILY_IDX(keys[i].family)];
+		ref = t ? leases_ref(t, keys[i].addr) : 0;
+		if (ref)
+			err = fq_own(&b, FAMILY_IDX(keys[i].family), ref);
+	}
+	for (int i = 0; i < 2 && !err; i++)
+		if (r->tab[i])
+			err = leases_foreach(r->tab[i], fq_lease, &b);
+	free(b.owned[0]);
+	free(b.owned[1]);
+	return err;
+}
+
+/* @k is still to be checked by the full pass under way */
+static bool fq_has(const struct reconcile *r, int family, const uint8_t *addr)
+{
+	size_t alen = family == 4 ? 4 : 16;
+
+	for (size_t i = r->fq_pos; i < r->fq_n; i++)
+		if (r->fq[i].family == family && !memcmp(r->fq[i].addr, addr, alen))
+			return true;
+	return false;
+}
+
+/*
+ * One address of the full pass's queue. One with an entry (in flight,
+ * dirty, refused lately, waiting for adoption) is marked, so it is synced
+ * as its entry says; any other is synced at once on an entry of the stack,
+ * and only a change sent makes it a real one.
+ */
+static int fq_sync(struct reconcile *r, const struct owner_key *k, time_t now)
+{
+	struct ent tmp = { .family = k->family, .full = 1 }, *e;
+	size_t nout = r->nout;
+	int err;
+
+	if (not_mine(r, k->family, k->addr))
+		return 0;
+	if (ent_find(r, k->family, k->addr)) {
+		mark(r, k->family, k->addr, 0, 1);
+		return 0;
+	}
+	memcpy(tmp.addr, k->addr, 16);
+	err = sync_one(r, &tmp, now);
+	if (r->nout == nout)
+		return err;
+	/* a change went out for it: it needs an entry the engine can hand back */
+	e = ent_get(r, k->family, k->addr, 1);
+	if (!e) {
+		r->nout--;
+		r->ninflight--;
+		set_error(r, "out of memory for a change in flight");
+		return err ? err : -ENOMEM;
+	}
+	tmp.next = e->next;
+	tmp.full = 0;
+	*e = tmp;
+	r->out[r->nout - 1].user = e;
+	return err;
+}
+
 int reconcile_full(struct reconcile *r)
 {
 	struct full_ctx f = { r, now_wall(r), false };
@@ -1528,24 +1682,30 @@ int reconcile_full(struct reconcile *r)
 		set_error(r, "full reconciliation cannot list the store (%s)", ls_strerror(err));
 		return err;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (keys[i].family == 4 || keys[i].family == 6)
-			mark(r, keys[i].family, keys[i].addr, 0, 1);
-	free(keys);
+	r->st.no_name = r->st.no_zone = 0;
 	/* a round still running (an earlier pass) goes on; this pass marks the rest */
 	if ((adopt_on(r) || r->o.mine) && !r->ad.active) {
+		/* a new adoption round: every address marked now, leases without a binding queued */
+		fq_free(r);
+		for (size_t i = 0; i < n; i++)
+			if (keys[i].family == 4 || keys[i].family == 6)
+				mark(r, keys[i].family, keys[i].addr, 0, 1);
+		free(keys);
 		f.adopt = true;
 		r->ad.active = true;
+		for (int i = 0; i < 2; i++)
+			if (r->tab[i])
+				leases_foreach(r->tab[i], full_lease, &f);
+	} else if ((err = fq_build(r, keys, n, f.now))) {
+		fq_free(r);	/* no memory for the queue: the next pass tries again */
+		set_error(r, "full reconciliation: out of memory for its queue");
+		return err;
 	}
-	r->st.no_name = r->st.no_zone = 0;
-	for (int i = 0; i < 2; i++)
-		if (r->tab[i])
-			leases_foreach(r->tab[i], full_lease, &f);
 	r->st.full_runs++;
 	if (f.adopt && !r->ad.nq)
 		adopt_end(r, "");
 	pr_info("reconcile: full reconciliation of %zu owned bindings and the active leases (%zu addresses to check%s)",
-		n, r->nqueued, r->ad.nq ? ", the others after DNS is asked about adoption" : "");
+		n, r->nqueued + r->fq_n, r->ad.nq ? ", the others after DNS is asked about adoption" : "");
 	return 0;
 }
 
@@ -1644,9 +1804,19 @@ int reconcile_flush(struct reconcile *r)
 		pend_recheck(r, 1);
 	}
 	r->nout = 0;
-	while (r->qhead && budget-- && r->ninflight < r->cfg->max_inflight) {
+	while ((r->qhead || r->fq_pos < r->fq_n) && budget-- &&
+	       r->ninflight < r->cfg->max_inflight) {
 		struct ent *e = r->qhead;
 
+		if (!e) {
+			/* the dirty FIFO is empty: the full pass's next address */
+			err = fq_sync(r, &r->fq[r->fq_pos++], now);
+			if (r->fq_pos == r->fq_n)
+				fq_free(r);
+			if (err)
+				break;
+			continue;
+		}
 		r->qhead = e->qnext;
 		if (!r->qhead)
 			r->qtail = NULL;
@@ -1712,7 +1882,7 @@ int reconcile_flush(struct reconcile *r)
 int reconcile_ready(const struct reconcile *r)
 {
 	/* dirty work waiting for an in-flight slot is not work for now: a reply frees one */
-	return r->qhead && r->ninflight < r->cfg->max_inflight;
+	return (r->qhead || r->fq_pos < r->fq_n) && r->ninflight < r->cfg->max_inflight;
 }
 
 void reconcile_forget_inflight(struct reconcile *r)
@@ -1729,14 +1899,14 @@ void reconcile_forget_inflight(struct reconcile *r)
 
 int reconcile_idle(const struct reconcile *r)
 {
-	return !r->qhead && !r->ninflight && !r->pn && !r->ad.active;
+	return !r->qhead && r->fq_pos >= r->fq_n && !r->ninflight && !r->pn && !r->ad.active;
 }
 
 void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st)
 {
 	*st = r->st;
 	st->pending = r->pn;
-	st->dirty = r->nqueued;
+	st->dirty = r->nqueued + (r->fq_n - r->fq_pos);
 	st->inflight = r->ninflight;
 }
 
@@ -1784,13 +1954,15 @@ int reconcile_explain(const struct reconcile *r, int family, const uint8_t *addr
 	if (e) {
 		uint64_t ms = now_ms(r);
 
-		x->dirty = e->queued;
+		x->dirty = e->queued || fq_has(r, family, addr);
 		x->in_flight = e->busy;
 		x->fails = e->fails;
 		x->held_ms = e->fails > 1 && e->hold_ms > ms ? e->hold_ms - ms : 0;
 		x->last_op = e->last_op;
 		x->last_fwd = (enum dnsengine_outcome)e->last_fwd;
 		x->last_rev = (enum dnsengine_outcome)e->last_rev;
+	} else {
+		x->dirty = fq_has(r, family, addr);
 	}
 	for (size_t i = 0; i < r->pn; i++) {
 		const struct pend *p = &r->pend[(r->phead + i) % r->pcap];
