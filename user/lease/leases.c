@@ -1101,6 +1101,20 @@ int leases_find_addr(const struct leases *t, const uint8_t *addr, struct lease *
 	return 0;
 }
 
+int leases_find_addr_hint(const struct leases *t, const uint8_t *addr, uint32_t ref,
+			  struct lease *out)
+{
+	const struct ent *e = ref && ref <= t->n_ents ? &t->ents[ref - 1] : NULL;
+
+	if (e && (e->flags & ENT_USED) && t->family &&
+	    !memcmp(e->addr, addr, t->family == 4 ? 4 : 16) &&
+	    (t->family == 6 || !memcmp(e->addr + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12))) {
+		decode(t, e, out);
+		return 0;
+	}
+	return leases_find_addr(t, addr, out);
+}
+
 uint32_t leases_ref(const struct leases *t, const uint8_t *addr)
 {
 	uint8_t a[16];

@@ -199,6 +199,14 @@ int leases_is_active(const struct lease *l, time_t now);
 int leases_find_addr(const struct leases *t, const uint8_t *addr, struct lease *out);
 
 /*
+ * leases_find_addr_hint() - leases_find_addr(), trying the lease handle
+ * @ref (struct lease.ref, 0: none) first: when it still holds @addr, no
+ * index is searched.
+ */
+int leases_find_addr_hint(const struct leases *t, const uint8_t *addr, uint32_t ref,
+			  struct lease *out);
+
+/*
  * leases_ref() - the table's handle (struct lease.ref) of the lease at
  * @addr, without decoding it; 0 when there is none.
  */

@@ -50,6 +50,7 @@ struct ent {
 	uint8_t last_op;	/* the last final outcome: 0 none, 1 add, 2 remove */
 	uint8_t last_fwd, last_rev;	/* its enum dnsengine_outcome per side */
 	uint64_t hold_ms;	/* until then full passes leave it alone (0: no hold) */
+	uint32_t lease_ref;	/* full pass: the lease table's handle of the address (a hint) */
 };
 
 struct pend {
@@ -73,6 +74,7 @@ struct zstat {
 
 struct reconcile;
 static void log_summary(struct reconcile *r);
+static void fq_free(struct reconcile *r);
 
 /* a lease queued for adoption */
 struct adopt_addr {
@@ -103,6 +105,7 @@ struct reconcile {
 	 * They get an entry only when a change is sent or one exists already.
 	 */
 	struct owner_key *fq;
+	uint32_t *fq_ref;	/* each one's lease handle (0: none), a hint for its sync */
 	size_t fq_n, fq_pos;
 	struct pend *pend;	/* ring of cfg->max_pending_events */
 	size_t pcap, phead, pn;
@@ -480,8 +483,8 @@ static int pd_policy(const struct reconcile *r)
  * side effect (reconcile_explain() shows it to operators; desired() counts
  * and logs it). @l gets the lease row when there is one (w->has_lease).
  */
-static void decide(const struct reconcile *r, int family, const uint8_t *addr, time_t now,
-		   struct want *w, struct lease *lp)
+static void decide(const struct reconcile *r, int family, const uint8_t *addr, uint32_t hint,
+		   time_t now, struct want *w, struct lease *lp)
 {
 	const struct leases *t = r->tab[FAMILY_IDX(family)];
 	char rname[ZONES_NAME_MAX];
@@ -489,7 +492,7 @@ static void decide(const struct reconcile *r, int family, const uint8_t *addr, t
 	int pd;
 
 	memset(w, 0, sizeof(*w));
-	if (!t || leases_find_addr(t, addr, &l)) {
+	if (!t || leases_find_addr_hint(t, addr, hint, &l)) {
 		w->why_not = "no lease";
 		return;
 	}
@@ -579,10 +582,10 @@ static void decide(const struct reconcile *r, int family, const uint8_t *addr, t
 }
 
 /* decide(), counted and logged: what a sync acts on */
-static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t now,
-		    struct want *w)
+static void desired(struct reconcile *r, int family, const uint8_t *addr, uint32_t hint,
+		    time_t now, struct want *w)
 {
-	decide(r, family, addr, now, w, NULL);
+	decide(r, family, addr, hint, now, w, NULL);
 	if (w->count == WANT_NO_NAME)
 		r->st.no_name++;
 	else if (w->count == WANT_NO_ZONE)
@@ -811,7 +814,7 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 		return 0;	/* DNS is being asked whether its records are already there */
 	if (have && e->adopt && r->ad.active && intent_probe(r, 0, &o))
 		return 0;	/* shared mode: DNS is being asked whether the add landed */
-	desired(r, e->family, e->addr, now, &w);
+	desired(r, e->family, e->addr, e->lease_ref, now, &w);
 	if (w.bad_name)
 		note_bad_name(r, e, &w);
 	if (have && e->retire) {
@@ -1194,7 +1197,7 @@ void reconcile_free(struct reconcile *r)
 		}
 	}
 	free(r->buckets);
-	free(r->fq);
+	fq_free(r);
 	free(r->ad.q);
 	free(r->ad.it);
 	free(r->pend);
@@ -1252,7 +1255,7 @@ bool reconcile_wanted(struct reconcile *r, int family, const uint8_t *addr, cons
 {
 	struct want w;
 
-	desired(r, family, addr, now_wall(r), &w);
+	desired(r, family, addr, 0, now_wall(r), &w);
 	if (!w.ok || memcmp(w.rec.dhcid, dhcid, DHCID_RDATA_LEN) || strcmp(w.fqdn, fqdn))
 		return false;
 	return reverse ? w.rz != NULL : w.fz != NULL;
@@ -1318,12 +1321,12 @@ static bool adopt_candidate(struct reconcile *r, const struct lease *l, time_t n
 	int err = owner_get(r->o.owner, l->family, l->addr, &o);
 
 	if (intent_probe(r, err, &o)) {
-		desired(r, l->family, l->addr, now, w);
+		desired(r, l->family, l->addr, l->ref, now, w);
 		return same_binding(&o, w) && !w->rec.prefix_len;
 	}
 	if (err != -ENOENT || !adopt_on(r))
 		return false;
-	desired(r, l->family, l->addr, now, w);
+	desired(r, l->family, l->addr, l->ref, now, w);
 	/* D2 never writes records for prefixes: nothing to adopt */
 	return w->ok && !w->rec.prefix_len;
 }
@@ -1467,7 +1470,7 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
-		desired(r, it->family, it->addr, now, &w);
+		desired(r, it->family, it->addr, 0, now, &w);
 		err = owner_get(r->o.owner, it->family, it->addr, &o);
 		if (err != -ENOENT && !intent_probe(r, err, &o))
 			continue;	/* synced meanwhile (a lease change): that decision stands */
@@ -1528,7 +1531,9 @@ int reconcile_adopting(const struct reconcile *r)
 static void fq_free(struct reconcile *r)
 {
 	free(r->fq);
+	free(r->fq_ref);
 	r->fq = NULL;
+	r->fq_ref = NULL;
 	r->fq_n = r->fq_pos = 0;
 }
 
@@ -1540,19 +1545,26 @@ struct fq_build {
 	uint32_t nbits[2];
 };
 
-static int fq_push(struct reconcile *r, size_t *cap, int family, const uint8_t *addr)
+static int fq_push(struct reconcile *r, size_t *cap, int family, const uint8_t *addr,
+		   uint32_t ref)
 {
 	if (r->fq_n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 1024;
 		struct owner_key *p = realloc(r->fq, nc * sizeof(*p));
+		uint32_t *q;
 
 		if (!p)
 			return -ENOMEM;
 		r->fq = p;
+		q = realloc(r->fq_ref, nc * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		r->fq_ref = q;
 		*cap = nc;
 	}
 	r->fq[r->fq_n].family = (uint8_t)family;
 	memcpy(r->fq[r->fq_n].addr, addr, 16);
+	r->fq_ref[r->fq_n] = ref;
 	r->fq_n++;
 	return 0;
 }
@@ -1586,7 +1598,7 @@ static int fq_lease(void *ctx, const struct lease *l)
 		return 0;
 	if (l->ref < b->nbits[ti] && (b->owned[ti][l->ref / 64] >> (l->ref % 64) & 1))
 		return 0;	/* its binding's key is in the queue already */
-	return fq_push(b->r, &b->cap, l->family, l->addr);
+	return fq_push(b->r, &b->cap, l->family, l->addr, l->ref);
 }
 
 /*
@@ -1601,15 +1613,19 @@ static int fq_build(struct reconcile *r, struct owner_key *keys, size_t n, time_
 
 	fq_free(r);
 	r->fq = keys;
+	r->fq_ref = malloc((n ? n : 1) * sizeof(*r->fq_ref));
+	if (!r->fq_ref)
+		return -ENOMEM;
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct leases *t;
 		uint32_t ref;
 
 		if (keys[i].family != 4 && keys[i].family != 6)
 			continue;
-		keys[r->fq_n++] = keys[i];
 		t = r->tab[FAMILY_IDX(keys[i].family)];
 		ref = t ? leases_ref(t, keys[i].addr) : 0;
+		r->fq_ref[r->fq_n] = ref;
+		keys[r->fq_n++] = keys[i];
 		if (ref)
 			err = fq_own(&b, FAMILY_IDX(keys[i].family), ref);
 	}
@@ -1638,9 +1654,9 @@ static bool fq_has(const struct reconcile *r, int family, const uint8_t *addr)
  * as its entry says; any other is synced at once on an entry of the stack,
  * and only a change sent makes it a real one.
  */
-static int fq_sync(struct reconcile *r, const struct owner_key *k, time_t now)
+static int fq_sync(struct reconcile *r, const struct owner_key *k, uint32_t ref, time_t now)
 {
-	struct ent tmp = { .family = k->family, .full = 1 }, *e;
+	struct ent tmp = { .family = k->family, .full = 1, .lease_ref = ref }, *e;
 	size_t nout = r->nout;
 	int err;
 
@@ -1664,6 +1680,7 @@ static int fq_sync(struct reconcile *r, const struct owner_key *k, time_t now)
 	}
 	tmp.next = e->next;
 	tmp.full = 0;
+	tmp.lease_ref = 0;	/* a hint for this pass only */
 	*e = tmp;
 	r->out[r->nout - 1].user = e;
 	return err;
@@ -1810,7 +1827,8 @@ int reconcile_flush(struct reconcile *r)
 
 		if (!e) {
 			/* the dirty FIFO is empty: the full pass's next address */
-			err = fq_sync(r, &r->fq[r->fq_pos++], now);
+			err = fq_sync(r, &r->fq[r->fq_pos], r->fq_ref[r->fq_pos], now);
+			r->fq_pos++;
 			if (r->fq_pos == r->fq_n)
 				fq_free(r);
 			if (err)
@@ -1937,7 +1955,7 @@ int reconcile_explain(const struct reconcile *r, int family, const uint8_t *addr
 	if (family != 4 && family != 6)
 		return -EINVAL;
 	memset(x, 0, sizeof(*x));
-	decide(r, family, addr, now_wall(r), &w, &x->lease);
+	decide(r, family, addr, 0, now_wall(r), &w, &x->lease);
 	x->has_lease = w.has_lease;
 	x->ok = w.ok;
 	x->why_not = w.why_not;

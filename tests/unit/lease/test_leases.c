@@ -427,6 +427,43 @@ static void test_client_of(void **state)
 	leases_close(t6);
 }
 
+/* leases_find_addr_hint(): the handle when it still holds the address, else the index */
+static void test_find_addr_hint(void **state)
+{
+	struct feed f = { .now = T0 };
+	struct leases_opts o = { .clock = test_clock, .clock_ctx = &f };
+	const uint8_t a1[4] = { 10, 3, 0, 1 }, a2[4] = { 10, 3, 0, 2 }, a3[4] = { 10, 3, 0, 3 };
+	struct leases *t;
+	struct lease l;
+	uint32_t r1;
+
+	(void)state;
+	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
+	unit_row(t, H4, "10.3.0.1,00:0c:00:00:00:01,,3600,%d,1,1,1,one,0,", T0 + 3600);
+	unit_row(t, H4, "10.3.0.2,00:0c:00:00:00:02,,3600,%d,1,1,1,two,0,", T0 + 3600);
+	r1 = leases_ref(t, a1);
+	assert_true(r1 > 0);
+	assert_int_equal(leases_ref(t, a3), 0);
+	assert_int_equal(leases_find_addr_hint(t, a1, r1, &l), 0);
+	assert_string_equal(l.hostname, "one");
+	assert_int_equal(l.ref, r1);
+	/* a handle of another address, none, one out of range: found by the index */
+	assert_int_equal(leases_find_addr_hint(t, a2, r1, &l), 0);
+	assert_string_equal(l.hostname, "two");
+	assert_int_equal(leases_find_addr_hint(t, a2, 0, &l), 0);
+	assert_int_equal(leases_find_addr_hint(t, a2, 1000, &l), 0);
+	assert_string_equal(l.hostname, "two");
+	assert_int_equal(leases_find_addr_hint(t, a3, r1, &l), -ENOENT);
+	/* the address deleted and its entry reused by another: the old handle finds nothing */
+	unit_row(t, H4, "10.3.0.1,00:0c:00:00:00:01,,0,%d,1,1,1,,0,", T0);
+	unit_row(t, H4, "10.3.0.3,00:0c:00:00:00:03,,3600,%d,1,1,1,three,0,", T0 + 3600);
+	assert_int_equal(leases_ref(t, a3), r1);
+	assert_int_equal(leases_find_addr_hint(t, a1, r1, &l), -ENOENT);
+	assert_int_equal(leases_find_addr_hint(t, a3, r1, &l), 0);
+	assert_string_equal(l.hostname, "three");
+	leases_close(t);
+}
+
 /* Many renames and address changes: the string store compacts, lookups stay right. */
 static void test_churn_compaction(void **state)
 {
@@ -718,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_identity_v6),
 		cmocka_unit_test(test_identity_v4),
 		cmocka_unit_test(test_client_of),
+		cmocka_unit_test(test_find_addr_hint),
 		cmocka_unit_test(test_churn_compaction),
 		cmocka_unit_test(test_memory_per_lease),
 		cmocka_unit_test(test_cmd_print),
