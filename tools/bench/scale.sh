@@ -6,7 +6,7 @@
 #
 #   sh tools/bench/scale.sh [N]
 #   LS_SCALE_KINDS="bind knot" (the servers, in order), LS_SCALE_IDLE_S,
-#   LS_SCALE_STOP_S (below)
+#   LS_SCALE_STOP_S (below), LS_SCALE_PHASES (below)
 #
 # N active v4 leases (tools/leasegen: 2.7 rows per lease, every lease named
 # h-10-A-B-C.dyn.example, address 10.A.B.C), zones dyn.example. and
@@ -35,6 +35,10 @@
 #   stopped   the server SIGSTOPped, N/100 new leases appended: leasesnoop's
 #             CPU over LS_SCALE_STOP_S (30) s while they wait; SIGCONT, they
 #             land
+# LS_SCALE_PHASES picks some of them, in this order whatever the list says
+# (default: all): e.g. "restart full" times only those two at N=1000000 in
+# a fraction of the whole run (the cold start, without its anchor, builds
+# the site they need; later phases that are not picked are skipped).
 # Each with leasesnoop's CPU, the server's CPU and leasesnoop's peak RSS
 # (VmHWM) and anonymous memory (RssAnon) per lease. Output: one JSON line
 # per figure ({"bench","figure","value","unit","anchor","anchor_value",
@@ -50,6 +54,14 @@ N=${1:-${LS_SCALE_N:-50000}}
 KINDS=${LS_SCALE_KINDS:-bind knot}
 IDLE_S=${LS_SCALE_IDLE_S:-60}
 STOP_S=${LS_SCALE_STOP_S:-30}
+PHASES=${LS_SCALE_PHASES:-anchor cold restart full expiry adopt idle stopped}
+# phase NAME - whether NAME was picked; the cold start always runs (it builds the site)
+phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; [ "$1" = cold ]; }
+for _p in $PHASES; do
+	case $_p in anchor|cold|restart|full|expiry|adopt|idle|stopped) ;;
+	*) echo "bench scale: unknown phase '$_p' in LS_SCALE_PHASES" >&2; exit 1 ;;
+	esac
+done
 LS_BIN=${LS_BIN:-$LS_TOP/leasesnoop}
 GEN=$LS_OUTPUT/tools/leasegen
 FZ=dyn.example.
@@ -77,7 +89,7 @@ NOW=$(date +%s)
 die() { echo "bench scale: $*" >&2; [ -f "$W/ls.err" ] && tail -5 "$W/ls.err" >&2; exit 1; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "null" }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "null" }'; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 cpu_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }'; }
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -194,14 +206,18 @@ exact() { # WHAT A-EXPECTED
 for kind in $KINDS; do
 	B=scale-$kind
 	# the plain client into an empty server, then its 10 % delete
-	fresh $kind
-	anchor add
-	COLD_A=$A_S COLD_ACPU=$A_CPU
-	exact "$kind nsupdate" "$N"
-	anchor del
-	EXP_A=$A_S EXP_ACPU=$A_CPU
+	COLD_A=- COLD_ACPU=- EXP_A=- EXP_ACPU=-
+	if phase anchor; then
+		fresh $kind
+		anchor add
+		COLD_A=$A_S COLD_ACPU=$A_CPU
+		exact "$kind nsupdate" "$N"
+		anchor del
+		EXP_A=$A_S EXP_ACPU=$A_CPU
+	fi
 
 	# cold start
+	LIVE=$N	# leases that should be in DNS (the expiry phase ends a tenth)
 	fresh $kind
 	rm -rf "$W/state" "$W/ls.err" "$W/ls.out"
 	cp "$W/leases.orig" "$W/kea-leases4.csv"
@@ -228,110 +244,117 @@ for kind in $KINDS; do
 		"$(awk -v k="$anon" -v n="$N" 'BEGIN { printf "%.2f", 250 / (k * 1024 / n) }')"
 	cp "$W/ls.err" "$W/cold-$kind.log"
 
-	# restart with everything in place
-	ls_stop
-	c0=$(ticks "$SPID")
-	t0=$(now)
-	ls_start
-	wait_idle "$LIMIT"
-	rs=$(since "$t0")
-	json $B restart_s "$rs" s target 10 "$(div 10 "$rs")"
-	json $B restart_updates "$(st .dns.messages)" 1 target 0 -
-	json $B restart_cpu_s "$(cpu_s "$(ticks "$LPID")")" s "$kind-cpu" "$(cpu_s $(($(ticks "$SPID") - c0)))" -
-
-	if [ $kind = bind ]; then
-		# one full pass
-		n0=$(grep -c "configuration reloaded" "$W/ls.err")
-		c0=$(ticks "$LPID")
-		t0=$(now)
-		kill -HUP "$LPID"
-		for _i in $(seq 1 3000); do
-			[ "$(grep -c "configuration reloaded" "$W/ls.err")" -gt "$n0" ] && break
-			sleep 0.1
-		done
-		wait_idle "$LIMIT"
-		fp=$(since "$t0")
-		json $B full_pass_s "$fp" s target 10 "$(div 10 "$fp")"
-		json $B full_pass_cpu_s "$(cpu_s $(($(ticks "$LPID") - c0)))" s target - -
-
-		# mass expiry: one lease in ten renewed to end at TEXP
-		TEXP=$(($(date +%s) + 15))
-		awk -v n="$N" -v e="$TEXP" 'BEGIN { for (i = 0; i < n; i += 10) {
-			a = int(i / 65536) % 256; b = int(i / 256) % 256; c = i % 256
-			hw = sprintf("00:0c:00:%02x:%02x:%02x", a, b, c)
-			printf "10.%d.%d.%d,%s,01:%s,3600,%d,1,1,1,h-10-%d-%d-%d.dyn.example,0,\n", a, b, c, hw, hw, e, a, b, c } }' \
-			>> "$W/kea-leases4.csv"
-		x0=$(stats | jq '."lease-changes".expired')
-		c0=$(ticks "$LPID") s0=$(ticks "$SPID")
-		while [ "$(date +%s)" -lt "$TEXP" ]; do sleep 0.1; done
-		t0=$(now)
-		_end=$(($(date +%s) + LIMIT))
-		while [ "$(stats | jq '."lease-changes".expired')" -lt $((x0 + (N + 9) / 10)) ]; do
-			[ "$(date +%s)" -lt "$_end" ] || die "the leases did not expire"
-			sleep 0.1
-		done
-		wait_idle "$LIMIT"
-		ex=$(since "$t0")
-		exact "expiry" "$((N - (N + 9) / 10))"
-		json $B expiry_10pct_s "$ex" s nsupdate "$EXP_A" "$(div "$EXP_A" "$ex")"
-		json $B expiry_cpu_s "$(cpu_s $(($(ticks "$LPID") - c0)))" s "$kind-cpu" \
-			"$(cpu_s $(($(ticks "$SPID") - s0)))" "$(div "$(cpu_s $(($(ticks "$SPID") - s0)))" "$(cpu_s $(($(ticks "$LPID") - c0)))")"
-
-		# adoption of everything into an empty store
+	if phase restart; then
+		# restart with everything in place
 		ls_stop
-		rm -rf "$W/state"
-		conf -x '"adopt-existing": true'
 		c0=$(ticks "$SPID")
 		t0=$(now)
 		ls_start
-		worst=0
-		_end=$(($(date +%s) + LIMIT))
-		while :; do
-			[ "$(date +%s)" -lt "$_end" ] || die "adoption not over after $LIMIT s"
-			q0=$(now)
-			STATS=$(stats)
-			worst=$(awk -v w="$worst" -v d="$(since "$q0")" 'BEGIN { print (d > w ? d : w) }')
-			[ "$(st .idle)" = true ] && break
-			sleep 0.2
-		done
-		ad=$(since "$t0")
-		adopted=$(st .adopted)
-		json $B adopt_s "$ad" s target 180 "$(div 180 "$ad")"
-		json $B adopt_bindings "$adopted" 1 target "$((N - (N + 9) / 10))" \
-			"$(div "$adopted" "$((N - (N + 9) / 10))")"
-		json $B adopt_updates "$(st .dns.messages)" 1 target 0 -
-		json $B adopt_stats_worst_s "$worst" s target 1 "$(div 1 "$worst")"
-		json $B adopt_cpu_s "$(cpu_s "$(ticks "$LPID")")" s "$kind-cpu" "$(cpu_s $(($(ticks "$SPID") - c0)))" -
-		json $B adopt_peak_rss_mib "$(($(kb "$LPID" VmHWM) / 1024))" MiB target - -
-		exact "adoption" "$((N - (N + 9) / 10))"
-
-		# idle
-		c0=$(ticks "$LPID")
-		sleep "$IDLE_S"
-		idle=$(awk -v t=$(($(ticks "$LPID") - c0)) -v hz="$HZ" -v s="$IDLE_S" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
-		json $B idle_cpu_pct "$idle" % target 1 "$(div 1 "$idle")"
-
-		# a stopped server holds the queue
-		K=$((N / 100))
-		kill -STOP "$SPID"
-		awk -v n="$N" -v k="$K" -v now="$NOW" 'BEGIN { for (i = n; i < n + k; i++) {
-			a = int(i / 65536) % 256; b = int(i / 256) % 256; c = i % 256
-			hw = sprintf("00:0d:00:%02x:%02x:%02x", a, b, c)
-			printf "10.%d.%d.%d,%s,01:%s,86400,%d,1,1,1,h-10-%d-%d-%d.dyn.example,0,\n", a, b, c, hw, hw, now + 86400, a, b, c } }' \
-			>> "$W/kea-leases4.csv"
-		sleep 3
-		c0=$(ticks "$LPID")
-		sleep "$STOP_S"
-		stp=$(awk -v t=$(($(ticks "$LPID") - c0)) -v hz="$HZ" -v s="$STOP_S" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
-		STATS=$(stats)
-		held=$(st '.dns.pending // 0')
-		kill -CONT "$SPID"
-		t0=$(now)
 		wait_idle "$LIMIT"
-		json $B stopped_server_cpu_pct "$stp" % target 1 "$(div 1 "$stp")"
-		json $B stopped_server_held "$held" 1 target "$K" -
-		json $B after_cont_s "$(since "$t0")" s target - -
-		exact "after SIGCONT" "$((N - (N + 9) / 10 + K))"
+		rs=$(since "$t0")
+		json $B restart_s "$rs" s target 10 "$(div 10 "$rs")"
+		json $B restart_updates "$(st .dns.messages)" 1 target 0 -
+		json $B restart_cpu_s "$(cpu_s "$(ticks "$LPID")")" s "$kind-cpu" "$(cpu_s $(($(ticks "$SPID") - c0)))" -
+	fi
+	if [ $kind = bind ]; then
+		if phase full; then
+			# one full pass
+			n0=$(grep -c "configuration reloaded" "$W/ls.err")
+			c0=$(ticks "$LPID")
+			t0=$(now)
+			kill -HUP "$LPID"
+			for _i in $(seq 1 3000); do
+				[ "$(grep -c "configuration reloaded" "$W/ls.err")" -gt "$n0" ] && break
+				sleep 0.1
+			done
+			wait_idle "$LIMIT"
+			fp=$(since "$t0")
+			json $B full_pass_s "$fp" s target 10 "$(div 10 "$fp")"
+			json $B full_pass_cpu_s "$(cpu_s $(($(ticks "$LPID") - c0)))" s target - -
+		fi
+		if phase expiry; then
+			# mass expiry: one lease in ten renewed to end at TEXP
+			TEXP=$(($(date +%s) + 15))
+			awk -v n="$N" -v e="$TEXP" 'BEGIN { for (i = 0; i < n; i += 10) {
+				a = int(i / 65536) % 256; b = int(i / 256) % 256; c = i % 256
+				hw = sprintf("00:0c:00:%02x:%02x:%02x", a, b, c)
+				printf "10.%d.%d.%d,%s,01:%s,3600,%d,1,1,1,h-10-%d-%d-%d.dyn.example,0,\n", a, b, c, hw, hw, e, a, b, c } }' \
+				>> "$W/kea-leases4.csv"
+			x0=$(stats | jq '."lease-changes".expired')
+			c0=$(ticks "$LPID") s0=$(ticks "$SPID")
+			while [ "$(date +%s)" -lt "$TEXP" ]; do sleep 0.1; done
+			t0=$(now)
+			_end=$(($(date +%s) + LIMIT))
+			while [ "$(stats | jq '."lease-changes".expired')" -lt $((x0 + (N + 9) / 10)) ]; do
+				[ "$(date +%s)" -lt "$_end" ] || die "the leases did not expire"
+				sleep 0.1
+			done
+			wait_idle "$LIMIT"
+			ex=$(since "$t0")
+			LIVE=$((N - (N + 9) / 10))
+			exact "expiry" "$LIVE"
+			json $B expiry_10pct_s "$ex" s nsupdate "$EXP_A" "$(div "$EXP_A" "$ex")"
+			json $B expiry_cpu_s "$(cpu_s $(($(ticks "$LPID") - c0)))" s "$kind-cpu" \
+				"$(cpu_s $(($(ticks "$SPID") - s0)))" "$(div "$(cpu_s $(($(ticks "$SPID") - s0)))" "$(cpu_s $(($(ticks "$LPID") - c0)))")"
+		fi
+		if phase adopt; then
+			# adoption of everything into an empty store
+			ls_stop
+			rm -rf "$W/state"
+			conf -x '"adopt-existing": true'
+			c0=$(ticks "$SPID")
+			t0=$(now)
+			ls_start
+			worst=0
+			_end=$(($(date +%s) + LIMIT))
+			while :; do
+				[ "$(date +%s)" -lt "$_end" ] || die "adoption not over after $LIMIT s"
+				q0=$(now)
+				STATS=$(stats)
+				worst=$(awk -v w="$worst" -v d="$(since "$q0")" 'BEGIN { print (d > w ? d : w) }')
+				[ "$(st .idle)" = true ] && break
+				sleep 0.2
+			done
+			ad=$(since "$t0")
+			adopted=$(st .adopted)
+			json $B adopt_s "$ad" s target 180 "$(div 180 "$ad")"
+			json $B adopt_bindings "$adopted" 1 target "$LIVE" "$(div "$adopted" "$LIVE")"
+			json $B adopt_updates "$(st .dns.messages)" 1 target 0 -
+			json $B adopt_stats_worst_s "$worst" s target 1 "$(div 1 "$worst")"
+			json $B adopt_cpu_s "$(cpu_s "$(ticks "$LPID")")" s "$kind-cpu" "$(cpu_s $(($(ticks "$SPID") - c0)))" -
+			json $B adopt_peak_rss_mib "$(($(kb "$LPID" VmHWM) / 1024))" MiB target - -
+			exact "adoption" "$LIVE"
+		fi
+		if phase idle; then
+			# idle
+			c0=$(ticks "$LPID")
+			sleep "$IDLE_S"
+			idle=$(awk -v t=$(($(ticks "$LPID") - c0)) -v hz="$HZ" -v s="$IDLE_S" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+			json $B idle_cpu_pct "$idle" % target 1 "$(div 1 "$idle")"
+		fi
+		if phase stopped; then
+			# a stopped server holds the queue
+			K=$((N / 100))
+			kill -STOP "$SPID"
+			awk -v n="$N" -v k="$K" -v now="$NOW" 'BEGIN { for (i = n; i < n + k; i++) {
+				a = int(i / 65536) % 256; b = int(i / 256) % 256; c = i % 256
+				hw = sprintf("00:0d:00:%02x:%02x:%02x", a, b, c)
+				printf "10.%d.%d.%d,%s,01:%s,86400,%d,1,1,1,h-10-%d-%d-%d.dyn.example,0,\n", a, b, c, hw, hw, now + 86400, a, b, c } }' \
+				>> "$W/kea-leases4.csv"
+			sleep 3
+			c0=$(ticks "$LPID")
+			sleep "$STOP_S"
+			stp=$(awk -v t=$(($(ticks "$LPID") - c0)) -v hz="$HZ" -v s="$STOP_S" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+			STATS=$(stats)
+			held=$(st '.dns.pending // 0')
+			kill -CONT "$SPID"
+			t0=$(now)
+			wait_idle "$LIMIT"
+			json $B stopped_server_cpu_pct "$stp" % target 1 "$(div 1 "$stp")"
+			json $B stopped_server_held "$held" 1 target "$K" -
+			json $B after_cont_s "$(since "$t0")" s target - -
+			exact "after SIGCONT" "$((LIVE + K))"
+		fi
 	fi
 	ls_stop
 	cp "$W/ls.err" "$W/last-$kind.log"

@@ -29,6 +29,8 @@
 #define NIL UINT32_MAX
 
 /* ent.flags beyond the public LEASE_F_* bits */
+#define ENT_ID_SHARED 0x20	/* another entry had the same identity once (cleared by a rebuild):
+				 * without it, the entry is surely alone in its identity chain */
 #define ENT_HW_TAIL 0x40	/* hwaddr is the tail of client_id / DUID: not stored */
 #define ENT_USED 0x80
 #define ENT_PUBLIC (LEASE_F_FQDN_FWD | LEASE_F_FQDN_REV | LEASE_F_NAME_KEPT | LEASE_F_CLOCK_EXPIRED)
@@ -298,6 +300,9 @@ static int iix_link(struct leases *t, uint32_t ei)
 		return 0;
 	s = iix_slot(t, e->idk, ent_idref(e), e->iaid);
 	if (s != NIL) {
+		/* a chain of two or more: every member has the flag (the others got it as they joined) */
+		e->flags |= ENT_ID_SHARED;
+		t->ents[t->iix[s] - 1].flags |= ENT_ID_SHARED;
 		e->id_next = t->iix[s] - 1;
 		t->iix[s] = ei + 1;
 		return 0;
@@ -384,11 +389,14 @@ static int iix_rebuild(struct leases *t, uint32_t nslots)
 		struct ent *e = &t->ents[i];
 		uint32_t s, h;
 
+		e->flags &= ~ENT_ID_SHARED;
 		if (!(e->flags & ENT_USED) || e->idk == IDK_NONE)
 			continue;
 		e->id_next = NIL;
 		s = iix_slot(t, e->idk, ent_idref(e), e->iaid);
 		if (s != NIL) {
+			e->flags |= ENT_ID_SHARED;
+			t->ents[t->iix[s] - 1].flags |= ENT_ID_SHARED;
 			e->id_next = t->iix[s] - 1;
 			t->iix[s] = i + 1;
 			continue;
@@ -592,6 +600,7 @@ static void decode(const struct leases *t, const struct ent *e, struct lease *l)
 	}
 	l->hostname = (const char *)str_get(t, e->name, &l->hostname_len);
 	l->user_context = (const char *)str_get(t, e->uctx, &l->user_context_len);
+	l->ref = (uint32_t)(e - t->ents) + 1;
 }
 
 static int ent_active(const struct ent *e, int64_t now)
@@ -819,7 +828,7 @@ static int ent_same(const struct ent *old, const struct ent *e)
 	struct ent a = *old, b = *e;
 
 	a.flags |= ENT_USED;
-	b.flags |= ENT_USED | (a.flags & LEASE_F_CLOCK_EXPIRED);
+	b.flags |= ENT_USED | (a.flags & (LEASE_F_CLOCK_EXPIRED | ENT_ID_SHARED));
 	a.id_next = b.id_next = 0;
 	return !memcmp(&a, &b, sizeof(a));
 }
@@ -857,7 +866,7 @@ static int ent_store(struct leases *t, uint32_t *ei, struct ent *old, struct ent
 	if (relink)
 		iix_unlink(t, *ei);
 	e->id_next = old->id_next;
-	e->flags |= ENT_USED;
+	e->flags |= ENT_USED | (old->flags & ENT_ID_SHARED);	/* conservative: kept */
 	str_drop(t, old, e);
 	*old = *e;
 	if (relink && (err = iix_link(t, *ei)))
@@ -1092,6 +1101,32 @@ int leases_find_addr(const struct leases *t, const uint8_t *addr, struct lease *
 	return 0;
 }
 
+int leases_find_addr_hint(const struct leases *t, const uint8_t *addr, uint32_t ref,
+			  struct lease *out)
+{
+	const struct ent *e = ref && ref <= t->n_ents ? &t->ents[ref - 1] : NULL;
+
+	if (e && (e->flags & ENT_USED) && t->family &&
+	    !memcmp(e->addr, addr, t->family == 4 ? 4 : 16) &&
+	    (t->family == 6 || !memcmp(e->addr + 4, "\0\0\0\0\0\0\0\0\0\0\0\0", 12))) {
+		decode(t, e, out);
+		return 0;
+	}
+	return leases_find_addr(t, addr, out);
+}
+
+uint32_t leases_ref(const struct leases *t, const uint8_t *addr)
+{
+	uint8_t a[16];
+	uint32_t ei;
+
+	if (!t->family)
+		return 0;
+	addr16(t, addr, a);
+	ei = aix_find(t, a, NULL);
+	return ei == NIL ? 0 : ei + 1;
+}
+
 int leases_find_client(const struct leases *t, enum lease_id_kind kind, const uint8_t *id,
 		       size_t id_len, uint32_t iaid, struct lease *out, int max)
 {
@@ -1106,6 +1141,40 @@ int leases_find_client(const struct leases *t, enum lease_id_kind kind, const ui
 	if (idk != IDK_DUID)
 		iaid = 0;
 	s = iix_slot(t, idk, ref, iaid);
+	for (uint32_t i = s == NIL ? NIL : t->iix[s] - 1; i != NIL; i = t->ents[i].id_next) {
+		if (n < max)
+			decode(t, &t->ents[i], &out[n]);
+		n++;
+	}
+	return n;
+}
+
+int leases_find_client_of(const struct leases *t, const struct lease *l, struct lease *out,
+			  int max)
+{
+	const struct ent *e = l->ref && l->ref <= t->n_ents ? &t->ents[l->ref - 1] : NULL;
+	uint32_t s;
+	int n = 0;
+
+	if (!e || !(e->flags & ENT_USED) || memcmp(e->addr, l->addr, 16) || l->family != t->family) {
+		/* not (or no longer) this table's: by the identifier, as any client */
+		if (l->family == 6)
+			return leases_find_client(t, LEASE_ID_DUID, l->client_id, l->client_id_len,
+						  l->iaid, out, max);
+		if (l->client_id_len)
+			return leases_find_client(t, LEASE_ID_CLIENT_ID, l->client_id,
+						  l->client_id_len, 0, out, max);
+		return leases_find_client(t, LEASE_ID_HWADDR, l->hwaddr, l->hwaddr_len, 0, out,
+					  max);
+	}
+	if (e->idk == IDK_NONE || !ent_idref(e))
+		return 0;	/* no identity: leases_find_client() finds none either */
+	if (!(e->flags & ENT_ID_SHARED)) {
+		if (max > 0)
+			out[0] = *l;
+		return 1;
+	}
+	s = iix_slot(t, e->idk, ent_idref(e), e->iaid);
 	for (uint32_t i = s == NIL ? NIL : t->iix[s] - 1; i != NIL; i = t->ents[i].id_next) {
 		if (n < max)
 			decode(t, &t->ents[i], &out[n]);

@@ -50,6 +50,8 @@ struct lease {
 	const char *user_context;	/* JSON text, "" when none */
 	size_t hostname_len;
 	size_t user_context_len;
+	uint32_t ref;		/* the table's own handle (0: not from a table); see
+				 * leases_find_client_of() */
 };
 
 /* What a change means, from the point of view of DNS. */
@@ -196,6 +198,20 @@ int leases_is_active(const struct lease *l, time_t now);
  */
 int leases_find_addr(const struct leases *t, const uint8_t *addr, struct lease *out);
 
+/*
+ * leases_find_addr_hint() - leases_find_addr(), trying the lease handle
+ * @ref (struct lease.ref, 0: none) first: when it still holds @addr, no
+ * index is searched.
+ */
+int leases_find_addr_hint(const struct leases *t, const uint8_t *addr, uint32_t ref,
+			  struct lease *out);
+
+/*
+ * leases_ref() - the table's handle (struct lease.ref) of the lease at
+ * @addr, without decoding it; 0 when there is none.
+ */
+uint32_t leases_ref(const struct leases *t, const uint8_t *addr);
+
 /* Identity kinds for leases_find_client(). */
 enum lease_id_kind {
 	LEASE_ID_CLIENT_ID = 1,	/* v4 leases that have this client-id */
@@ -210,6 +226,18 @@ enum lease_id_kind {
  */
 int leases_find_client(const struct leases *t, enum lease_id_kind kind, const uint8_t *id,
 		       size_t id_len, uint32_t iaid, struct lease *out, int max);
+
+/*
+ * leases_find_client_of() - what leases_find_client() returns for @l's own
+ * client identity (v4: client-id, else hwaddr; v6: DUID and IAID), @l
+ * among them, found from @l's place in the table (@l as leases_find_addr()
+ * or leases_foreach() gave it, the table unchanged since): no identifier
+ * hashed or compared, and nothing looked up at all for a client known to
+ * hold this lease only (the common case: then *@out = *@l, returns 1).
+ * A stale or foreign @l is looked up by its identifier instead.
+ */
+int leases_find_client_of(const struct leases *t, const struct lease *l, struct lease *out,
+			  int max);
 
 /*
  * leases_foreach() - call @fn for every lease in the table (any state), in

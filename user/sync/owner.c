@@ -32,6 +32,18 @@ struct owner {
 	MDB_env *env;
 	MDB_dbi dbi;
 	MDB_txn *txn;		/* the open write batch, or NULL */
+	/*
+	 * Reads while no batch is open go through one read transaction kept
+	 * between calls (reset at each commit: only our own writes make it
+	 * stale) and a cursor on it: a full pass asks for the bindings in key
+	 * order, so most lookups are one step of the cursor instead of a
+	 * transaction and a descent from the root each (owner_seek_plan()).
+	 */
+	MDB_txn *rtxn;		/* NULL: none yet */
+	MDB_cursor *rcur;
+	bool rtxn_live;		/* rtxn begun or renewed since the last commit */
+	bool rcur_at;		/* rcur is positioned at rkey */
+	uint8_t rkey[17];
 	int lock_fd;
 	char *snap_dir;		/* OWNER_F_SNAPSHOT: the private copy to delete */
 	uint64_t puts, dels, commits;
@@ -309,6 +321,10 @@ void owner_close(struct owner *o)
 	}
 	if (o->txn)
 		owner_commit(o);
+	if (o->rcur)
+		mdb_cursor_close(o->rcur);
+	if (o->rtxn)
+		mdb_txn_abort(o->rtxn);
 	if (o->env)
 		mdb_env_close(o->env);
 	if (o->snap_dir) {
@@ -326,30 +342,109 @@ void owner_close(struct owner *o)
 	free(o);
 }
 
+enum owner_seek owner_seek_plan(const uint8_t *at, const uint8_t *key, size_t len)
+{
+	if (!at)
+		return OWNER_SEEK_RANGE;
+	return memcmp(key, at, len) > 0 ? OWNER_SEEK_NEXT : OWNER_SEEK_RANGE;
+}
+
+/* The kept read transaction and its cursor, current as of the last commit. */
+static int rtxn_ready(struct owner *o)
+{
+	int rc;
+
+	if (o->rtxn && o->rtxn_live)
+		return 0;
+	if (o->rtxn) {
+		rc = mdb_txn_renew(o->rtxn);
+		if (!rc)
+			rc = mdb_cursor_renew(o->rtxn, o->rcur);
+	} else {
+		rc = mdb_txn_begin(o->env, NULL, MDB_RDONLY, &o->rtxn);
+		if (!rc)
+			rc = mdb_cursor_open(o->rtxn, o->dbi, &o->rcur);
+	}
+	if (rc) {
+		if (o->rcur)
+			mdb_cursor_close(o->rcur);
+		if (o->rtxn)
+			mdb_txn_abort(o->rtxn);
+		o->rcur = NULL;
+		o->rtxn = NULL;
+		return store_err("cannot read", "store", rc);
+	}
+	o->rtxn_live = true;
+	o->rcur_at = false;
+	return 0;
+}
+
+/* Our own commit made the kept snapshot old: read again from the next get on. */
+static void rtxn_stale(struct owner *o)
+{
+	if (o->rtxn && o->rtxn_live)
+		mdb_txn_reset(o->rtxn);
+	o->rtxn_live = false;
+	o->rcur_at = false;
+}
+
+/* LMDB's default key order: bytes, then length */
+static int key_cmp(const MDB_val *a, const MDB_val *b)
+{
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	int d = memcmp(a->mv_data, b->mv_data, n);
+
+	return d ? d : (a->mv_size > b->mv_size) - (a->mv_size < b->mv_size);
+}
+
+/* Look @k up with the kept cursor: a step forward when @k follows where it is. */
+static int rcur_get(struct owner *o, const MDB_val *k, MDB_val *v)
+{
+	MDB_val ck;
+	int rc = MDB_NOTFOUND, seek = 1;
+
+	if (owner_seek_plan(o->rcur_at ? o->rkey : NULL, k->mv_data, 17) == OWNER_SEEK_NEXT) {
+		rc = mdb_cursor_get(o->rcur, &ck, v, MDB_NEXT);
+		if (rc && rc != MDB_NOTFOUND)
+			return rc;
+		/* the next binding is @k, lies beyond it, or there is none: settled */
+		seek = !rc && key_cmp(&ck, k) < 0;
+	}
+	if (seek) {
+		ck = *k;
+		rc = mdb_cursor_get(o->rcur, &ck, v, MDB_SET_RANGE);
+	}
+	o->rcur_at = !rc && ck.mv_size == 17;
+	if (o->rcur_at)
+		memcpy(o->rkey, ck.mv_data, 17);
+	if (rc)
+		return rc;
+	return key_cmp(&ck, k) ? MDB_NOTFOUND : 0;
+}
+
 int owner_get(struct owner *o, int family, const uint8_t *addr, struct owner_rec *rec)
 {
 	uint8_t kb[17];
 	MDB_val k = { 17, kb }, v;
-	MDB_txn *txn = o->txn;
 	int rc, err;
 
 	if (o->ops)
 		return o->ops->get(o->ops_ctx, family, addr, rec);
 	mkkey(kb, family, addr);
-	if (!txn) {
-		rc = mdb_txn_begin(o->env, NULL, MDB_RDONLY, &txn);
-		if (rc)
-			return store_err("cannot read", "store", rc);
+	if (o->txn) {
+		rc = mdb_get(o->txn, o->dbi, &k, &v);	/* sees the batch's own writes */
+	} else {
+		err = rtxn_ready(o);
+		if (err)
+			return err;
+		rc = rcur_get(o, &k, &v);
 	}
-	rc = mdb_get(txn, o->dbi, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		err = -ENOENT;
 	else if (rc)
 		err = store_err("cannot read", "store", rc);
 	else if ((err = dec(&k, &v, rec)))
 		pr_err("owner: corrupt record in the store (skipped)");
-	if (txn != o->txn)
-		mdb_txn_abort(txn);
 	return err;
 }
 
@@ -405,6 +500,7 @@ int owner_commit(struct owner *o)
 		return 0;
 	rc = mdb_txn_commit(o->txn);
 	o->txn = NULL;
+	rtxn_stale(o);
 	if (rc)
 		return store_err("cannot commit", "store", rc);
 	o->commits++;

@@ -136,6 +136,16 @@ size_t owner_encode(const struct owner_rec *r, uint8_t *buf);
 int owner_decode(int family, const uint8_t *addr, const uint8_t *v, size_t len,
 		 struct owner_rec *r);
 
+/*
+ * owner_seek_plan() - how the kept read cursor, positioned at key @at
+ * (NULL: nowhere), finds key @key (@len bytes, memcmp order as LMDB's):
+ * OWNER_SEEK_NEXT, one step forward, when @key lies beyond @at (the next
+ * binding is then @key, or shows @key is absent unless others lie in
+ * between: then a seek); else OWNER_SEEK_RANGE, a seek from the root. Pure.
+ */
+enum owner_seek { OWNER_SEEK_RANGE = 0, OWNER_SEEK_NEXT };
+enum owner_seek owner_seek_plan(const uint8_t *at, const uint8_t *key, size_t len);
+
 /* owner_state_name() - "adding", "added", … */
 const char *owner_state_name(unsigned int state);
 

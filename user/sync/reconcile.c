@@ -53,6 +53,7 @@ struct ent {
 	uint8_t last_op;	/* the last final outcome: 0 none, 1 add, 2 remove */
 	uint8_t last_fwd, last_rev;	/* its enum dnsengine_outcome per side */
 	uint64_t hold_ms;	/* until then full passes leave it alone (0: no hold) */
+	uint32_t lease_ref;	/* full pass: the lease table's handle of the address (a hint) */
 };
 
 struct pend {
@@ -76,6 +77,7 @@ struct zstat {
 
 struct reconcile;
 static void log_summary(struct reconcile *r);
+static void fq_free(struct reconcile *r);
 
 /* a lease queued for adoption */
 struct adopt_addr {
@@ -104,6 +106,14 @@ struct reconcile {
 	size_t nqueued, ninflight;
 	struct stampq qstamp;		/* when each dirty FIFO entry was queued, in its order */
 	uint64_t sync_trigger_ms;	/* the entry being synced: when it was queued */
+	/*
+	 * A full pass's addresses, checked after the dirty FIFO (reconcile_full()):
+	 * the owned bindings in key order, then the live leases not among them.
+	 * They get an entry only when a change is sent or one exists already.
+	 */
+	struct owner_key *fq;
+	uint32_t *fq_ref;	/* each one's lease handle (0: none), a hint for its sync */
+	size_t fq_n, fq_pos;
 	struct pend *pend;	/* ring of cfg->max_pending_events */
 	size_t pcap, phead, pn;
 	int precheck;		/* lease tables changed since the last pending re-check */
@@ -477,29 +487,16 @@ static int lease_superseded(const struct reconcile *r, const struct leases *t, c
 			    const char *fqdn, time_t now)
 {
 	struct lease o[8];
-	enum lease_id_kind kind;
-	const uint8_t *id;
-	size_t id_len, alen = l->family == 4 ? 4 : 16;
+	size_t alen = l->family == 4 ? 4 : 16;
 	char name[ZONES_NAME_MAX];
 	const char *why = NULL;
 	int n;
 
-	if (l->family == 6) {
-		kind = LEASE_ID_DUID;
-		id = l->client_id;
-		id_len = l->client_id_len;
-	} else if (l->client_id_len) {
-		kind = LEASE_ID_CLIENT_ID;
-		id = l->client_id;
-		id_len = l->client_id_len;
-	} else {
-		kind = LEASE_ID_HWADDR;
-		id = l->hwaddr;
-		id_len = l->hwaddr_len;
-	}
-	if (!id_len)
+	/* the client as Kea identifies it: v6 DUID + IAID, v4 client-id, else hwaddr */
+	if (!(l->family == 6 || l->client_id_len ? l->client_id_len : l->hwaddr_len))
 		return 0;
-	n = leases_find_client(t, kind, id, id_len, l->iaid, o, 8);
+	/* its leases, found from this one's entry (a client with one lease: none looked up) */
+	n = leases_find_client_of(t, l, o, 8);
 	if (n > 8)
 		n = 8;
 	for (int i = 0; i < n; i++) {
@@ -530,8 +527,8 @@ static int pd_policy(const struct reconcile *r)
  * side effect (reconcile_explain() shows it to operators; desired() counts
  * and logs it). @l gets the lease row when there is one (w->has_lease).
  */
-static void decide(const struct reconcile *r, int family, const uint8_t *addr, time_t now,
-		   struct want *w, struct lease *lp)
+static void decide(const struct reconcile *r, int family, const uint8_t *addr, uint32_t hint,
+		   time_t now, struct want *w, struct lease *lp)
 {
 	const struct leases *t = r->tab[FAMILY_IDX(family)];
 	char rname[ZONES_NAME_MAX];
@@ -539,7 +536,7 @@ static void decide(const struct reconcile *r, int family, const uint8_t *addr, t
 	int pd;
 
 	memset(w, 0, sizeof(*w));
-	if (!t || leases_find_addr(t, addr, &l)) {
+	if (!t || leases_find_addr_hint(t, addr, hint, &l)) {
 		w->why_not = "no lease";
 		return;
 	}
@@ -629,10 +626,10 @@ static void decide(const struct reconcile *r, int family, const uint8_t *addr, t
 }
 
 /* decide(), counted and logged: what a sync acts on */
-static void desired(struct reconcile *r, int family, const uint8_t *addr, time_t now,
-		    struct want *w)
+static void desired(struct reconcile *r, int family, const uint8_t *addr, uint32_t hint,
+		    time_t now, struct want *w)
 {
-	decide(r, family, addr, now, w, NULL);
+	decide(r, family, addr, hint, now, w, NULL);
 	if (w->count == WANT_NO_NAME)
 		r->st.no_name++;
 	else if (w->count == WANT_NO_ZONE)
@@ -862,7 +859,7 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 		return 0;	/* DNS is being asked whether its records are already there */
 	if (have && e->adopt && r->ad.active && (intent_probe(r, 0, &o) || remove_probe(r, 0, &o)))
 		return 0;	/* shared mode: DNS is being asked whether the add or remove landed */
-	desired(r, e->family, e->addr, now, &w);
+	desired(r, e->family, e->addr, e->lease_ref, now, &w);
 	if (w.bad_name)
 		note_bad_name(r, e, &w);
 	if (have && e->retire) {
@@ -1245,6 +1242,7 @@ void reconcile_free(struct reconcile *r)
 		}
 	}
 	free(r->buckets);
+	fq_free(r);
 	free(r->ad.q);
 	free(r->ad.it);
 	free(r->pend);
@@ -1303,7 +1301,7 @@ bool reconcile_wanted(struct reconcile *r, int family, const uint8_t *addr, cons
 {
 	struct want w;
 
-	desired(r, family, addr, now_wall(r), &w);
+	desired(r, family, addr, 0, now_wall(r), &w);
 	if (!w.ok || memcmp(w.rec.dhcid, dhcid, DHCID_RDATA_LEN) || strcmp(w.fqdn, fqdn))
 		return false;
 	return reverse ? w.rz != NULL : w.fz != NULL;
@@ -1373,12 +1371,12 @@ static int adopt_candidate(struct reconcile *r, const struct lease *l, time_t no
 	int err = owner_get(r->o.owner, l->family, l->addr, &o);
 
 	if (intent_probe(r, err, &o)) {
-		desired(r, l->family, l->addr, now, w);
+		desired(r, l->family, l->addr, l->ref, now, w);
 		return same_binding(&o, w) && !w->rec.prefix_len ? 2 : 0;
 	}
 	if (err != -ENOENT || !adopt_on(r))
 		return 0;
-	desired(r, l->family, l->addr, now, w);
+	desired(r, l->family, l->addr, l->ref, now, w);
 	/* D2 never writes records for prefixes: nothing to adopt */
 	return w->ok && !w->rec.prefix_len;
 }
@@ -1588,7 +1586,7 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
-		desired(r, it->family, it->addr, now, &w);
+		desired(r, it->family, it->addr, 0, now, &w);
 		err = owner_get(r->o.owner, it->family, it->addr, &o);
 		if (err != -ENOENT && !intent_probe(r, err, &o))
 			continue;	/* synced meanwhile (a lease change): that decision stands */
@@ -1644,6 +1642,166 @@ int reconcile_adopting(const struct reconcile *r)
 	return r->ad.active;
 }
 
+/* ---- the full pass's queue (reconcile_full()) ---- */
+
+static void fq_free(struct reconcile *r)
+{
+	free(r->fq);
+	free(r->fq_ref);
+	r->fq = NULL;
+	r->fq_ref = NULL;
+	r->fq_n = r->fq_pos = 0;
+}
+
+struct fq_build {
+	struct reconcile *r;
+	time_t now;
+	size_t cap;
+	uint64_t *owned[2];	/* per table: bit per lease handle whose address is owned */
+	uint32_t nbits[2];
+};
+
+static int fq_push(struct reconcile *r, size_t *cap, int family, const uint8_t *addr,
+		   uint32_t ref)
+{
+	if (r->fq_n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		struct owner_key *p = realloc(r->fq, nc * sizeof(*p));
+		uint32_t *q;
+
+		if (!p)
+			return -ENOMEM;
+		r->fq = p;
+		q = realloc(r->fq_ref, nc * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		r->fq_ref = q;
+		*cap = nc;
+	}
+	r->fq[r->fq_n].family = (uint8_t)family;
+	memcpy(r->fq[r->fq_n].addr, addr, 16);
+	r->fq_ref[r->fq_n] = ref;
+	r->fq_n++;
+	return 0;
+}
+
+static int fq_own(struct fq_build *b, int ti, uint32_t ref)
+{
+	if (ref >= b->nbits[ti]) {
+		uint32_t nb = b->nbits[ti] ? b->nbits[ti] : 4096;
+		uint64_t *p;
+
+		while (nb <= ref)
+			nb *= 2;
+		p = realloc(b->owned[ti], nb / 8);
+		if (!p)
+			return -ENOMEM;
+		memset((uint8_t *)p + b->nbits[ti] / 8, 0, (nb - b->nbits[ti]) / 8);
+		b->owned[ti] = p;
+		b->nbits[ti] = nb;
+	}
+	b->owned[ti][ref / 64] |= 1ULL << (ref % 64);
+	return 0;
+}
+
+/* a live lease not owned yet: checked after the owned bindings */
+static int fq_lease(void *ctx, const struct lease *l)
+{
+	struct fq_build *b = ctx;
+	int ti = FAMILY_IDX(l->family);
+
+	if (!lease_live(b->r, l, b->now) || not_mine(b->r, l->family, l->addr))
+		return 0;
+	if (l->ref < b->nbits[ti] && (b->owned[ti][l->ref / 64] >> (l->ref % 64) & 1))
+		return 0;	/* its binding's key is in the queue already */
+	return fq_push(b->r, &b->cap, l->family, l->addr, l->ref);
+}
+
+/*
+ * The queue of a full pass: @keys (the store's, in key order; taken over),
+ * then every live lease whose address is not among them, in table order:
+ * the order, and the set, the pass used to mark one by one.
+ */
+static int fq_build(struct reconcile *r, struct owner_key *keys, size_t n, time_t now)
+{
+	struct fq_build b = { .r = r, .now = now, .cap = n };
+	int err = 0;
+
+	fq_free(r);
+	r->fq = keys;
+	r->fq_ref = malloc((n ? n : 1) * sizeof(*r->fq_ref));
+	if (!r->fq_ref)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct leases *t;
+		uint32_t ref;
+
+		if (keys[i].family != 4 && keys[i].family != 6)
+			continue;
+		t = r->tab[FAMILY_IDX(keys[i].family)];
+		ref = t ? leases_ref(t, keys[i].addr) : 0;
+		r->fq_ref[r->fq_n] = ref;
+		keys[r->fq_n++] = keys[i];
+		if (ref)
+			err = fq_own(&b, FAMILY_IDX(keys[i].family), ref);
+	}
+	for (int i = 0; i < 2 && !err; i++)
+		if (r->tab[i])
+			err = leases_foreach(r->tab[i], fq_lease, &b);
+	free(b.owned[0]);
+	free(b.owned[1]);
+	return err;
+}
+
+/* @k is still to be checked by the full pass under way */
+static bool fq_has(const struct reconcile *r, int family, const uint8_t *addr)
+{
+	size_t alen = family == 4 ? 4 : 16;
+
+	for (size_t i = r->fq_pos; i < r->fq_n; i++)
+		if (r->fq[i].family == family && !memcmp(r->fq[i].addr, addr, alen))
+			return true;
+	return false;
+}
+
+/*
+ * One address of the full pass's queue. One with an entry (in flight,
+ * dirty, refused lately, waiting for adoption) is marked, so it is synced
+ * as its entry says; any other is synced at once on an entry of the stack,
+ * and only a change sent makes it a real one.
+ */
+static int fq_sync(struct reconcile *r, const struct owner_key *k, uint32_t ref, time_t now)
+{
+	struct ent tmp = { .family = k->family, .full = 1, .lease_ref = ref }, *e;
+	size_t nout = r->nout;
+	int err;
+
+	if (not_mine(r, k->family, k->addr))
+		return 0;
+	if (ent_find(r, k->family, k->addr)) {
+		mark(r, k->family, k->addr, 0, 1);
+		return 0;
+	}
+	memcpy(tmp.addr, k->addr, 16);
+	err = sync_one(r, &tmp, now);
+	if (r->nout == nout)
+		return err;
+	/* a change went out for it: it needs an entry the engine can hand back */
+	e = ent_get(r, k->family, k->addr, 1);
+	if (!e) {
+		r->nout--;
+		r->ninflight--;
+		set_error(r, "out of memory for a change in flight");
+		return err ? err : -ENOMEM;
+	}
+	tmp.next = e->next;
+	tmp.full = 0;
+	tmp.lease_ref = 0;	/* a hint for this pass only */
+	*e = tmp;
+	r->out[r->nout - 1].user = e;
+	return err;
+}
+
 int reconcile_full(struct reconcile *r)
 {
 	struct full_ctx f = { r, now_wall(r), false };
@@ -1657,30 +1815,42 @@ int reconcile_full(struct reconcile *r)
 		set_error(r, "full reconciliation cannot list the store (%s)", ls_strerror(err));
 		return err;
 	}
-	/* a round still running (an earlier pass) goes on; this pass marks the rest */
-	if ((adopt_on(r) || r->o.mine) && !r->ad.active) {
-		f.adopt = true;
-		r->ad.active = true;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct owner_rec o;
-
-		if (keys[i].family != 4 && keys[i].family != 6)
-			continue;
-		/* shared mode: an unfinished remove of the leader before: DNS is asked first */
-		if (r->ad.active && !not_mine(r, keys[i].family, keys[i].addr) &&
-		    remove_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o) &&
-		    !adopt_queue(r, keys[i].family, keys[i].addr, true)) {
-			intent_queued(r);
-			continue;
-		}
-		mark(r, keys[i].family, keys[i].addr, 0, 1);
-	}
-	free(keys);
 	r->st.no_name = r->st.no_zone = 0;
-	for (int i = 0; i < 2; i++)
-		if (r->tab[i])
-			leases_foreach(r->tab[i], full_lease, &f);
+	/*
+	 * a new adoption round, or in shared mode the one running: every owned
+	 * address marked now (a takeover's unfinished removes queued for DNS's
+	 * answer), leases without a binding queued (a new round), unfinished
+	 * adds queued (shared mode)
+	 */
+	if ((adopt_on(r) || r->o.mine) && (!r->ad.active || r->o.mine)) {
+		fq_free(r);
+		if (!r->ad.active) {
+			f.adopt = true;
+			r->ad.active = true;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct owner_rec o;
+
+			if (keys[i].family != 4 && keys[i].family != 6)
+				continue;
+			/* shared mode: an unfinished remove of the leader before: DNS is asked first */
+			if (!not_mine(r, keys[i].family, keys[i].addr) &&
+			    remove_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o) &&
+			    !adopt_queue(r, keys[i].family, keys[i].addr, true)) {
+				intent_queued(r);
+				continue;
+			}
+			mark(r, keys[i].family, keys[i].addr, 0, 1);
+		}
+		free(keys);
+		for (int i = 0; i < 2; i++)
+			if (r->tab[i])
+				leases_foreach(r->tab[i], full_lease, &f);
+	} else if ((err = fq_build(r, keys, n, f.now))) {
+		fq_free(r);	/* no memory for the queue: the next pass tries again */
+		set_error(r, "full reconciliation: out of memory for its queue");
+		return err;
+	}
 	r->st.full_runs++;
 	if (f.adopt && !r->ad.nq)
 		adopt_end(r, "");
@@ -1688,7 +1858,7 @@ int reconcile_full(struct reconcile *r)
 		pr_info("reconcile: %zu unfinished adds and removes of the shards' leader before: DNS is asked in %llu ms, when all it may have sent is applied",
 			r->ad.nintents, (unsigned long long)(r->ad.not_before - now_ms(r)));
 	pr_info("reconcile: full reconciliation of %zu owned bindings and the active leases (%zu addresses to check%s)",
-		n, r->nqueued, r->ad.nq ? ", the others after DNS is asked about adoption" : "");
+		n, r->nqueued + r->fq_n, r->ad.nq ? ", the others after DNS is asked about adoption" : "");
 	return 0;
 }
 
@@ -1787,9 +1957,20 @@ int reconcile_flush(struct reconcile *r)
 		pend_recheck(r, 1);
 	}
 	r->nout = 0;
-	while (r->qhead && budget-- && r->ninflight < r->cfg->max_inflight) {
+	while ((r->qhead || r->fq_pos < r->fq_n) && budget-- &&
+	       r->ninflight < r->cfg->max_inflight) {
 		struct ent *e = r->qhead;
 
+		if (!e) {
+			/* the dirty FIFO is empty: the full pass's next address */
+			err = fq_sync(r, &r->fq[r->fq_pos], r->fq_ref[r->fq_pos], now);
+			r->fq_pos++;
+			if (r->fq_pos == r->fq_n)
+				fq_free(r);
+			if (err)
+				break;
+			continue;
+		}
 		r->qhead = e->qnext;
 		if (!r->qhead)
 			r->qtail = NULL;
@@ -1856,7 +2037,7 @@ int reconcile_flush(struct reconcile *r)
 int reconcile_ready(const struct reconcile *r)
 {
 	/* dirty work waiting for an in-flight slot is not work for now: a reply frees one */
-	return r->qhead && r->ninflight < r->cfg->max_inflight;
+	return (r->qhead || r->fq_pos < r->fq_n) && r->ninflight < r->cfg->max_inflight;
 }
 
 void reconcile_forget_inflight(struct reconcile *r)
@@ -1873,14 +2054,14 @@ void reconcile_forget_inflight(struct reconcile *r)
 
 int reconcile_idle(const struct reconcile *r)
 {
-	return !r->qhead && !r->ninflight && !r->pn && !r->ad.active;
+	return !r->qhead && r->fq_pos >= r->fq_n && !r->ninflight && !r->pn && !r->ad.active;
 }
 
 void reconcile_get_stats(const struct reconcile *r, struct reconcile_stats *st)
 {
 	*st = r->st;
 	st->pending = r->pn;
-	st->dirty = r->nqueued;
+	st->dirty = r->nqueued + (r->fq_n - r->fq_pos);
 	st->inflight = r->ninflight;
 }
 
@@ -1911,7 +2092,7 @@ int reconcile_explain(const struct reconcile *r, int family, const uint8_t *addr
 	if (family != 4 && family != 6)
 		return -EINVAL;
 	memset(x, 0, sizeof(*x));
-	decide(r, family, addr, now_wall(r), &w, &x->lease);
+	decide(r, family, addr, 0, now_wall(r), &w, &x->lease);
 	x->has_lease = w.has_lease;
 	x->ok = w.ok;
 	x->why_not = w.why_not;
@@ -1928,13 +2109,15 @@ int reconcile_explain(const struct reconcile *r, int family, const uint8_t *addr
 	if (e) {
 		uint64_t ms = now_ms(r);
 
-		x->dirty = e->queued;
+		x->dirty = e->queued || fq_has(r, family, addr);
 		x->in_flight = e->busy;
 		x->fails = e->fails;
 		x->held_ms = e->fails > 1 && e->hold_ms > ms ? e->hold_ms - ms : 0;
 		x->last_op = e->last_op;
 		x->last_fwd = (enum dnsengine_outcome)e->last_fwd;
 		x->last_rev = (enum dnsengine_outcome)e->last_rev;
+	} else {
+		x->dirty = fq_has(r, family, addr);
 	}
 	for (size_t i = 0; i < r->pn; i++) {
 		const struct pend *p = &r->pend[(r->phead + i) % r->pcap];

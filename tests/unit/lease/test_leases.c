@@ -300,6 +300,170 @@ static void test_identity_v4(void **state)
 	leases_close(t);
 }
 
+/* the leases of @l's client, by identifier: what leases_find_client_of() must match */
+static int by_identifier(const struct leases *t, const struct lease *l, struct lease *out, int max)
+{
+	if (l->family == 6)
+		return leases_find_client(t, LEASE_ID_DUID, l->client_id, l->client_id_len, l->iaid,
+					  out, max);
+	if (l->client_id_len)
+		return leases_find_client(t, LEASE_ID_CLIENT_ID, l->client_id, l->client_id_len, 0,
+					  out, max);
+	return leases_find_client(t, LEASE_ID_HWADDR, l->hwaddr, l->hwaddr_len, 0, out, max);
+}
+
+static int same_set(const struct lease *a, int na, const struct lease *b, int nb)
+{
+	if (na != nb)
+		return 0;
+	for (int i = 0; i < na; i++) {
+		int found = 0;
+
+		for (int j = 0; j < nb && !found; j++)
+			found = !memcmp(a[i].addr, b[j].addr, 16) && a[i].prefix_len == b[j].prefix_len;
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+struct client_check {
+	const struct leases *t;
+	int checked, alone;
+};
+
+static int check_client_of(void *ctx, const struct lease *l)
+{
+	struct client_check *c = ctx;
+	struct lease x[8], y[8];
+	int nx = leases_find_client_of(c->t, l, x, 8), ny = by_identifier(c->t, l, y, 8);
+
+	assert_int_equal(nx, ny);
+	assert_true(same_set(x, nx < 8 ? nx : 8, y, ny < 8 ? ny : 8));
+	c->checked++;
+	c->alone += nx == 1;
+	return 0;
+}
+
+/*
+ * leases_find_client_of() finds, from the lease's own entry, exactly the
+ * leases leases_find_client() finds by the identifier: clients with one
+ * lease and several, clients whose identity changed at an address, leases
+ * deleted and entries reused, the string store compacted; and a lease no
+ * longer in the table is looked up by its identifier.
+ */
+static void test_client_of(void **state)
+{
+	struct feed f = { .now = T0 };
+	struct leases_opts o = { .clock = test_clock, .clock_ctx = &f };	/* no feed: many rows */
+	struct leases *t, *t6;
+	struct client_check c = { 0 };
+	struct leases_stats st;
+	struct lease l, out[4];
+	uint8_t a[4] = { 10, 2, 0, 9 };
+
+	(void)state;
+	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
+	for (int round = 0; round < 6; round++) {
+		for (int i = 0; i < 300; i++) {
+			int cl = (i + round * 7) % 200;	/* 100 clients hold two leases each */
+
+			if (i % 3 == 1)
+				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,,3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
+					 i / 256, i % 256, cl / 256, cl % 256, T0 + 3600, i, round);
+			else
+				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,01:00:0c:00:00:%02x:%02x,"
+					 "3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
+					 i / 256, i % 256, cl / 256, cl % 256, cl / 256, cl % 256,
+					 T0 + 3600, i, round);
+		}
+		/* every fifth address released by deletion (its entry reused later) */
+		for (int i = round; i < 300; i += 5)
+			unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:00:00,,0,%d,1,1,1,,0,", i / 256, i % 256,
+				 T0);
+		c.t = t;
+		assert_int_equal(leases_foreach(t, check_client_of, &c), 0);
+		/* renewals: the same client at the same address, a later expiry */
+		for (int i = 0; i < 300; i += 2) {
+			int cl = (i + round * 7) % 200;
+
+			if (i % 3 == 1)
+				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,,3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
+					 i / 256, i % 256, cl / 256, cl % 256, T0 + 3700, i, round);
+			else
+				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,01:00:0c:00:00:%02x:%02x,"
+					 "3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
+					 i / 256, i % 256, cl / 256, cl % 256, cl / 256, cl % 256,
+					 T0 + 3700, i, round);
+		}
+		assert_int_equal(leases_foreach(t, check_client_of, &c), 0);
+	}
+	assert_true(c.checked > 1000);
+	assert_true(c.alone > 0 && c.alone < c.checked);
+	leases_get_stats(t, &st);
+	assert_true(st.compactions > 0);
+	/* a lease whose entry has gone: found by its identifier */
+	assert_int_equal(leases_find_addr(t, a, &l), 0);
+	unit_row(t, H4, "10.2.0.9,00:0c:00:00:00:00,,0,%d,1,1,1,,0,", T0);
+	assert_int_equal(leases_find_client_of(t, &l, out, 4), by_identifier(t, &l, out, 4));
+	/* a lease built by hand (no table handle) */
+	memset(&l, 0, sizeof(l));
+	l.family = 4;
+	l.hwaddr = (const uint8_t *)"\x00\x0c\x00\x00\x00\x01";
+	l.hwaddr_len = 6;
+	assert_int_equal(leases_find_client_of(t, &l, out, 4), by_identifier(t, &l, out, 4));
+	leases_close(t);
+
+	/* v6: DUID and IAID; a prefix and an address of one client */
+	assert_int_equal(leases_open(&t6, NULL, 6, &o), 0);
+	unit_row(t6, H6, "fd00::1,00:01:00:01:aa:bb,4000,%d,1,3000,0,1,128,1,1,h.example.,,0,,,", T0 + 4000);
+	unit_row(t6, H6, "fd00::2,00:01:00:01:aa:cc,4000,%d,1,3000,0,1,128,1,1,i.example.,,0,,,", T0 + 4000);
+	unit_row(t6, H6, "2001:db8:100::,00:01:00:01:aa:bb,4000,%d,1,3000,2,1,56,0,0,,,0,,,", T0 + 4000);
+	unit_row(t6, H6, "fd00::3,00:01:00:01:aa:bb,4000,%d,1,3000,0,2,128,1,1,j.example.,,0,,,", T0 + 4000);
+	c.t = t6;
+	c.checked = 0;
+	assert_int_equal(leases_foreach(t6, check_client_of, &c), 0);
+	assert_int_equal(c.checked, 4);
+	leases_close(t6);
+}
+
+/* leases_find_addr_hint(): the handle when it still holds the address, else the index */
+static void test_find_addr_hint(void **state)
+{
+	struct feed f = { .now = T0 };
+	struct leases_opts o = { .clock = test_clock, .clock_ctx = &f };
+	const uint8_t a1[4] = { 10, 3, 0, 1 }, a2[4] = { 10, 3, 0, 2 }, a3[4] = { 10, 3, 0, 3 };
+	struct leases *t;
+	struct lease l;
+	uint32_t r1;
+
+	(void)state;
+	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
+	unit_row(t, H4, "10.3.0.1,00:0c:00:00:00:01,,3600,%d,1,1,1,one,0,", T0 + 3600);
+	unit_row(t, H4, "10.3.0.2,00:0c:00:00:00:02,,3600,%d,1,1,1,two,0,", T0 + 3600);
+	r1 = leases_ref(t, a1);
+	assert_true(r1 > 0);
+	assert_int_equal(leases_ref(t, a3), 0);
+	assert_int_equal(leases_find_addr_hint(t, a1, r1, &l), 0);
+	assert_string_equal(l.hostname, "one");
+	assert_int_equal(l.ref, r1);
+	/* a handle of another address, none, one out of range: found by the index */
+	assert_int_equal(leases_find_addr_hint(t, a2, r1, &l), 0);
+	assert_string_equal(l.hostname, "two");
+	assert_int_equal(leases_find_addr_hint(t, a2, 0, &l), 0);
+	assert_int_equal(leases_find_addr_hint(t, a2, 1000, &l), 0);
+	assert_string_equal(l.hostname, "two");
+	assert_int_equal(leases_find_addr_hint(t, a3, r1, &l), -ENOENT);
+	/* the address deleted and its entry reused by another: the old handle finds nothing */
+	unit_row(t, H4, "10.3.0.1,00:0c:00:00:00:01,,0,%d,1,1,1,,0,", T0);
+	unit_row(t, H4, "10.3.0.3,00:0c:00:00:00:03,,3600,%d,1,1,1,three,0,", T0 + 3600);
+	assert_int_equal(leases_ref(t, a3), r1);
+	assert_int_equal(leases_find_addr_hint(t, a1, r1, &l), -ENOENT);
+	assert_int_equal(leases_find_addr_hint(t, a3, r1, &l), 0);
+	assert_string_equal(l.hostname, "three");
+	leases_close(t);
+}
+
 /* Many renames and address changes: the string store compacts, lookups stay right. */
 static void test_churn_compaction(void **state)
 {
@@ -590,6 +754,8 @@ int main(void)
 		cmocka_unit_test(test_expiry_clock), cmocka_unit_test(test_expiry_order_at_scale),
 		cmocka_unit_test(test_identity_v6),
 		cmocka_unit_test(test_identity_v4),
+		cmocka_unit_test(test_client_of),
+		cmocka_unit_test(test_find_addr_hint),
 		cmocka_unit_test(test_churn_compaction),
 		cmocka_unit_test(test_memory_per_lease),
 		cmocka_unit_test(test_cmd_print),

@@ -120,6 +120,74 @@ static void test_snapshot(void **state)
 	owner_close(o);
 }
 
+/* owner_seek_plan(): a step forward only when the key lies beyond the cursor */
+static void test_seek_plan(void **state)
+{
+	const uint8_t a[3] = { 4, 10, 1 }, b[3] = { 4, 10, 2 }, c[3] = { 6, 0, 0 };
+
+	(void)state;
+	assert_int_equal(owner_seek_plan(NULL, a, 3), OWNER_SEEK_RANGE);
+	assert_int_equal(owner_seek_plan(a, b, 3), OWNER_SEEK_NEXT);
+	assert_int_equal(owner_seek_plan(a, c, 3), OWNER_SEEK_NEXT);
+	assert_int_equal(owner_seek_plan(b, a, 3), OWNER_SEEK_RANGE);	/* backwards: seek */
+	assert_int_equal(owner_seek_plan(a, a, 3), OWNER_SEEK_RANGE);	/* the same key again */
+}
+
+/*
+ * Reads through the kept cursor give what a fresh lookup gives, whatever the
+ * order of the keys asked for (ascending with gaps, descending, repeated),
+ * and see every commit of ours (never a stale snapshot).
+ */
+static void test_get_orders(void **state)
+{
+	struct owner *o;
+	struct owner_rec r, g;
+	uint8_t addr[16] = { 10, 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(owner_open(&o, dir, 0), 0);
+	/* every third address of 10.0.0.0/24 is owned */
+	for (int i = 0; i < 256; i += 3) {
+		rec_make(&r, 4, (uint8_t)i, "x.dyn.example.");
+		assert_int_equal(owner_put(o, &r), 0);
+	}
+	assert_int_equal(owner_commit(o), 0);
+	for (int pass = 0; pass < 4; pass++) {
+		for (int k = 0; k < 256; k++) {
+			/* ascending, descending, ascending by 7s (wrapping), each twice */
+			int i = pass == 0 ? k : pass == 1 ? 255 - k : pass == 2 ? (k * 7) % 256 : k / 2;
+
+			addr[3] = (uint8_t)i;
+			assert_int_equal(owner_get(o, 4, addr, &g), i % 3 ? -ENOENT : 0);
+			if (!(i % 3))
+				assert_int_equal(g.addr[3], i);
+		}
+	}
+	/* v6 keys sort after every v4 one: a step past the last v4 binding */
+	addr[3] = 255;
+	assert_int_equal(owner_get(o, 4, addr, &g), 0);
+	rec_make(&r, 6, 1, "y.dyn.example.");
+	assert_int_equal(owner_get(o, 6, r.addr, &g), -ENOENT);
+	/* our own writes, committed, are seen by the next reads */
+	assert_int_equal(owner_put(o, &r), 0);
+	assert_int_equal(owner_commit(o), 0);
+	assert_int_equal(owner_get(o, 6, r.addr, &g), 0);
+	assert_string_equal(g.fqdn, "y.dyn.example.");
+	addr[3] = 3;
+	assert_int_equal(owner_get(o, 4, addr, &g), 0);
+	assert_int_equal(owner_del(o, 4, addr), 0);
+	assert_int_equal(owner_commit(o), 0);
+	assert_int_equal(owner_get(o, 4, addr, &g), -ENOENT);
+	addr[3] = 6;
+	assert_int_equal(owner_get(o, 4, addr, &g), 0);
+	rec_make(&r, 4, 4, "z.dyn.example.");
+	assert_int_equal(owner_put(o, &r), 0);
+	assert_int_equal(owner_commit(o), 0);
+	assert_int_equal(owner_get(o, 4, r.addr, &g), 0);	/* a new one between two read */
+	assert_string_equal(g.fqdn, "z.dyn.example.");
+	owner_close(o);
+}
+
 /* the encoding the shared store keeps (owner_encode/decode), and a store behind owner_ops */
 static struct owner_rec ops_rec;
 static int ops_calls;
@@ -229,6 +297,8 @@ int main(void)
 		cmocka_unit_test(test_put_get_reopen),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_encode_ops),
+		cmocka_unit_test(test_seek_plan),
+		cmocka_unit_test(test_get_orders),
 	};
 	char cmd[128];
 	int rc;

@@ -633,7 +633,8 @@ static void test_restart_finishes_intents(void **state)
  * unanswered; the next leader waits until the server has surely applied
  * what it got (timeout-max-ms), asks DNS, and sends only what is missing:
  * a remove DNS already applied is not sent again, a half-applied one
- * only for the side left, an add only for the side that did not land.
+ * only for the side left (a forward name with our DHCID but no address is
+ * a remove half done), an add only for the side that did not land.
  */
 static void test_takeover_intents(void **state)
 {
@@ -723,6 +724,69 @@ static void test_intent_settle(void **state)
 	assert_true(f && !r);
 	remove_left(&f, &r, false, true);	/* a side not intended stays off */
 	assert_true(!f && !r);
+}
+
+/*
+ * A full pass checks the owned bindings first, in key order, then the live
+ * leases without one, in table order; the queue shows in --stats (dirty) and
+ * in reconcile_explain() until each address is checked; an address with a
+ * change in flight is not sent twice, its entry redone once the answer came.
+ */
+static void test_full_pass_queue(void **state)
+{
+	struct world *w = *state;
+	const uint8_t a2[4] = { 10, 64, 1, 2 }, a9[4] = { 10, 64, 1, 9 };
+	struct reconcile_explain x;
+	struct reconcile_stats st;
+
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
+	assert_int_equal(step(w, OK, OK), 2);
+	stop(w, 1);
+	/* while stopped: .9 released, .2 (below it) leased to a client named as .9 was */
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,h9.dyn.example.,3,", T0 + 3600);
+	put4(w, "10.64.1.2,00:11:22:33:44:22,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	start(w);
+	w->nsent = 0;
+	assert_int_equal(reconcile_full(w->r), 0);
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.dirty, 3);	/* .7 and .9 owned, .2 leased */
+	assert_int_equal(reconcile_ready(w->r), 1);
+	assert_false(reconcile_idle(w->r));
+	assert_int_equal(reconcile_explain(w->r, 4, a2, &x), 0);
+	assert_true(x.dirty);
+	assert_int_equal(step(w, OK, OK), 2);
+	/* the owned binding's removal first, then the new lease's add */
+	assert_int_equal(w->sent[0].op, DNSENGINE_REMOVE);
+	assert_memory_equal(w->sent[0].addr, a9, 4);
+	assert_int_equal(w->sent[1].op, DNSENGINE_ADD);
+	assert_memory_equal(w->sent[1].addr, a2, 4);
+	assert_int_equal(reconcile_explain(w->r, 4, a2, &x), 0);
+	assert_false(x.dirty);
+	assert_true(reconcile_idle(w->r));
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.dirty, 0);
+	owned(w, 9, 0, NULL);
+	owned(w, 2, OWNER_ADDED, "h9.dyn.example.");
+
+	/* a change in flight when the pass comes: not sent again meanwhile */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	while (reconcile_flush(w->r) > 0)
+		;
+	assert_int_equal(w->nsent, 3);
+	assert_int_equal(reconcile_full(w->r), 0);
+	while (reconcile_flush(w->r) > 0)
+		;
+	assert_int_equal(w->nsent, 3);
+	assert_false(reconcile_idle(w->r));
+	{
+		struct dnsengine_result res = { OK, OK, true };
+
+		reconcile_done(w->r, &w->sent[2], &res);	/* then it is checked again */
+	}
+	assert_int_equal(step(w, OK, OK), 0);
+	owned(w, 5, OWNER_ADDED, "h5.dyn.example.");
+	assert_true(reconcile_idle(w->r));
 }
 
 static void test_zone_retired(void **state)
@@ -1126,6 +1190,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wire_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_finishes_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_pass_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_async, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
