@@ -73,6 +73,7 @@ struct zstat {
 
 struct reconcile;
 static void log_summary(struct reconcile *r);
+static void adopt_touch(struct reconcile *r, int family, const uint8_t *addr);
 
 /* a lease queued for adoption */
 struct adopt_addr {
@@ -89,7 +90,12 @@ struct reconcile {
 		struct adopt_item *it;	/* the chunk out at the probe (ADOPT_CHUNK) */
 		size_t nit;		/* its items; 0: none out */
 		uint64_t adopted;	/* this round */
+		/* addresses changed or sent a removal during the round (hashes; 0 empty) */
+		uint64_t *touched;
+		size_t tmask, ntouched;
+		bool lost;	/* one could not be kept (no memory): every answer counts as stale */
 	} ad;
+	size_t adopt_chunk;	/* leases per chunk handed out; 0: ADOPT_CHUNK */
 	uint64_t decided[2];	/* adds, removes since the last summary */
 	const struct config *cfg;
 	struct leases *tab[2];
@@ -324,6 +330,8 @@ static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, 
 		e->full = 1;
 	else
 		e->adopt = 0;	/* a lease change or wire event: synced as usual, not adopted */
+	if (!full)
+		adopt_touch(r, family, addr);	/* ... and DNS's earlier answer for it ignored */
 	if (e->busy) {
 		e->redirty = 1;
 		return;
@@ -667,6 +675,8 @@ static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op
 	c->user = e;
 	e->busy = 1;
 	r->ninflight++;
+	if (op == DNSENGINE_REMOVE)
+		adopt_touch(r, rec->family, rec->addr);	/* what DNS held there goes */
 	if (op == DNSENGINE_ADD)
 		r->st.adds++;
 	else
@@ -1382,6 +1392,69 @@ static int full_lease(void *ctx, const struct lease *l)
 
 /* ---- adoption ("adopt-existing"), a chunk at a time beside the event loop ---- */
 
+/*
+ * What DNS answered for a lease (a query, or a zone transfer taken minutes
+ * before) is only the truth for it if nothing changed it since the round
+ * began: a lease change or wire event (its records may be about to
+ * change), or a removal we sent there. Those addresses are kept (as hashes:
+ * a collision only sends a lease down the add path) and their answers
+ * ignored.
+ */
+static uint64_t touch_key(int family, const uint8_t *addr)
+{
+	uint64_t h = (uint64_t)hash_key(family, addr);
+
+	return h ? h : 1;
+}
+
+static bool adopt_touched(const struct reconcile *r, int family, const uint8_t *addr)
+{
+	uint64_t k = touch_key(family, addr);
+
+	if (r->ad.lost)
+		return true;
+	if (!r->ad.touched)
+		return false;
+	for (size_t i = k & r->ad.tmask; r->ad.touched[i]; i = (i + 1) & r->ad.tmask)
+		if (r->ad.touched[i] == k)
+			return true;
+	return false;
+}
+
+static void adopt_touch(struct reconcile *r, int family, const uint8_t *addr)
+{
+	uint64_t k = touch_key(family, addr);
+	size_t i;
+
+	if (!r->ad.active || adopt_touched(r, family, addr))
+		return;
+	if ((r->ad.ntouched + 1) * 2 > (r->ad.touched ? r->ad.tmask + 1 : 0)) {
+		size_t cap = r->ad.touched ? (r->ad.tmask + 1) * 2 : 256;
+		uint64_t *t = calloc(cap, sizeof(*t));
+
+		if (!t) {
+			/* no room to remember it: the round's answers can no longer be trusted */
+			set_error(r, "adoption: out of memory tracking changed leases");
+			r->ad.lost = true;
+			return;
+		}
+		for (size_t j = 0; r->ad.touched && j <= r->ad.tmask; j++) {
+			if (!r->ad.touched[j])
+				continue;
+			for (i = r->ad.touched[j] & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+				;
+			t[i] = r->ad.touched[j];
+		}
+		free(r->ad.touched);
+		r->ad.touched = t;
+		r->ad.tmask = cap - 1;
+	}
+	for (i = k & r->ad.tmask; r->ad.touched[i]; i = (i + 1) & r->ad.tmask)
+		;
+	r->ad.touched[i] = k;
+	r->ad.ntouched++;
+}
+
 static void adopt_end(struct reconcile *r, const char *why)
 {
 	int err = owner_commit(r->o.owner);
@@ -1394,12 +1467,14 @@ static void adopt_end(struct reconcile *r, const char *why)
 		(unsigned long long)r->ad.adopted, why);
 	free(r->ad.q);
 	free(r->ad.it);
+	free(r->ad.touched);
 	memset(&r->ad, 0, sizeof(r->ad));
 }
 
 size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 {
 	time_t now = now_wall(r);
+	size_t chunk = r->adopt_chunk ? r->adopt_chunk : ADOPT_CHUNK;
 
 	*items = NULL;
 	if (!r->ad.active || r->ad.nit)
@@ -1412,7 +1487,7 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 			return 0;
 		}
 	}
-	while (r->ad.head < r->ad.nq && r->ad.nit < ADOPT_CHUNK) {
+	while (r->ad.head < r->ad.nq && r->ad.nit < chunk) {
 		const struct adopt_addr *a = &r->ad.q[r->ad.head++];
 		struct adopt_item *it = &r->ad.it[r->ad.nit];
 		struct lease l;
@@ -1420,7 +1495,8 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 
 		/* changed since it was queued: no longer live, or a binding of its own */
 		if (!r->tab[a->family == 6] || leases_find_addr(r->tab[a->family == 6], a->addr, &l) ||
-		    !lease_live(r, &l, now) || !adopt_candidate(r, &l, now, &w)) {
+		    !lease_live(r, &l, now) || adopt_touched(r, a->family, a->addr) ||
+		    !adopt_candidate(r, &l, now, &w)) {
 			adopt_release(r, a->family, a->addr);
 			continue;
 		}
@@ -1472,11 +1548,16 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
+		if (adopt_touched(r, it->family, it->addr)) {
+			adopt_release(r, it->family, it->addr);	/* changed since: DNS's answer is stale */
+			continue;
+		}
 		desired(r, it->family, it->addr, now, &w);
 		err = owner_get(r->o.owner, it->family, it->addr, &o);
 		if (err != -ENOENT && !intent_probe(r, err, &o))
 			continue;	/* synced meanwhile (a lease change): that decision stands */
-		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz) {
+		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz ||
+		    memcmp(w.rec.dhcid, it->dhcid, DHCID_RDATA_LEN)) {
 			adopt_release(r, it->family, it->addr);
 			continue;
 		}
@@ -1526,6 +1607,16 @@ void reconcile_adopt_done(struct reconcile *r, int err)
 int reconcile_adopting(const struct reconcile *r)
 {
 	return r->ad.active;
+}
+
+size_t reconcile_adopt_left(const struct reconcile *r)
+{
+	return r->ad.active ? r->ad.nq - r->ad.head : 0;
+}
+
+void reconcile_adopt_chunk(struct reconcile *r, size_t n)
+{
+	r->adopt_chunk = n > ADOPT_CHUNK ? ADOPT_CHUNK : n;
 }
 
 int reconcile_full(struct reconcile *r)
