@@ -1376,15 +1376,34 @@ static int adopt_queue(struct reconcile *r, const struct lease *l)
 	return 0;
 }
 
+/*
+ * The full pass's look at a lease for a new round: the store only (no
+ * binding; shared mode: an unfinished add), and a name to look for. The
+ * rest of adopt_candidate() (the name, DHCID and zones: a SHA-256 and a
+ * regular expression per lease) waits until the lease is handed out, a
+ * chunk a loop turn, so a 1M-lease pass does not hold the loop for it.
+ */
+static bool adopt_maybe(struct reconcile *r, const struct lease *l, time_t now)
+{
+	struct owner_rec o;
+	struct want w;
+	int err = owner_get(r->o.owner, l->family, l->addr, &o);
+
+	if (intent_probe(r, err, &o))
+		return adopt_candidate(r, l, now, &w);
+	/* D2 never writes records for prefixes: nothing to adopt */
+	return err == -ENOENT && adopt_on(r) && l->type != KEA_TYPE_PD &&
+	       (l->hostname_len || r->cfg->generate_names);
+}
+
 static int full_lease(void *ctx, const struct lease *l)
 {
 	struct full_ctx *f = ctx;
-	struct want w;
 
 	if (!lease_live(f->r, l, f->now) || not_mine(f->r, l->family, l->addr))
 		return 0;
 	/* a new adoption round: leases without a binding wait for DNS's answer */
-	if (f->adopt && adopt_candidate(f->r, l, f->now, &w) && !adopt_queue(f->r, l))
+	if (f->adopt && adopt_maybe(f->r, l, f->now) && !adopt_queue(f->r, l))
 		return 0;
 	mark(f->r, l->family, l->addr, 0, 1);
 	return 0;
@@ -1539,6 +1558,7 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		const struct adopt_item *it = &r->ad.it[i];
 		struct owner_rec o;
 		struct want w;
+		struct ent *e;
 		char txt[INET6_ADDRSTRLEN];
 		int err;
 
@@ -1567,10 +1587,18 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);
 			continue;
 		}
-		adopt_release(r, it->family, it->addr);	/* its sync now finds the binding in place */
+		/* the binding is in place: nothing to sync (a lease dirty anyway still is) */
+		e = ent_get(r, it->family, it->addr, 0);
+		if (e) {
+			e->adopt = 0;
+			if (!e->queued && !e->busy)
+				ent_put(r, e);
+		}
 		r->st.adopted++;
+		if (++r->ad.adopted > ADOPT_LOG_MAX && log_get_level() < LOG_LVL_DEBUG)
+			continue;
 		addr_text(it->family, it->addr, txt, sizeof(txt));
-		if (++r->ad.adopted <= ADOPT_LOG_MAX)
+		if (r->ad.adopted <= ADOPT_LOG_MAX)
 			pr_info("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (DHCID matches the lease's client)",
 				txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
 				w.rz ? w.rec.rev_zone : "-",
