@@ -779,6 +779,57 @@ static void test_adopt_async(void **state)
 	assert_string_equal(w->sent[0].fqdn, "h9.dyn.example.");
 }
 
+/*
+ * DNS's answer is a snapshot (a zone transfer may be minutes old when a
+ * lease is decided): a lease changed after it was handed out is not
+ * adopted from it, even before the change is synced; it takes the add
+ * path. Chunks are as short as asked (reconcile_adopt_chunk()), and what
+ * is left of the round is counted.
+ */
+static void test_adopt_stale_answer(void **state)
+{
+	struct world *w = *state;
+	struct adopt_item *items;
+	struct reconcile_stats st;
+	size_t n;
+
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	w->dns_has[5] = w->dns_has[6] = w->dns_has[7] = 3;
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.6,00:11:22:33:44:66,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
+	/* no name: never a candidate, never counted */
+	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,,0,", T0 + 3600);
+	w->nsent = 0;
+	reconcile_adopt_chunk(w->r, 2);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(reconcile_adopt_left(w->r), 3);
+	n = reconcile_adopt_next(w->r, &items);
+	assert_int_equal(n, 2);
+	assert_int_equal(reconcile_adopt_left(w->r), 1);
+	/* .5 renewed (a later expiry) while DNS is asked; not synced yet */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 7200);
+	w_probe(w, items, n);
+	reconcile_adopt_done(w->r, 0);
+	/* .7 renewed before it is handed out: not even asked about */
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 7200);
+	assert_int_equal(reconcile_adopt_next(w->r, &items), 0);
+	assert_false(reconcile_adopting(w->r));
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.adopted, 1);	/* .6 only */
+	owned(w, 6, OWNER_ADDED, "h6.dyn.example.");
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_true((!strcmp(w->sent[0].fqdn, "h5.dyn.example.") &&
+		     !strcmp(w->sent[1].fqdn, "h7.dyn.example.")) ||
+		    (!strcmp(w->sent[1].fqdn, "h5.dyn.example.") &&
+		     !strcmp(w->sent[0].fqdn, "h7.dyn.example.")));
+	assert_int_equal(w->sent[0].op, DNSENGINE_ADD);
+	assert_int_equal(w->sent[1].op, DNSENGINE_ADD);
+	reconcile_adopt_chunk(w->r, 0);
+}
+
 #define H6 UNIT_H6
 #define DUID "00:01:00:01:00:00:00:01:02:00:00:00:00:01"
 
@@ -1018,6 +1069,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zone_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_async, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_stale_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_remove_backs_off, setup, teardown),
 		cmocka_unit_test(test_hold_ms),
