@@ -254,8 +254,6 @@ static int adopt_open(struct daemon *d)
 	for (int i = 0; i < 2; i++)
 		leases += d->tab[i] ? leases_count(d->tab[i]) : 0;
 	o.transfer = d->cfg->adopt_method == CONFIG_ADOPT_TRANSFER && adoptxfr_worth(left, leases);
-	/* answers from an index come at once: a short chunk keeps each turn short */
-	reconcile_adopt_chunk(d->rec, o.transfer ? 512 : 0);
 	err = adoptxfr_new(&d->ax, &o);
 	if (!err)
 		err = ep_add(d, adoptxfr_fd(d->ax), TAG_ADOPT);
@@ -276,6 +274,8 @@ static void adopt_pump(struct daemon *d)
 		goto out;
 	if (!d->ax)
 		err = adopt_open(d);
+	if (!err)	/* short chunks when answered at once (an index), long by query */
+		reconcile_adopt_chunk(d->rec, adoptxfr_chunk(d->ax));
 	n = err ? 0 : reconcile_adopt_next(d->rec, &items);
 	if (n)
 		err = adoptxfr_submit(d->ax, items, n);

@@ -54,6 +54,7 @@ struct adoptxfr {
 	struct adopt_item *ask;	/* the probe's copy of the items to ask about */
 	size_t *ask_at;
 	struct adopt_probe *probe;
+	bool asked;		/* the last chunk had leases to ask about by query */
 	struct adopt_stats st;	/* totals (the probes finished, the transfers) */
 };
 
@@ -476,8 +477,19 @@ int adoptxfr_run(struct adoptxfr *a)
 			it->failed = a->ask[k].failed;
 		}
 	}
+	a->asked = a->nask > 0;
 	chunk_clear(a);
 	return 1;
+}
+
+size_t adoptxfr_chunk(const struct adoptxfr *a)
+{
+	/*
+	 * Answers from an index come in one turn: 512 keep it short. Queries
+	 * come over seconds, 256 in flight: 4,096 a chunk keep them flowing
+	 * (a chunk's last answers are waited for before the next one is asked).
+	 */
+	return a->o.transfer && !a->asked ? 512 : 4096;
 }
 
 bool adoptxfr_ready(const struct adoptxfr *a)

@@ -62,6 +62,12 @@ int adoptxfr_run(struct adoptxfr *a);
  * start, or a zone it waits for is done).
  */
 bool adoptxfr_ready(const struct adoptxfr *a);
+/*
+ * adoptxfr_chunk() - leases a chunk should hold now: 512 while they are
+ * decided from transfers (applied in one loop turn), 4,096 when by query
+ * (the probe keeps 256 in flight; a chunk's end is a pause).
+ */
+size_t adoptxfr_chunk(const struct adoptxfr *a);
 /* adoptxfr_get_stats() - add the counters so far and the index's bytes to @st. */
 void adoptxfr_get_stats(const struct adoptxfr *a, struct adopt_stats *st);
 /*
