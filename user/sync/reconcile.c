@@ -24,6 +24,7 @@
 
 #define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
 #define ADOPT_LOG_MAX 100	/* adoptions per pass logged at info; the rest at debug */
+#define ADOPT_COMMIT_EVERY 8192	/* adoptions per store commit (each an fsync): see adopt_lazy() */
 #define SYNC_BUDGET 8192	/* addresses synced per flush: keeps the loop responsive */
 #define FAMILY_IDX(f) ((f) == 4 ? 0 : 1)
 #define BADNAME_SLOTS 4096	/* unpublishable names already counted and logged (a cache) */
@@ -94,6 +95,8 @@ struct reconcile {
 		uint64_t *touched;
 		size_t tmask, ntouched;
 		bool lost;	/* one could not be kept (no memory): every answer counts as stale */
+		uint64_t lazy;	/* adoptions written to the store, not yet committed */
+		uint64_t mark;	/* the store's puts + dels after the last of them */
 	} ad;
 	size_t adopt_chunk;	/* leases per chunk handed out; 0: ADOPT_CHUNK */
 	uint64_t decided[2];	/* adds, removes since the last summary */
@@ -1474,6 +1477,41 @@ static void adopt_touch(struct reconcile *r, int family, const uint8_t *addr)
 	r->ad.ntouched++;
 }
 
+/*
+ * Adoptions need not be durable one chunk at a time: one lost to a crash is
+ * asked about again at the next start. So the store is committed (an
+ * fsync) every ADOPT_COMMIT_EVERY of them, not at each loop turn, unless
+ * something else was written meanwhile (an intent, an outcome: those are
+ * committed at once as ever). Not in shared mode, whose store counts its
+ * writes elsewhere.
+ */
+static uint64_t store_writes(struct reconcile *r)
+{
+	struct owner_stats os;
+
+	owner_get_stats(r->o.owner, &os);
+	return os.puts + os.dels;
+}
+
+/* before adoption writes: commit what others wrote since (their durability is not ours to delay) */
+static void adopt_lazy_begin(struct reconcile *r)
+{
+	if (r->o.mine || (r->ad.lazy && store_writes(r) == r->ad.mark))
+		return;
+	if (owner_commit(r->o.owner)) {
+		r->st.store_errors++;
+		set_error(r, "store commit failed");
+	}
+	r->ad.lazy = 0;
+}
+
+/* may the flush leave the open batch uncommitted? Only adoptions in it, and not too many */
+static bool adopt_lazy(struct reconcile *r)
+{
+	return !r->o.mine && r->ad.lazy && r->ad.lazy < ADOPT_COMMIT_EVERY &&
+	       store_writes(r) == r->ad.mark;
+}
+
 static void adopt_end(struct reconcile *r, const char *why)
 {
 	int err = owner_commit(r->o.owner);
@@ -1554,6 +1592,9 @@ static void note_landed(struct reconcile *r, const struct adopt_item *it)
 /* Store the chunk's leases whose records DNS already holds as ours; the rest take the add path. */
 static void adopt_apply(struct reconcile *r, time_t now)
 {
+	uint64_t puts = 0;
+
+	adopt_lazy_begin(r);
 	for (size_t i = 0; i < r->ad.nit; i++) {
 		const struct adopt_item *it = &r->ad.it[i];
 		struct owner_rec o;
@@ -1587,6 +1628,7 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);
 			continue;
 		}
+		puts++;
 		/* the binding is in place: nothing to sync (a lease dirty anyway still is) */
 		e = ent_get(r, it->family, it->addr, 0);
 		if (e) {
@@ -1607,6 +1649,10 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			pr_debug("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' (DHCID matches the lease's client)",
 				 txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
 				 w.rz ? w.rec.rev_zone : "-");
+	}
+	if (puts && !r->o.mine) {
+		r->ad.lazy += puts;
+		r->ad.mark = store_writes(r);
 	}
 }
 
@@ -1806,9 +1852,11 @@ int reconcile_flush(struct reconcile *r)
 			ent_put(r, e);
 	}
 	log_summary(r);
-	/* the intents are durable before anything reaches DNS */
-	if (!err)
+	/* the intents are durable before anything reaches DNS (adoptions alone may wait) */
+	if (!err && !adopt_lazy(r)) {
 		err = owner_commit(r->o.owner);
+		r->ad.lazy = 0;
+	}
 	if (err) {
 		r->st.store_errors++;
 		set_error(r, "store commit failed (%s)", ls_strerror(err));

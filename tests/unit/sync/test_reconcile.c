@@ -830,6 +830,91 @@ static void test_adopt_stale_answer(void **state)
 	reconcile_adopt_chunk(w->r, 0);
 }
 
+static uint64_t commits(struct world *w)
+{
+	struct owner_stats os;
+
+	owner_get_stats(w->owner, &os);
+	return os.commits;
+}
+
+/*
+ * Adoptions are not fsynced a chunk at a time (one lost to a crash is asked
+ * about again): the store is committed when the round ends (or every
+ * 8,192), but an intent written meanwhile is committed before it is sent,
+ * as always, and takes the adoptions before it along.
+ */
+static void test_adopt_commits(void **state)
+{
+	struct world *w = *state;
+	struct adopt_item *items;
+	uint64_t c0;
+	size_t n;
+
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	for (int i = 1; i <= 5; i++) {
+		w->dns_has[i] = 3;
+		put4(w, "10.64.1.%d,00:11:22:33:44:0%d,,3600,%d,1,1,1,h%d.dyn.example.,0,", i, i,
+		     T0 + 3600, i);
+	}
+	w->nsent = 0;
+	reconcile_adopt_chunk(w->r, 1);
+	assert_int_equal(reconcile_full(w->r), 0);
+	c0 = commits(w);
+	for (int k = 0; k < 2; k++) {	/* two leases adopted, a flush after each */
+		n = reconcile_adopt_next(w->r, &items);
+		assert_int_equal(n, 1);
+		w_probe(w, items, n);
+		reconcile_adopt_done(w->r, 0);
+		assert_int_equal(step(w, OK, OK), 0);
+	}
+	assert_int_equal(commits(w), c0);
+	/* a new lease meanwhile: its intent is committed before it is sent */
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	while (reconcile_flush(w->r) > 0)
+		;
+	assert_int_equal(w->nsent, 1);
+	assert_true(w->commits_at_submit[0] > c0);
+	n = reconcile_adopt_next(w->r, &items);
+	w_probe(w, items, n);
+	reconcile_adopt_done(w->r, 0);
+	while (reconcile_flush(w->r) > 0)
+		;
+	c0 = commits(w);
+	/* its outcome is written (uncommitted) while adoptions wait for their commit */
+	{
+		struct dnsengine_result res = { OK, OK, true };
+
+		reconcile_done(w->r, &w->sent[0], &res);
+	}
+	/* the next chunk commits it first: an outcome never waits for adoptions' commit */
+	n = reconcile_adopt_next(w->r, &items);
+	w_probe(w, items, n);
+	reconcile_adopt_done(w->r, 0);
+	assert_int_equal(commits(w), c0 + 1);
+	assert_int_equal(step(w, OK, OK), 0);
+	assert_int_equal(commits(w), c0 + 1);
+	/* the round's end commits the rest */
+	while ((n = reconcile_adopt_next(w->r, &items))) {
+		w_probe(w, items, n);
+		reconcile_adopt_done(w->r, 0);
+	}
+	assert_false(reconcile_adopting(w->r));
+	assert_true(commits(w) > c0);
+	reconcile_adopt_chunk(w->r, 0);
+	/* all five are in the store after a restart */
+	stop(w, 1);
+	start(w);
+	for (int i = 1; i <= 5; i++) {
+		char h[32];
+
+		snprintf(h, sizeof(h), "h%d.dyn.example.", i);
+		owned(w, (uint8_t)i, OWNER_ADDED, h);
+	}
+}
+
 #define H6 UNIT_H6
 #define DUID "00:01:00:01:00:00:00:01:02:00:00:00:00:01"
 
@@ -1070,6 +1155,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_async, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_stale_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_remove_backs_off, setup, teardown),
 		cmocka_unit_test(test_hold_ms),
