@@ -24,6 +24,7 @@
 #define XFR_TIMEOUT_DEF 300000
 #define XFR_IDLE_DEF 10000
 #define RRS_PER_LEASE 4		/* A + DHCID, PTR + DHCID */
+#define XFR_READS 2		/* recv()s per step: ~256 KiB, ~6,000 RRs indexed in a loop turn */
 
 enum zstate { Z_NEW = 0, Z_QUEUED, Z_XFR, Z_READY, Z_ASK };
 enum istate { I_WAIT = 0, I_DONE, I_ASK };
@@ -288,6 +289,7 @@ static void zone_start(struct adoptxfr *a, struct xzone *z)
 				on_rr, z);
 	if (!err) {
 		a->running++;
+		xfr_set_reads(z->x, XFR_READS);
 		ev.events = xfr_events(z->x);
 		if (epoll_ctl(a->ep, EPOLL_CTL_ADD, xfr_fd(z->x), &ev))
 			err = -errno;
