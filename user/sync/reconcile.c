@@ -1443,6 +1443,19 @@ static bool adopt_touched(const struct reconcile *r, int family, const uint8_t *
 	return false;
 }
 
+/*
+ * A lease without a binding changed since the round began: DNS's answer is
+ * stale. (Shared mode's unfinished adds keep their answer: the intent in the
+ * store says what was sent, and its sync decides as before.)
+ */
+static bool adopt_stale(struct reconcile *r, int family, const uint8_t *addr)
+{
+	struct owner_rec o;
+
+	return adopt_touched(r, family, addr) &&
+	       owner_get(r->o.owner, family, addr, &o) == -ENOENT;
+}
+
 static void adopt_touch(struct reconcile *r, int family, const uint8_t *addr)
 {
 	uint64_t k = touch_key(family, addr);
@@ -1552,7 +1565,7 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 
 		/* changed since it was queued: no longer live, or a binding of its own */
 		if (!r->tab[a->family == 6] || leases_find_addr(r->tab[a->family == 6], a->addr, &l) ||
-		    !lease_live(r, &l, now) || adopt_touched(r, a->family, a->addr) ||
+		    !lease_live(r, &l, now) || adopt_stale(r, a->family, a->addr) ||
 		    !adopt_candidate(r, &l, now, &w)) {
 			adopt_release(r, a->family, a->addr);
 			continue;
@@ -1609,7 +1622,7 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
-		if (adopt_touched(r, it->family, it->addr)) {
+		if (adopt_stale(r, it->family, it->addr)) {
 			adopt_release(r, it->family, it->addr);	/* changed since: DNS's answer is stale */
 			continue;
 		}
