@@ -21,6 +21,7 @@
 
 #include "ringbuf/consumer.h"
 #include "user/dns/adopt.h"
+#include "user/dns/adoptxfr.h"
 #include "user/ctl/config.h"
 #include "user/common/sdnotify.h"
 #include "user/ctl/conftest.h"
@@ -83,8 +84,9 @@ struct daemon {
 	int ep, tfd;
 	time_t started;
 	uint64_t retries;
-	struct adopt_stats adopt_st;	/* "adopt-existing" queries */
-	struct adopt_probe *probe;	/* the adoption chunk being asked about; NULL: none */
+	struct adopt_stats adopt_st;	/* "adopt-existing": rounds over */
+	struct adoptxfr *ax;		/* the round under way (transfers, index, probe); NULL: none */
+	bool adopt_out;			/* a chunk of it is being decided */
 	/* --dry-run: changes "sent", answered APPLIED on the next turn */
 	struct dnsengine_change *dry;
 	size_t ndry, capdry;
@@ -222,43 +224,89 @@ static void on_ha_change(void *ctx, const struct ha_status *old, const struct ha
 static int ep_add(struct daemon *d, int fd, uint32_t tag);
 
 /*
- * "adopt-existing": the reconciler's queued leases probed a chunk at a time
- * (read-only queries, the same TSIG keys and timeouts as UPDATEs) through
- * the event loop, so the control socket, wire events and UPDATEs go on.
+ * "adopt-existing": the reconciler's queued leases decided a chunk at a time
+ * (user/dns/adoptxfr.h: zone transfers and their index where the round is
+ * large, read-only queries otherwise and where a transfer is refused, with
+ * the same TSIG keys) through the event loop, so the control socket, wire
+ * events and UPDATEs go on. One chunk is applied per loop turn (adopt_turn()).
  */
+static void adopt_close(struct daemon *d)
+{
+	if (!d->ax)
+		return;
+	epoll_ctl(d->ep, EPOLL_CTL_DEL, adoptxfr_fd(d->ax), NULL);
+	adoptxfr_free(d->ax, &d->adopt_st);	/* the index goes with it */
+	d->ax = NULL;
+	d->adopt_out = false;
+}
+
+/* A new round: by transfer when it is worth it (adoptxfr_worth()). */
+static int adopt_open(struct daemon *d)
+{
+	size_t left = reconcile_adopt_left(d->rec), leases = 0;
+	struct adoptxfr_opts o = {
+		.xfr_timeout_ms = d->cfg->dns_verify_timeout_ms,
+		.query_timeout_ms = d->cfg->engine.timeout_ms,
+		.expect = left,
+	};
+	int err;
+
+	for (int i = 0; i < 2; i++)
+		leases += d->tab[i] ? leases_count(d->tab[i]) : 0;
+	o.transfer = d->cfg->adopt_method == CONFIG_ADOPT_TRANSFER && adoptxfr_worth(left, leases);
+	err = adoptxfr_new(&d->ax, &o);
+	if (!err)
+		err = ep_add(d, adoptxfr_fd(d->ax), TAG_ADOPT);
+	if (err) {
+		adoptxfr_free(d->ax, NULL);
+		d->ax = NULL;
+	}
+	return err;
+}
+
 static void adopt_pump(struct daemon *d)
 {
 	struct adopt_item *items;
 	size_t n;
-	int err;
+	int err = 0;
 
-	while (!d->probe && (n = reconcile_adopt_next(d->rec, &items))) {
-		err = adopt_probe_start(&d->probe, items, n, 0, d->cfg->engine.timeout_ms);
-		if (!err)
-			err = ep_add(d, adopt_probe_fd(d->probe), TAG_ADOPT);
-		if (err) {
-			adopt_probe_free(d->probe, &d->adopt_st);
-			d->probe = NULL;
-			reconcile_adopt_done(d->rec, err);
-		}
-	}
+	if (d->adopt_out || !reconcile_adopting(d->rec))
+		goto out;
+	if (!d->ax)
+		err = adopt_open(d);
+	if (!err)	/* short chunks when answered at once (an index), long by query */
+		reconcile_adopt_chunk(d->rec, adoptxfr_chunk(d->ax));
+	n = err ? 0 : reconcile_adopt_next(d->rec, &items);
+	if (n)
+		err = adoptxfr_submit(d->ax, items, n);
+	if (err)
+		reconcile_adopt_done(d->rec, err);	/* ends the round: the add path for all */
+	else
+		d->adopt_out = n > 0;
+out:
+	if (!d->adopt_out && !reconcile_adopting(d->rec))
+		adopt_close(d);
 }
 
-/* Handle the probe's answers; a finished chunk goes to the reconciler, the next one starts. */
-static void adopt_run(struct daemon *d, int cancel)
+/*
+ * Once a loop turn: move the round on; a decided chunk goes to the
+ * reconciler and the next one out. @cancel (a reload: the chunk points into
+ * the old configuration's zones) ends the round.
+ */
+static void adopt_turn(struct daemon *d, int cancel)
 {
 	int rc;
 
-	if (!d->probe)
+	if (!d->ax)
 		return;
-	rc = cancel ? cancel : adopt_probe_run(d->probe);
-	if (!rc)
-		return;
-	epoll_ctl(d->ep, EPOLL_CTL_DEL, adopt_probe_fd(d->probe), NULL);
-	adopt_probe_free(d->probe, &d->adopt_st);
-	d->probe = NULL;
-	reconcile_adopt_done(d->rec, rc < 0 ? rc : 0);
-	if (!cancel)
+	rc = cancel ? cancel : adoptxfr_run(d->ax);
+	if (rc && d->adopt_out) {
+		d->adopt_out = false;
+		reconcile_adopt_done(d->rec, rc < 0 ? rc : 0);
+	}
+	if (cancel)
+		adopt_close(d);
+	else
 		adopt_pump(d);
 }
 
@@ -318,7 +366,7 @@ static int stats_snap(struct daemon *d, struct stats_snapshot *s)
 		.version = argp_program_version,
 	};
 
-	adopt_probe_get_stats(d->probe, &as);	/* a chunk still being asked about counts too */
+	adoptxfr_get_stats(d->ax, &as);	/* the round under way counts too */
 
 	return stats_collect(s, &src);
 }
@@ -758,8 +806,8 @@ static void reload(struct daemon *d)
 		*mine = *old;
 		*old = t;
 	}
-	/* the chunk being probed points into the old configuration's zones */
-	adopt_run(d, -ECANCELED);
+	/* the chunk being decided points into the old configuration's zones */
+	adopt_turn(d, -ECANCELED);
 	/*
 	 * zones leaving the configuration: their owned bindings are removed through
 	 * the old engine (it still knows those zones) under the new policy
@@ -1163,8 +1211,7 @@ int daemon_run(const struct daemon_args *a)
 				if (d.ver)
 					verify_process(d.ver);
 				break;
-			case TAG_ADOPT:
-				adopt_run(&d, 0);
+			case TAG_ADOPT:	/* adopt_turn() below */
 				break;
 			case TAG_NCR:
 				/* Kea wrote the lease before it sent the NCR: read the files first */
@@ -1207,7 +1254,6 @@ int daemon_run(const struct daemon_args *a)
 					d.trim_due = true;
 				else if (d.trim_due && !(d.trim_due = false))
 					malloc_trim(0);
-				adopt_run(&d, 0);	/* its timeouts, when no answer wakes it */
 				/* a standby (HA) leaves DNS to the active node, repairs too */
 				if (d.ver && may_send(&d))
 					verify_tick(d.ver);
@@ -1222,6 +1268,7 @@ int daemon_run(const struct daemon_args *a)
 		if (d.eng)
 			dnsengine_run(d.eng, 0);
 		dry_answer(&d);
+		adopt_turn(&d, 0);	/* one chunk a turn; its leases are flushed below */
 		if (may_send(&d) && (!d.feed || d.feed_ready))
 			reconcile_flush(d.rec);	/* store trouble is logged and counted; keep serving */
 		if (d.eng)
@@ -1234,7 +1281,7 @@ int daemon_run(const struct daemon_args *a)
 		 */
 		more = d.feed ? feed_turn(&d) : 0;
 		more = more || (may_send(&d) && (!d.feed || d.feed_ready) && reconcile_ready(d.rec)) ||
-		       d.ndry;
+		       d.ndry || (d.ax && adoptxfr_ready(d.ax));
 		ready_maybe(&d);
 	}
 	sdnotify_send("STOPPING=1");
@@ -1249,7 +1296,7 @@ out:
 	 * leases would only be marked dirty and flushed at exit, and the next
 	 * start's full pass asks DNS about them again
 	 */
-	adopt_probe_free(d.probe, NULL);
+	adoptxfr_free(d.ax, NULL);
 	close_all(&d);
 	return err;
 }

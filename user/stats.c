@@ -551,6 +551,12 @@ static void walk_dns(const struct walk *w, const struct stats_snapshot *s)
 	}
 	w_uint(w, "adopt-queries", s->adopt.queries, NULL, NULL);
 	w_uint(w, "adopt-failures", s->adopt.failures, NULL, NULL);
+	/* adoption by zone transfer (user/dns/adoptxfr.h) */
+	w_uint(w, "adopt-transfers", s->adopt.transfers, NULL, NULL);
+	w_uint(w, "adopt-transfer-failures", s->adopt.transfer_failures, NULL, NULL);
+	w_uint(w, "adopt-transfer-rrs", s->adopt.transfer_rrs, NULL, NULL);
+	w_uint(w, "adopt-settled", s->adopt.settled, NULL, NULL);
+	w_uint(w, "adopt-index-bytes", s->adopt.index_bytes, NULL, NULL);
 	w_close(w);
 }
 

@@ -93,7 +93,8 @@ rm -rf "$DIR/state"
 
 # --- adoption, stopped half way: BIND's answers cross at 1 Mbit/s now
 tc -n "$NSD" qdisc add dev "$IFD" root tbf rate 1mbit burst 1600 latency 60s
-conf -x '"adopt-existing": true'
+# by query (the probe's chunks of 4,096): a transfer settles all 6,000 at once, no middle to stop in
+conf -x '"adopt-existing": true' -x '"adopt-method": "query"'
 : > "$DIR/ls.err"
 launch
 first_chunk() { [ "$(stats | jq .adopted)" -gt 0 ] 2>/dev/null; }

@@ -29,6 +29,10 @@ static const char *const mode_names[] = {
 	[DNSENGINE_NO_CHECK_WITHOUT_DHCID] = "no-check-without-dhcid",
 };
 
+static const char *const adopt_method_names[] = {
+	[CONFIG_ADOPT_TRANSFER] = "transfer", [CONFIG_ADOPT_QUERY] = "query",
+};
+
 static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warn", [LOG_LVL_INFO] = "info",
 	[LOG_LVL_DEBUG] = "debug",
@@ -178,6 +182,9 @@ static const struct confread_item ls_items[] = {
 	{ .key = "control-socket", .type = CONFREAD_STR, .offset = OFF(control_socket) },
 	{ .key = "update-on-renew", .type = CONFREAD_BOOL, .offset = OFF(update_on_renew) },
 	{ .key = "adopt-existing", .type = CONFREAD_BOOL, .offset = OFF(adopt_existing) },
+	{ .key = "adopt-method", .type = CONFREAD_ENUM, .flags = CONFREAD_DEFAULT,
+	  .offset = OFF(adopt_method), .size = SZ(adopt_method), .names = adopt_method_names,
+	  .min = 0, .max = 1, .def = CONFIG_ADOPT_TRANSFER },
 	{ .key = "kea-ddns-updates", .type = CONFREAD_BOOL, .flags = CONFREAD_DEFAULT,
 	  .offset = OFF(kea_ddns), .def = 1 },
 	{ .key = "ncr-listener", .type = CONFREAD_MAP, .sub = ncr_items },

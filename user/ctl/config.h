@@ -53,6 +53,13 @@ struct config {
 	 */
 	bool adopt_existing;
 	/*
+	 * "adopt-method": how adoption reads DNS. CONFIG_ADOPT_TRANSFER
+	 * (default, "transfer"): one AXFR per zone when a round is large
+	 * (user/dns/adoptxfr.h), queries where the transfer is refused or
+	 * cannot settle a name; CONFIG_ADOPT_QUERY ("query"): queries only.
+	 */
+	enum config_adopt_method { CONFIG_ADOPT_TRANSFER = 0, CONFIG_ADOPT_QUERY } adopt_method;
+	/*
 	 * "kea-ddns-updates" (default true): Kea runs with its dhcp-ddns
 	 * "enable-updates": true, as it did with D2. leasesnoop then listens for
 	 * Kea's NCRs where D2 did (a trigger), obeys the lease rows' fqdn_fwd /

@@ -27,14 +27,12 @@
 #define ADOPT_TIMEOUT_DEF 2000
 #define ADOPT_RR_MAX 16		/* answer RRs looked at per question */
 
-enum q_kind { Q_FWD_DHCID = 0, Q_FWD_ADDR, Q_REV_PTR, Q_REV_DHCID, Q_KINDS };
-
 struct adopt_probe;
 
 struct slot {
 	struct adopt_probe *p;
 	size_t item;
-	enum q_kind kind;
+	enum adopt_kind kind;
 	char qname[ZONES_NAME_MAX];
 	uint16_t qtype;
 	const struct tsig_key *key;
@@ -46,34 +44,90 @@ struct slot {
 struct adopt_probe {
 	struct dnsio *io;
 	struct adopt_item *items;
-	size_t n, next, total;	/* items; questions issued (item * Q_KINDS + kind) of total */
+	size_t n, next, total;	/* items; questions issued (item * ADOPT_KINDS + kind) of total */
 	bool done;
-	uint8_t *bits;		/* per item: Q_* answered with a match */
+	uint8_t *bits;		/* per item: checks answered with a match (1 << enum adopt_kind) */
 	struct slot *slots, *free;
 	size_t active;
 	unsigned int timeout_ms;
 	struct adopt_stats st;
 };
 
-static const struct zones_domain *kind_domain(const struct adopt_item *it, enum q_kind k)
+static const struct zones_domain *kind_domain(const struct adopt_item *it, enum adopt_kind k)
 {
-	return k <= Q_FWD_ADDR ? it->fz : it->rz;
+	return k <= ADOPT_FWD_ADDR ? it->fz : it->rz;
+}
+
+int adopt_want(const struct adopt_item *it, enum adopt_kind k, char *name, size_t cap,
+	       uint16_t *type, const uint8_t **rdata, size_t *len)
+{
+	if (!kind_domain(it, k))
+		return -EINVAL;
+	switch (k) {
+	case ADOPT_FWD_DHCID:
+	case ADOPT_FWD_ADDR:
+		if ((size_t)snprintf(name, cap, "%s", it->fqdn) >= cap)
+			return -EINVAL;
+		break;
+	case ADOPT_REV_PTR:
+	case ADOPT_REV_DHCID:
+		if (zones_reverse_name(it->family, it->addr, name, cap))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	switch (k) {
+	case ADOPT_FWD_ADDR:
+		*type = it->family == 4 ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA;
+		*rdata = it->addr;
+		*len = util_addr_len(it->family);
+		break;
+	case ADOPT_REV_PTR:
+		*type = DNSMSG_TYPE_PTR;
+		*rdata = (const uint8_t *)it->fqdn;
+		*len = strlen(it->fqdn) + 1;
+		break;
+	default:
+		*type = DNSMSG_TYPE_DHCID;
+		*rdata = it->dhcid;
+		*len = DHCID_RDATA_LEN;
+		break;
+	}
+	return 0;
+}
+
+bool adopt_rr_match(const struct adopt_item *it, enum adopt_kind k, uint16_t type,
+		    const uint8_t *rdata, size_t len)
+{
+	char name[ZONES_NAME_MAX];
+	const uint8_t *want;
+	uint16_t wtype;
+	size_t wlen;
+
+	if (adopt_want(it, k, name, sizeof(name), &wtype, &want, &wlen))
+		return false;
+	return type == wtype && len == wlen && !memcmp(rdata, want, len);
+}
+
+void adopt_verdict(struct adopt_item *it, unsigned int found)
+{
+	it->fwd_ok = it->fz && (found & (1u << ADOPT_FWD_DHCID)) &&
+		     (found & (1u << ADOPT_FWD_ADDR));
+	it->rev_ok = it->rz && (found & (1u << ADOPT_REV_PTR)) &&
+		     (found & (1u << ADOPT_REV_DHCID));
+	it->fwd_dhcid = it->fz && (found & (1u << ADOPT_FWD_DHCID));
+	it->rev_dhcid = it->rz && (found & (1u << ADOPT_REV_DHCID));
 }
 
 static bool rr_match(const struct slot *s, const struct adopt_item *it, const struct dnsmsg_rr *rr)
 {
-	switch (s->kind) {
-	case Q_FWD_DHCID:
-	case Q_REV_DHCID:
-		return rr->rdlen == DHCID_RDATA_LEN && !memcmp(rr->rdata, it->dhcid, DHCID_RDATA_LEN);
-	case Q_FWD_ADDR:
-		return rr->rdlen == util_addr_len(it->family) &&
-		       !memcmp(rr->rdata, it->addr, rr->rdlen);
-	case Q_REV_PTR:
-		return !strcmp(rr->name, it->fqdn);
-	default:
-		return false;
-	}
+	/* a PTR's target as the parser gives it: lower case, trailing dot */
+	if (rr->type == DNSMSG_TYPE_PTR)
+		return adopt_rr_match(it, s->kind, rr->type, (const uint8_t *)rr->name,
+				      strlen(rr->name) + 1);
+	return rr->rdlen <= sizeof(rr->rdata) &&
+	       adopt_rr_match(it, s->kind, rr->type, rr->rdata, rr->rdlen);
 }
 
 static void slot_release(struct adopt_probe *p, struct slot *s)
@@ -129,7 +183,7 @@ static int on_reply(void *arg, int status, const uint8_t *msg, size_t len)
 }
 
 /* Ask question @k of item @i. */
-static int issue(struct adopt_probe *p, size_t i, enum q_kind k)
+static int issue(struct adopt_probe *p, size_t i, enum adopt_kind k)
 {
 	struct adopt_item *it = &p->items[i];
 	const struct zones_domain *d = kind_domain(it, k);
@@ -164,16 +218,14 @@ static int issue(struct adopt_probe *p, size_t i, enum q_kind k)
 	if (sv->gss || (s->key && s->key->alg == TSIG_GSS_TSIG))
 		s->key = NULL;
 	s->mac_len = 0;
-	if (k <= Q_FWD_ADDR) {
-		snprintf(s->qname, sizeof(s->qname), "%s", it->fqdn);
-	} else {
-		err = zones_reverse_name(it->family, it->addr, s->qname,
-					 sizeof(s->qname));
+	{
+		const uint8_t *rd;
+		size_t rl;
+
+		err = adopt_want(it, k, s->qname, sizeof(s->qname), &s->qtype, &rd, &rl);
 		if (err)
 			goto fail;
 	}
-	s->qtype = k == Q_FWD_ADDR ? (it->family == 4 ? DNSMSG_TYPE_A : DNSMSG_TYPE_AAAA) :
-		   k == Q_REV_PTR ? DNSMSG_TYPE_PTR : DNSMSG_TYPE_DHCID;
 	id = dnsio_alloc_id(peer);
 	err = dnsmsg_query_to_wire(s->qname, s->qtype, id, 512, &wire, &len);
 	if (!err && s->key)
@@ -194,8 +246,8 @@ fail:
 static int fill(struct adopt_probe *p)
 {
 	while (p->free && p->next < p->total) {
-		size_t i = p->next / Q_KINDS;
-		enum q_kind k = (enum q_kind)(p->next % Q_KINDS);
+		size_t i = p->next / ADOPT_KINDS;
+		enum adopt_kind k = (enum adopt_kind)(p->next % ADOPT_KINDS);
 		int e;
 
 		p->next++;
@@ -225,7 +277,7 @@ int adopt_probe_start(struct adopt_probe **out, struct adopt_item *items, size_t
 		inflight = ADOPT_INFLIGHT_DEF;
 	p->items = items;
 	p->n = n;
-	p->total = n * Q_KINDS;
+	p->total = n * ADOPT_KINDS;
 	p->timeout_ms = timeout_ms ? timeout_ms : ADOPT_TIMEOUT_DEF;
 	for (size_t i = 0; i < n; i++) {
 		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
@@ -273,16 +325,8 @@ int adopt_probe_run(struct adopt_probe *p)
 		goto fail;
 	if (p->next < p->total || p->active)
 		return 0;
-	for (size_t i = 0; i < p->n; i++) {
-		struct adopt_item *it = &p->items[i];
-
-		it->fwd_ok = it->fz && (p->bits[i] & (1u << Q_FWD_DHCID)) &&
-			     (p->bits[i] & (1u << Q_FWD_ADDR));
-		it->rev_ok = it->rz && (p->bits[i] & (1u << Q_REV_PTR)) &&
-			     (p->bits[i] & (1u << Q_REV_DHCID));
-		it->fwd_dhcid = it->fz && (p->bits[i] & (1u << Q_FWD_DHCID));
-		it->rev_dhcid = it->rz && (p->bits[i] & (1u << Q_REV_DHCID));
-	}
+	for (size_t i = 0; i < p->n; i++)
+		adopt_verdict(&p->items[i], p->bits[i]);
 	p->done = true;
 	return 1;
 fail:

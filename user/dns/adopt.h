@@ -33,9 +33,52 @@ struct adopt_item {
 	bool failed;	/* a query got no usable answer (timeout, bad TSIG, SERVFAIL …) */
 };
 
+/*
+ * Counters of adoption: the queries of the probe and, for adoption by zone
+ * transfer (user/dns/adoptxfr.h), the transfers, the RRs they indexed and
+ * the leases their index settled. All totals but @index_bytes (the index
+ * held now: 0 once a round is over).
+ */
 struct adopt_stats {
 	uint64_t queries, answers, failures;
+	uint64_t transfers;		/* zone transfers completed for adoption */
+	uint64_t transfer_failures;	/* refused, timed out, bad TSIG: those zones asked by query */
+	uint64_t transfer_rrs;		/* RRs the transfers delivered */
+	uint64_t settled;		/* leases decided from a transfer's index, no query */
+	uint64_t index_bytes;		/* the index's memory now */
 };
+
+/*
+ * The four things a lease's records are checked for, whichever way DNS is
+ * read: one question each for the probe, one index look-up each for the
+ * transfer (adoptidx_decide()). fwd_ok needs both forward ones, rev_ok both
+ * reverse ones.
+ */
+enum adopt_kind { ADOPT_FWD_DHCID = 0, ADOPT_FWD_ADDR, ADOPT_REV_PTR, ADOPT_REV_DHCID, ADOPT_KINDS };
+
+/*
+ * adopt_want() - the rule, pure: for check @k of @it, the RR that must be
+ * at which name: the owner into @name[0..cap) (lower case, trailing dot),
+ * its type into *@type and its RDATA into *@rdata and *@len (pointing into
+ * @it; a PTR's is the target name in presentation form, NUL included, as
+ * user/dns/xfr.h delivers it). Returns 0, or -EINVAL when @k's side is not
+ * wanted (its zone NULL) or has no reverse name.
+ */
+int adopt_want(const struct adopt_item *it, enum adopt_kind k, char *name, size_t cap,
+	       uint16_t *type, const uint8_t **rdata, size_t *len);
+/*
+ * adopt_rr_match() - pure: does an RR of @type with @rdata[0..len) (a PTR:
+ * the target, NUL included) at check @k's name satisfy it for @it?
+ */
+bool adopt_rr_match(const struct adopt_item *it, enum adopt_kind k, uint16_t type,
+		    const uint8_t *rdata, size_t len);
+/*
+ * adopt_verdict() - pure: set @it's fwd_ok and rev_ok from @found (bit
+ * 1 << k set when check k was satisfied): a side is ok when it is wanted
+ * and both of its checks were; fwd_dhcid and rev_dhcid when it is wanted
+ * and its DHCID check was.
+ */
+void adopt_verdict(struct adopt_item *it, unsigned int found);
 
 /*
  * The probe as an object the caller's event loop drives, so probing a whole

@@ -25,6 +25,7 @@
 #define XFR_UNSIGNED_MAX (100 * 65537)	/* RFC 8945 §5.3.1: at most 99 unsigned in a row */
 #define DNS_HDR 12
 #define TYPE_TSIG 250
+#define XFR_READS 16		/* recv()s per step by default: up to 2 MiB parsed */
 
 enum { ST_CONNECT, ST_SEND, ST_READ, ST_DONE };
 
@@ -42,6 +43,7 @@ struct xfr {
 	size_t unsig_len;
 	struct xfr_parse p;
 	uint64_t deadline_ms;
+	unsigned int reads;	/* recv()s per xfr_step(); 0: XFR_READS */
 	struct xfr_stats st;
 };
 
@@ -325,6 +327,11 @@ uint32_t xfr_events(const struct xfr *x)
 	return x->state == ST_READ ? EPOLLIN : EPOLLOUT;
 }
 
+void xfr_set_reads(struct xfr *x, unsigned int reads)
+{
+	x->reads = reads;
+}
+
 void xfr_get_stats(const struct xfr *x, struct xfr_stats *st)
 {
 	*st = x->st;
@@ -452,8 +459,8 @@ int xfr_step(struct xfr *x)
 		if (x->out_pos == x->out_len)
 			x->state = ST_READ;
 	}
-	/* bounded: one buffer's worth per call, so a fast server cannot hold the loop */
-	for (int round = 0; round < 16; round++) {
+	/* bounded: a few buffers' worth per call, so a fast server cannot hold the loop */
+	for (unsigned int round = 0; round < (x->reads ? x->reads : XFR_READS); round++) {
 		int ret;
 
 		if (x->in_cap - x->in_len < 65537) {

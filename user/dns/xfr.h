@@ -81,6 +81,12 @@ uint32_t xfr_events(const struct xfr *x);
  * (LS_ETSIG_*), LS_EDNS_FORMAT, or a negative errno of the socket.
  */
 int xfr_step(struct xfr *x);
+/*
+ * xfr_set_reads() - at most @reads recv()s of up to 128 KiB each per
+ * xfr_step() (0: 16): what one step may parse, and so how long it holds
+ * the caller's loop.
+ */
+void xfr_set_reads(struct xfr *x, unsigned int reads);
 /* xfr_get_stats() - messages, RRs, bytes, serial and rcode so far. */
 void xfr_get_stats(const struct xfr *x, struct xfr_stats *st);
 /*

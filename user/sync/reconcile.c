@@ -25,6 +25,7 @@
 
 #define ADOPT_CHUNK 4096	/* leases probed per adopt_probe() call: bounds memory */
 #define ADOPT_LOG_MAX 100	/* adoptions per pass logged at info; the rest at debug */
+#define ADOPT_COMMIT_EVERY 8192	/* adoptions per store commit (each an fsync): see adopt_lazy() */
 #define SYNC_BUDGET 8192	/* addresses synced per flush: keeps the loop responsive */
 #define FAMILY_IDX(f) ((f) == 4 ? 0 : 1)
 #define BADNAME_SLOTS 4096	/* unpublishable names already counted and logged (a cache) */
@@ -78,6 +79,7 @@ struct zstat {
 struct reconcile;
 static void log_summary(struct reconcile *r);
 static void fq_free(struct reconcile *r);
+static void adopt_touch(struct reconcile *r, int family, const uint8_t *addr);
 
 /* a lease queued for adoption */
 struct adopt_addr {
@@ -96,7 +98,14 @@ struct reconcile {
 		uint64_t adopted;	/* this round */
 		uint64_t not_before;	/* shared mode: no probe before (monotonic ms), see intent_settle() */
 		size_t nintents;	/* shared mode: unfinished intents queued this round */
+		/* addresses changed or sent a removal during the round (hashes; 0 empty) */
+		uint64_t *touched;
+		size_t tmask, ntouched;
+		bool lost;	/* one could not be kept (no memory): every answer counts as stale */
+		uint64_t lazy;	/* adoptions written to the store, not yet committed */
+		uint64_t mark;	/* the store's puts + dels after the last of them */
 	} ad;
+	size_t adopt_chunk;	/* leases per chunk handed out; 0: ADOPT_CHUNK */
 	uint64_t decided[2];	/* adds, removes since the last summary */
 	const struct config *cfg;
 	struct leases *tab[2];
@@ -377,6 +386,8 @@ static void mark(struct reconcile *r, int family, const uint8_t *addr, int why, 
 		e->full = 1;
 	else if (e->adopt != 2)
 		e->adopt = 0;	/* a lease change or wire event: synced as usual, not adopted */
+	if (!full)
+		adopt_touch(r, family, addr);	/* ... and DNS's earlier answer for it ignored */
 	if (e->busy) {
 		e->redirty = 1;
 		return;
@@ -709,6 +720,8 @@ static int queue_change(struct reconcile *r, struct ent *e, enum dnsengine_op op
 	c->trigger_ms = r->sync_trigger_ms;
 	e->busy = 1;
 	r->ninflight++;
+	if (op == DNSENGINE_REMOVE)
+		adopt_touch(r, rec->family, rec->addr);	/* what DNS held there goes */
 	if (op == DNSENGINE_ADD)
 		r->st.adds++;
 	else
@@ -1414,16 +1427,35 @@ static int adopt_queue(struct reconcile *r, int family, const uint8_t *addr, boo
 	return 0;
 }
 
+/*
+ * The full pass's look at a lease for a new round: the store only (no
+ * binding: 1; shared mode, an unfinished add: 2), and a name to look for. The
+ * rest of adopt_candidate() (the name, DHCID and zones: a SHA-256 and a
+ * regular expression per lease) waits until the lease is handed out, a
+ * chunk a loop turn, so a 1M-lease pass does not hold the loop for it.
+ */
+static int adopt_maybe(struct reconcile *r, const struct lease *l, time_t now)
+{
+	struct owner_rec o;
+	struct want w;
+	int err = owner_get(r->o.owner, l->family, l->addr, &o);
+
+	if (intent_probe(r, err, &o))
+		return adopt_candidate(r, l, now, &w);	/* 2 or 0 */
+	/* D2 never writes records for prefixes: nothing to adopt */
+	return err == -ENOENT && adopt_on(r) && l->type != KEA_TYPE_PD &&
+	       (l->hostname_len || r->cfg->generate_names);
+}
+
 static int full_lease(void *ctx, const struct lease *l)
 {
 	struct full_ctx *f = ctx;
-	struct want w;
 	int c;
 
 	if (!lease_live(f->r, l, f->now) || not_mine(f->r, l->family, l->addr))
 		return 0;
 	/* a new adoption round: leases without a binding wait for DNS's answer */
-	c = f->r->ad.active ? adopt_candidate(f->r, l, f->now, &w) : 0;
+	c = f->r->ad.active ? adopt_maybe(f->r, l, f->now) : 0;
 	if ((c == 2 || (c && f->adopt)) && !adopt_queue(f->r, l->family, l->addr, c == 2)) {
 		if (c == 2)
 			intent_queued(f->r);
@@ -1434,6 +1466,117 @@ static int full_lease(void *ctx, const struct lease *l)
 }
 
 /* ---- adoption ("adopt-existing"), a chunk at a time beside the event loop ---- */
+
+/*
+ * What DNS answered for a lease (a query, or a zone transfer taken minutes
+ * before) is only the truth for it if nothing changed it since the round
+ * began: a lease change or wire event (its records may be about to
+ * change), or a removal we sent there. Those addresses are kept (as hashes:
+ * a collision only sends a lease down the add path) and their answers
+ * ignored.
+ */
+static uint64_t touch_key(int family, const uint8_t *addr)
+{
+	uint64_t h = (uint64_t)hash_key(family, addr);
+
+	return h ? h : 1;
+}
+
+static bool adopt_touched(const struct reconcile *r, int family, const uint8_t *addr)
+{
+	uint64_t k = touch_key(family, addr);
+
+	if (r->ad.lost)
+		return true;
+	if (!r->ad.touched)
+		return false;
+	for (size_t i = k & r->ad.tmask; r->ad.touched[i]; i = (i + 1) & r->ad.tmask)
+		if (r->ad.touched[i] == k)
+			return true;
+	return false;
+}
+
+/*
+ * A lease without a binding changed since the round began: DNS's answer is
+ * stale. (Shared mode's unfinished adds keep their answer: the intent in the
+ * store says what was sent, and its sync decides as before.)
+ */
+static bool adopt_stale(struct reconcile *r, int family, const uint8_t *addr)
+{
+	struct owner_rec o;
+
+	return adopt_touched(r, family, addr) &&
+	       owner_get(r->o.owner, family, addr, &o) == -ENOENT;
+}
+
+static void adopt_touch(struct reconcile *r, int family, const uint8_t *addr)
+{
+	uint64_t k = touch_key(family, addr);
+	size_t i;
+
+	if (!r->ad.active || adopt_touched(r, family, addr))
+		return;
+	if ((r->ad.ntouched + 1) * 2 > (r->ad.touched ? r->ad.tmask + 1 : 0)) {
+		size_t cap = r->ad.touched ? (r->ad.tmask + 1) * 2 : 256;
+		uint64_t *t = calloc(cap, sizeof(*t));
+
+		if (!t) {
+			/* no room to remember it: the round's answers can no longer be trusted */
+			set_error(r, "adoption: out of memory tracking changed leases");
+			r->ad.lost = true;
+			return;
+		}
+		for (size_t j = 0; r->ad.touched && j <= r->ad.tmask; j++) {
+			if (!r->ad.touched[j])
+				continue;
+			for (i = r->ad.touched[j] & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+				;
+			t[i] = r->ad.touched[j];
+		}
+		free(r->ad.touched);
+		r->ad.touched = t;
+		r->ad.tmask = cap - 1;
+	}
+	for (i = k & r->ad.tmask; r->ad.touched[i]; i = (i + 1) & r->ad.tmask)
+		;
+	r->ad.touched[i] = k;
+	r->ad.ntouched++;
+}
+
+/*
+ * Adoptions need not be durable one chunk at a time: one lost to a crash is
+ * asked about again at the next start. So the store is committed (an
+ * fsync) every ADOPT_COMMIT_EVERY of them, not at each loop turn, unless
+ * something else was written meanwhile (an intent, an outcome: those are
+ * committed at once as ever). Not in shared mode, whose store counts its
+ * writes elsewhere.
+ */
+static uint64_t store_writes(struct reconcile *r)
+{
+	struct owner_stats os;
+
+	owner_get_stats(r->o.owner, &os);
+	return os.puts + os.dels;
+}
+
+/* before adoption writes: commit what others wrote since (their durability is not ours to delay) */
+static void adopt_lazy_begin(struct reconcile *r)
+{
+	if (r->o.mine || (r->ad.lazy && store_writes(r) == r->ad.mark))
+		return;
+	if (owner_commit(r->o.owner)) {
+		r->st.store_errors++;
+		set_error(r, "store commit failed");
+	}
+	r->ad.lazy = 0;
+}
+
+/* may the flush leave the open batch uncommitted? Only adoptions in it, and not too many */
+static bool adopt_lazy(struct reconcile *r)
+{
+	return !r->o.mine && r->ad.lazy && r->ad.lazy < ADOPT_COMMIT_EVERY &&
+	       store_writes(r) == r->ad.mark;
+}
 
 static void adopt_end(struct reconcile *r, const char *why)
 {
@@ -1447,6 +1590,7 @@ static void adopt_end(struct reconcile *r, const char *why)
 		(unsigned long long)r->ad.adopted, why);
 	free(r->ad.q);
 	free(r->ad.it);
+	free(r->ad.touched);
 	memset(&r->ad, 0, sizeof(r->ad));
 }
 
@@ -1472,6 +1616,7 @@ static bool remove_item(struct reconcile *r, const struct owner_rec *o, struct a
 size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 {
 	time_t now = now_wall(r);
+	size_t chunk = r->adopt_chunk ? r->adopt_chunk : ADOPT_CHUNK;
 
 	*items = NULL;
 	if (!r->ad.active || r->ad.nit)
@@ -1486,7 +1631,7 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 			return 0;
 		}
 	}
-	while (r->ad.head < r->ad.nq && r->ad.nit < ADOPT_CHUNK) {
+	while (r->ad.head < r->ad.nq && r->ad.nit < chunk) {
 		const struct adopt_addr *a = &r->ad.q[r->ad.head++];
 		struct adopt_item *it = &r->ad.it[r->ad.nit];
 		struct lease l;
@@ -1502,7 +1647,8 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 		}
 		/* changed since it was queued: no longer live, or a binding of its own */
 		if (!r->tab[a->family == 6] || leases_find_addr(r->tab[a->family == 6], a->addr, &l) ||
-		    !lease_live(r, &l, now) || !adopt_candidate(r, &l, now, &w)) {
+		    !lease_live(r, &l, now) || adopt_stale(r, a->family, a->addr) ||
+		    !adopt_candidate(r, &l, now, &w)) {
 			adopt_release(r, a->family, a->addr);
 			continue;
 		}
@@ -1569,10 +1715,14 @@ static void note_landed(struct reconcile *r, const struct adopt_item *it)
 /* Store the chunk's leases whose records DNS already holds as ours; the rest take the add path. */
 static void adopt_apply(struct reconcile *r, time_t now)
 {
+	uint64_t puts = 0;
+
+	adopt_lazy_begin(r);
 	for (size_t i = 0; i < r->ad.nit; i++) {
 		const struct adopt_item *it = &r->ad.it[i];
 		struct owner_rec o;
 		struct want w;
+		struct ent *e;
 		char txt[INET6_ADDRSTRLEN];
 		int err;
 
@@ -1586,11 +1736,16 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);	/* not (all) there, or not ours */
 			continue;
 		}
+		if (adopt_stale(r, it->family, it->addr)) {
+			adopt_release(r, it->family, it->addr);	/* changed since: DNS's answer is stale */
+			continue;
+		}
 		desired(r, it->family, it->addr, 0, now, &w);
 		err = owner_get(r->o.owner, it->family, it->addr, &o);
 		if (err != -ENOENT && !intent_probe(r, err, &o))
 			continue;	/* synced meanwhile (a lease change): that decision stands */
-		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz) {
+		if (!w.ok || strcmp(w.rec.fqdn, it->fqdn) || w.fz != it->fz || w.rz != it->rz ||
+		    memcmp(w.rec.dhcid, it->dhcid, DHCID_RDATA_LEN)) {
 			adopt_release(r, it->family, it->addr);
 			continue;
 		}
@@ -1600,10 +1755,19 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			adopt_release(r, it->family, it->addr);
 			continue;
 		}
-		adopt_release(r, it->family, it->addr);	/* its sync now finds the binding in place */
+		puts++;
+		/* the binding is in place: nothing to sync (a lease dirty anyway still is) */
+		e = ent_get(r, it->family, it->addr, 0);
+		if (e) {
+			e->adopt = 0;
+			if (!e->queued && !e->busy)
+				ent_put(r, e);
+		}
 		r->st.adopted++;
+		if (++r->ad.adopted > ADOPT_LOG_MAX && log_get_level() < LOG_LVL_DEBUG)
+			continue;
 		addr_text(it->family, it->addr, txt, sizeof(txt));
-		if (++r->ad.adopted <= ADOPT_LOG_MAX)
+		if (r->ad.adopted <= ADOPT_LOG_MAX)
 			pr_info("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' server '%s' (DHCID matches the lease's client)",
 				txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
 				w.rz ? w.rec.rev_zone : "-",
@@ -1612,6 +1776,10 @@ static void adopt_apply(struct reconcile *r, time_t now)
 			pr_debug("reconcile: adopt %s '%s' fwd-zone '%s' rev-zone '%s' (DHCID matches the lease's client)",
 				 txt, w.rec.fqdn, w.fz ? w.rec.fwd_zone : "-",
 				 w.rz ? w.rec.rev_zone : "-");
+	}
+	if (puts && !r->o.mine) {
+		r->ad.lazy += puts;
+		r->ad.mark = store_writes(r);
 	}
 }
 
@@ -1640,6 +1808,16 @@ void reconcile_adopt_done(struct reconcile *r, int err)
 int reconcile_adopting(const struct reconcile *r)
 {
 	return r->ad.active;
+}
+
+size_t reconcile_adopt_left(const struct reconcile *r)
+{
+	return r->ad.active ? r->ad.nq - r->ad.head : 0;
+}
+
+void reconcile_adopt_chunk(struct reconcile *r, size_t n)
+{
+	r->adopt_chunk = n > ADOPT_CHUNK ? ADOPT_CHUNK : n;
 }
 
 /* ---- the full pass's queue (reconcile_full()) ---- */
@@ -1999,9 +2177,11 @@ int reconcile_flush(struct reconcile *r)
 			ent_put(r, e);
 	}
 	log_summary(r);
-	/* the intents are durable before anything reaches DNS */
-	if (!err)
+	/* the intents are durable before anything reaches DNS (adoptions alone may wait) */
+	if (!err && !adopt_lazy(r)) {
 		err = owner_commit(r->o.owner);
+		r->ad.lazy = 0;
+	}
 	if (err) {
 		r->st.store_errors++;
 		set_error(r, "store commit failed (%s)", ls_strerror(err));

@@ -229,11 +229,23 @@ void reconcile_forget_inflight(struct reconcile *r);
  * already holds with its client's DHCID becomes a binding in state added
  * with no UPDATE, every other one is marked dirty for the add path. @err
  * (the probe failed, or was cancelled by a reload) gives up the rest of the
- * round: every queued lease takes the add path. A lease changed meanwhile is
- * synced as usual; its later answer is ignored once it has a binding.
+ * round: every queued lease takes the add path. A lease changed meanwhile
+ * (a lease change or wire event), or whose address saw a removal sent, is
+ * synced as usual and DNS's answer for it ignored, however it was read (a
+ * query, or a zone transfer that began before the change); so is one whose
+ * name, DHCID or zones are no longer those it was asked about with.
  */
 size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items);
 void reconcile_adopt_done(struct reconcile *r, int err);
+/* reconcile_adopt_left() - leases of the round not yet handed out (sizes a transfer's index). */
+size_t reconcile_adopt_left(const struct reconcile *r);
+/*
+ * reconcile_adopt_chunk() - hand out at most @n leases a chunk from now on
+ * (0: 4,096, also the most): each chunk's answers are applied in one turn
+ * of the caller's loop, so a smaller one keeps that turn short when the
+ * answers come at once (from a transfer's index).
+ */
+void reconcile_adopt_chunk(struct reconcile *r, size_t n);
 
 /* reconcile_adopting() - 1 while an adoption round has leases left to probe or out. */
 int reconcile_adopting(const struct reconcile *r);

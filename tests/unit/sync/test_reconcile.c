@@ -953,6 +953,142 @@ static void test_adopt_async(void **state)
 	assert_string_equal(w->sent[0].fqdn, "h9.dyn.example.");
 }
 
+/*
+ * DNS's answer is a snapshot (a zone transfer may be minutes old when a
+ * lease is decided): a lease changed after it was handed out is not
+ * adopted from it, even before the change is synced; it takes the add
+ * path. Chunks are as short as asked (reconcile_adopt_chunk()), and what
+ * is left of the round is counted.
+ */
+static void test_adopt_stale_answer(void **state)
+{
+	struct world *w = *state;
+	struct adopt_item *items;
+	struct reconcile_stats st;
+	size_t n;
+
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	w->dns_has[5] = w->dns_has[6] = w->dns_has[7] = 3;
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.6,00:11:22:33:44:66,,3600,%d,1,1,1,h6.dyn.example.,0,", T0 + 3600);
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 3600);
+	/* no name: never a candidate, never counted */
+	put4(w, "10.64.1.8,00:11:22:33:44:88,,3600,%d,1,1,1,,0,", T0 + 3600);
+	w->nsent = 0;
+	reconcile_adopt_chunk(w->r, 2);
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(reconcile_adopt_left(w->r), 3);
+	n = reconcile_adopt_next(w->r, &items);
+	assert_int_equal(n, 2);
+	assert_int_equal(reconcile_adopt_left(w->r), 1);
+	/* .5 renewed (a later expiry) while DNS is asked; not synced yet */
+	put4(w, "10.64.1.5,00:11:22:33:44:55,,3600,%d,1,1,1,h5.dyn.example.,0,", T0 + 7200);
+	w_probe(w, items, n);
+	reconcile_adopt_done(w->r, 0);
+	/* .7 renewed before it is handed out: not even asked about */
+	put4(w, "10.64.1.7,00:11:22:33:44:77,,3600,%d,1,1,1,h7.dyn.example.,0,", T0 + 7200);
+	assert_int_equal(reconcile_adopt_next(w->r, &items), 0);
+	assert_false(reconcile_adopting(w->r));
+	reconcile_get_stats(w->r, &st);
+	assert_int_equal(st.adopted, 1);	/* .6 only */
+	owned(w, 6, OWNER_ADDED, "h6.dyn.example.");
+	assert_int_equal(step(w, OK, OK), 2);
+	assert_true((!strcmp(w->sent[0].fqdn, "h5.dyn.example.") &&
+		     !strcmp(w->sent[1].fqdn, "h7.dyn.example.")) ||
+		    (!strcmp(w->sent[1].fqdn, "h5.dyn.example.") &&
+		     !strcmp(w->sent[0].fqdn, "h7.dyn.example.")));
+	assert_int_equal(w->sent[0].op, DNSENGINE_ADD);
+	assert_int_equal(w->sent[1].op, DNSENGINE_ADD);
+	reconcile_adopt_chunk(w->r, 0);
+}
+
+static uint64_t commits(struct world *w)
+{
+	struct owner_stats os;
+
+	owner_get_stats(w->owner, &os);
+	return os.commits;
+}
+
+/*
+ * Adoptions are not fsynced a chunk at a time (one lost to a crash is asked
+ * about again): the store is committed when the round ends (or every
+ * 8,192), but an intent written meanwhile is committed before it is sent,
+ * as always, and takes the adoptions before it along.
+ */
+static void test_adopt_commits(void **state)
+{
+	struct world *w = *state;
+	struct adopt_item *items;
+	uint64_t c0;
+	size_t n;
+
+	stop(w, 1);
+	conf(w, REV ", \"adopt-existing\": true");
+	start(w);
+	for (int i = 1; i <= 5; i++) {
+		w->dns_has[i] = 3;
+		put4(w, "10.64.1.%d,00:11:22:33:44:0%d,,3600,%d,1,1,1,h%d.dyn.example.,0,", i, i,
+		     T0 + 3600, i);
+	}
+	w->nsent = 0;
+	reconcile_adopt_chunk(w->r, 1);
+	assert_int_equal(reconcile_full(w->r), 0);
+	c0 = commits(w);
+	for (int k = 0; k < 2; k++) {	/* two leases adopted, a flush after each */
+		n = reconcile_adopt_next(w->r, &items);
+		assert_int_equal(n, 1);
+		w_probe(w, items, n);
+		reconcile_adopt_done(w->r, 0);
+		assert_int_equal(step(w, OK, OK), 0);
+	}
+	assert_int_equal(commits(w), c0);
+	/* a new lease meanwhile: its intent is committed before it is sent */
+	put4(w, "10.64.1.9,00:11:22:33:44:99,,3600,%d,1,1,1,h9.dyn.example.,0,", T0 + 3600);
+	while (reconcile_flush(w->r) > 0)
+		;
+	assert_int_equal(w->nsent, 1);
+	assert_true(w->commits_at_submit[0] > c0);
+	n = reconcile_adopt_next(w->r, &items);
+	w_probe(w, items, n);
+	reconcile_adopt_done(w->r, 0);
+	while (reconcile_flush(w->r) > 0)
+		;
+	c0 = commits(w);
+	/* its outcome is written (uncommitted) while adoptions wait for their commit */
+	{
+		struct dnsengine_result res = { OK, OK, true };
+
+		reconcile_done(w->r, &w->sent[0], &res);
+	}
+	/* the next chunk commits it first: an outcome never waits for adoptions' commit */
+	n = reconcile_adopt_next(w->r, &items);
+	w_probe(w, items, n);
+	reconcile_adopt_done(w->r, 0);
+	assert_int_equal(commits(w), c0 + 1);
+	assert_int_equal(step(w, OK, OK), 0);
+	assert_int_equal(commits(w), c0 + 1);
+	/* the round's end commits the rest */
+	while ((n = reconcile_adopt_next(w->r, &items))) {
+		w_probe(w, items, n);
+		reconcile_adopt_done(w->r, 0);
+	}
+	assert_false(reconcile_adopting(w->r));
+	assert_true(commits(w) > c0);
+	reconcile_adopt_chunk(w->r, 0);
+	/* all five are in the store after a restart */
+	stop(w, 1);
+	start(w);
+	for (int i = 1; i <= 5; i++) {
+		char h[32];
+
+		snprintf(h, sizeof(h), "h%d.dyn.example.", i);
+		owned(w, (uint8_t)i, OWNER_ADDED, h);
+	}
+}
+
 #define H6 UNIT_H6
 #define DUID "00:01:00:01:00:00:00:01:02:00:00:00:00:01"
 
@@ -1193,6 +1329,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_pass_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_async, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_stale_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_delegation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_remove_backs_off, setup, teardown),
 		cmocka_unit_test(test_hold_ms),
