@@ -110,6 +110,14 @@ bool adopt_rr_match(const struct adopt_item *it, enum adopt_kind k, uint16_t typ
 	return type == wtype && len == wlen && !memcmp(rdata, want, len);
 }
 
+void adopt_items_reset(struct adopt_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
+		items[i].fwd_dhcid = items[i].rev_dhcid = false;
+	}
+}
+
 void adopt_verdict(struct adopt_item *it, unsigned int found)
 {
 	it->fwd_ok = it->fz && (found & (1u << ADOPT_FWD_DHCID)) &&
@@ -279,10 +287,7 @@ int adopt_probe_start(struct adopt_probe **out, struct adopt_item *items, size_t
 	p->n = n;
 	p->total = n * ADOPT_KINDS;
 	p->timeout_ms = timeout_ms ? timeout_ms : ADOPT_TIMEOUT_DEF;
-	for (size_t i = 0; i < n; i++) {
-		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
-		items[i].fwd_dhcid = items[i].rev_dhcid = false;
-	}
+	adopt_items_reset(items, n);
 	p->bits = calloc(n ? n : 1, 1);
 	p->slots = calloc(inflight, sizeof(*p->slots));
 	err = p->bits && p->slots ? dnsio_new(&p->io) : -ENOMEM;

@@ -72,6 +72,8 @@ int adopt_want(const struct adopt_item *it, enum adopt_kind k, char *name, size_
  */
 bool adopt_rr_match(const struct adopt_item *it, enum adopt_kind k, uint16_t type,
 		    const uint8_t *rdata, size_t len);
+/* adopt_items_reset() - clear the out fields of @items[0..n) (nothing decided yet). */
+void adopt_items_reset(struct adopt_item *items, size_t n);
 /*
  * adopt_verdict() - pure: set @it's fwd_ok and rev_ok from @found (bit
  * 1 << k set when check k was satisfied): a side is ok when it is wanted

@@ -173,6 +173,18 @@ static void chunk_clear(struct adoptxfr *a)
 	a->n = a->nwait = a->nask = 0;
 }
 
+/* stats_add() - add @from's totals to @st (index_bytes, a gauge, is not a total). */
+static void stats_add(struct adopt_stats *st, const struct adopt_stats *from)
+{
+	st->queries += from->queries;
+	st->answers += from->answers;
+	st->failures += from->failures;
+	st->transfers += from->transfers;
+	st->transfer_failures += from->transfer_failures;
+	st->transfer_rrs += from->transfer_rrs;
+	st->settled += from->settled;
+}
+
 static void xfr_end(struct adoptxfr *a, struct xzone *z)
 {
 	if (!z->x)
@@ -192,15 +204,8 @@ void adoptxfr_free(struct adoptxfr *a, struct adopt_stats *st)
 		xfr_end(a, a->z[i]);
 		free(a->z[i]);
 	}
-	if (st) {
-		st->queries += a->st.queries;
-		st->answers += a->st.answers;
-		st->failures += a->st.failures;
-		st->transfers += a->st.transfers;
-		st->transfer_failures += a->st.transfer_failures;
-		st->transfer_rrs += a->st.transfer_rrs;
-		st->settled += a->st.settled;
-	}
+	if (st)
+		stats_add(st, &a->st);
 	adoptidx_free(a->ix);
 	if (a->ep >= 0)
 		close(a->ep);
@@ -218,13 +223,7 @@ void adoptxfr_get_stats(const struct adoptxfr *a, struct adopt_stats *st)
 {
 	if (!a || !st)
 		return;
-	st->queries += a->st.queries;
-	st->answers += a->st.answers;
-	st->failures += a->st.failures;
-	st->transfers += a->st.transfers;
-	st->transfer_failures += a->st.transfer_failures;
-	st->transfer_rrs += a->st.transfer_rrs;
-	st->settled += a->st.settled;
+	stats_add(st, &a->st);
 	st->index_bytes += adoptidx_bytes(a->ix);
 	adopt_probe_get_stats(a->probe, st);	/* a probe still running counts too */
 	for (size_t i = 0; i < a->nz; i++) {
@@ -415,8 +414,7 @@ int adoptxfr_submit(struct adoptxfr *a, struct adopt_item *items, size_t n)
 		return -ENOMEM;
 	a->items = items;
 	a->n = n;
-	for (size_t i = 0; i < n; i++)
-		items[i].fwd_ok = items[i].rev_ok = items[i].failed = false;
+	adopt_items_reset(items, n);
 	a->nwait = n;
 	chunk_look(a);
 	transfers_step(a);	/* start what the chunk needs */
@@ -471,13 +469,9 @@ int adoptxfr_run(struct adoptxfr *a)
 			chunk_clear(a);
 			return rc;
 		}
-		for (size_t k = 0; k < a->nask; k++) {
-			struct adopt_item *it = &a->items[a->ask_at[k]];
-
-			it->fwd_ok = a->ask[k].fwd_ok;
-			it->rev_ok = a->ask[k].rev_ok;
-			it->failed = a->ask[k].failed;
-		}
+		/* every out field: a remove's verdict is read from fwd_dhcid and rev_dhcid */
+		for (size_t k = 0; k < a->nask; k++)
+			a->items[a->ask_at[k]] = a->ask[k];
 	}
 	a->asked = a->nask > 0;
 	chunk_clear(a);

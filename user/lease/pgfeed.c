@@ -270,7 +270,6 @@ static int pg_exec(struct sqlconn *s, const char *sql, struct sqlrows *out, char
 {
 	bool late;
 	PGresult *res = exec_bounded(s->pg, sql, &late);
-	ExecStatusType st = PQresultStatus(res);
 	int n, nc;
 
 	memset(out, 0, sizeof(*out));
@@ -279,7 +278,7 @@ static int pg_exec(struct sqlconn *s, const char *sql, struct sqlrows *out, char
 			 CLIENT_TIMEOUT_MS / 1000);
 		return SQLFEED_ELOST;	/* the session is unusable: a new one is opened */
 	}
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+	if (failed(res)) {
 		const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		int err = -EIO;
 

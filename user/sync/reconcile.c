@@ -1638,7 +1638,8 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 		struct want w;
 		struct owner_rec o;
 
-		if (!owner_get(r->o.owner, a->family, a->addr, &o) && remove_probe(r, 0, &o)) {
+		/* shared mode only: an unfinished remove the leader before left */
+		if (r->o.mine && !owner_get(r->o.owner, a->family, a->addr, &o) && remove_probe(r, 0, &o)) {
 			if (remove_item(r, &o, it))
 				r->ad.nit++;
 			else
@@ -1726,7 +1727,8 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		char txt[INET6_ADDRSTRLEN];
 		int err;
 
-		if (!owner_get(r->o.owner, it->family, it->addr, &o) && remove_probe(r, 0, &o)) {
+		if (r->o.mine && !owner_get(r->o.owner, it->family, it->addr, &o) &&
+		    remove_probe(r, 0, &o)) {
 			remove_answered(r, it, &o);
 			continue;
 		}
@@ -1960,6 +1962,7 @@ static int fq_sync(struct reconcile *r, const struct owner_key *k, uint32_t ref,
 		mark(r, k->family, k->addr, 0, 1);
 		return 0;
 	}
+	r->sync_trigger_ms = 0;	/* no lease change behind it: not timed in dns.stages */
 	memcpy(tmp.addr, k->addr, 16);
 	err = sync_one(r, &tmp, now);
 	if (r->nout == nout)
