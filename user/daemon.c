@@ -297,8 +297,12 @@ static void adopt_turn(struct daemon *d, int cancel)
 {
 	int rc;
 
-	if (!d->ax)
+	if (!d->ax) {
+		/* a round the periodic full pass began (reconcile_tick()) starts here */
+		if (!cancel)
+			adopt_pump(d);
 		return;
+	}
 	rc = cancel ? cancel : adoptxfr_run(d->ax);
 	if (rc && d->adopt_out) {
 		d->adopt_out = false;

@@ -14,7 +14,7 @@ need_cmd named dig jq
 DNSDRIVE=${LS_DNSDRIVE:-$LS_TOP/.output/tools/dnsdrive}
 [ -x "$DNSDRIVE" ] || tap_skip_all "no $DNSDRIVE (make tools)"
 ls_bind_lab adopt
-tap_plan 15
+tap_plan 17
 
 N=300
 FZ=adopt.example.
@@ -115,4 +115,20 @@ S1=$(serials)
 start && settle 30
 tap_is "restart: nothing new adopted, nothing sent, serials unchanged" \
 	"$(stats | jq '.adopted, ."adds-sent", ."removes-sent"' | tr '\n' ' ')$(serials)" "0 0 0 $S1"
+
+# a full pass every 2 s, and a lease in no configured zone, either side:
+# it never gets a binding, so each pass begins an adoption round for it. A
+# round a periodic pass begins is run by the loop like the first one (it
+# used to wait for ever: the daemon never went idle again).
+kill -TERM "$PID"; wait "$PID"; PID=
+echo "10.99.0.1,02:00:00:00:ff:03,,3600,$((NOW + 3600)),1,1,1,elsewhere.other.example.,0," >> "$DIR/kea-leases4.csv"
+ls_conf -d "$DIR" -p "$PORT" -s "$SECRET" -4 "$DIR/kea-leases4.csv" -6 "$DIR/kea-leases6.csv" \
+	-f "$FZ" -r "$RZ" -r "$RZ6" -x '"adopt-existing": true' -x '"log-level": "info"' \
+	-x '"full-reconcile-interval": 2' > "$DIR/ls.conf"
+start
+passes() { grep -c 'reconcile: adoption pass: ' "$DIR/ls.err"; }
+p0=$(passes)
+passes_past() { [ "$(passes)" -ge "$1" ]; }
+tap_ok "periodic full passes begin adoption rounds, and each ends" wait_for 20 passes_past $((p0 + 3))
+tap_ok "... so the daemon goes idle between passes" settle 10
 tap_done
