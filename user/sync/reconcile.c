@@ -335,10 +335,14 @@ static bool intent_probe(const struct reconcile *r, int err, const struct owner_
  * sides still hold our records; only those are removed (a remove the
  * leader before sent and the server applied is not sent again).
  */
+static bool probe_able(const struct owner_rec *o)
+{
+	return (o->fwd || o->rev) && !o->prefix_len && o->mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
+}
+
 static bool remove_probe(const struct reconcile *r, int err, const struct owner_rec *o)
 {
-	return r->o.mine && !err && o->state == OWNER_REMOVING && (o->fwd || o->rev) &&
-	       !o->prefix_len && o->mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
+	return r->o.mine && !err && o->state == OWNER_REMOVING && probe_able(o);
 }
 
 /*
@@ -665,6 +669,26 @@ static int same_binding(const struct owner_rec *o, const struct want *w)
 		DHCID_RDATA_LEN) && !strcmp(o->fwd_zone, w->rec.fwd_zone) &&
 	       !strcmp(o->rev_zone, w->rec.rev_zone) && o->mode == w->rec.mode &&
 	       o->prefix_len == w->rec.prefix_len;
+}
+
+/*
+ * shared mode: an unfinished add of the leader before that its lease no
+ * longer wants (the lease is gone, or has another name or client since) is
+ * undone as an unfinished remove is: once the leader's UPDATEs have
+ * settled, DNS is asked which sides hold the binding's DHCID, and only
+ * those are removed. Removing it at once would race the add, which the
+ * server may not have applied yet.
+ */
+static bool undo_probe(struct reconcile *r, int err, const struct owner_rec *o, time_t now)
+{
+	struct want w;
+
+	if (remove_probe(r, err, o))
+		return true;
+	if (!intent_probe(r, err, o) || !probe_able(o))
+		return false;
+	desired(r, o->family, o->addr, 0, now, &w);
+	return !same_binding(o, &w);
 }
 
 /* ---- sending ---- */
@@ -1639,7 +1663,8 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 		struct owner_rec o;
 
 		/* shared mode only: an unfinished remove the leader before left */
-		if (r->o.mine && !owner_get(r->o.owner, a->family, a->addr, &o) && remove_probe(r, 0, &o)) {
+		if (r->o.mine && !owner_get(r->o.owner, a->family, a->addr, &o) &&
+		    undo_probe(r, 0, &o, now)) {
 			if (remove_item(r, &o, it))
 				r->ad.nit++;
 			else
@@ -1682,18 +1707,27 @@ void remove_left(uint8_t *fwd, uint8_t *rev, bool fwd_there, bool rev_there)
 	*rev = *rev && rev_there;
 }
 
-/* shared mode: an unfinished remove answered: only what DNS still holds is removed */
+/*
+ * shared mode: an unfinished remove answered, or an unfinished add no
+ * longer wanted (undo_probe()): only what DNS still holds is removed. The
+ * add becomes a remove intent with the sides left.
+ */
 static void remove_answered(struct reconcile *r, const struct adopt_item *it, struct owner_rec *o)
 {
 	uint8_t fwd = o->fwd, rev = o->rev;
+	bool undo = o->state == OWNER_ADDING;
+	bool gone;
 
 	if (!it->failed) {
 		remove_left(&o->fwd, &o->rev, it->fwd_dhcid, it->rev_dhcid);
-		if ((o->fwd != fwd || o->rev != rev) && !store_put(r, o)) {
+		gone = o->fwd != fwd || o->rev != rev;
+		o->state = OWNER_REMOVING;
+		if ((gone || undo) && !store_put(r, o) && gone) {
 			r->st.removes_found_applied++;
-			pr_debug("reconcile: unfinished remove of '%s': %s already applied",
-				 o->fqdn, !o->fwd && !o->rev ? "both sides" : !o->fwd ? "forward side" :
-				 "reverse side");
+			pr_debug("reconcile: unfinished %s of '%s': %s",
+				 undo ? "add no longer wanted" : "remove", o->fqdn,
+				 !o->fwd && !o->rev ? "nothing of it in DNS" :
+				 !o->fwd ? "its forward side not in DNS" : "its reverse side not in DNS");
 		}
 	}
 	adopt_release(r, it->family, it->addr);	/* its sync removes what is left, or forgets it */
@@ -1728,7 +1762,7 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		int err;
 
 		if (r->o.mine && !owner_get(r->o.owner, it->family, it->addr, &o) &&
-		    remove_probe(r, 0, &o)) {
+		    undo_probe(r, 0, &o, now)) {
 			remove_answered(r, it, &o);
 			continue;
 		}
@@ -2016,7 +2050,8 @@ int reconcile_full(struct reconcile *r)
 				continue;
 			/* shared mode: an unfinished remove of the leader before: DNS is asked first */
 			if (!not_mine(r, keys[i].family, keys[i].addr) &&
-			    remove_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o) &&
+			    undo_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o,
+				       f.now) &&
 			    !adopt_queue(r, keys[i].family, keys[i].addr, true)) {
 				intent_queued(r);
 				continue;

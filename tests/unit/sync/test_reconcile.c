@@ -651,15 +651,21 @@ static void test_takeover_intents(void **state)
 		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,3600,%d,1,1,1,h%d.dyn.example.,0,", i, i,
 		     T0 + 3600, i);
 	assert_int_equal(step(w, OK, OK), 4);
-	/* the leader's last moments: an add and three removes sent, no answer */
-	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3600);
+	/* the leader's last moments: three adds and four removes sent, no answer */
+	for (int i = 8; i <= 10; i++)
+		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,3600,%d,1,1,1,h%d.dyn.example.,0,", i, i,
+		     T0 + 3600, i);
 	for (int i = 4; i <= 7; i++)
 		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,0,%d,1,1,1,h%d.dyn.example.,0,", i, i,
 		     T0 + 3600, i);
 	while (reconcile_flush(w->r) > 0)
 		;
-	assert_int_equal(w->nsent, 9);
+	assert_int_equal(w->nsent, 11);
 	stop(w, 1);
+	/* meanwhile the leases of two of the adds are deleted (Kea's delete rows) */
+	for (int i = 9; i <= 10; i++)
+		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,0,%d,1,1,1,h%d.dyn.example.,0,", i, i,
+		     T0 + 3600, i);
 	/* the next leader; what the server applied of it meanwhile: */
 	start(w);
 	w->dns_has[4] = 0;	/* remove applied */
@@ -667,10 +673,13 @@ static void test_takeover_intents(void **state)
 	w->dns_has[6] = 1;	/* remove of the reverse side applied (another UPDATE), forward left */
 	w->dns_has[7] = 3;	/* remove not applied */
 	w->dns_has[8] = 1;	/* add: forward landed */
+	w->dns_has[9] = 0;	/* add of a lease gone since: nothing landed */
+	w->dns_has[10] = 1;	/* add of a lease gone since: forward landed */
 	owned(w, 4, OWNER_REMOVING, "h4.dyn.example.");
+	owned(w, 9, OWNER_ADDING, "h9.dyn.example.");
 	n0 = w->nsent;
 	assert_int_equal(reconcile_full(w->r), 0);
-	assert_int_equal(step(w, OK, OK), 0);	/* nothing resent blind */
+	assert_int_equal(step(w, OK, OK), 0);	/* nothing resent blind, no add undone blind */
 	/* a lease change meanwhile waits for DNS's answer as well */
 	put4(w, "10.64.1.8,00:11:22:33:44:08,,3600,%d,1,1,1,h8.dyn.example.,0,", T0 + 3700);
 	assert_int_equal(step(w, OK, OK), 0);
@@ -680,14 +689,15 @@ static void test_takeover_intents(void **state)
 	assert_int_equal(reconcile_adopt_next(w->r, &items), 0);
 	w->ms += 1;
 	w_adopt(w);
-	assert_int_equal(w->nprobed, 5);
-	assert_int_equal(step(w, OK, OK), 4);
+	assert_int_equal(w->nprobed, 7);
+	assert_int_equal(step(w, OK, OK), 5);
 	for (int i = n0; i < w->nsent; i++) {
 		const struct dnsengine_change *c = &w->sent[i];
 
 		switch (c->addr[3]) {
 		case 5:
 		case 6:
+		case 10:	/* the forward side of the add landed: only it is undone */
 			assert_int_equal(c->op, DNSENGINE_REMOVE);
 			assert_true(c->fwd && !c->rev);
 			break;
@@ -706,8 +716,10 @@ static void test_takeover_intents(void **state)
 	for (int i = 4; i <= 7; i++)
 		owned(w, (uint8_t)i, 0, NULL);
 	owned(w, 8, OWNER_ADDED, "h8.dyn.example.");
+	owned(w, 9, 0, NULL);
+	owned(w, 10, 0, NULL);
 	reconcile_get_stats(w->r, &st);
-	assert_int_equal(st.removes_found_applied, 3);
+	assert_int_equal(st.removes_found_applied, 5);
 	assert_true(reconcile_idle(w->r));
 }
 
