@@ -26,6 +26,11 @@
 # that lost its data, for the verify tests). LAB_KNOT_JOURNAL_DEPTH: Knot's
 # journal-max-depth (default 20, Knot's own: every 20th commit merges the
 # journal into the zone's copy in it, a write of the whole zone).
+# LAB_KNOT_BG_WORKERS: Knot's background-workers (default: Knot's own, one
+# per CPU). LAB_KNOT_JOURNAL_MAX_USAGE: the zone's journal-max-usage (default 4G here;
+# Knot's own 100M is outgrown by a zone of ~1M leases with journal-content
+# all, and Knot then answers every UPDATE SERVFAIL, logging "not enough
+# space provided").
 # lab_dns_free_port prints a port P with P and P+1 free (TCP and UDP). Servers
 # run as the calling user (root in CI), in the foreground of a background
 # job whose pid is in DIR/daemon.pid. LAB_DNS_LISTEN=ADDR: BIND also listens
@@ -111,6 +116,7 @@ server:
     pidfile: "$_d/knot.pid"
     listen: 127.0.0.1@$_port
     tcp-max-clients: 1000
+$([ -z "${LAB_KNOT_BG_WORKERS:-}" ] || echo "    background-workers: $LAB_KNOT_BG_WORKERS")
 database:
     storage: "$_d/db"
 log:
@@ -135,6 +141,7 @@ template:
     zonefile-load: ${LAB_KNOT_ZONEFILE_LOAD:-difference}
     journal-content: all
     journal-max-depth: ${LAB_KNOT_JOURNAL_DEPTH:-20}
+    journal-max-usage: ${LAB_KNOT_JOURNAL_MAX_USAGE:-4G}
     acl: upd
     semantic-checks: off
 zone:

@@ -330,16 +330,17 @@ static bool intent_probe(const struct reconcile *r, int err, const struct owner_
 	return r->o.mine && !err && o->state == OWNER_ADDING;
 }
 
-/*
- * shared mode: the same for an unfinished remove: DNS is asked which of its
- * sides still hold our records; only those are removed (a remove the
- * leader before sent and the server applied is not sent again).
- */
+/* DNS can be asked about the binding's sides: by its DHCID (no prefix, no "no-check" mode) */
 static bool probe_able(const struct owner_rec *o)
 {
 	return (o->fwd || o->rev) && !o->prefix_len && o->mode != DNSENGINE_NO_CHECK_WITHOUT_DHCID;
 }
 
+/*
+ * shared mode: the same for an unfinished remove: DNS is asked which of its
+ * sides still hold our records; only those are removed (a remove the
+ * leader before sent and the server applied is not sent again).
+ */
 static bool remove_probe(const struct reconcile *r, int err, const struct owner_rec *o)
 {
 	return r->o.mine && !err && o->state == OWNER_REMOVING && probe_able(o);
@@ -1662,7 +1663,7 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 		struct want w;
 		struct owner_rec o;
 
-		/* shared mode only: an unfinished remove the leader before left */
+		/* shared mode: the leader before's unfinished remove, or add no longer wanted */
 		if (r->o.mine && !owner_get(r->o.owner, a->family, a->addr, &o) &&
 		    undo_probe(r, 0, &o, now)) {
 			if (remove_item(r, &o, it))
@@ -2048,7 +2049,7 @@ int reconcile_full(struct reconcile *r)
 
 			if (keys[i].family != 4 && keys[i].family != 6)
 				continue;
-			/* shared mode: an unfinished remove of the leader before: DNS is asked first */
+			/* shared mode: an unfinished remove (or unwanted add) of the leader before: DNS first */
 			if (!not_mine(r, keys[i].family, keys[i].addr) &&
 			    undo_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o,
 				       f.now) &&
