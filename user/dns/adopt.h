@@ -25,6 +25,7 @@ struct adopt_item {
 	uint8_t dhcid[DHCID_RDATA_LEN];		/* dhcid_compute() for this client and name */
 	const struct zones_domain *fz;		/* forward domain; NULL: side not wanted */
 	const struct zones_domain *rz;		/* reverse domain; NULL: side not wanted */
+	bool by_query;		/* asked by query even where a zone transfer's index could tell */
 	/* out */
 	bool fwd_ok;	/* fqdn holds our DHCID and an A/AAAA with addr */
 	bool rev_ok;	/* the reverse name holds a PTR to fqdn and our DHCID */

@@ -365,6 +365,8 @@ static enum istate classify(struct adoptxfr *a, struct adopt_item *it)
 	struct xzone *z[2] = { NULL, NULL };
 	bool wait = false;
 
+	if (it->by_query)
+		return I_ASK;	/* what DNS holds now, not what a transfer held when it began */
 	for (int s = 0; s < 2; s++) {
 		if (!d[s])
 			continue;

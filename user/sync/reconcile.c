@@ -84,6 +84,7 @@ static void adopt_touch(struct reconcile *r, int family, const uint8_t *addr);
 /* a lease queued for adoption */
 struct adopt_addr {
 	uint8_t family;
+	uint8_t intent;		/* shared mode: an unfinished add or remove of the leader before */
 	uint8_t addr[16];
 };
 
@@ -367,8 +368,13 @@ uint32_t intent_settle_ms(uint32_t timeout_ms, uint32_t timeout_max_ms)
 /* an unfinished intent queued for the probe: the round's probes wait for the settle time */
 static void intent_queued(struct reconcile *r)
 {
-	if (!r->ad.nintents++)
-		r->ad.not_before = now_ms(r) + intent_settle_ms(r->cfg->engine.timeout_ms, r->cfg->engine.timeout_max_ms);
+	uint64_t nb = now_ms(r) + intent_settle_ms(r->cfg->engine.timeout_ms,
+						   r->cfg->engine.timeout_max_ms);
+
+	/* each takeover's intents settle in full, also those joining a round under way */
+	r->ad.nintents++;
+	if (nb > r->ad.not_before)
+		r->ad.not_before = nb;
 }
 
 /* ---- end shared mode ---- */
@@ -680,7 +686,7 @@ static int same_binding(const struct owner_rec *o, const struct want *w)
  * those are removed. Removing it at once would race the add, which the
  * server may not have applied yet.
  */
-static bool undo_probe(struct reconcile *r, int err, const struct owner_rec *o, time_t now)
+static bool undo_probe(const struct reconcile *r, int err, const struct owner_rec *o, time_t now)
 {
 	struct want w;
 
@@ -688,7 +694,7 @@ static bool undo_probe(struct reconcile *r, int err, const struct owner_rec *o, 
 		return true;
 	if (!intent_probe(r, err, o) || !probe_able(o))
 		return false;
-	desired(r, o->family, o->addr, 0, now, &w);
+	decide(r, o->family, o->addr, 0, now, &w, NULL);	/* not counted: no sync */
 	return !same_binding(o, &w);
 }
 
@@ -939,8 +945,11 @@ static int sync_one(struct reconcile *r, struct ent *e, time_t now)
 		return start_remove(r, e, &o, "unfinished add no longer wanted");
 	case OWNER_REMOVING:
 		if (!o.fwd && !o.rev) {
+			/* nothing of it left in DNS (a takeover asked): forgotten, the lease's own added */
 			err = owner_del(r->o.owner, o.family, o.addr);
-			return err == -ENOENT ? 0 : err;
+			if (err && err != -ENOENT)
+				return err;
+			return w.ok ? start_add(r, e, &w, reason_of(e)) : 0;
 		}
 		return start_remove(r, e, &o, "unfinished remove");
 	case OWNER_CONFLICT:
@@ -1419,6 +1428,14 @@ static int adopt_candidate(struct reconcile *r, const struct lease *l, time_t no
 	return w->ok && !w->rec.prefix_len;
 }
 
+/* shared mode: an intent of the leader before, queued for DNS's answer (a round under way) */
+static bool queued_intent(struct reconcile *r, int family, const uint8_t *addr)
+{
+	const struct ent *e = r->ad.active ? ent_find(r, family, addr) : NULL;
+
+	return e && e->adopt == 2;
+}
+
 /* An adoption candidate answered (or given up): the add path decides, as for any lease. */
 static void adopt_release(struct reconcile *r, int family, const uint8_t *addr)
 {
@@ -1447,6 +1464,7 @@ static int adopt_queue(struct reconcile *r, int family, const uint8_t *addr, boo
 		return -ENOMEM;
 	e->adopt = intent ? 2 : 1;	/* dirty already (a lease loaded or changed before this pass): it waits */
 	q[r->ad.nq].family = (uint8_t)family;
+	q[r->ad.nq].intent = intent;
 	memcpy(q[r->ad.nq].addr, addr, sizeof(q[r->ad.nq].addr));
 	r->ad.nq++;
 	return 0;
@@ -1477,7 +1495,8 @@ static int full_lease(void *ctx, const struct lease *l)
 	struct full_ctx *f = ctx;
 	int c;
 
-	if (!lease_live(f->r, l, f->now) || not_mine(f->r, l->family, l->addr))
+	if (!lease_live(f->r, l, f->now) || not_mine(f->r, l->family, l->addr) ||
+	    queued_intent(f->r, l->family, l->addr))
 		return 0;
 	/* a new adoption round: leases without a binding wait for DNS's answer */
 	c = f->r->ad.active ? adopt_maybe(f->r, l, f->now) : 0;
@@ -1635,6 +1654,7 @@ static bool remove_item(struct reconcile *r, const struct owner_rec *o, struct a
 	memcpy(it->dhcid, o->dhcid, DHCID_RDATA_LEN);
 	it->fz = o->fwd ? zones_match(r->cfg->zones, o->fwd_zone, false) : NULL;
 	it->rz = o->rev ? zones_match(r->cfg->zones, o->rev_zone, true) : NULL;
+	it->by_query = true;	/* an intent of the leader before: DNS after the settle */
 	return (!o->fwd || it->fz) && (!o->rev || it->rz);
 }
 
@@ -1686,6 +1706,7 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 		memcpy(it->dhcid, w.rec.dhcid, DHCID_RDATA_LEN);
 		it->fz = w.fz;
 		it->rz = w.rz;
+		it->by_query = a->intent;	/* DNS after the settle, not a transfer from before it */
 		r->ad.nit++;
 	}
 	if (!r->ad.nit) {
@@ -2049,6 +2070,8 @@ int reconcile_full(struct reconcile *r)
 
 			if (keys[i].family != 4 && keys[i].family != 6)
 				continue;
+			if (queued_intent(r, keys[i].family, keys[i].addr))
+				continue;	/* a round under way asks DNS about it already */
 			/* shared mode: an unfinished remove (or unwanted add) of the leader before: DNS first */
 			if (!not_mine(r, keys[i].family, keys[i].addr) &&
 			    undo_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o,

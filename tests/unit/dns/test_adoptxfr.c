@@ -7,7 +7,8 @@
  * "query", so every lease is asked about: each verdict the probe reaches
  * (fwd_ok, rev_ok, and the DHCID-only fwd_dhcid and rev_dhcid that a
  * takeover reads a remove's progress from) must come back in the chunk's
- * own items, whatever the chunk's order.
+ * own items, whatever the chunk's order. Items marked by_query are asked
+ * by query in a round by transfer too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -201,27 +202,27 @@ static struct adopt_item item(const struct zones_domain *fz, const struct zones_
 	return it;
 }
 
-static void test_query_round(void **state)
+/* one round of @items[0..4) by @o against the table above; the stats in @st, the questions in @asked */
+static void round4(const struct adoptxfr_opts *o, struct adopt_item *items, bool by_query,
+		   struct adopt_stats *st, unsigned int *asked)
 {
 	struct zones_server sv;
 	struct zones_domain fz = { .name = "dyn.example.", .servers = &sv, .nservers = 1 };
 	struct zones_domain rz = { .name = "64.10.in-addr.arpa.", .reverse = true,
 				   .servers = &sv, .nservers = 1 };
-	struct adoptxfr_opts o = { .transfer = false, .query_timeout_ms = 2000 };
-	struct adopt_item items[4];
-	struct adopt_stats st = { 0 };
 	struct adoptxfr *a;
 	struct srv s;
 	time_t until;
 	int rc = 0;
 
-	(void)state;
 	srv_start(&s, &sv);
 	items[0] = item(&fz, &rz, 6, D6);
 	items[1] = item(&fz, &rz, 5, D5);
 	items[2] = item(&fz, &rz, 7, D7);
 	items[3] = item(&fz, NULL, 8, D7);	/* forward side only, nothing there */
-	assert_int_equal(adoptxfr_new(&a, &o), 0);
+	for (int i = 0; i < 4; i++)
+		items[i].by_query = by_query;
+	assert_int_equal(adoptxfr_new(&a, o), 0);
 	assert_int_equal(adoptxfr_submit(a, items, 4), 0);
 	assert_int_equal(adoptxfr_submit(a, items, 4), -EBUSY);
 	until = time(NULL) + 10;
@@ -240,6 +241,20 @@ static void test_query_round(void **state)
 		srv_step(&s);
 	}
 	assert_int_equal(rc, 1);
+	*asked = s.asked;
+	memset(st, 0, sizeof(*st));
+	adoptxfr_get_stats(a, st);
+	/* the chunk was handed back: another can be submitted */
+	assert_int_equal(adoptxfr_submit(a, items, 0), 0);
+	adoptxfr_free(a, NULL);
+	srv_stop(&s);
+	/* the zones' addresses go with this frame */
+	for (int i = 0; i < 4; i++)
+		items[i].fz = items[i].rz = NULL;
+}
+
+static void verdicts(const struct adopt_item *items)
+{
 	/* 10.64.1.6: the forward name holds our DHCID and no address */
 	assert_false(items[0].fwd_ok);
 	assert_true(items[0].fwd_dhcid);
@@ -255,24 +270,50 @@ static void test_query_round(void **state)
 	/* 10.64.1.8: NXDOMAIN is an answer */
 	assert_false(items[3].fwd_ok || items[3].fwd_dhcid || items[3].rev_ok || items[3].rev_dhcid);
 	assert_false(items[3].failed);
-	assert_int_equal(s.asked, 3 * 4 + 2);
-	adoptxfr_get_stats(a, &st);
+}
+
+static void test_query_round(void **state)
+{
+	struct adoptxfr_opts o = { .transfer = false, .query_timeout_ms = 2000 };
+	struct adopt_item items[4];
+	struct adopt_stats st;
+	unsigned int asked;
+
+	(void)state;
+	round4(&o, items, false, &st, &asked);
+	verdicts(items);
+	assert_int_equal(asked, 3 * 4 + 2);
 	assert_int_equal(st.queries, 14);
 	assert_int_equal(st.answers, 14);
-	assert_int_equal(st.settled, 0);
-	/* the chunk was handed back: another can be submitted */
-	assert_int_equal(adoptxfr_submit(a, items, 0), 0);
-	memset(&st, 0, sizeof(st));
-	adoptxfr_free(a, &st);
-	assert_int_equal(st.queries, 14);
 	assert_int_equal(st.failures, 0);
-	srv_stop(&s);
+	assert_int_equal(st.settled, 0);
+}
+
+/*
+ * Items marked by_query (a takeover's unfinished intents: what DNS holds
+ * after the settle, not what a transfer held when it began) are asked by
+ * query in a round by transfer: no transfer is even started for them.
+ */
+static void test_by_query_in_transfer_round(void **state)
+{
+	struct adoptxfr_opts o = { .transfer = true, .query_timeout_ms = 2000, .idle_ms = 2000 };
+	struct adopt_item items[4];
+	struct adopt_stats st;
+	unsigned int asked;
+
+	(void)state;
+	round4(&o, items, true, &st, &asked);
+	verdicts(items);
+	assert_int_equal(st.transfers + st.transfer_failures, 0);
+	assert_int_equal(st.queries, 14);
+	assert_int_equal(asked, 14);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query_round),
+		cmocka_unit_test(test_by_query_in_transfer_round),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

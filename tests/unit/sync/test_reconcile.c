@@ -651,8 +651,8 @@ static void test_takeover_intents(void **state)
 		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,3600,%d,1,1,1,h%d.dyn.example.,0,", i, i,
 		     T0 + 3600, i);
 	assert_int_equal(step(w, OK, OK), 4);
-	/* the leader's last moments: three adds and four removes sent, no answer */
-	for (int i = 8; i <= 10; i++)
+	/* the leader's last moments: four adds and four removes sent, no answer */
+	for (int i = 8; i <= 11; i++)
 		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,3600,%d,1,1,1,h%d.dyn.example.,0,", i, i,
 		     T0 + 3600, i);
 	for (int i = 4; i <= 7; i++)
@@ -660,12 +660,13 @@ static void test_takeover_intents(void **state)
 		     T0 + 3600, i);
 	while (reconcile_flush(w->r) > 0)
 		;
-	assert_int_equal(w->nsent, 11);
+	assert_int_equal(w->nsent, 12);
 	stop(w, 1);
-	/* meanwhile the leases of two of the adds are deleted (Kea's delete rows) */
+	/* meanwhile the leases of two of the adds are deleted (Kea's delete rows), one renamed */
 	for (int i = 9; i <= 10; i++)
 		put4(w, "10.64.1.%d,00:11:22:33:44:%02d,,0,%d,1,1,1,h%d.dyn.example.,0,", i, i,
 		     T0 + 3600, i);
+	put4(w, "10.64.1.11,00:11:22:33:44:11,,3600,%d,1,1,1,n11.dyn.example.,0,", T0 + 3600);
 	/* the next leader; what the server applied of it meanwhile: */
 	start(w);
 	w->dns_has[4] = 0;	/* remove applied */
@@ -675,6 +676,8 @@ static void test_takeover_intents(void **state)
 	w->dns_has[8] = 1;	/* add: forward landed */
 	w->dns_has[9] = 0;	/* add of a lease gone since: nothing landed */
 	w->dns_has[10] = 1;	/* add of a lease gone since: forward landed */
+	w->dns_has[11] = 0;	/* add of a lease renamed since: nothing landed */
+	w->dns_has[12] = 0;	/* the second takeover's remove (below): applied */
 	owned(w, 4, OWNER_REMOVING, "h4.dyn.example.");
 	owned(w, 9, OWNER_ADDING, "h9.dyn.example.");
 	n0 = w->nsent;
@@ -685,12 +688,32 @@ static void test_takeover_intents(void **state)
 	assert_int_equal(step(w, OK, OK), 0);
 	assert_true(reconcile_adopting(w->r));
 	assert_false(reconcile_idle(w->r));
-	w->ms += 3999;		/* the server may still be applying the dead leader's UPDATEs */
+	/*
+	 * another shard taken over 3 s later, with an unfinished remove of its
+	 * own leader (10.64.1.12, its lease gone): it settles in full too, and
+	 * holds the round until then
+	 */
+	w->ms += 3000;
+	{
+		struct owner_rec o12;
+
+		assert_int_equal(owner_get(w->owner, 4, (const uint8_t[]){ 10, 64, 1, 4 }, &o12), 0);
+		o12.addr[3] = 12;
+		o12.state = OWNER_REMOVING;
+		snprintf(o12.fqdn, sizeof(o12.fqdn), "h12.dyn.example.");
+		assert_int_equal(owner_put(w->owner, &o12), 0);
+		assert_int_equal(owner_commit(w->owner), 0);
+	}
+	assert_int_equal(reconcile_full(w->r), 0);
+	assert_int_equal(step(w, OK, OK), 0);
+	w->ms += 999;		/* the server may still be applying the dead leader's UPDATEs */
 	assert_int_equal(reconcile_adopt_next(w->r, &items), 0);
-	w->ms += 1;
+	w->ms += 1;		/* the first takeover's have settled, not the second's */
+	assert_int_equal(reconcile_adopt_next(w->r, &items), 0);
+	w->ms += 3000;
 	w_adopt(w);
-	assert_int_equal(w->nprobed, 7);
-	assert_int_equal(step(w, OK, OK), 5);
+	assert_int_equal(w->nprobed, 9);
+	assert_int_equal(step(w, OK, OK), 6);
 	for (int i = n0; i < w->nsent; i++) {
 		const struct dnsengine_change *c = &w->sent[i];
 
@@ -709,6 +732,11 @@ static void test_takeover_intents(void **state)
 			assert_int_equal(c->op, DNSENGINE_ADD);
 			assert_true(!c->fwd && c->rev);
 			break;
+		case 11:	/* nothing of the old add landed: the lease's new name is added */
+			assert_int_equal(c->op, DNSENGINE_ADD);
+			assert_true(c->fwd && c->rev);
+			assert_string_equal(c->fqdn, "n11.dyn.example.");
+			break;
 		default:
 			fail_msg("change for 10.64.1.%u sent again", c->addr[3]);
 		}
@@ -718,8 +746,10 @@ static void test_takeover_intents(void **state)
 	owned(w, 8, OWNER_ADDED, "h8.dyn.example.");
 	owned(w, 9, 0, NULL);
 	owned(w, 10, 0, NULL);
+	owned(w, 11, OWNER_ADDED, "n11.dyn.example.");
+	owned(w, 12, 0, NULL);
 	reconcile_get_stats(w->r, &st);
-	assert_int_equal(st.removes_found_applied, 5);
+	assert_int_equal(st.removes_found_applied, 7);
 	assert_true(reconcile_idle(w->r));
 }
 
