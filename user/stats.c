@@ -395,6 +395,7 @@ static void walk_reconcile(const struct walk *w, const struct stats_snapshot *s)
 	w_uint(w, "adopted", st->adopted, NULL, NULL);
 	w_uint(w, "adopt-probed", st->adopt_probed, NULL, NULL);
 	w_uint(w, "removes-found-applied", st->removes_found_applied, NULL, NULL);
+	w_uint(w, "adds-found-absent", st->adds_found_absent, NULL, NULL);
 	walk_changes(w, st);
 	walk_events(w, st);
 	w_uint(w, "confirmed", st->confirmed, &M_CONFIRMED, NULL);

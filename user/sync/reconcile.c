@@ -1745,7 +1745,10 @@ static void remove_answered(struct reconcile *r, const struct adopt_item *it, st
 		gone = o->fwd != fwd || o->rev != rev;
 		o->state = OWNER_REMOVING;
 		if ((gone || undo) && !store_put(r, o) && gone) {
-			r->st.removes_found_applied++;
+			if (undo)
+				r->st.adds_found_absent++;
+			else
+				r->st.removes_found_applied++;
 			pr_debug("reconcile: unfinished %s of '%s': %s",
 				 undo ? "add no longer wanted" : "remove", o->fqdn,
 				 !o->fwd && !o->rev ? "nothing of it in DNS" :

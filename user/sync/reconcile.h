@@ -67,6 +67,7 @@ struct reconcile_stats {
 	uint64_t adopted;			/* bindings taken over from DNS without an UPDATE */
 	uint64_t adopt_probed;			/* leases looked up in DNS for adoption */
 	uint64_t removes_found_applied;		/* shared mode: unfinished removes already in DNS, not sent again */
+	uint64_t adds_found_absent;		/* shared mode: unwanted unfinished adds not (all) in DNS: not removed */
 	/* final outcomes by [v6][op][reverse side][enum dnsengine_outcome] */
 	uint64_t changes[2][2][2][DNSENGINE_OUTCOME_MAX_];
 };

@@ -476,7 +476,7 @@ static void test_every_field_in_json(void **state)
 static void test_json_shape(void **state)
 {
 	static const char *const top[] = {
-		"adopted", "adopt-probed", "removes-found-applied", "changes", "events", "confirmed",
+		"adopted", "adopt-probed", "removes-found-applied", "adds-found-absent", "changes", "events", "confirmed",
 		"pending", "unconfirmed", "pending-dropped", "events-ignored", "lease-changes", "adds-sent", "removes-sent",
 		"applied", "conflicts", "failed", "queue-dirty", "queue-inflight", "syncs",
 		"full-runs", "leases-without-name", "leases-without-zone", "store-errors",
