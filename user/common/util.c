@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "user/common/util.h"
 
@@ -111,4 +112,12 @@ int util_addr_parse(const char *s, int family, uint8_t addr[16])
 		return 6;
 	memset(addr, 0, 16);
 	return -EINVAL;
+}
+
+uint64_t util_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

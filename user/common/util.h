@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * user/common/util.h - the small conversions every part needs, written once
- * (as Knot's contrib/sockaddr.h): hex digits and strings, and addresses.
+ * (as Knot's contrib/sockaddr.h): hex digits and strings, addresses, and
+ * the monotonic clock in milliseconds.
  *
  * Address families are 4 and 6 everywhere in leasesnoop (the event ABI, the
  * lease table, the ownership store, the DNS engine); AF_INET/AF_INET6 exist
@@ -55,5 +56,8 @@ const char *util_addr_text(int family, const uint8_t *addr, char *buf, size_t si
  * With @family 4 or 6, only that family is accepted.
  */
 int util_addr_parse(const char *s, int family, uint8_t addr[16]);
+
+/* util_mono_ms() - CLOCK_MONOTONIC in milliseconds (deadlines, backoffs, latencies). */
+uint64_t util_mono_ms(void);
 
 #endif

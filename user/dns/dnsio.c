@@ -19,12 +19,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "user/dns/dnsio.h"
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/common/wire_ctx.h"
 
 #define BREAKER_FAILS 3
@@ -71,10 +71,7 @@ struct dnsio {
 
 uint64_t dnsio_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return util_mono_ms();
 }
 
 int dnsio_new(struct dnsio **out)

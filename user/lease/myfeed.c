@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/lease/myfeed.h"
 
 /* leasedb_row_parse()'s columns */
@@ -92,20 +92,12 @@ struct sqlconn {
 	uint64_t wait_until;	/* its MYSQL_WAIT_TIMEOUT, monotonic ms */
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* a non-blocking call returned @status: remember what it waits for */
 static void waiting(struct sqlconn *s, int status)
 {
 	s->wait = status;
 	s->wait_until = status & MYSQL_WAIT_TIMEOUT ?
-			mono_ms() + mysql_get_timeout_value_ms(s->my) : 0;
+			util_mono_ms() + mysql_get_timeout_value_ms(s->my) : 0;
 }
 
 static int my_start(struct sqlconn **out, const struct leasedb_conf *c, bool blocking, char *msg,
@@ -174,7 +166,7 @@ static int my_step(struct sqlconn *s, char *msg, size_t len)
 			ev = (p.revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
 			     (p.revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) |
 			     (p.revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
-		if (!ev && s->wait_until && mono_ms() >= s->wait_until)
+		if (!ev && s->wait_until && util_mono_ms() >= s->wait_until)
 			ev = MYSQL_WAIT_TIMEOUT;
 		if (!ev)
 			return 0;	/* the next tick brings us back */

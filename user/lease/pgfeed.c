@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/lease/pgfeed.h"
 
 #define CHANNEL "leasesnoop_change"
@@ -206,14 +206,6 @@ static int pg_fd(const struct sqlconn *s)
 	return PQsocket(s->pg);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static bool failed(const PGresult *res)
 {
 	ExecStatusType st = PQresultStatus(res);
@@ -228,7 +220,7 @@ static bool failed(const PGresult *res)
  */
 static PGresult *exec_bounded(PGconn *pg, const char *sql, bool *late)
 {
-	uint64_t deadline = mono_ms() + CLIENT_TIMEOUT_MS;
+	uint64_t deadline = util_mono_ms() + CLIENT_TIMEOUT_MS;
 	PGresult *keep = NULL, *res;
 
 	*late = false;
@@ -249,7 +241,7 @@ static PGresult *exec_bounded(PGconn *pg, const char *sql, bool *late)
 				PQclear(res);
 			}
 		}
-		now = mono_ms();
+		now = util_mono_ms();
 		if (now >= deadline) {
 			*late = true;
 			PQclear(keep);

@@ -80,14 +80,6 @@ struct sqlfeed {
 	struct sqlfeed_stats st;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int q_push(struct wantq *q, int family, const uint8_t *addr, uint64_t since, size_t max)
 {
 	if (max && q->n >= max)
@@ -199,7 +191,7 @@ static void end_session(struct sqlfeed *f)
 	f->state = ST_DOWN;
 	f->in_pass = false;
 	f->backoff = leasedb_next_backoff(f->backoff);
-	f->retry_at = now_ms() + f->backoff;
+	f->retry_at = util_mono_ms() + f->backoff;
 }
 
 /*
@@ -368,7 +360,7 @@ static void connect_step(struct sqlfeed *f)
 	int r, fd;
 
 	if (f->state == ST_DOWN) {
-		if (now_ms() < f->retry_at)
+		if (util_mono_ms() < f->retry_at)
 			return;
 		f->gen++;
 		if (f->b->start(&f->conn, f->c, false, m, sizeof(m))) {
@@ -376,7 +368,7 @@ static void connect_step(struct sqlfeed *f)
 			return;
 		}
 		f->state = ST_CONNECTING;
-		f->deadline = now_ms() + 1000ull * (f->c->connect_timeout_s ? f->c->connect_timeout_s : 5);
+		f->deadline = util_mono_ms() + 1000ull * (f->c->connect_timeout_s ? f->c->connect_timeout_s : 5);
 	}
 	r = f->b->step(f->conn, m, sizeof(m));
 	fd = f->b->fd(f->conn);
@@ -388,7 +380,7 @@ static void connect_step(struct sqlfeed *f)
 		on_connected(f);
 	else if (r < 0)
 		connect_failed(f, m);
-	else if (now_ms() > f->deadline)
+	else if (util_mono_ms() > f->deadline)
 		connect_failed(f, "timeout");
 }
 
@@ -535,7 +527,7 @@ static int lookup_batch(struct sqlfeed *f, struct want *w, size_t n, struct want
 	char *sql, *p;
 	bool *found;
 	struct sqlrows res;
-	uint64_t now = now_ms();
+	uint64_t now = util_mono_ms();
 	int err;
 
 	if (!t)
@@ -690,7 +682,7 @@ static int poll_changes(struct sqlfeed *f)
 			f->st.wants_dropped++;
 	}
 	f->b->rows_free(&res);
-	leasedb_cursor_advance(&f->cur, seqs, (size_t)n, now_ms());
+	leasedb_cursor_advance(&f->cur, seqs, (size_t)n, util_mono_ms());
 	free(seqs);
 	return n >= POLL_ROWS;
 }
@@ -742,7 +734,7 @@ int sqlfeed_process(struct sqlfeed *f)
 		return 0;
 	if (f->in_pass)
 		return pass_page(f);
-	now = now_ms();
+	now = util_mono_ms();
 	if (f->notified || now >= f->next_poll || f->wants.n) {
 		f->notified = false;
 		f->next_poll = now + (f->c->poll_ms ? f->c->poll_ms : 200);

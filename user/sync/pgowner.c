@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "user/common/errcode.h"
 #include "user/common/log.h"
+#include "user/common/util.h"
 #include "user/lease/pgfeed.h"
 #include "user/lease/shard.h"
 #include "user/sync/pgowner.h"
@@ -54,14 +54,6 @@ struct pgowner {
 	uint64_t puts, dels;
 	struct pgowner_stats st;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void key_of(int family, const uint8_t *addr, uint8_t out[16])
 {
@@ -241,7 +233,7 @@ static void drop_session(struct pgowner *p, const char *why)
 	memset(p->held, 0, sizeof(p->held));
 	cache_clear(p);
 	p->backoff = leasedb_next_backoff(p->backoff);
-	p->retry_at = now_ms() + p->backoff;
+	p->retry_at = util_mono_ms() + p->backoff;
 }
 
 static int exec(struct pgowner *p, const char *sql, struct sqlrows *r, const char *what)
@@ -275,7 +267,7 @@ static int connect_failed(struct pgowner *p, const char *why)
 		      "pgowner: cannot open the lock session with %s (%s); retrying with backoff",
 		      where(p, w, sizeof(w)), why);
 	p->backoff = leasedb_next_backoff(p->backoff);
-	p->retry_at = now_ms() + p->backoff;
+	p->retry_at = util_mono_ms() + p->backoff;
 	return -EIO;
 }
 
@@ -290,25 +282,25 @@ static int connect_session(struct pgowner *p)
 	int r;
 
 	if (!p->opening) {
-		if (now_ms() < p->retry_at)
+		if (util_mono_ms() < p->retry_at)
 			return -EAGAIN;
 		if (p->b->start(&p->opening, p->c, false, m, sizeof(m))) {
 			p->opening = NULL;
 			return connect_failed(p, m);
 		}
-		p->opening_deadline = now_ms() + 1000ull * (p->c->connect_timeout_s ?
+		p->opening_deadline = util_mono_ms() + 1000ull * (p->c->connect_timeout_s ?
 							    p->c->connect_timeout_s : 5);
 	}
 	r = p->b->step(p->opening, m, sizeof(m));
 	if (r < 0)
 		return connect_failed(p, m);
 	if (!r)
-		return now_ms() > p->opening_deadline ? connect_failed(p, "timeout") : -EAGAIN;
+		return util_mono_ms() > p->opening_deadline ? connect_failed(p, "timeout") : -EAGAIN;
 	p->conn = p->opening;
 	p->opening = NULL;
 	p->st.sessions++;
 	p->backoff = 0;
-	p->up_since = now_ms();
+	p->up_since = util_mono_ms();
 	p->next_try = 0;
 	pr_info("pgowner: lock session open with %s (node %u of %u, %u shards)",
 		where(p, w, sizeof(w)), p->c->node_index, p->c->node_count, p->nshards);
@@ -409,7 +401,7 @@ int pgowner_tick(struct pgowner *p)
 
 	if (!p->conn && connect_session(p))
 		return 0;
-	now = now_ms();
+	now = util_mono_ms();
 	if (now < p->next_try)
 		return 0;
 	p->next_try = now + TRY_EVERY_MS;
