@@ -684,17 +684,23 @@ static int same_binding(const struct owner_rec *o, const struct want *w)
  * undone as an unfinished remove is: once the leader's UPDATEs have
  * settled, DNS is asked which sides hold the binding's DHCID, and only
  * those are removed. Removing it at once would race the add, which the
- * server may not have applied yet.
+ * server may not have applied yet. Reads the binding at @addr into @o;
+ * outside shared mode nothing is read (there is no leader before).
  */
-static bool undo_probe(const struct reconcile *r, int err, const struct owner_rec *o, time_t now)
+static bool undo_probe(const struct reconcile *r, int family, const uint8_t *addr, time_t now,
+		       struct owner_rec *o)
 {
 	struct want w;
+	int err;
 
+	if (!r->o.mine)
+		return false;
+	err = owner_get(r->o.owner, family, addr, o);
 	if (remove_probe(r, err, o))
 		return true;
 	if (!intent_probe(r, err, o) || !probe_able(o))
 		return false;
-	decide(r, o->family, o->addr, 0, now, &w, NULL);	/* not counted: no sync */
+	decide(r, family, addr, 0, now, &w, NULL);	/* not counted: no sync */
 	return !same_binding(o, &w);
 }
 
@@ -1684,8 +1690,7 @@ size_t reconcile_adopt_next(struct reconcile *r, struct adopt_item **items)
 		struct owner_rec o;
 
 		/* shared mode: the leader before's unfinished remove, or add no longer wanted */
-		if (r->o.mine && !owner_get(r->o.owner, a->family, a->addr, &o) &&
-		    undo_probe(r, 0, &o, now)) {
+		if (undo_probe(r, a->family, a->addr, now, &o)) {
 			if (remove_item(r, &o, it))
 				r->ad.nit++;
 			else
@@ -1786,8 +1791,7 @@ static void adopt_apply(struct reconcile *r, time_t now)
 		char txt[INET6_ADDRSTRLEN];
 		int err;
 
-		if (r->o.mine && !owner_get(r->o.owner, it->family, it->addr, &o) &&
-		    undo_probe(r, 0, &o, now)) {
+		if (undo_probe(r, it->family, it->addr, now, &o)) {
 			remove_answered(r, it, &o);
 			continue;
 		}
@@ -2077,8 +2081,7 @@ int reconcile_full(struct reconcile *r)
 				continue;	/* a round under way asks DNS about it already */
 			/* shared mode: an unfinished remove (or unwanted add) of the leader before: DNS first */
 			if (!not_mine(r, keys[i].family, keys[i].addr) &&
-			    undo_probe(r, owner_get(r->o.owner, keys[i].family, keys[i].addr, &o), &o,
-				       f.now) &&
+			    undo_probe(r, keys[i].family, keys[i].addr, f.now, &o) &&
 			    !adopt_queue(r, keys[i].family, keys[i].addr, true)) {
 				intent_queued(r);
 				continue;
