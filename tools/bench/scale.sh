@@ -92,6 +92,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "null" }'; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 cpu_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }'; }
+cpu_pct() { awk -v t="$1" -v hz="$HZ" -v s="$2" 'BEGIN { printf "%.2f", 100 * t / hz / s }'; }	# TICKS SECONDS
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 json() {	# bench figure value unit anchor anchor_value ratio ("-": none, null)
 	_a=$6 _r=$7
@@ -329,7 +330,7 @@ for kind in $KINDS; do
 			# idle
 			c0=$(ticks "$LPID")
 			sleep "$IDLE_S"
-			idle=$(awk -v t=$(($(ticks "$LPID") - c0)) -v hz="$HZ" -v s="$IDLE_S" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+			idle=$(cpu_pct $(($(ticks "$LPID") - c0)) "$IDLE_S")
 			json $B idle_cpu_pct "$idle" % target 1 "$(div 1 "$idle")"
 		fi
 		if phase stopped; then
@@ -344,7 +345,7 @@ for kind in $KINDS; do
 			sleep 3
 			c0=$(ticks "$LPID")
 			sleep "$STOP_S"
-			stp=$(awk -v t=$(($(ticks "$LPID") - c0)) -v hz="$HZ" -v s="$STOP_S" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+			stp=$(cpu_pct $(($(ticks "$LPID") - c0)) "$STOP_S")
 			STATS=$(stats)
 			held=$(st '.dns.pending // 0')
 			kill -CONT "$SPID"

@@ -179,13 +179,17 @@ static int lat_bucket(double sec)
 	return i;
 }
 
+/* @n samples of stage @s, @sec long each */
+static void stage_add(struct dnsengine *e, enum dnsengine_stage s, double sec, uint64_t n)
+{
+	e->stage.lat[s][lat_bucket(sec)] += n;
+	e->stage.sum[s] += sec * (double)n;
+}
+
 /* one sample of @s, @ns long */
 static void stage_observe(struct dnsengine *e, enum dnsengine_stage s, uint64_t ns)
 {
-	double sec = (double)ns / 1e9;
-
-	e->stage.lat[s][lat_bucket(sec)]++;
-	e->stage.sum[s] += sec;
+	stage_add(e, s, (double)ns / 1e9, 1);
 }
 
 static const char *const outcome_names[DNSENGINE_OUTCOME_MAX_] = {
@@ -930,8 +934,7 @@ static void lat_observe(struct batch *b)
 	st->lat_sum += sec;
 	st->replies++;
 	/* per side carried: a message of many changes weighs as many */
-	b->e->stage.lat[DNSENGINE_STAGE_SERVER][i] += b->n;
-	b->e->stage.sum[DNSENGINE_STAGE_SERVER] += sec * (double)b->n;
+	stage_add(b->e, DNSENGINE_STAGE_SERVER, sec, b->n);
 	b->zq->silent[b->srv] = 0;
 	pace_reply(&b->zq->pace[b->srv], (uint32_t)(sec * 1000), dnsio_now_ms());
 }
@@ -1298,6 +1301,7 @@ static bool zq_pump_one(struct dnsengine *e, struct zq *q)
 	 * server that queues them: wait for a reply (pace_hold()); a reply,
 	 * a timeout or more changes bring the next pump
 	 */
+	/* (a message cut by size counts as full, unless the pace cut cap below it since) */
 	if (s >= 0 && pace_hold(&q->pace[s], q->inflight,
 				q->len >= (q->fill && q->fill < cap ? q->fill : cap)))
 		return false;

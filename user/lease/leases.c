@@ -290,6 +290,21 @@ static uint32_t iix_slot(const struct leases *t, uint32_t idk, uint32_t ref, uin
 
 static int iix_rebuild(struct leases *t, uint32_t nslots);
 
+/*
+ * Entry @ei joins the identity chain of slot @s at its head: a chain of two
+ * or more, so both it and the member it links to get ENT_ID_SHARED (the
+ * others got it as they joined).
+ */
+static void iix_chain(struct leases *t, uint32_t s, uint32_t ei)
+{
+	struct ent *e = &t->ents[ei];
+
+	e->flags |= ENT_ID_SHARED;
+	t->ents[t->iix[s] - 1].flags |= ENT_ID_SHARED;
+	e->id_next = t->iix[s] - 1;
+	t->iix[s] = ei + 1;
+}
+
 static int iix_link(struct leases *t, uint32_t ei)
 {
 	struct ent *e = &t->ents[ei];
@@ -300,11 +315,7 @@ static int iix_link(struct leases *t, uint32_t ei)
 		return 0;
 	s = iix_slot(t, e->idk, ent_idref(e), e->iaid);
 	if (s != NIL) {
-		/* a chain of two or more: every member has the flag (the others got it as they joined) */
-		e->flags |= ENT_ID_SHARED;
-		t->ents[t->iix[s] - 1].flags |= ENT_ID_SHARED;
-		e->id_next = t->iix[s] - 1;
-		t->iix[s] = ei + 1;
+		iix_chain(t, s, ei);
 		return 0;
 	}
 	if ((t->icount + 1) * 4 >= (t->imask + 1) * 3 || !t->iix) {
@@ -395,10 +406,7 @@ static int iix_rebuild(struct leases *t, uint32_t nslots)
 		e->id_next = NIL;
 		s = iix_slot(t, e->idk, ent_idref(e), e->iaid);
 		if (s != NIL) {
-			e->flags |= ENT_ID_SHARED;
-			t->ents[t->iix[s] - 1].flags |= ENT_ID_SHARED;
-			e->id_next = t->iix[s] - 1;
-			t->iix[s] = i + 1;
+			iix_chain(t, s, i);
 			continue;
 		}
 		for (h = ent_idhash(e) & t->imask; t->iix[h]; h = (h + 1) & t->imask)

@@ -345,6 +345,19 @@ static int check_client_of(void *ctx, const struct lease *l)
 	return 0;
 }
 
+/* address 10.2.x.y (@i) held by client @cl until @expire; every third without a client-id */
+static void client_row(struct leases *t, int i, int cl, int round, int expire)
+{
+	if (i % 3 == 1)
+		unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,,3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
+			 i / 256, i % 256, cl / 256, cl % 256, expire, i, round);
+	else
+		unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,01:00:0c:00:00:%02x:%02x,"
+			 "3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
+			 i / 256, i % 256, cl / 256, cl % 256, cl / 256, cl % 256, expire, i,
+			 round);
+}
+
 /*
  * leases_find_client_of() finds, from the lease's own entry, exactly the
  * leases leases_find_client() finds by the identifier: clients with one
@@ -365,18 +378,8 @@ static void test_client_of(void **state)
 	(void)state;
 	assert_int_equal(leases_open(&t, NULL, 4, &o), 0);
 	for (int round = 0; round < 6; round++) {
-		for (int i = 0; i < 300; i++) {
-			int cl = (i + round * 7) % 200;	/* 100 clients hold two leases each */
-
-			if (i % 3 == 1)
-				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,,3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
-					 i / 256, i % 256, cl / 256, cl % 256, T0 + 3600, i, round);
-			else
-				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,01:00:0c:00:00:%02x:%02x,"
-					 "3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
-					 i / 256, i % 256, cl / 256, cl % 256, cl / 256, cl % 256,
-					 T0 + 3600, i, round);
-		}
+		for (int i = 0; i < 300; i++)	/* 100 clients hold two leases each */
+			client_row(t, i, (i + round * 7) % 200, round, T0 + 3600);
 		/* every fifth address released by deletion (its entry reused later) */
 		for (int i = round; i < 300; i += 5)
 			unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:00:00,,0,%d,1,1,1,,0,", i / 256, i % 256,
@@ -384,18 +387,8 @@ static void test_client_of(void **state)
 		c.t = t;
 		assert_int_equal(leases_foreach(t, check_client_of, &c), 0);
 		/* renewals: the same client at the same address, a later expiry */
-		for (int i = 0; i < 300; i += 2) {
-			int cl = (i + round * 7) % 200;
-
-			if (i % 3 == 1)
-				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,,3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
-					 i / 256, i % 256, cl / 256, cl % 256, T0 + 3700, i, round);
-			else
-				unit_row(t, H4, "10.2.%d.%d,00:0c:00:00:%02x:%02x,01:00:0c:00:00:%02x:%02x,"
-					 "3600,%d,1,1,1,h-%d-%d-a-long-host-name-to-fill-the-string-store,0,",
-					 i / 256, i % 256, cl / 256, cl % 256, cl / 256, cl % 256,
-					 T0 + 3700, i, round);
-		}
+		for (int i = 0; i < 300; i += 2)
+			client_row(t, i, (i + round * 7) % 200, round, T0 + 3700);
 		assert_int_equal(leases_foreach(t, check_client_of, &c), 0);
 	}
 	assert_true(c.checked > 1000);
