@@ -166,8 +166,13 @@ check: deps
 	$(Q)prove -e '' $(KERNEL_TESTS)
 
 # every tier but the QEMU one, without make deps (a machine already set up)
+# A failing shell test's subtests and diagnostics are printed again after
+# prove's summary (tests/lib/tap.sh LS_TAP_FAILLOG): CI shows the end of the log.
+TAP_FAILLOG = $(abspath $(OUTPUT))/tap-failures.log
 check-tiers: test-bins
-	$(Q)prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(BPFT_BINS) $(SHELL_TESTS)
+	$(Q)rm -f $(TAP_FAILLOG)
+	$(Q)LS_TAP_FAILLOG=$(TAP_FAILLOG) prove -e '' $(PROVE_FLAGS) $(UNIT_BINS) $(BPFT_BINS) $(SHELL_TESTS) || \
+		{ echo "== failed shell subtests ($(TAP_FAILLOG)) =="; tail -n 60 $(TAP_FAILLOG) 2>/dev/null; exit 1; }
 
 check-kernels: deps
 	$(Q)$(MAKE) --no-print-directory test-bins

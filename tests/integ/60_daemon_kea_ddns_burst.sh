@@ -44,7 +44,9 @@ mkdir -p "$DIR/ls" "$DIR/k"
 ls_conf -i "$KEA_LAB_SRV_IF" -d "$DIR/ls" -p $PORT -s "$SECRET" -k ddns-key -4 "$DIR/k/kea-leases4.csv" -f $FZ -r $RZ4 \
 	-N $D2PORT > "$DIR/ls/ls.conf"
 LS_NETNS=$KEA_LAB_SRV_NS
-tap_ok "leasesnoop up, listening for Kea's NCRs on 127.0.0.1:$D2PORT" ls_daemon_start "$DIR/ls"
+# not under tap_ok: LS_DPID must survive (tap_ok runs in a subshell), so cleanup() stops it
+if ls_daemon_start "$DIR/ls"; then tap_pass "leasesnoop up, listening for Kea's NCRs on 127.0.0.1:$D2PORT"
+else tap_fail "leasesnoop up, listening for Kea's NCRs" "$(tail -5 "$DIR/ls/ls.err")"; fi
 export KEA_LAB_DDNS=1 KEA_LAB_D2_PORT=$D2PORT KEA_LAB_LFC=0
 tap_ok "kea-dhcp4 up, DDNS on (enable-updates true, NCRs to D2's port)" kea_lab_kea4_up "$DIR/k"
 

@@ -28,19 +28,11 @@ NOW=$(date +%s)
 
 lab_bind_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FAST" >/dev/null 2>&1
 tap_ok "BIND up" lab_dns_wait "$PORT" "$FAST"
-# the slow zone's server: takes TCP connections and reads, never answers
-perl -MIO::Socket::INET -MIO::Select -e '
-	my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0], Listen => 64,
-				      ReuseAddr => 1) or die "listen: $!";
-	my $sel = IO::Select->new($l);
-	while (1) {
-		for my $s ($sel->can_read(1)) {
-			if ($s == $l) { $sel->add($l->accept); next; }
-			my $n = sysread($s, my $buf, 65536);
-			$sel->remove($s), close($s) unless $n;
-		}
-	}' "$SPORT" &
+# the slow zone's server: takes TCP connections and reads, never answers;
+# listening before leasesnoop starts (else its transfer is refused, not stalled)
+perl "$LS_TOP/tests/lib/hostile.pl" tcp-silent 127.0.0.1 "$SPORT" "$DIR/silent.ready" &
 SILENT=$!
+wait_for 10 test -e "$DIR/silent.ready"
 
 {
 	echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context"

@@ -27,8 +27,14 @@ tap_pass() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
 tap_fail() {
 	TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1))
 	echo "not ok $TAP_N - $1"
+	_tf_name=$1
 	shift
 	[ $# -gt 0 ] && tap_diag "$@"
+	# make check-tiers prints this file after prove's summary: what failed, and why
+	if [ -n "${LS_TAP_FAILLOG:-}" ]; then
+		{ echo "${0##*/}: not ok $TAP_N - $_tf_name"; [ $# -gt 0 ] && tap_diag "$@" | head -12; } \
+			>> "$LS_TAP_FAILLOG" 2>/dev/null
+	fi
 	return 0
 }
 tap_skip() {

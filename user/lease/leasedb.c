@@ -225,9 +225,52 @@ const char *leasedb_schema_text(enum leasedb_schema_verdict v)
 	return "?";
 }
 
+/* the index of the first taken seq >= @seq */
+static size_t taken_at(const struct leasedb_cursor *c, uint64_t seq)
+{
+	size_t lo = 0, hi = c->ntaken;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->taken[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool leasedb_cursor_take(struct leasedb_cursor *c, uint64_t seq)
+{
+	size_t i;
+
+	if (seq <= c->pos)
+		return false;
+	i = taken_at(c, seq);
+	if (i < c->ntaken && c->taken[i] == seq)
+		return false;
+	if (c->ntaken == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		uint64_t *p = realloc(c->taken, cap * sizeof(*p));
+
+		if (!p)
+			return true;
+		c->taken = p;
+		c->cap = cap;
+	}
+	if (i < c->ntaken)
+		memmove(c->taken + i + 1, c->taken + i, (c->ntaken - i) * sizeof(*c->taken));
+	c->taken[i] = seq;
+	c->ntaken++;
+	return true;
+}
+
 uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, size_t n,
 				uint64_t now_ms)
 {
+	size_t drop;
+
 	for (size_t i = 0; i < n; i++) {
 		uint64_t s = seqs[i];
 
@@ -240,12 +283,30 @@ uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, 
 				c->hole_since = now_ms;
 			}
 			if (now_ms - c->hole_since < LEASEDB_GAP_MS)
-				return c->pos;
+				break;
 		}
 		c->pos = s;
 		c->hole = 0;
 	}
+	/* what is at or before pos now needs no remembering */
+	drop = taken_at(c, c->pos + 1);
+	if (drop)
+		memmove(c->taken, c->taken + drop, (c->ntaken - drop) * sizeof(*c->taken));
+	c->ntaken -= drop;
 	return c->pos;
+}
+
+void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos)
+{
+	c->pos = pos;
+	c->hole = c->hole_since = 0;
+	c->ntaken = 0;
+}
+
+void leasedb_cursor_fini(struct leasedb_cursor *c)
+{
+	free(c->taken);
+	memset(c, 0, sizeof(*c));
 }
 
 bool leasedb_name_pending(const struct kea_row *r, uint64_t age_ms, uint32_t debounce_ms)

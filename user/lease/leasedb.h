@@ -107,15 +107,26 @@ const char *leasedb_schema_text(enum leasedb_schema_verdict v);
  * are handed out when a row is inserted but become visible at commit, so a
  * hole in what one poll sees may fill later: the cursor stays before it
  * until it fills or is older than LEASEDB_GAP_MS (a rolled-back insert
- * leaves a hole for good). Rows past a hole are applied at once (applying
- * is idempotent) and seen again by the next poll.
+ * leaves a hole for good). Rows past a hole are taken at once and seen
+ * again by the next polls: @taken remembers them, so each row is taken
+ * once, and the row that fills the hole later (a smaller seq than rows
+ * already taken: kea-dhcp4 and kea-dhcp6 commit in any order) is taken too.
  */
 #define LEASEDB_GAP_MS 10000u
 struct leasedb_cursor {
-	uint64_t pos;		/* every seq <= pos has been applied */
+	uint64_t pos;		/* every seq <= pos has been taken */
 	uint64_t hole;		/* the first missing seq, 0: none */
 	uint64_t hole_since;	/* ms (monotonic) it was first seen missing */
+	uint64_t *taken;	/* seqs > pos taken already, ascending */
+	size_t ntaken, cap;
 };
+
+/*
+ * leasedb_cursor_take() - whether the change row @seq is new (not at or
+ * before pos, not taken before); it is taken then. Without memory to
+ * remember it, it is new every time (looking a row up twice is harmless).
+ */
+bool leasedb_cursor_take(struct leasedb_cursor *c, uint64_t seq);
 
 /*
  * leasedb_cursor_advance() - after a poll that returned @seqs[0..@n)
@@ -124,6 +135,10 @@ struct leasedb_cursor {
  */
 uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, size_t n,
 				uint64_t now_ms);
+
+/* leasedb_cursor_reset() - start at @pos, nothing taken; _fini() frees. */
+void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos);
+void leasedb_cursor_fini(struct leasedb_cursor *c);
 
 /*
  * leasedb_name_pending() - Kea writes a generated name in two autocommit

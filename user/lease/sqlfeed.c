@@ -74,7 +74,6 @@ struct sqlfeed {
 	/* the change feed */
 	bool cur_set;
 	struct leasedb_cursor cur;
-	uint64_t seen_seq;		/* change rows up to here were looked up already */
 	uint64_t next_poll, next_prune;
 	struct wantq wants, held;
 	struct sqlfeed_stats st;
@@ -155,6 +154,7 @@ void sqlfeed_close(struct sqlfeed *f)
 	free(f->seen.v);
 	free(f->wants.v);
 	free(f->held.v);
+	leasedb_cursor_fini(&f->cur);
 	free(f);
 }
 
@@ -334,8 +334,7 @@ static void on_connected(struct sqlfeed *f)
 		{
 			uint64_t max = r.n > 0 && r.v[0] ? strtoull(r.v[0], NULL, 10) : 0;
 
-			f->cur.pos = max > REPLAY_ROWS ? max - REPLAY_ROWS : 0;
-			f->seen_seq = f->cur.pos;
+			leasedb_cursor_reset(&f->cur, max > REPLAY_ROWS ? max - REPLAY_ROWS : 0);
 		}
 		f->b->rows_free(&r);
 		f->cur_set = true;
@@ -670,9 +669,8 @@ static int poll_changes(struct sqlfeed *f)
 		uint8_t addr[16];
 
 		seqs[i] = seq;
-		if (seq <= f->seen_seq)
-			continue;
-		f->seen_seq = seq;
+		if (!leasedb_cursor_take(&f->cur, seq))
+			continue;	/* looked up already (a row past a hole, polled again) */
 		f->st.change_rows++;
 		if ((family != 4 && family != 6) || leasedb_addr_from_key(family, v[2], addr)) {
 			bad_row(f, family, v[2], "change row");

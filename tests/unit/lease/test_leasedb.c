@@ -155,6 +155,44 @@ static void test_cursor_holes(void **state)
 	assert_int_equal(leasedb_cursor_advance(&c, NULL, 0, 99999), 18);
 }
 
+/* a poll's rows: which are taken (looked up), then the cursor advanced */
+static uint64_t poll(struct leasedb_cursor *c, const uint64_t *seqs, size_t n, uint64_t now,
+		     char *taken)
+{
+	for (size_t i = 0; i < n; i++)
+		taken[i] = leasedb_cursor_take(c, seqs[i]) ? 'T' : '-';
+	taken[n] = 0;
+	return leasedb_cursor_advance(c, seqs, n, now);
+}
+
+static void test_cursor_takes_late_fill(void **state)
+{
+	struct leasedb_cursor c = { 0 };
+	const uint64_t a[] = { 11, 12, 14, 15 }, b[] = { 14, 15, 16 }, d[] = { 13, 14, 15, 16, 17 };
+	char t[8];
+
+	(void)state;
+	leasedb_cursor_reset(&c, 10);
+	/* 13 not committed yet (kea-dhcp6's insert, kea-dhcp4's 14 and 15 already are) */
+	assert_int_equal(poll(&c, a, 4, 1000, t), 12);
+	assert_string_equal(t, "TTTT");
+	/* polled again: 14 and 15 were looked up, 16 is new */
+	assert_int_equal(poll(&c, b, 3, 1100, t), 12);
+	assert_string_equal(t, "--T");
+	assert_int_equal(c.ntaken, 3);
+	/* 13 commits: it is taken although rows after it were (the change it carries is not lost) */
+	assert_int_equal(poll(&c, d, 5, 1200, t), 17);
+	assert_string_equal(t, "T---T");
+	assert_int_equal(c.ntaken, 0);
+	assert_false(leasedb_cursor_take(&c, 13));
+	assert_false(leasedb_cursor_take(&c, 17));
+	assert_true(leasedb_cursor_take(&c, 18));
+	/* a reconnect starts over: nothing remembered */
+	leasedb_cursor_reset(&c, 5);
+	assert_true(leasedb_cursor_take(&c, 18));
+	leasedb_cursor_fini(&c);
+}
+
 static void test_debounce_and_backoff(void **state)
 {
 	struct kea_row r = { .family = 4, .valid_lft = 3600, .fqdn_fwd = 1, .hostname = "" };
@@ -259,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_keys_and_gone),
 		cmocka_unit_test(test_schema_verdicts),
 		cmocka_unit_test(test_cursor_holes),
+		cmocka_unit_test(test_cursor_takes_late_fill),
 		cmocka_unit_test(test_debounce_and_backoff),
 		cmocka_unit_test(test_leases_due),
 		cmocka_unit_test(test_loading),
