@@ -642,6 +642,7 @@ static void walk_feed(const struct walk *w, const struct sqlfeed_stats *f)
 	w_uint(w, "notifies", f->notifies, NULL, NULL);
 	w_uint(w, "change-rows", f->change_rows, &M_DB_ROWS, NULL);
 	w_uint(w, "cursor", f->cursor, NULL, NULL);
+	w_uint(w, "holes-skipped", f->holes_skipped, NULL, NULL);
 	w_uint(w, "lookups", f->lookups, NULL, NULL);
 	w_uint(w, "lookup-rows", f->lookup_rows, NULL, NULL);
 	w_uint(w, "wire-lookups", f->wire_lookups, NULL, NULL);

@@ -8,7 +8,7 @@
 # to run --db-init; then it is run and the leases reach DNS); the session
 # lost mid-run (nothing expires meanwhile, it reconnects by itself with
 # backoff and catches up); change rows for an address Kea no longer has and
-# garbage ones; change rows committed out of order; a schema newer than this build (start and --db-init refuse);
+# garbage ones; change rows committed out of order, and a rolled-back one; a schema newer than this build (start and --db-init refuse);
 # wrong credentials; NOTIFY waking the feed (poll-interval 60 s, a change
 # still arrives at once).
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
@@ -45,7 +45,7 @@ ls2_down() {
 }
 DC_DB_DOWN=ls2_down
 dc_db_lab pgfault lab_pg_stop
-tap_plan 20
+tap_plan 21
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)
 
@@ -145,6 +145,16 @@ if _held && _a11 && dc_have | grep -q '^a10\.' && [ "$(dc_have)" = "$(dc_want)" 
 	tap_pass "a change row committed after a later one was taken still reaches DNS (a11 first, then a10)"
 else tap_fail "a change row committed after a later one" "$(cat "$DC_DIR/tx.out")" "$(dc_have)" \
 	"cursor $(stat cursor) change-rows $(stat change-rows)"; fi
+# a write rolled back leaves a hole for good: given up after 10 s, counted, logged
+lab_pg_sql "$DC_DIR" "BEGIN; INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id,
+  fqdn_fwd, fqdn_rev, hostname, state) VALUES ($((171966976 + 12)), decode('0a0b0c0d0e0c', 'hex'),
+  3600, now() + interval '3600 seconds', 2, true, true, 'a12.dyn.example.', 0); ROLLBACK"
+ins4 13 a13
+WAIT_STEP=0.5 wait_for 20 stat_ge holes-skipped 1
+if stat_is holes-skipped 1 && [ "$(lines "sqlfeed: 1 change row number(s) of leasesnoop.change not committed within 10 s given up")" = 1 ] &&
+   [ "$(dc_have)" = "$(dc_want)" ]; then
+	tap_pass "a rolled-back write's hole: given up after 10 s, counted (holes-skipped) and logged once"
+else tap_fail "a rolled-back write's hole" "holes-skipped $(stat holes-skipped)" "$(grep 'given up' "$DC_DIR/ls.err")"; fi
 
 # 6. a schema newer than this build: start and --db-init refuse, naming it
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; LS_DPID=

@@ -284,6 +284,7 @@ uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, 
 			}
 			if (now_ms - c->hole_since < LEASEDB_GAP_MS)
 				break;
+			c->holes_skipped += s - c->pos - 1;
 		}
 		c->pos = s;
 		c->hole = 0;

@@ -119,6 +119,7 @@ struct leasedb_cursor {
 	uint64_t hole_since;	/* ms (monotonic) it was first seen missing */
 	uint64_t *taken;	/* seqs > pos taken already, ascending */
 	size_t ntaken, cap;
+	uint64_t holes_skipped;	/* holes given up after LEASEDB_GAP_MS */
 };
 
 /*
@@ -131,7 +132,8 @@ bool leasedb_cursor_take(struct leasedb_cursor *c, uint64_t seq);
 /*
  * leasedb_cursor_advance() - after a poll that returned @seqs[0..@n)
  * (ascending, all > c->pos) at @now_ms, move c->pos past every seq that
- * is seen or whose hole has expired. Returns the new pos.
+ * is seen or whose hole has expired (counted in holes_skipped). Returns
+ * the new pos.
  */
 uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, size_t n,
 				uint64_t now_ms);

@@ -179,6 +179,7 @@ void sqlfeed_get_stats(const struct sqlfeed *f, struct sqlfeed_stats *st)
 	st->connected = f->state == ST_UP;
 	st->loaded = f->loaded;
 	st->cursor = f->cur.pos;
+	st->holes_skipped = f->cur.holes_skipped;
 }
 
 static void end_session(struct sqlfeed *f)
@@ -646,7 +647,7 @@ void sqlfeed_want(struct sqlfeed *f, int family, const uint8_t *addr)
 static int poll_changes(struct sqlfeed *f)
 {
 	char sql[256];
-	uint64_t *seqs;
+	uint64_t *seqs, skipped;
 	struct sqlrows res;
 	int n;
 
@@ -680,7 +681,12 @@ static int poll_changes(struct sqlfeed *f)
 			f->st.wants_dropped++;
 	}
 	f->b->rows_free(&res);
+	skipped = f->cur.holes_skipped;
 	leasedb_cursor_advance(&f->cur, seqs, (size_t)n, util_mono_ms());
+	if (f->cur.holes_skipped != skipped)
+		pr_info_rl("sqlfeed: %" PRIu64 " change row number(s) of %s not committed within %u s given up, cursor at %" PRIu64 " (a rolled-back write; one committed later still is found by the next full pass)",
+			   f->cur.holes_skipped - skipped, f->b->change, LEASEDB_GAP_MS / 1000,
+			   f->cur.pos);
 	free(seqs);
 	return n >= POLL_ROWS;
 }

@@ -104,6 +104,7 @@ struct sqlfeed_stats {
 	uint64_t wants_dropped;		/* lookups dropped: queue full (the feed covers them) */
 	uint64_t pruned;		/* change rows older than change-retention deleted */
 	uint64_t cursor;		/* the last change seq applied */
+	uint64_t holes_skipped;		/* change seqs never committed within 10 s, given up */
 };
 
 /*

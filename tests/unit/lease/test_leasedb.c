@@ -151,7 +151,9 @@ static void test_cursor_holes(void **state)
 	/* 16 never comes (rolled back): wait, then give it up after LEASEDB_GAP_MS */
 	assert_int_equal(leasedb_cursor_advance(&c, d, 2, 3000), 15);
 	assert_int_equal(leasedb_cursor_advance(&c, d, 2, 3000 + LEASEDB_GAP_MS - 1), 15);
+	assert_int_equal(c.holes_skipped, 0);
 	assert_int_equal(leasedb_cursor_advance(&c, d, 2, 3000 + LEASEDB_GAP_MS), 18);
+	assert_int_equal(c.holes_skipped, 1);
 	assert_int_equal(leasedb_cursor_advance(&c, NULL, 0, 99999), 18);
 }
 
