@@ -8,9 +8,11 @@
 # to run --db-init; then it is run and the leases reach DNS); the session
 # lost mid-run (nothing expires meanwhile, it reconnects by itself with
 # backoff and catches up); change rows for an address Kea no longer has and
-# garbage ones; change rows committed out of order, and a rolled-back one; a schema newer than this build (start and --db-init refuse);
-# wrong credentials; NOTIFY waking the feed (poll-interval 60 s, a change
-# still arrives at once).
+# garbage ones; change rows committed out of order, and a rolled-back one;
+# a schema newer than this build (start and --db-init refuse); wrong
+# credentials; NOTIFY waking the feed (poll-interval 60 s, a change still
+# arrives at once); the database hung; restarts on a pruned and on an empty
+# change table.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named psql kea-admin runuser
 . "$LS_TOP/tests/lib/daemon_cases.sh"
@@ -45,7 +47,7 @@ ls2_down() {
 }
 DC_DB_DOWN=ls2_down
 dc_db_lab pgfault lab_pg_stop
-tap_plan 21
+tap_plan 23
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)
 
@@ -227,6 +229,25 @@ kill -CONT $PG_HUNG; PG_HUNG=
 ins4 9 a9
 WAIT_STEP=0.2 wait_for 60 have_is_want
 tap_is "database running again: reconnected, DNS equals the database" "$(dc_have)" "$(dc_want)"
+
+# 10. restarts on a pruned change table: the cursor starts at its first row
+# (pruned numbers are not holes to wait for), and on an empty one at the
+# last number the sequence handed out: at the end at once, nothing given up
+maxseq() { lab_pg_sql "$DC_DIR" "SELECT max(seq) FROM leasesnoop.change"; }
+at_end() { [ "$(stat cursor)" = "$(maxseq)" ]; }
+restart_at_end() { # WHAT SQL N
+	kill -TERM "$LS_DPID"; wait "$LS_DPID"; LS_DPID=
+	lab_pg_sql "$DC_DIR" "$2"
+	ls_daemon_start "$DC_DIR"
+	ins4 "$3" "a$3"
+	WAIT_STEP=0.2 wait_for 8 at_end
+	if at_end && stat_is holes-skipped 0 && dc_have | grep -q "^a$3\\."; then
+		tap_pass "restart on $1 change table: the cursor is at its end at once (seq $(maxseq)), nothing given up"
+	else tap_fail "restart on $1 change table: the cursor at its end" \
+		"cursor $(stat cursor), last seq $(maxseq), holes-skipped $(stat holes-skipped)" "$(dc_have)"; fi
+}
+restart_at_end "a pruned" "DELETE FROM leasesnoop.change WHERE seq < (SELECT max(seq) - 1 FROM leasesnoop.change)" 14
+restart_at_end "an empty" "DELETE FROM leasesnoop.change" 15
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 tap_is "SIGTERM: clean exit" "$_rc" 0

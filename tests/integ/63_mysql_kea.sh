@@ -12,6 +12,8 @@
 # kill -9 mid-stream and a restart; and empty once every lease expired and
 # Kea reclaimed it (v4 deletes reclaimed leases, v6 keeps them with state 2
 # and the hostname cleared: the name removed is the one leasesnoop stored).
+# Then: the server lost and back; a server that never answers; a restart on
+# an emptied change table starts at AUTO_INCREMENT's last number.
 . "${LS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/tap.sh"
 need_cmd named mariadbd mariadb mariadb-install-db kea-admin
 . "$LS_TOP/tests/lib/daemon_cases.sh"
@@ -32,7 +34,7 @@ HOLE=
 hole_down() { [ -n "$HOLE" ] && kill $HOLE 2>/dev/null; return 0; }
 DC_DB_DOWN=hole_down
 dc_db_lab mysql lab_my_stop
-tap_plan 17
+tap_plan 18
 DC_PORT=$(lab_dns_free_port)
 DC_SECRET=$(lab_dns_secret 32)
 
@@ -104,6 +106,22 @@ if _accepted && [ "$(printf '%s' "$_st" | jq '."lease-database".connected')" = f
 	tap_pass "a server that never answers: the session waits a step at a time, --stats answers meanwhile"
 else tap_fail "--stats answers while the session waits on a silent server" "$_st" "$(tail -3 "$DC_DIR/hole/log")"; fi
 hole_down; HOLE=
+
+# a restart on an emptied change table (every row pruned): the cursor starts
+# at the last number AUTO_INCREMENT handed out, not at 0 waiting for a hole
+kill -TERM "$LS_DPID"; wait "$LS_DPID"; LS_DPID=
+lab_my_sql "$DC_DIR" "DELETE FROM leasesnoop_change"
+ls_daemon_start "$DC_DIR"
+lab_my_sql "$DC_DIR" "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id,
+  fqdn_fwd, fqdn_rev, hostname, state) VALUES (INET_ATON('10.64.9.10'), 0x0a0b0c0d0e0a, 0x010a0b0c0d0e0a,
+  3600, NOW() + INTERVAL 1 HOUR, 1, 1, 1, 'empty.dyn.example.', 0)"
+_maxseq() { lab_my_sql "$DC_DIR" "SELECT max(seq) FROM leasesnoop_change"; }
+_at_end() { [ "$(_db cursor)" = "$(_maxseq)" ]; }
+WAIT_STEP=0.2 wait_for 8 _at_end
+if _at_end && _db_is holes-skipped 0 && dc_have | grep -q '^empty\.dyn\.example\. '; then
+	tap_pass "restart on an empty change table: the cursor is at its end at once (seq $(_maxseq)), nothing given up"
+else tap_fail "restart on an empty change table: the cursor at its end" \
+	"cursor $(_db cursor), last seq $(_maxseq), holes-skipped $(_db holes-skipped)" "$(tail -3 "$DC_DIR/ls.err")"; fi
 
 kill -TERM "$LS_DPID"; wait "$LS_DPID"; _rc=$?; LS_DPID=
 tap_is "SIGTERM: clean exit" "$_rc" 0

@@ -297,6 +297,13 @@ uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, 
 	return c->pos;
 }
 
+uint64_t leasedb_cursor_start(uint64_t max, uint64_t lo, uint64_t min, uint64_t last)
+{
+	if (!max)
+		return last;
+	return min > lo ? min - 1 : lo;
+}
+
 void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos)
 {
 	c->pos = pos;

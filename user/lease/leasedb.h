@@ -138,6 +138,15 @@ bool leasedb_cursor_take(struct leasedb_cursor *c, uint64_t seq);
 uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, size_t n,
 				uint64_t now_ms);
 
+/*
+ * leasedb_cursor_start() - where a feed starts: the change table's last
+ * seq @max, @lo a little before it, @min the table's first seq above @lo
+ * (0: none), @last the last seq handed out (0: unknown). Just before @min
+ * (numbers below it are pruned, not holes to wait for); @lo without one;
+ * an empty table (@max 0) at @last.
+ */
+uint64_t leasedb_cursor_start(uint64_t max, uint64_t lo, uint64_t min, uint64_t last);
+
 /* leasedb_cursor_reset() - start at @pos, nothing taken; _fini() frees. */
 void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos);
 void leasedb_cursor_fini(struct leasedb_cursor *c);

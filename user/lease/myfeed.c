@@ -266,6 +266,8 @@ const struct sqlfeed_backend myfeed_backend = {
 		    " 'leasesnoop_lease6_upd', 'leasesnoop_lease6_del')",
 	.triggers_want = 6,
 	.listen = NULL,
+	.seq_last = "SELECT AUTO_INCREMENT - 1 FROM information_schema.TABLES WHERE"
+		    " TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'leasesnoop_change'",
 	.kea_check = "SELECT count(*) = 2 FROM information_schema.TABLES WHERE"
 		     " TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('lease4', 'lease6')",
 	.ddl = ddl,

@@ -343,6 +343,9 @@ const struct sqlfeed_backend pgfeed_backend = {
 		    " AND tgrelid IN (to_regclass('lease4'), to_regclass('lease6'))",
 	.triggers_want = 2,
 	.listen = "LISTEN " CHANNEL,
+	/* without SELECT or USAGE on the sequence: NULL, not an error */
+	.seq_last = "SELECT CASE WHEN has_sequence_privilege('leasesnoop.change_seq_seq', 'SELECT, USAGE')"
+		    " THEN pg_sequence_last_value('leasesnoop.change_seq_seq') END",
 	.kea_check = "SELECT to_regclass('lease4') IS NOT NULL AND to_regclass('lease6') IS NOT NULL",
 	.ddl = ddl,
 	.default_port = 5432,

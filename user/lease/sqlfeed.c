@@ -223,6 +223,19 @@ static int run(struct sqlfeed *f, const char *sql, struct sqlrows *out, const ch
 	return err;
 }
 
+/* a statement's one number (NULL: 0); 0 or run()'s error */
+static int one_number(struct sqlfeed *f, const char *sql, uint64_t *out)
+{
+	struct sqlrows r;
+	int err = run(f, sql, &r, "reading the change table");
+
+	if (err)
+		return err;
+	*out = r.n > 0 && r.ncols > 0 && r.v[0] ? strtoull(r.v[0], NULL, 10) : 0;
+	f->b->rows_free(&r);
+	return 0;
+}
+
 /* ---- connecting ---- */
 
 static void connect_failed(struct sqlfeed *f, const char *why)
@@ -325,19 +338,31 @@ static void on_connected(struct sqlfeed *f)
 		f->b->rows_free(&r);
 	}
 	if (!f->cur_set) {
-		/* the feed starts where the change table ends, a little back (REPLAY_ROWS) */
+		uint64_t max, lo, min = 0, last = 0;
+
+		/*
+		 * the feed starts where the change table ends, a little back
+		 * (REPLAY_ROWS), at its first row there: numbers below it were
+		 * pruned, not holes to wait for; an empty table starts at the
+		 * last number handed out
+		 */
 		snprintf(sql, sizeof(sql), "SELECT coalesce(max(seq), 0) FROM %s", f->b->change);
-		if (run(f, sql, &r, "reading the change table")) {
+		if (one_number(f, sql, &max)) {
 			if (f->conn)
 				connect_failed(f, "the change table cannot be read");
 			return;
 		}
-		{
-			uint64_t max = r.n > 0 && r.v[0] ? strtoull(r.v[0], NULL, 10) : 0;
-
-			leasedb_cursor_reset(&f->cur, max > REPLAY_ROWS ? max - REPLAY_ROWS : 0);
+		lo = max > REPLAY_ROWS ? max - REPLAY_ROWS : 0;
+		snprintf(sql, sizeof(sql), "SELECT coalesce(min(seq), 0) FROM %s WHERE seq > %" PRIu64,
+			 f->b->change, lo);
+		if (max && one_number(f, sql, &min)) {
+			if (f->conn)
+				connect_failed(f, "the change table cannot be read");
+			return;
 		}
-		f->b->rows_free(&r);
+		if (!max && f->b->seq_last && one_number(f, f->b->seq_last, &last) && !f->conn)
+			return;
+		leasedb_cursor_reset(&f->cur, leasedb_cursor_start(max, lo, min, last));
 		f->cur_set = true;
 	}
 	f->state = ST_UP;

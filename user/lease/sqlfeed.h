@@ -59,6 +59,7 @@ struct sqlfeed_backend {
 	const char *triggers;		/* one number: leasesnoop's triggers on lease4/lease6 */
 	int triggers_want;
 	const char *listen;		/* the wake-up subscription, NULL: none */
+	const char *seq_last;		/* the last change seq handed out (one number, NULL or 0: unknown) */
 	const char *kea_check;		/* 't' or '1' when Kea's lease4 and lease6 exist */
 	const char *const *ddl;		/* --db-init statements, NULL-terminated */
 	uint16_t default_port;

@@ -195,6 +195,20 @@ static void test_cursor_takes_late_fill(void **state)
 	leasedb_cursor_fini(&c);
 }
 
+static void test_cursor_start(void **state)
+{
+	(void)state;
+	/* rows 4,001..5,000 present: 1,000 back from the end, replayed */
+	assert_int_equal(leasedb_cursor_start(5000, 4000, 4001, 0), 4000);
+	/* rows below 4,800 pruned: start just before the first row, no hole to wait for */
+	assert_int_equal(leasedb_cursor_start(5000, 4000, 4800, 0), 4799);
+	/* a small table: from its first row */
+	assert_int_equal(leasedb_cursor_start(300, 0, 120, 0), 119);
+	/* every row pruned: at the last number handed out, or 0 when that is unknown */
+	assert_int_equal(leasedb_cursor_start(0, 0, 0, 7123), 7123);
+	assert_int_equal(leasedb_cursor_start(0, 0, 0, 0), 0);
+}
+
 static void test_debounce_and_backoff(void **state)
 {
 	struct kea_row r = { .family = 4, .valid_lft = 3600, .fqdn_fwd = 1, .hostname = "" };
@@ -300,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_schema_verdicts),
 		cmocka_unit_test(test_cursor_holes),
 		cmocka_unit_test(test_cursor_takes_late_fill),
+		cmocka_unit_test(test_cursor_start),
 		cmocka_unit_test(test_debounce_and_backoff),
 		cmocka_unit_test(test_leases_due),
 		cmocka_unit_test(test_loading),
