@@ -266,48 +266,71 @@ bool leasedb_cursor_take(struct leasedb_cursor *c, uint64_t seq)
 	return true;
 }
 
-uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, size_t n,
-				uint64_t now_ms)
+uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, uint64_t now_ms)
 {
-	size_t drop;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t s = seqs[i];
-
-		if (s <= c->pos)
-			continue;
-		if (s != c->pos + 1) {
-			/* a hole at pos + 1: wait for it unless it has been missing too long */
-			if (c->hole != c->pos + 1) {
-				c->hole = c->pos + 1;
-				c->hole_since = now_ms;
-			}
-			if (now_ms - c->hole_since < LEASEDB_GAP_MS)
-				break;
-			c->holes_skipped += s - c->pos - 1;
+	for (;;) {
+		while (i < c->ntaken && c->taken[i] == c->pos + 1)
+			c->pos = c->taken[i++];
+		if (i == c->ntaken) {
+			c->hole = 0;
+			break;
 		}
-		c->pos = s;
-		c->hole = 0;
+		/* pos + 1 .. taken[i] - 1 missing */
+		if (c->hole_upto <= c->pos) {
+			/* not seen missing before: its wait, and that of all below what was taken, starts now */
+			c->hole_since = now_ms;
+			c->hole_upto = c->taken[c->ntaken - 1];
+		}
+		c->hole = c->pos + 1;
+		if (now_ms - c->hole_since < LEASEDB_GAP_MS)
+			break;
+		if (c->hole > c->quiet_upto)
+			c->holes_skipped++;
+		c->pos = c->taken[i] - 1;
 	}
 	/* what is at or before pos now needs no remembering */
-	drop = taken_at(c, c->pos + 1);
-	if (drop)
-		memmove(c->taken, c->taken + drop, (c->ntaken - drop) * sizeof(*c->taken));
-	c->ntaken -= drop;
+	if (i)
+		memmove(c->taken, c->taken + i, (c->ntaken - i) * sizeof(*c->taken));
+	c->ntaken -= i;
 	return c->pos;
 }
 
-uint64_t leasedb_cursor_start(uint64_t max, uint64_t lo, uint64_t min, uint64_t last)
+uint64_t leasedb_cursor_high(const struct leasedb_cursor *c)
+{
+	return c->ntaken ? c->taken[c->ntaken - 1] : c->pos;
+}
+
+size_t leasedb_cursor_missing(const struct leasedb_cursor *c, uint64_t *out, size_t max)
+{
+	uint64_t s = c->pos + 1;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->ntaken; s = c->taken[i++] + 1)
+		for (; s < c->taken[i]; s++) {
+			if (n < max)
+				out[n] = s;
+			n++;
+			if (n > max)
+				return n;	/* enough to say "more" */
+		}
+	return n;
+}
+
+uint64_t leasedb_cursor_start(uint64_t max, uint64_t lo, uint64_t min, uint64_t last,
+			      uint64_t back)
 {
 	if (!max)
-		return last;
+		return last > back ? last - back : 0;
 	return min > lo ? min - 1 : lo;
 }
 
-void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos)
+void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos, uint64_t quiet_upto)
 {
 	c->pos = pos;
-	c->hole = c->hole_since = 0;
+	c->hole = c->hole_since = c->hole_upto = 0;
+	c->quiet_upto = quiet_upto;
 	c->ntaken = 0;
 }
 

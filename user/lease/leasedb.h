@@ -105,18 +105,23 @@ const char *leasedb_schema_text(enum leasedb_schema_verdict v);
 /*
  * struct leasedb_cursor - where the change feed stands. Sequence numbers
  * are handed out when a row is inserted but become visible at commit, so a
- * hole in what one poll sees may fill later: the cursor stays before it
- * until it fills or is older than LEASEDB_GAP_MS (a rolled-back insert
- * leaves a hole for good). Rows past a hole are taken at once and seen
- * again by the next polls: @taken remembers them, so each row is taken
+ * number missing from what the polls saw (a hole) may fill later: the
+ * cursor stays before it until it fills or has been missing for
+ * LEASEDB_GAP_MS (a rolled-back insert leaves a hole for good). Rows past
+ * a hole are taken at once: @taken remembers them, so each row is taken
  * once, and the row that fills the hole later (a smaller seq than rows
- * already taken: kea-dhcp4 and kea-dhcp6 commit in any order) is taken too.
+ * already taken: kea-dhcp4 and kea-dhcp6 commit in any order) is taken
+ * too. The polls read new rows past the highest taken and look for the
+ * missing numbers apart (leasedb_cursor_high(), _missing()), so any number
+ * of rows behind a hole is read at once.
  */
 #define LEASEDB_GAP_MS 10000u
 struct leasedb_cursor {
-	uint64_t pos;		/* every seq <= pos has been taken */
+	uint64_t pos;		/* every seq <= pos has been taken (or given up) */
 	uint64_t hole;		/* the first missing seq, 0: none */
-	uint64_t hole_since;	/* ms (monotonic) it was first seen missing */
+	uint64_t hole_since;	/* ms (monotonic) the numbers up to hole_upto were seen missing */
+	uint64_t hole_upto;
+	uint64_t quiet_upto;	/* holes at or below: from before the start, not counted */
 	uint64_t *taken;	/* seqs > pos taken already, ascending */
 	size_t ntaken, cap;
 	uint64_t holes_skipped;	/* holes given up after LEASEDB_GAP_MS */
@@ -130,25 +135,42 @@ struct leasedb_cursor {
 bool leasedb_cursor_take(struct leasedb_cursor *c, uint64_t seq);
 
 /*
- * leasedb_cursor_advance() - after a poll that returned @seqs[0..@n)
- * (ascending, all > c->pos) at @now_ms, move c->pos past every seq that
- * is seen or whose hole has expired (counted in holes_skipped). Returns
- * the new pos.
+ * leasedb_cursor_advance() - after a poll's rows were taken, at @now_ms:
+ * move pos past every taken seq that follows it and past each hole missing
+ * for LEASEDB_GAP_MS (counted in holes_skipped unless at or below
+ * quiet_upto). A hole's wait starts when it is first seen: every number
+ * below the highest seq taken then waits from that moment, not one hole
+ * after the other. Returns the new pos.
  */
-uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, const uint64_t *seqs, size_t n,
-				uint64_t now_ms);
+uint64_t leasedb_cursor_advance(struct leasedb_cursor *c, uint64_t now_ms);
+
+/* leasedb_cursor_high() - the highest seq taken, or pos: new rows are after it. */
+uint64_t leasedb_cursor_high(const struct leasedb_cursor *c);
+
+/*
+ * leasedb_cursor_missing() - the numbers between pos and the highest seq
+ * taken that were not seen, the first @max of them into @out (ascending).
+ * Returns how many, or @max + 1 when there are more (then look by range).
+ */
+size_t leasedb_cursor_missing(const struct leasedb_cursor *c, uint64_t *out, size_t max);
 
 /*
  * leasedb_cursor_start() - where a feed starts: the change table's last
  * seq @max, @lo a little before it, @min the table's first seq above @lo
- * (0: none), @last the last seq handed out (0: unknown). Just before @min
- * (numbers below it are pruned, not holes to wait for); @lo without one;
- * an empty table (@max 0) at @last.
+ * (0: none), @last the last seq handed out (0: unknown), @back the numbers
+ * to go back from @last. Just before @min (numbers below it were pruned,
+ * not holes to wait for); @lo without one; an empty table (@max 0) @back
+ * before @last.
  */
-uint64_t leasedb_cursor_start(uint64_t max, uint64_t lo, uint64_t min, uint64_t last);
+uint64_t leasedb_cursor_start(uint64_t max, uint64_t lo, uint64_t min, uint64_t last,
+			      uint64_t back);
 
-/* leasedb_cursor_reset() - start at @pos, nothing taken; _fini() frees. */
-void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos);
+/*
+ * leasedb_cursor_reset() - start at @pos, nothing taken; holes at or below
+ * @quiet_upto (numbers from before the start: pruned, or rolled back long
+ * ago) are waited for but not counted. _fini() frees.
+ */
+void leasedb_cursor_reset(struct leasedb_cursor *c, uint64_t pos, uint64_t quiet_upto);
 void leasedb_cursor_fini(struct leasedb_cursor *c);
 
 /*

@@ -23,6 +23,8 @@
 #define POLL_ROWS 10000		/* change rows per poll */
 #define LOOKUP_BATCH 1000	/* addresses per lookup statement */
 #define WANT_MAX 65536		/* queued lookups (wire events, due leases) */
+#define FILL_MAX 256		/* missing numbers asked for by name */
+#define START_BACK 64		/* an empty table: from this far before the last number */
 #define REPLAY_ROWS 1000	/* at start the cursor stands this far back: a change
 				 * allocated before the full pass may commit after it */
 #define PRUNE_EVERY_MS 60000
@@ -362,7 +364,8 @@ static void on_connected(struct sqlfeed *f)
 		}
 		if (!max && f->b->seq_last && one_number(f, f->b->seq_last, &last) && !f->conn)
 			return;
-		leasedb_cursor_reset(&f->cur, leasedb_cursor_start(max, lo, min, last));
+		leasedb_cursor_reset(&f->cur, leasedb_cursor_start(max, lo, min, last, START_BACK),
+				     max ? max : last);
 		f->cur_set = true;
 	}
 	f->state = ST_UP;
@@ -669,34 +672,24 @@ void sqlfeed_want(struct sqlfeed *f, int family, const uint8_t *addr)
 
 /* ---- the change table ---- */
 
-static int poll_changes(struct sqlfeed *f)
+/* the change rows of one statement: the new ones taken, their addresses queued; the row count */
+static int take_rows(struct sqlfeed *f, const char *sql)
 {
-	char sql[256];
-	uint64_t *seqs, skipped;
 	struct sqlrows res;
 	int n;
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT seq, family, address FROM %s WHERE seq > %" PRIu64 " ORDER BY seq LIMIT %d",
-		 f->b->change, f->cur.pos, POLL_ROWS);
 	f->st.polls++;
 	if (run(f, sql, &res, "reading the change table"))
-		return 0;
+		return -1;
 	n = res.ncols == 3 ? res.n : 0;
-	seqs = malloc(((size_t)n + 1) * sizeof(*seqs));
-	if (!seqs) {
-		f->b->rows_free(&res);
-		return 0;
-	}
 	for (int i = 0; i < n; i++) {
 		const char *const *v = res.v + (size_t)i * 3;
 		uint64_t seq = v[0] ? strtoull(v[0], NULL, 10) : 0;
 		int family = v[1] ? atoi(v[1]) : 0;
 		uint8_t addr[16];
 
-		seqs[i] = seq;
 		if (!leasedb_cursor_take(&f->cur, seq))
-			continue;	/* looked up already (a row past a hole, polled again) */
+			continue;	/* looked up already (a row past a hole, read again) */
 		f->st.change_rows++;
 		if ((family != 4 && family != 6) || leasedb_addr_from_key(family, v[2], addr)) {
 			bad_row(f, family, v[2], "change row");
@@ -706,13 +699,48 @@ static int poll_changes(struct sqlfeed *f)
 			f->st.wants_dropped++;
 	}
 	f->b->rows_free(&res);
+	return n;
+}
+
+/*
+ * Behind a hole, the missing numbers are asked for by name (a few) or by
+ * range (many, up to POLL_ROWS rows re-read); new rows are read past the
+ * highest taken. 1 when more rows wait.
+ */
+static int poll_changes(struct sqlfeed *f)
+{
+	uint64_t miss[FILL_MAX], high = leasedb_cursor_high(&f->cur), skipped;
+	char sql[256 + FILL_MAX * 22], *p;
+	size_t nmiss;
+	int n;
+
+	if (high > f->cur.pos) {
+		nmiss = leasedb_cursor_missing(&f->cur, miss, FILL_MAX);
+		p = sql + sprintf(sql, "SELECT seq, family, address FROM %s WHERE ", f->b->change);
+		if (nmiss <= FILL_MAX) {
+			p += sprintf(p, "seq IN (");
+			for (size_t i = 0; i < nmiss; i++)
+				p += sprintf(p, "%s%" PRIu64, i ? "," : "", miss[i]);
+			strcpy(p, ")");
+		} else {
+			sprintf(p, "seq > %" PRIu64 " AND seq < %" PRIu64 " ORDER BY seq LIMIT %d",
+				f->cur.pos, high, POLL_ROWS);
+		}
+		if (take_rows(f, sql) < 0)
+			return 0;
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT seq, family, address FROM %s WHERE seq > %" PRIu64 " ORDER BY seq LIMIT %d",
+		 f->b->change, high, POLL_ROWS);
+	n = take_rows(f, sql);
+	if (n < 0)
+		return 0;
 	skipped = f->cur.holes_skipped;
-	leasedb_cursor_advance(&f->cur, seqs, (size_t)n, util_mono_ms());
+	leasedb_cursor_advance(&f->cur, util_mono_ms());
 	if (f->cur.holes_skipped != skipped)
-		pr_info_rl("sqlfeed: %" PRIu64 " change row number(s) of %s not committed within %u s given up, cursor at %" PRIu64 " (a rolled-back write; one committed later still is found by the next full pass)",
+		pr_info_rl("sqlfeed: %" PRIu64 " hole(s) in the numbers of %s not filled within %u s given up, cursor at %" PRIu64 " (a rolled-back write; one committed later still is found by the next full pass)",
 			   f->cur.holes_skipped - skipped, f->b->change, LEASEDB_GAP_MS / 1000,
 			   f->cur.pos);
-	free(seqs);
 	return n >= POLL_ROWS;
 }
 

@@ -136,62 +136,113 @@ static void test_schema_verdicts(void **state)
 	assert_non_null(strstr(leasedb_schema_text(LEASEDB_SCHEMA_OLDER), "--db-upgrade"));
 }
 
-static void test_cursor_holes(void **state)
-{
-	struct leasedb_cursor c = { .pos = 10 };
-	const uint64_t a[] = { 11, 12, 14, 15 }, b[] = { 13, 14, 15 }, d[] = { 17, 18 };
-
-	(void)state;
-	/* 13 is allocated but not committed yet: stay at 12 */
-	assert_int_equal(leasedb_cursor_advance(&c, a, 4, 1000), 12);
-	assert_int_equal(c.hole, 13);
-	/* it commits: move past it */
-	assert_int_equal(leasedb_cursor_advance(&c, b, 3, 2000), 15);
-	assert_int_equal(c.hole, 0);
-	/* 16 never comes (rolled back): wait, then give it up after LEASEDB_GAP_MS */
-	assert_int_equal(leasedb_cursor_advance(&c, d, 2, 3000), 15);
-	assert_int_equal(leasedb_cursor_advance(&c, d, 2, 3000 + LEASEDB_GAP_MS - 1), 15);
-	assert_int_equal(c.holes_skipped, 0);
-	assert_int_equal(leasedb_cursor_advance(&c, d, 2, 3000 + LEASEDB_GAP_MS), 18);
-	assert_int_equal(c.holes_skipped, 1);
-	assert_int_equal(leasedb_cursor_advance(&c, NULL, 0, 99999), 18);
-}
-
 /* a poll's rows: which are taken (looked up), then the cursor advanced */
 static uint64_t poll(struct leasedb_cursor *c, const uint64_t *seqs, size_t n, uint64_t now,
 		     char *taken)
 {
 	for (size_t i = 0; i < n; i++)
-		taken[i] = leasedb_cursor_take(c, seqs[i]) ? 'T' : '-';
-	taken[n] = 0;
-	return leasedb_cursor_advance(c, seqs, n, now);
+		if (taken)
+			taken[i] = leasedb_cursor_take(c, seqs[i]) ? 'T' : '-';
+		else
+			leasedb_cursor_take(c, seqs[i]);
+	if (taken)
+		taken[n] = 0;
+	return leasedb_cursor_advance(c, now);
+}
+
+static void test_cursor_holes(void **state)
+{
+	struct leasedb_cursor c = { 0 };
+	const uint64_t a[] = { 11, 12, 14, 15 }, b[] = { 13, 14, 15 }, d[] = { 17, 18 };
+
+	(void)state;
+	leasedb_cursor_reset(&c, 10, 0);
+	/* 13 is allocated but not committed yet: stay at 12 */
+	assert_int_equal(poll(&c, a, 4, 1000, NULL), 12);
+	assert_int_equal(c.hole, 13);
+	/* it commits: move past it */
+	assert_int_equal(poll(&c, b, 3, 2000, NULL), 15);
+	assert_int_equal(c.hole, 0);
+	/* 16 never comes (rolled back): wait, then give it up after LEASEDB_GAP_MS */
+	assert_int_equal(poll(&c, d, 2, 3000, NULL), 15);
+	assert_int_equal(poll(&c, NULL, 0, 3000 + LEASEDB_GAP_MS - 1, NULL), 15);
+	assert_int_equal(c.holes_skipped, 0);
+	assert_int_equal(poll(&c, NULL, 0, 3000 + LEASEDB_GAP_MS, NULL), 18);
+	assert_int_equal(c.holes_skipped, 1);
+	assert_int_equal(poll(&c, NULL, 0, 99999, NULL), 18);
+	leasedb_cursor_fini(&c);
 }
 
 static void test_cursor_takes_late_fill(void **state)
 {
 	struct leasedb_cursor c = { 0 };
-	const uint64_t a[] = { 11, 12, 14, 15 }, b[] = { 14, 15, 16 }, d[] = { 13, 14, 15, 16, 17 };
+	const uint64_t a[] = { 11, 12, 14, 15 }, b[] = { 14, 15, 16 }, d[] = { 13, 17 };
+	uint64_t miss[4];
 	char t[8];
 
 	(void)state;
-	leasedb_cursor_reset(&c, 10);
+	leasedb_cursor_reset(&c, 10, 0);
 	/* 13 not committed yet (kea-dhcp6's insert, kea-dhcp4's 14 and 15 already are) */
 	assert_int_equal(poll(&c, a, 4, 1000, t), 12);
 	assert_string_equal(t, "TTTT");
-	/* polled again: 14 and 15 were looked up, 16 is new */
+	/* what the next poll asks for: 13 by name, new rows after 15 */
+	assert_int_equal(leasedb_cursor_missing(&c, miss, 4), 1);
+	assert_int_equal(miss[0], 13);
+	assert_int_equal(leasedb_cursor_high(&c), 15);
+	/* read again: 14 and 15 were looked up, 16 is new */
 	assert_int_equal(poll(&c, b, 3, 1100, t), 12);
 	assert_string_equal(t, "--T");
 	assert_int_equal(c.ntaken, 3);
 	/* 13 commits: it is taken although rows after it were (the change it carries is not lost) */
-	assert_int_equal(poll(&c, d, 5, 1200, t), 17);
-	assert_string_equal(t, "T---T");
+	assert_int_equal(poll(&c, d, 2, 1200, t), 17);
+	assert_string_equal(t, "TT");
 	assert_int_equal(c.ntaken, 0);
+	assert_int_equal(leasedb_cursor_high(&c), 17);
 	assert_false(leasedb_cursor_take(&c, 13));
 	assert_false(leasedb_cursor_take(&c, 17));
 	assert_true(leasedb_cursor_take(&c, 18));
-	/* a reconnect starts over: nothing remembered */
-	leasedb_cursor_reset(&c, 5);
+	/* a reset starts over: nothing remembered */
+	leasedb_cursor_reset(&c, 5, 0);
 	assert_true(leasedb_cursor_take(&c, 18));
+	leasedb_cursor_fini(&c);
+}
+
+/* holes seen together wait together: not 10 s one after the other */
+static void test_cursor_holes_wait_together(void **state)
+{
+	struct leasedb_cursor c = { 0 };
+	const uint64_t a[] = { 12, 14, 16 }, b[] = { 18 };
+	uint64_t miss[8];
+
+	(void)state;
+	leasedb_cursor_reset(&c, 10, 0);
+	/* 11, 13 and 15 missing at 1000 (a Galera-like step of 2) */
+	assert_int_equal(poll(&c, a, 3, 1000, NULL), 10);
+	assert_int_equal(leasedb_cursor_missing(&c, miss, 8), 3);
+	assert_int_equal(leasedb_cursor_missing(&c, miss, 2), 3);	/* more than 2 */
+	/* 17 missing from 5000 on */
+	assert_int_equal(poll(&c, b, 1, 5000, NULL), 10);
+	/* at 11000 the three seen at 1000 are given up at once; 17 waits to 15000 */
+	assert_int_equal(poll(&c, NULL, 0, 1000 + LEASEDB_GAP_MS, NULL), 16);
+	assert_int_equal(c.holes_skipped, 3);
+	assert_int_equal(poll(&c, NULL, 0, 1000 + LEASEDB_GAP_MS + 1, NULL), 16);
+	assert_int_equal(poll(&c, NULL, 0, 1001 + 2 * LEASEDB_GAP_MS, NULL), 18);
+	assert_int_equal(c.holes_skipped, 4);
+	leasedb_cursor_fini(&c);
+}
+
+/* holes from before the start (pruned numbers) are waited for, not counted */
+static void test_cursor_quiet_start(void **state)
+{
+	struct leasedb_cursor c = { 0 };
+	const uint64_t a[] = { 7200 };
+
+	(void)state;
+	leasedb_cursor_reset(&c, 7123 - 64, 7123);
+	assert_int_equal(poll(&c, a, 1, 1000, NULL), 7123 - 64);
+	assert_int_equal(poll(&c, NULL, 0, 1000 + LEASEDB_GAP_MS, NULL), 7200);
+	/* one hole, 7060..7199, begun at a number from before the start: not counted */
+	assert_int_equal(c.holes_skipped, 0);
 	leasedb_cursor_fini(&c);
 }
 
@@ -199,14 +250,15 @@ static void test_cursor_start(void **state)
 {
 	(void)state;
 	/* rows 4,001..5,000 present: 1,000 back from the end, replayed */
-	assert_int_equal(leasedb_cursor_start(5000, 4000, 4001, 0), 4000);
+	assert_int_equal(leasedb_cursor_start(5000, 4000, 4001, 0, 64), 4000);
 	/* rows below 4,800 pruned: start just before the first row, no hole to wait for */
-	assert_int_equal(leasedb_cursor_start(5000, 4000, 4800, 0), 4799);
+	assert_int_equal(leasedb_cursor_start(5000, 4000, 4800, 0, 64), 4799);
 	/* a small table: from its first row */
-	assert_int_equal(leasedb_cursor_start(300, 0, 120, 0), 119);
-	/* every row pruned: at the last number handed out, or 0 when that is unknown */
-	assert_int_equal(leasedb_cursor_start(0, 0, 0, 7123), 7123);
-	assert_int_equal(leasedb_cursor_start(0, 0, 0, 0), 0);
+	assert_int_equal(leasedb_cursor_start(300, 0, 120, 0, 64), 119);
+	/* every row pruned: a little before the last number handed out, or 0 when that is unknown */
+	assert_int_equal(leasedb_cursor_start(0, 0, 0, 7123, 64), 7123 - 64);
+	assert_int_equal(leasedb_cursor_start(0, 0, 0, 40, 64), 0);
+	assert_int_equal(leasedb_cursor_start(0, 0, 0, 0, 64), 0);
 }
 
 static void test_debounce_and_backoff(void **state)
@@ -314,6 +366,8 @@ int main(void)
 		cmocka_unit_test(test_schema_verdicts),
 		cmocka_unit_test(test_cursor_holes),
 		cmocka_unit_test(test_cursor_takes_late_fill),
+		cmocka_unit_test(test_cursor_holes_wait_together),
+		cmocka_unit_test(test_cursor_quiet_start),
 		cmocka_unit_test(test_cursor_start),
 		cmocka_unit_test(test_debounce_and_backoff),
 		cmocka_unit_test(test_leases_due),
