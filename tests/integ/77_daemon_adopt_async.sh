@@ -1,9 +1,9 @@
 #!/bin/sh
 # tests/integ/77_daemon_adopt_async.sh - "adopt-existing" runs beside the
-# event loop. 1,500 leases wait for adoption in a zone whose server accepts
-# TCP and never answers (the zone transfer asked first stalls and is given
-# up after 10 s, counted; then each query times out: about a minute of
-# adoption); meanwhile the control socket answers at once and a new lease
+# event loop. 1,500 leases wait for adoption in a zone whose server takes
+# TCP and UDP and never answers (the zone transfer asked first stalls and is
+# given up after 10 s, counted; then each query times out: about a minute
+# of adoption); meanwhile the control socket answers at once and a new lease
 # in another zone (BIND) reaches DNS within seconds, while the adoption
 # round is still running. (Before: adoption ran before the loop and held
 # both until it ended.)
@@ -28,11 +28,12 @@ NOW=$(date +%s)
 
 lab_bind_start "$DIR/dns" "$PORT" k hmac-sha256 "$SECRET" "$FAST" >/dev/null 2>&1
 tap_ok "BIND up" lab_dns_wait "$PORT" "$FAST"
-# the slow zone's server: takes TCP connections and reads, never answers;
-# listening before leasesnoop starts (else its transfer is refused, not stalled)
-perl "$LS_TOP/tests/lib/hostile.pl" tcp-silent 127.0.0.1 "$SPORT" "$DIR/silent.ready" &
+# the slow zone's server: takes connections and datagrams, never answers
+# (tests/lib/blackhole.pl); listening before leasesnoop starts, else its
+# transfer is refused, not stalled
+perl "$LS_TOP/tests/lib/blackhole.pl" 127.0.0.1 "$SPORT" > "$DIR/silent.out" 2>&1 &
 SILENT=$!
-wait_for 10 test -e "$DIR/silent.ready"
+WAIT_STEP=0.1 wait_for 10 grep -q listening "$DIR/silent.out"
 
 {
 	echo "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context"

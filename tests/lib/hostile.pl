@@ -6,14 +6,11 @@
 #   hostile.pl garbage PATH SECS    send garbage bytes; reconnect when answered or dropped
 #   hostile.pl tcp-idle HOST PORT N SECS   hold N idle TCP connections (prints "held N")
 #   hostile.pl ctl PATH COMMAND     send {"command": COMMAND}, print the answer
-#   hostile.pl tcp-silent HOST PORT READY   a server that accepts TCP connections and
-#                                   reads, never answers; creates file READY once listening
 # Each runs until SECS have passed (or its parent kills it).
 use strict;
 use warnings;
 use IO::Socket::UNIX;
 use IO::Socket::INET;
-use IO::Select;
 use Time::HiRes qw(sleep time);
 
 $SIG{PIPE} = 'IGNORE';
@@ -33,22 +30,6 @@ if ($mode eq 'ctl') {
 	my $a = <$s>;
 	print $a // '';
 	exit(defined $a && length $a ? 0 : 1);
-}
-
-if ($mode eq 'tcp-silent') {
-	my ($host, $port, $ready) = @ARGV;
-	my $l = IO::Socket::INET->new(LocalAddr => $host, LocalPort => $port, Listen => 64,
-				      ReuseAddr => 1) or die "listen $host#$port: $!\n";
-	open(my $f, '>', $ready) or die "$ready: $!\n";
-	close($f);
-	my $sel = IO::Select->new($l);
-	while (1) {
-		for my $s ($sel->can_read(1)) {
-			if ($s == $l) { $sel->add($l->accept); next; }
-			my $n = sysread($s, my $buf, 65536);
-			$sel->remove($s), close($s) unless $n;
-		}
-	}
 }
 
 if ($mode eq 'tcp-idle') {
