@@ -340,28 +340,28 @@ static void on_connected(struct sqlfeed *f)
 		f->b->rows_free(&r);
 	}
 	if (!f->cur_set) {
-		uint64_t max, lo, min = 0, last = 0;
+		uint64_t max = 0, lo, min = 0, last = 0;
+		int err;
 
 		/*
 		 * the feed starts where the change table ends, a little back
 		 * (REPLAY_ROWS), at its first row there: numbers below it were
-		 * pruned, not holes to wait for; an empty table starts at the
-		 * last number handed out
+		 * pruned, not holes to wait for; an empty table START_BACK
+		 * before the last number handed out
 		 */
 		snprintf(sql, sizeof(sql), "SELECT coalesce(max(seq), 0) FROM %s", f->b->change);
-		if (one_number(f, sql, &max)) {
-			if (f->conn)
-				connect_failed(f, "the change table cannot be read");
-			return;
-		}
+		err = one_number(f, sql, &max);
 		lo = max > REPLAY_ROWS ? max - REPLAY_ROWS : 0;
 		snprintf(sql, sizeof(sql), "SELECT coalesce(min(seq), 0) FROM %s WHERE seq > %" PRIu64,
 			 f->b->change, lo);
-		if (max && one_number(f, sql, &min)) {
+		if (!err && max)
+			err = one_number(f, sql, &min);
+		if (err) {
 			if (f->conn)
 				connect_failed(f, "the change table cannot be read");
 			return;
 		}
+		/* the last number unknown (unreadable, or no privilege: NULL): from 0 */
 		if (!max && f->b->seq_last && one_number(f, f->b->seq_last, &last) && !f->conn)
 			return;
 		leasedb_cursor_reset(&f->cur, leasedb_cursor_start(max, lo, min, last, START_BACK),
