@@ -121,46 +121,46 @@ if stat_ge gone $((_gone + 1)) && stat_ge bad-rows 1 &&
 	tap_pass "a change for an address Kea no longer has: counted (gone), nothing sent; garbage: bad-rows, logged"
 else tap_fail "change rows without a lease / garbage" "gone $(stat gone) bad $(stat bad-rows)" "$(tail -3 "$DC_DIR/ls.err")"; fi
 
+# tx_hold SQL: a psql session of its own runs BEGIN and SQL and holds the
+# transaction open (tx_held once it does) until tx_commit. The FIFO is opened
+# read-write here: a psql that failed cannot SIGPIPE the test; psql does not
+# inherit it, so it sees the end of its input.
+mkfifo "$DC_DIR/tx"
+tx_held() { grep -q '^held$' "$DC_DIR/tx.out"; }
+tx_hold() {
+	: > "$DC_DIR/tx.out"	# emptied before: no "held" left from an earlier session
+	exec 7<> "$DC_DIR/tx"
+	# (exec: a redirection of a function call would keep a saved copy open)
+	(exec 7>&-; lab_pg_psql "$DC_DIR") < "$DC_DIR/tx" >> "$DC_DIR/tx.out" 2>&1 &
+	_txpid=$!
+	echo "BEGIN; $1; SELECT 'held';" >&7
+	WAIT_STEP=0.1 wait_for 10 tx_held
+}
+tx_commit() { echo "COMMIT;" >&7; exec 7>&-; wait "$_txpid"; }
+
 # 5b. change rows commit out of order (kea-dhcp4 and kea-dhcp6, or Kea's
 # threads, write on sessions of their own): a transaction holds its change
 # row's sequence number while a later one commits and is taken; then it
 # commits. (Subnet 2: Kea's lease4_stat trigger locks a row per subnet.) Its lease must
 # still reach DNS by the feed, not wait for the next full pass (an hour).
-mkfifo "$DC_DIR/tx"
-# (the FIFO opened read-write here: a psql that failed cannot SIGPIPE the
-# test; psql does not inherit it, so it sees the end of input)
-exec 7<> "$DC_DIR/tx"
-PGPASSWORD=kea psql -qAt -h "$DC_DIR/pg" -p "$(cat "$DC_DIR/pg.port")" -U kea -d kea \
-	< "$DC_DIR/tx" > "$DC_DIR/tx.out" 2>&1 7>&- &
-_txpid=$!
-echo "BEGIN; INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id,
+tx_hold "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, subnet_id,
   fqdn_fwd, fqdn_rev, hostname, state) VALUES ($((171966976 + 10)), decode('0a0b0c0d0e0a', 'hex'),
   decode('010a0b0c0d0e0a', 'hex'), 3600, now() + interval '3600 seconds', 2, true, true,
-  'a10.dyn.example.', 0); SELECT 'held';" >&7
-_held() { grep -q '^held$' "$DC_DIR/tx.out"; }
-WAIT_STEP=0.1 wait_for 10 _held
+  'a10.dyn.example.', 0)"
 ins4 11 a11
 _a11() { dc_have | grep -q '^a11\.'; }
 WAIT_STEP=0.1 wait_for 10 _a11
-echo "COMMIT;" >&7
-exec 7>&-
-wait "$_txpid"
+tx_commit
 WAIT_STEP=0.2 wait_for 15 have_is_want
-if _held && _a11 && dc_have | grep -q '^a10\.' && [ "$(dc_have)" = "$(dc_want)" ]; then
+if tx_held && _a11 && dc_have | grep -q '^a10\.' && [ "$(dc_have)" = "$(dc_want)" ]; then
 	tap_pass "a change row committed after a later one was taken still reaches DNS (a11 first, then a10)"
 else tap_fail "a change row committed after a later one" "$(cat "$DC_DIR/tx.out")" "$(dc_have)" \
 	"cursor $(stat cursor) change-rows $(stat change-rows)"; fi
 # more than one poll (10,000 rows) behind a hole: read at once, not after
 # the hole's 10 s (a transaction held open again; 12,000 nameless leases)
-exec 7<> "$DC_DIR/tx"
-PGPASSWORD=kea psql -qAt -h "$DC_DIR/pg" -p "$(cat "$DC_DIR/pg.port")" -U kea -d kea \
-	< "$DC_DIR/tx" > "$DC_DIR/tx.out" 2>&1 7>&- &
-_txpid=$!
-echo "BEGIN; INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev,
+tx_hold "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev,
   hostname, state) VALUES ($((171966976 + 65535)), decode('0a0b0c0d0eff', 'hex'), 3600,
-  now() + interval '3600 seconds', 2, false, false, '', 0); SELECT 'held2';" >&7
-_held2() { grep -q '^held2$' "$DC_DIR/tx.out"; }
-WAIT_STEP=0.1 wait_for 10 _held2
+  now() + interval '3600 seconds', 2, false, false, '', 0)"
 _rows0=$(stat change-rows)
 lab_pg_sql "$DC_DIR" "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, fqdn_fwd,
   fqdn_rev, hostname, state) SELECT $((171966976 + 65536)) + g, decode(lpad(to_hex(g), 12, '0'), 'hex'),
@@ -170,10 +170,8 @@ _all_read() { [ "$(stat change-rows)" -ge $((_rows0 + 12000)) ] 2>/dev/null; }
 WAIT_STEP=0.2 wait_for 8 _all_read
 _t1=$(date +%s)
 _rows1=$(stat change-rows)
-echo "COMMIT;" >&7
-exec 7>&-
-wait "$_txpid"
-if _held2 && [ "$_rows1" -ge $((_rows0 + 12000)) ]; then
+tx_commit
+if tx_held && [ "$_rows1" -ge $((_rows0 + 12000)) ]; then
 	tap_pass "12,000 change rows behind a hole read at once ($((_rows1 - _rows0)) rows in $((_t1 - _t0)) s)"
 else tap_fail "12,000 change rows behind a hole read at once" "$(cat "$DC_DIR/tx.out")" \
 	"change-rows $_rows0 -> $_rows1, cursor $(stat cursor)"; fi

@@ -52,9 +52,13 @@ lab_pg_stop() {
 	( cd / && runuser -u postgres -- "$(lab_pg_bindir)/pg_ctl" -D "$1/pg/data" -m fast -w stop >/dev/null 2>&1 )
 }
 
-lab_pg_sql() {
-	PGPASSWORD=kea psql -qAt -h "$1/pg" -p "$(cat "$1/pg.port")" -U kea -d kea -c "$2"
+# lab_pg_psql DIR [ARG...] - psql as Kea's user (statements on stdin);
+# lab_pg_sql DIR SQL - one statement
+lab_pg_psql() {
+	_pq=$1; shift
+	PGPASSWORD=kea psql -qAt -h "$_pq/pg" -p "$(cat "$_pq/pg.port")" -U kea -d kea "$@"
 }
+lab_pg_sql() { lab_pg_psql "$1" -c "$2"; }
 
 lab_pg_kea_db() {
 	printf '{ "type": "postgresql", "name": "kea", "host": "%s", "port": %s, "user": "kea", "password": "kea" }' \
